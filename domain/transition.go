@@ -1,0 +1,20 @@
+package domain
+
+import "fmt"
+
+// orderMoves lists the status changes a sales order may make (SPEC §2).
+var orderMoves = map[OrderStatus][]OrderStatus{
+	OrderAwaitingShipment: {OrderShipped, OrderCancelled},
+	OrderShipped:          {OrderDelivered, OrderReturned, OrderCompleted},
+	OrderDelivered:        {OrderCompleted, OrderReturned},
+}
+
+// CheckTransition says why an order may not move from one status to another, or nil.
+func CheckTransition(o SalesOrder, to OrderStatus) error {
+	for _, s := range orderMoves[o.Status] {
+		if s == to {
+			return nil
+		}
+	}
+	return fmt.Errorf("order %s is %s and cannot become %s", OrderNumber(o.No), o.Status, to)
+}

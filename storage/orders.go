@@ -1,0 +1,55 @@
+package storage
+
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// SetOrderStatus moves orders along their life cycle in one transaction; orders that may
+// not make the move are reported with the reason (domain.CheckTransition).
+func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Time, operator string) (BatchResult, error) {
+	var res BatchResult
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		res = BatchResult{}
+		w := newWtx(tx)
+		var done []string
+		for _, no := range nos {
+			o, err := w.getOrder(no)
+			if err != nil {
+				return err
+			}
+			if o == nil {
+				res.Rows = append(res.Rows, RowResult{OrderNo: no, Reason: "no such order " + domain.OrderNumber(no)})
+				continue
+			}
+			if err := domain.CheckTransition(*o, to); err != nil {
+				res.Rows = append(res.Rows, RowResult{Key: o.Key, OrderNo: no, Reason: err.Error()})
+				continue
+			}
+			next := *o
+			next.Status = to
+			if err := w.putOrder(o, &next); err != nil {
+				return err
+			}
+			res.Rows = append(res.Rows, RowResult{Key: o.Key, OrderNo: no, Done: true})
+			done = append(done, domain.OrderNumber(no))
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "order." + to.String(), Objects: done}); err != nil {
+			return err
+		}
+		return w.flushCounts()
+	})
+	if err != nil {
+		return BatchResult{}, err
+	}
+	if n := res.Done(); n > 0 {
+		s.publish(Change{Kind: "order", N: n})
+	}
+	return res, nil
+}

@@ -1,0 +1,271 @@
+package storage
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// ImportResult counts what an import did, one outcome per trade.
+type ImportResult struct {
+	New        int `json:"new"`
+	Updated    int `json:"updated"`
+	Unchanged  int `json:"unchanged"`
+	Readded    int `json:"readded"`
+	Suppressed int `json:"suppressed"`
+	Skipped    int `json:"skipped"`
+	Flagged    int `json:"flagged"` // converted trades now cancelled: their orders need attention
+}
+
+// Import applies trades to the pool in one transaction (SPEC §3 rules 1–4): all or nothing.
+func (s *Store) Import(trades []domain.Trade, now time.Time, operator string) (ImportResult, error) {
+	var res ImportResult
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		res = ImportResult{}
+		w := newWtx(tx)
+		for i := range trades {
+			if err := w.importOne(&trades[i], now, &res); err != nil {
+				return err
+			}
+		}
+		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "pool.import", Detail: map[string]string{
+			"trades": strconv.Itoa(len(trades)), "new": strconv.Itoa(res.New), "updated": strconv.Itoa(res.Updated),
+			"readded": strconv.Itoa(res.Readded), "suppressed": strconv.Itoa(res.Suppressed),
+			"skipped": strconv.Itoa(res.Skipped), "flagged": strconv.Itoa(res.Flagged),
+		}}); err != nil {
+			return err
+		}
+		return w.flushCounts()
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	s.publish(Change{Kind: "import", N: len(trades)})
+	return res, nil
+}
+
+func (w *wtx) importOne(t *domain.Trade, now time.Time, res *ImportResult) error {
+	old, err := w.getEntry(t.Key)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.Key, err)
+	}
+	next, outcome, attention := domain.ApplyImport(old, *t, now)
+	switch outcome {
+	case domain.ImportNew:
+		res.New++
+	case domain.ImportUpdated:
+		res.Updated++
+	case domain.ImportUnchanged:
+		res.Unchanged++
+		return nil
+	case domain.ImportReadded:
+		res.Readded++
+	case domain.ImportSuppressed:
+		res.Suppressed++
+		return nil
+	case domain.ImportSkipped:
+		res.Skipped++
+		if attention {
+			return w.flagOrder(t)
+		}
+		return nil
+	}
+	if err := w.putEntry(old, &next); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (w *wtx) flagOrder(t *domain.Trade) error {
+	o, err := w.getOrderByKey(t.Key)
+	if err != nil || o == nil {
+		return err
+	}
+	if o.Attention != "" {
+		return nil
+	}
+	next := domain.FlagCancelled(*o, t.TradeStatus)
+	return w.putOrder(o, &next)
+}
+
+// RowResult is what a batch action did to one key: done (with the order number for a
+// conversion) or skipped with the reason.
+type RowResult struct {
+	Key     domain.Key `json:"key"`
+	Done    bool       `json:"done"`
+	OrderNo uint64     `json:"order_no,omitempty"`
+	Reason  string     `json:"reason,omitempty"`
+}
+
+// BatchResult lists every row of a batch action in the order given.
+type BatchResult struct {
+	Rows []RowResult
+}
+
+// Done counts the rows that were applied.
+func (b BatchResult) Done() int {
+	n := 0
+	for _, r := range b.Rows {
+		if r.Done {
+			n++
+		}
+	}
+	return n
+}
+
+// Skipped returns the rows that were not applied.
+func (b BatchResult) Skipped() []RowResult {
+	var out []RowResult
+	for _, r := range b.Rows {
+		if !r.Done {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ErrUnknownKeys means a batch named keys that are not in the pool at all; nothing was written.
+type ErrUnknownKeys []domain.Key
+
+func (e ErrUnknownKeys) Error() string {
+	s := "not in the pool:"
+	for _, k := range e {
+		s += " " + k.String()
+	}
+	return s
+}
+
+// poolAction is one rule applied to each entry of a batch: it returns the entry to store
+// (and the order to create, if any) or the reason it does not apply.
+type poolAction func(w *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error)
+
+// batch applies act to every key in one transaction. Eligible rows are applied, ineligible
+// rows are reported with their reason; a key missing from the pool rejects the whole batch.
+// keysOf gives the keys inside the transaction, so "every ready entry" is read and
+// converted atomically.
+func (s *Store) batch(name string, keysOf func(*bolt.Tx) []domain.Key, now time.Time, operator string, detail map[string]string, act poolAction) (BatchResult, error) {
+	var res BatchResult
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		keys := keysOf(tx)
+		res = BatchResult{Rows: make([]RowResult, 0, len(keys))}
+		w := newWtx(tx)
+		var unknown ErrUnknownKeys
+		seen := make(map[domain.Key]bool, len(keys))
+		var done []string
+		for _, k := range keys {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			old, err := w.getEntry(k)
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			if old == nil {
+				unknown = append(unknown, k)
+				continue
+			}
+			next, order, err := act(w, *old)
+			if err != nil {
+				res.Rows = append(res.Rows, RowResult{Key: k, Reason: err.Error()})
+				continue
+			}
+			if err := w.putEntry(old, &next); err != nil {
+				return err
+			}
+			row := RowResult{Key: k, Done: true}
+			if order != nil {
+				if err := w.putOrder(nil, order); err != nil {
+					return err
+				}
+				row.OrderNo = order.No
+			}
+			res.Rows = append(res.Rows, row)
+			done = append(done, k.String())
+		}
+		if len(unknown) > 0 {
+			return unknown
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: name, Objects: done, Detail: detail}); err != nil {
+			return err
+		}
+		return w.flushCounts()
+	})
+	if err != nil {
+		return BatchResult{}, err
+	}
+	if n := res.Done(); n > 0 {
+		s.publish(Change{Kind: name, N: n})
+	}
+	return res, nil
+}
+
+func (s *Store) convertAction(now time.Time) poolAction {
+	return func(w *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
+		if err := domain.CheckConvertible(e); err != nil {
+			return e, nil, err
+		}
+		no, err := nextSeq(w.tx, kOrderSeq)
+		if err != nil {
+			return e, nil, err
+		}
+		next, order, err := domain.Convert(e, no, now, s.shipWithin)
+		if err != nil {
+			return e, nil, err
+		}
+		return next, &order, nil
+	}
+}
+
+// Convert turns ready, paid entries into sales orders in one transaction (rule 4).
+func (s *Store) Convert(keys []domain.Key, now time.Time, operator string) (BatchResult, error) {
+	return s.batch("pool.convert", given(keys), now, operator, nil, s.convertAction(now))
+}
+
+func given(keys []domain.Key) func(*bolt.Tx) []domain.Key {
+	return func(*bolt.Tx) []domain.Key { return keys }
+}
+
+// ConvertAllReady converts every ready entry in one transaction; ready entries that are not
+// paid are reported as skipped with the reason.
+func (s *Store) ConvertAllReady(now time.Time, operator string) (BatchResult, error) {
+	ready := func(tx *bolt.Tx) []domain.Key {
+		var keys []domain.Key
+		c := tx.Bucket(bPoolByState).Cursor()
+		st := byte(domain.PoolReady)
+		for k, _ := c.Seek([]byte{st}); k != nil && k[0] == st; k, _ = c.Next() {
+			keys = append(keys, splitPoolKey(k[9:]))
+		}
+		return keys
+	}
+	return s.batch("pool.convert", ready, now, operator, map[string]string{"all_ready": "true"}, s.convertAction(now))
+}
+
+// Remove drops open entries; the next import brings them back (rule 2).
+func (s *Store) Remove(keys []domain.Key, now time.Time, operator string) (BatchResult, error) {
+	return s.batch("pool.remove", given(keys), now, operator, nil, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
+		if err := domain.CheckRemovable(e); err != nil {
+			return e, nil, err
+		}
+		e.State, e.Changed, e.UpdatedAt = domain.PoolRemoved, false, now
+		return e, nil, nil
+	})
+}
+
+// Process marks entries processed with a reason; later imports are suppressed (rule 3).
+func (s *Store) Process(keys []domain.Key, reason string, now time.Time, operator string) (BatchResult, error) {
+	return s.batch("pool.process", given(keys), now, operator, map[string]string{"reason": reason}, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
+		if err := domain.CheckProcessable(e, reason); err != nil {
+			return e, nil, err
+		}
+		e.State, e.Changed, e.Reason, e.UpdatedAt = domain.PoolProcessed, false, reason, now
+		return e, nil, nil
+	})
+}

@@ -1,0 +1,443 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// Pos is an opaque position in a list: the index key of a row, without its prefix.
+type Pos []byte
+
+// PoolSort orders a pool list.
+type PoolSort uint8
+
+const (
+	SortPaidAt  PoolSort = iota // paid time (pool_by_state, merged over the states asked for)
+	SortChannel                 // channel, then paid time (pool_by_channel)
+)
+
+// PoolQuery selects pool entries for a list.
+type PoolQuery struct {
+	States  []domain.PoolState // empty means the open states: awaiting detail and ready
+	Channel string             // empty means every channel
+	Words   []string           // lower-case words that must all match (domain.TradeMatches)
+	Sort    PoolSort
+	Desc    bool
+}
+
+func (q PoolQuery) states() []domain.PoolState {
+	if len(q.States) == 0 {
+		return []domain.PoolState{domain.PoolAwaitingDetail, domain.PoolReady}
+	}
+	return q.States
+}
+
+func (q PoolQuery) wants(st domain.PoolState) bool {
+	for _, s := range q.states() {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// PoolRow is one row of a pool window.
+type PoolRow struct {
+	Entry domain.PoolEntry
+	Pos   Pos
+}
+
+// scanner walks several key ranges of one bucket (one per prefix) as one ordered
+// sequence, comparing the key suffixes after each prefix: a k-way merge of cursors.
+type scanner struct {
+	prefixes [][]byte
+	curs     []*bolt.Cursor
+	heads    [][]byte // current full key per prefix, nil when exhausted
+	vals     [][]byte
+	reverse  bool
+}
+
+func newScanner(b *bolt.Bucket, prefixes [][]byte, from []byte, reverse bool) *scanner {
+	sc := &scanner{prefixes: prefixes, reverse: reverse}
+	for _, p := range prefixes {
+		c := b.Cursor()
+		var k, v []byte
+		seek := append(append([]byte{}, p...), from...)
+		switch {
+		case !reverse:
+			k, v = c.Seek(seek)
+			if from != nil && bytes.Equal(k, seek) {
+				k, v = c.Next()
+			}
+		case from == nil && len(p) == 0:
+			k, v = c.Last()
+		default:
+			if from == nil {
+				seek = successor(p)
+			}
+			if k, _ = c.Seek(seek); k == nil {
+				k, v = c.Last()
+			} else {
+				k, v = c.Prev()
+			}
+		}
+		if k != nil && !bytes.HasPrefix(k, p) {
+			k = nil
+		}
+		sc.curs = append(sc.curs, c)
+		sc.heads = append(sc.heads, k)
+		sc.vals = append(sc.vals, v)
+	}
+	return sc
+}
+
+// successor is the smallest key greater than every key with prefix p (p has a byte < 0xff).
+func successor(p []byte) []byte {
+	s := append([]byte{}, p...)
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] < 0xff {
+			s[i]++
+			return s[:i+1]
+		}
+	}
+	return nil
+}
+
+// next returns the prefix index, the key suffix and value of the next row, or ok=false.
+func (sc *scanner) next() (int, []byte, []byte, bool) {
+	best := -1
+	for i, k := range sc.heads {
+		if k == nil {
+			continue
+		}
+		if best < 0 {
+			best = i
+			continue
+		}
+		c := bytes.Compare(k[len(sc.prefixes[i]):], sc.heads[best][len(sc.prefixes[best]):])
+		if (c < 0) != sc.reverse && c != 0 {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0, nil, nil, false
+	}
+	p := sc.prefixes[best]
+	suffix, val := sc.heads[best][len(p):], sc.vals[best]
+	var k, v []byte
+	if sc.reverse {
+		k, v = sc.curs[best].Prev()
+	} else {
+		k, v = sc.curs[best].Next()
+	}
+	if k != nil && !bytes.HasPrefix(k, p) {
+		k = nil
+	}
+	sc.heads[best], sc.vals[best] = k, v
+	return best, suffix, val, true
+}
+
+// PoolWindow reads up to limit rows of q in display order, starting after from (or at the
+// start when from is nil). With back it reads the rows before from (or the last rows),
+// still returned in display order. more says whether rows remain beyond the window in the
+// direction read. It stops early, returning ctx.Err(), when ctx is cancelled.
+func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool, limit int) (rows []PoolRow, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		pool := tx.Bucket(bPool)
+		var (
+			sc      *scanner
+			byState = q.Channel == "" && q.Sort == SortPaidAt
+		)
+		reverse := back != q.Desc
+		if byState {
+			var prefixes [][]byte
+			for _, st := range q.states() {
+				prefixes = append(prefixes, []byte{byte(st)})
+			}
+			sc = newScanner(tx.Bucket(bPoolByState), prefixes, from, reverse)
+		} else {
+			var prefix []byte
+			if q.Channel != "" {
+				prefix = append([]byte(q.Channel), 0)
+			}
+			sc = newScanner(tx.Bucket(bPoolByChannel), [][]byte{prefix}, from, reverse)
+		}
+		var pk []byte
+		for n := 0; ; n++ {
+			if n&1023 == 1023 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			_, suffix, val, ok := sc.next()
+			if !ok {
+				return nil
+			}
+			if byState {
+				pk = suffix[8:]
+			} else {
+				if len(val) != 1 || !q.wants(domain.PoolState(val[0])) {
+					continue
+				}
+				pk = channelToPoolKey(pk, q.Channel, suffix)
+			}
+			if len(rows) == limit {
+				more = true
+				return nil
+			}
+			v := pool.Get(pk)
+			if v == nil {
+				return fmt.Errorf("index points at missing pool entry %q", pk)
+			}
+			e, err := decodeEntry(v)
+			if err != nil {
+				return err
+			}
+			if len(q.Words) > 0 && !domain.TradeMatches(&e.Trade, q.Words) {
+				continue
+			}
+			rows = append(rows, PoolRow{Entry: e, Pos: append(Pos{}, suffix...)})
+		}
+	})
+	if back {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	return rows, more, err
+}
+
+// channelToPoolKey rebuilds the pool key from a pool_by_channel suffix: with a channel
+// prefix the suffix is paid(8)|tradeID, without one it is channel 0x00 paid(8) tradeID.
+func channelToPoolKey(dst []byte, channel string, suffix []byte) []byte {
+	dst = dst[:0]
+	if channel != "" {
+		dst = append(append(dst, channel...), 0)
+		return append(dst, suffix[8:]...)
+	}
+	i := bytes.IndexByte(suffix, 0)
+	dst = append(dst, suffix[:i+1]...)
+	return append(dst, suffix[i+9:]...)
+}
+
+// PoolCount is the number of rows of q when it can be read from the counters (no words).
+func (s *Store) PoolCount(q PoolQuery) (n int, exact bool, err error) {
+	if len(q.Words) > 0 {
+		return 0, false, nil
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, st := range q.states() {
+			name := "pool/" + st.String()
+			if q.Channel != "" {
+				name += "@" + q.Channel
+			}
+			n += int(counter(tx, name))
+		}
+		return nil
+	})
+	return n, true, err
+}
+
+func counter(tx *bolt.Tx, name string) int64 {
+	v := tx.Bucket(bCounts).Get([]byte(name))
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+// PoolEntry reads one entry.
+func (s *Store) PoolEntry(k domain.Key) (e domain.PoolEntry, found bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bPool).Get(poolKey(nil, k))
+		if v == nil {
+			return nil
+		}
+		found = true
+		e, err = decodeEntry(v)
+		return err
+	})
+	return e, found, err
+}
+
+// EachPool streams every pool entry in key order (for export).
+func (s *Store) EachPool(fn func(domain.PoolEntry) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bPool).ForEach(func(_, v []byte) error {
+			e, err := decodeEntry(v)
+			if err != nil {
+				return err
+			}
+			return fn(e)
+		})
+	})
+}
+
+// OrderQuery selects sales orders for a list, ordered by ship-by time.
+type OrderQuery struct {
+	Statuses []domain.OrderStatus // empty means awaiting shipment
+	Channel  string
+	Words    []string
+	Desc     bool
+}
+
+func (q OrderQuery) statuses() []domain.OrderStatus {
+	if len(q.Statuses) == 0 {
+		return []domain.OrderStatus{domain.OrderAwaitingShipment}
+	}
+	return q.Statuses
+}
+
+// OrderRow is one row of an orders window.
+type OrderRow struct {
+	Order domain.SalesOrder
+	Pos   Pos
+}
+
+// OrderWindow reads a window of sales orders by ship-by; see PoolWindow for the arguments.
+func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bool, limit int) (rows []OrderRow, more bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		orders := tx.Bucket(bOrders)
+		var prefixes [][]byte
+		for _, st := range q.statuses() {
+			prefixes = append(prefixes, []byte{byte(st)})
+		}
+		sc := newScanner(tx.Bucket(bOrdersByStatus), prefixes, from, back != q.Desc)
+		for n := 0; ; n++ {
+			if n&1023 == 1023 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			_, suffix, _, ok := sc.next()
+			if !ok {
+				return nil
+			}
+			if len(rows) == limit {
+				more = true
+				return nil
+			}
+			v := orders.Get(suffix[8:16])
+			if v == nil {
+				return fmt.Errorf("index points at missing order %x", suffix[8:16])
+			}
+			o, err := decodeOrder(v)
+			if err != nil {
+				return err
+			}
+			if q.Channel != "" && o.Channel != q.Channel {
+				continue
+			}
+			if len(q.Words) > 0 && !orderMatches(&o, q.Words) {
+				continue
+			}
+			rows = append(rows, OrderRow{Order: o, Pos: append(Pos{}, suffix...)})
+		}
+	})
+	if back {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	return rows, more, err
+}
+
+// orderMatches also finds an order by its number (SO00000042 or 42).
+func orderMatches(o *domain.SalesOrder, words []string) bool {
+	num := strings.ToLower(domain.OrderNumber(o.No))
+	rest := words[:0:0]
+	for _, w := range words {
+		if !strings.Contains(num, w) {
+			rest = append(rest, w)
+		}
+	}
+	return domain.TradeMatches(&o.Trade, rest)
+}
+
+// OrderCount is the number of rows of q when it can be read from the counters.
+func (s *Store) OrderCount(q OrderQuery) (n int, exact bool, err error) {
+	if len(q.Words) > 0 || q.Channel != "" {
+		return 0, false, nil
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for _, st := range q.statuses() {
+			n += int(counter(tx, "order/"+st.String()))
+		}
+		return nil
+	})
+	return n, true, err
+}
+
+// Order reads one sales order by number.
+func (s *Store) Order(no uint64) (o domain.SalesOrder, found bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bOrders).Get(u64(no))
+		if v == nil {
+			return nil
+		}
+		found = true
+		o, err = decodeOrder(v)
+		return err
+	})
+	return o, found, err
+}
+
+// EachOrder streams every sales order by number (for export).
+func (s *Store) EachOrder(fn func(domain.SalesOrder) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
+			o, err := decodeOrder(v)
+			if err != nil {
+				return err
+			}
+			return fn(o)
+		})
+	})
+}
+
+// Counts is the quick status of the dashboard and `status`.
+type Counts struct {
+	Pool      map[domain.PoolState]int
+	Changed   int
+	Orders    map[domain.OrderStatus]int
+	Attention int
+	DueToday  int
+	Overdue   int
+}
+
+// Counts reads the counters and counts due-today and overdue orders from the ship-by
+// index: only awaiting orders due before the end of the warehouse's day are visited.
+func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
+	c := Counts{Pool: map[domain.PoolState]int{}, Orders: map[domain.OrderStatus]int{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, st := range domain.PoolStates {
+			c.Pool[st] = int(counter(tx, "pool/"+st.String()))
+		}
+		c.Changed = int(counter(tx, "pool/changed"))
+		for _, st := range domain.OrderStatuses {
+			c.Orders[st] = int(counter(tx, "order/"+st.String()))
+		}
+		c.Attention = int(counter(tx, "order/attention"))
+		overdueBefore, dueBefore := domain.DueWindow(now, loc)
+		od := timeKey([]byte{byte(domain.OrderAwaitingShipment)}, overdueBefore)
+		end := timeKey([]byte{byte(domain.OrderAwaitingShipment)}, dueBefore)
+		cur := tx.Bucket(bOrdersByStatus).Cursor()
+		for k, _ := cur.Seek([]byte{byte(domain.OrderAwaitingShipment)}); k != nil && bytes.Compare(k[:9], end) < 0; k, _ = cur.Next() {
+			if bytes.Compare(k[:9], od) < 0 {
+				c.Overdue++
+			} else {
+				c.DueToday++
+			}
+		}
+		return nil
+	})
+	return c, err
+}

@@ -1,0 +1,224 @@
+// Package storage is the one door to the bbolt file. Bucket tree:
+//
+//	meta                 schema → uint64; seq/order → last sales-order number; seq/audit
+//	counts               name → int64 (big-endian), kept up to date in every write transaction:
+//	                       pool/<state>, pool/changed, pool/<state>/<channel>, order/<status>, order/attention
+//	pool                 channel 0x00 tradeID → pool entry (codec.go)
+//	pool_by_state        state(1) | paidAt(8) | channel 0x00 tradeID → nil
+//	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1)
+//	orders               no(8) → sales order
+//	orders_by_key        channel 0x00 tradeID → no(8)
+//	orders_by_status     status(1) | shipBy(8) | no(8) → nil
+//	audit                seq(8) → JSON audit event
+//
+// Times in index keys are Unix seconds with the sign bit flipped, so they sort in time order.
+// Public methods open the transaction; private ones take *bbolt.Tx so that a batch, its
+// counters and its audit event commit together.
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout this build writes. Files of a newer schema are refused.
+const SchemaVersion = 1
+
+var (
+	bMeta           = []byte("meta")
+	bCounts         = []byte("counts")
+	bPool           = []byte("pool")
+	bPoolByState    = []byte("pool_by_state")
+	bPoolByChannel  = []byte("pool_by_channel")
+	bOrders         = []byte("orders")
+	bOrdersByKey    = []byte("orders_by_key")
+	bOrdersByStatus = []byte("orders_by_status")
+	bAudit          = []byte("audit")
+
+	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bAudit}
+
+	kSchema    = []byte("schema")
+	kOrderSeq  = []byte("seq/order")
+	kAuditSeq  = []byte("seq/audit")
+)
+
+// ErrInUse means another process holds the database file.
+var ErrInUse = errors.New("database is in use by another shipdesk process")
+
+// ErrNewerSchema means the file was written by a newer shipdesk.
+var ErrNewerSchema = errors.New("database was written by a newer shipdesk")
+
+// Options tune Open.
+type Options struct {
+	ReadOnly   bool
+	LockWait   time.Duration // how long to wait for another process's lock; default 1s
+	ShipWithin time.Duration // payment to ship-by; default domain.DefaultShipWithin
+	NoSync     bool          // skip fsync per commit: only for bulk loads that can be redone
+}
+
+// Store is an open database.
+type Store struct {
+	db         *bolt.DB
+	path       string
+	shipWithin time.Duration
+
+	mu   sync.Mutex
+	subs map[chan Change]struct{}
+}
+
+// DefaultPath is $XDG_DATA_HOME/shipdesk/shipdesk.db (or ~/.local/share/...).
+func DefaultPath() string {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "."
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "shipdesk", "shipdesk.db")
+}
+
+// Open opens or creates the database at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.LockWait <= 0 {
+		opt.LockWait = time.Second
+	}
+	if !opt.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        opt.LockWait,
+		ReadOnly:       opt.ReadOnly,
+		NoSync:         opt.NoSync,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%s: %w", path, ErrInUse)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}}
+	if err := s.init(opt.ReadOnly); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) init(readOnly bool) error {
+	check := func(tx *bolt.Tx) error {
+		m := tx.Bucket(bMeta)
+		if m == nil {
+			return nil
+		}
+		if v := m.Get(kSchema); len(v) == 8 && binary.BigEndian.Uint64(v) > SchemaVersion {
+			return fmt.Errorf("%s: %w (schema %d, this build reads up to %d) — upgrade shipdesk",
+				s.path, ErrNewerSchema, binary.BigEndian.Uint64(v), SchemaVersion)
+		}
+		return nil
+	}
+	if readOnly {
+		return s.db.View(check)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := check(tx); err != nil {
+			return err
+		}
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		if m.Get(kSchema) == nil {
+			return m.Put(kSchema, u64(SchemaVersion))
+		}
+		return nil
+	})
+}
+
+// Close releases the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for ch := range s.subs {
+		close(ch)
+		delete(s.subs, ch)
+	}
+	s.mu.Unlock()
+	return s.db.Close()
+}
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Change says what a committed write touched, for live views.
+type Change struct {
+	Kind string // "import", "convert", "remove", "process", "order"
+	N    int    // how many objects
+}
+
+// Subscribe returns a channel that receives a Change after each commit, and a cancel func.
+// A slow subscriber misses intermediate changes, never blocks writers.
+func (s *Store) Subscribe() (<-chan Change, func()) {
+	ch := make(chan Change, 1)
+	s.mu.Lock()
+	s.subs[ch] = struct{}{}
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		if _, ok := s.subs[ch]; ok {
+			delete(s.subs, ch)
+			close(ch)
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Store) publish(c Change) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ch := range s.subs {
+		select {
+		case ch <- c:
+		default:
+		}
+	}
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func nextSeq(tx *bolt.Tx, key []byte) (uint64, error) {
+	m := tx.Bucket(bMeta)
+	var n uint64
+	if v := m.Get(key); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	n++
+	return n, m.Put(key, u64(n))
+}
+
+// timeKey encodes a time so that byte order is time order (second resolution).
+func timeKey(dst []byte, t time.Time) []byte {
+	var v uint64
+	if !t.IsZero() {
+		v = uint64(t.Unix()) ^ (1 << 63)
+	}
+	return binary.BigEndian.AppendUint64(dst, v)
+}
