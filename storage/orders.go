@@ -43,7 +43,7 @@ func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Tim
 		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "order." + to.String(), Objects: done}); err != nil {
 			return err
 		}
-		return w.flushCounts()
+		return w.commit()
 	})
 	if err != nil {
 		return BatchResult{}, err

@@ -39,7 +39,7 @@ func (s *Store) Import(trades []domain.Trade, now time.Time, operator string) (I
 		}}); err != nil {
 			return err
 		}
-		return w.flushCounts()
+		return w.commit()
 	})
 	if err != nil {
 		return ImportResult{}, err
@@ -196,7 +196,7 @@ func (s *Store) batch(name string, keysOf func(*bolt.Tx) []domain.Key, now time.
 		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: name, Objects: done, Detail: detail}); err != nil {
 			return err
 		}
-		return w.flushCounts()
+		return w.commit()
 	})
 	if err != nil {
 		return BatchResult{}, err

@@ -45,9 +45,9 @@ var (
 
 	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bAudit}
 
-	kSchema    = []byte("schema")
-	kOrderSeq  = []byte("seq/order")
-	kAuditSeq  = []byte("seq/audit")
+	kSchema   = []byte("schema")
+	kOrderSeq = []byte("seq/order")
+	kAuditSeq = []byte("seq/audit")
 )
 
 // ErrInUse means another process holds the database file.

@@ -29,8 +29,8 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 
 func TestCodecRoundTrip(t *testing.T) {
 	e := domain.PoolEntry{
-		Trade:   trade("tb-main", "T1", t0, 2),
-		State:   domain.PoolProcessed, Changed: true, Reason: "买家取消", OrderNo: 7,
+		Trade: trade("tb-main", "T1", t0, 2),
+		State: domain.PoolProcessed, Changed: true, Reason: "买家取消", OrderNo: 7,
 		ImportedAt: t0, UpdatedAt: t0.Add(time.Second),
 	}
 	got, err := decodeEntry(encodeEntry(nil, &e))

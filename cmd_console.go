@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"shipdesk/keymap"
+	"shipdesk/tui"
+)
+
+// runConsole opens the database and runs the console in the terminal.
+func runConsole(e *env) error {
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
+	if e.config == "" {
+		e.config = keymap.DefaultPath()
+	}
+	keys, err := keymap.Load(e.config)
+	if err != nil {
+		return inputError{err}
+	}
+	s, err := openStore(e, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	m := tui.New(tui.Config{
+		Store: s, Keys: keys, Operator: e.operator, Location: loc, Now: e.now, DBLabel: e.dbPath,
+	})
+	_, err = tea.NewProgram(m, tea.WithAltScreen()).Run()
+	return err
+}
+
+// runDemoConsole writes a demo database to a temporary file and opens the console on it.
+func runDemoConsole(e *env) error {
+	dir, err := os.MkdirTemp("", "shipdesk-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	e.dbPath = filepath.Join(dir, "demo.db")
+	fmt.Fprintf(e.stderr, "writing a demo database of %d orders to %s …\n", demoConsoleOrders, e.dbPath)
+	if err := writeDemo(e, demoConsoleOrders); err != nil {
+		return err
+	}
+	return runConsole(e)
+}

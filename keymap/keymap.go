@@ -1,0 +1,155 @@
+// Package keymap defines shipdesk's key bindings, their defaults and the
+// user overrides read from the config file.
+package keymap
+
+import "github.com/charmbracelet/bubbles/key"
+
+// Help groups. Bindings in GroupGlobal, GroupLists and GroupPool are active
+// at the same time and must not share keys; dialog bindings are only active
+// while a dialog is open, so they may reuse keys from the other groups.
+const (
+	GroupGlobal  = "Global"
+	GroupLists   = "Lists"
+	GroupPool    = "Pending pool"
+	GroupDialogs = "Dialogs"
+)
+
+// KeyMap holds every key binding of the application.
+type KeyMap struct {
+	// Global
+	Quit      key.Binding
+	Help      key.Binding
+	Back      key.Binding
+	Dashboard key.Binding
+	Pool      key.Binding
+	Orders    key.Binding
+	NextView  key.Binding
+	Refresh   key.Binding
+
+	// Lists
+	Up          key.Binding
+	Down        key.Binding
+	PageUp      key.Binding
+	PageDown    key.Binding
+	Home        key.Binding
+	End         key.Binding
+	Open        key.Binding
+	Filter      key.Binding
+	ClearFilter key.Binding
+	Sort        key.Binding // cycle the sort column
+	Reverse     key.Binding // flip the sort order
+	Select      key.Binding // toggle the row under the cursor
+	SelectAll   key.Binding // select every row that passes the filter
+	SelectNone  key.Binding
+
+	// Pending pool
+	Convert         key.Binding
+	Remove          key.Binding
+	Process         key.Binding // mark processed; asks for a reason
+	ConvertAllReady key.Binding
+
+	// Dialogs
+	Confirm key.Binding
+	Cancel  key.Binding
+}
+
+// Entry names one binding of a KeyMap for help screens and config overrides.
+type Entry struct {
+	Name    string // stable config name, e.g. "pool.convert"
+	Group   string // one of the Group* constants
+	Binding *key.Binding
+}
+
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// Default returns the built-in key bindings.
+func Default() KeyMap {
+	return KeyMap{
+		Quit:      bind("q", "quit", "q", "ctrl+c"),
+		Help:      bind("?", "help", "?"),
+		Back:      bind("esc", "back", "esc"),
+		Dashboard: bind("1", "dashboard", "1"),
+		Pool:      bind("2", "pending pool", "2"),
+		Orders:    bind("3", "orders", "3"),
+		NextView:  bind("tab", "next view", "tab"),
+		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
+
+		Up:          bind("↑/k", "up", "up", "k"),
+		Down:        bind("↓/j", "down", "down", "j"),
+		PageUp:      bind("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:    bind("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:        bind("g/home", "first row", "home", "g"),
+		End:         bind("G/end", "last row", "end", "G"),
+		Open:        bind("enter", "open", "enter"),
+		Filter:      bind("/", "filter", "/"),
+		ClearFilter: bind("ctrl+l", "clear filter", "ctrl+l"),
+		Sort:        bind("s", "sort column", "s"),
+		Reverse:     bind("S", "reverse sort", "S"),
+		// Bubble Tea v1 reports the space bar as " ".
+		Select:     bind("space", "select", " "),
+		SelectAll:  bind("a", "select all", "a"),
+		SelectNone: bind("A", "select none", "A"),
+
+		Convert:         bind("c", "convert to order", "c"),
+		Remove:          bind("x", "remove", "x"),
+		Process:         bind("p", "mark processed", "p"),
+		ConvertAllReady: bind("C", "convert all ready", "C"),
+
+		Confirm: bind("y/enter", "confirm", "y", "enter"),
+		Cancel:  bind("n/esc", "cancel", "n", "esc"),
+	}
+}
+
+// Entries lists every binding with its config name and help group, in a
+// fixed order (grouped, as they should appear in help). The bindings point
+// into k, so changing them changes k.
+func (k *KeyMap) Entries() []Entry {
+	return []Entry{
+		{"global.quit", GroupGlobal, &k.Quit},
+		{"global.help", GroupGlobal, &k.Help},
+		{"global.back", GroupGlobal, &k.Back},
+		{"global.dashboard", GroupGlobal, &k.Dashboard},
+		{"global.pool", GroupGlobal, &k.Pool},
+		{"global.orders", GroupGlobal, &k.Orders},
+		{"global.next_view", GroupGlobal, &k.NextView},
+		{"global.refresh", GroupGlobal, &k.Refresh},
+
+		{"list.up", GroupLists, &k.Up},
+		{"list.down", GroupLists, &k.Down},
+		{"list.page_up", GroupLists, &k.PageUp},
+		{"list.page_down", GroupLists, &k.PageDown},
+		{"list.home", GroupLists, &k.Home},
+		{"list.end", GroupLists, &k.End},
+		{"list.open", GroupLists, &k.Open},
+		{"list.filter", GroupLists, &k.Filter},
+		{"list.clear_filter", GroupLists, &k.ClearFilter},
+		{"list.sort", GroupLists, &k.Sort},
+		{"list.reverse", GroupLists, &k.Reverse},
+		{"list.select", GroupLists, &k.Select},
+		{"list.select_all", GroupLists, &k.SelectAll},
+		{"list.select_none", GroupLists, &k.SelectNone},
+
+		{"pool.convert", GroupPool, &k.Convert},
+		{"pool.remove", GroupPool, &k.Remove},
+		{"pool.process", GroupPool, &k.Process},
+		{"pool.convert_all_ready", GroupPool, &k.ConvertAllReady},
+
+		{"dialog.confirm", GroupDialogs, &k.Confirm},
+		{"dialog.cancel", GroupDialogs, &k.Cancel},
+	}
+}
+
+// Groups returns the bindings of each help group in Entries order, ready for
+// bubbles/help's FullHelp.
+func (k *KeyMap) Groups() (names []string, bindings [][]key.Binding) {
+	for _, e := range k.Entries() {
+		if len(names) == 0 || names[len(names)-1] != e.Group {
+			names = append(names, e.Group)
+			bindings = append(bindings, nil)
+		}
+		bindings[len(bindings)-1] = append(bindings[len(bindings)-1], *e.Binding)
+	}
+	return names, bindings
+}

@@ -1,0 +1,208 @@
+// Command shipdesk is a keyboard-driven terminal console for e-commerce fulfilment
+// operators, with non-interactive subcommands for scripts. See README.md.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"shipdesk/storage"
+)
+
+// Exit codes are a contract with scripts.
+const (
+	exitOK    = 0
+	exitInput = 1 // bad input or refused action; nothing written
+	exitUsage = 2
+	exitInUse = 3 // another process holds the database
+)
+
+const usage = `shipdesk — a terminal console for fulfilment operators
+
+usage:
+  shipdesk [--db PATH]                                  the console
+  shipdesk --demo                                       the console on a fresh demo database in a temp file
+  shipdesk demo --db PATH [--orders N] [--force]        write a demo database
+  shipdesk import orders FILE...                        JSON Lines (.jsonl) or CSV (.csv)
+  shipdesk pool convert|remove|process [--reason R] KEY...   KEY is CHANNEL:TRADE_ID
+  shipdesk pool convert --all-ready
+  shipdesk export pool|orders [--format jsonl|csv]      to stdout
+  shipdesk status [--json]
+
+flags accepted everywhere:
+  --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)
+  --tz ZONE         warehouse time zone, e.g. Asia/Shanghai (default $SHIPDESK_TZ, else the machine's)
+  --operator NAME   who is acting, for the audit log (default $SHIPDESK_OPERATOR, else $USER)
+  --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
+
+exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage, 3 database in use
+`
+
+// usageError is a command line that doesn't parse: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// inputError is bad input or a refused action: exit 1.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+// env is what every command gets: the common flags and the standard streams.
+type env struct {
+	dbPath   string
+	tz       string
+	operator string
+	config   string
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	now      func() time.Time
+}
+
+func (e *env) flags(fs *flag.FlagSet) {
+	fs.StringVar(&e.dbPath, "db", e.dbPath, "database file")
+	fs.StringVar(&e.tz, "tz", e.tz, "warehouse time zone")
+	fs.StringVar(&e.operator, "operator", e.operator, "operator name for the audit log")
+	fs.StringVar(&e.config, "config", e.config, "key binding config file")
+}
+
+func (e *env) location() (*time.Location, error) {
+	if e.tz == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(e.tz)
+	if err != nil {
+		return nil, inputError{fmt.Errorf("time zone %q: %v", e.tz, err)}
+	}
+	return loc, nil
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{
+		dbPath:   os.Getenv("SHIPDESK_DB"),
+		tz:       os.Getenv("SHIPDESK_TZ"),
+		operator: firstNonEmpty(os.Getenv("SHIPDESK_OPERATOR"), os.Getenv("USER"), "operator"),
+		stdin:    stdin, stdout: stdout, stderr: stderr,
+		now: func() time.Time { return time.Now().UTC() },
+	}
+	if e.dbPath == "" {
+		e.dbPath = storage.DefaultPath()
+	}
+	err := dispatch(e, args)
+	return report(stderr, err)
+}
+
+// report prints err for an operator and maps it to the exit code.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stderr, usage)
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "shipdesk: %v\n\n%s", err, usage)
+		return exitUsage
+	case errors.Is(err, storage.ErrInUse):
+		fmt.Fprintf(stderr, "shipdesk: %v\nAnother shipdesk (a console or `shipdesk serve`) has it open. Close it, or when it is a server, connect to it over SSH instead.\n", err)
+		return exitInUse
+	}
+	fmt.Fprintf(stderr, "shipdesk: %v\n", err)
+	return exitInput
+}
+
+func dispatch(e *env, args []string) error {
+	// Common flags may come before the subcommand.
+	fs := newFlagSet("shipdesk")
+	e.flags(fs)
+	demoConsole := fs.Bool("demo", false, "run the console on a fresh demo database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		if *demoConsole {
+			return runDemoConsole(e)
+		}
+		return runConsole(e)
+	}
+	cmd, rest := rest[0], rest[1:]
+	switch cmd {
+	case "demo":
+		return cmdDemo(e, rest)
+	case "import":
+		return cmdImport(e, rest)
+	case "pool":
+		return cmdPool(e, rest)
+	case "export":
+		return cmdExport(e, rest)
+	case "status":
+		return cmdStatus(e, rest)
+	case "help":
+		return flag.ErrHelp
+	}
+	return usagef("unknown command %q", cmd)
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseInterleaved lets flags and arguments mix (`pool process KEY --reason R`).
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// openStore opens the database for a command; read-only commands share the file with
+// other readers, but not with a running console or server.
+func openStore(e *env, readOnly bool) (*storage.Store, error) {
+	if readOnly {
+		if _, err := os.Stat(e.dbPath); err != nil {
+			return nil, inputError{fmt.Errorf("no database at %s — create one with `shipdesk demo --db %s` or `shipdesk import orders FILE`", e.dbPath, e.dbPath)}
+		}
+	}
+	return storage.Open(e.dbPath, storage.Options{ReadOnly: readOnly})
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
