@@ -2,61 +2,43 @@ package domain
 
 import "strings"
 
-// TradeMatches reports whether every word (already lower-case) occurs in one of the
-// fields an operator searches by: trade ID, buyer, consignee name, payment reference,
-// SKU or item title.
-func TradeMatches(t *Trade, words []string) bool {
+// SearchText is what an operator's filter words are matched against: trade ID, buyer,
+// consignee name, payment reference, SKUs and item titles, lower-cased and joined with a
+// separator no word can contain. Storage keeps it beside its indexes so a filter never
+// has to decode whole records.
+func SearchText(t *Trade) string {
+	var b strings.Builder
+	b.Grow(len(t.TradeID) + len(t.Buyer) + len(t.Consignee.Name) + len(t.PaymentRef) + 24*len(t.Items) + 8)
+	for _, f := range []string{t.TradeID, t.Buyer, t.Consignee.Name, t.PaymentRef} {
+		b.WriteString(f)
+		b.WriteByte(0)
+	}
+	for i := range t.Items {
+		b.WriteString(t.Items[i].SKU)
+		b.WriteByte(0)
+		b.WriteString(t.Items[i].Title)
+		b.WriteByte(0)
+	}
+	return strings.ToLower(b.String())
+}
+
+// FilterWords splits what an operator typed into lower-case words.
+func FilterWords(s string) []string {
+	return strings.Fields(strings.ToLower(s))
+}
+
+// TextMatches reports whether every word occurs in a SearchText.
+func TextMatches(text string, words []string) bool {
 	for _, w := range words {
-		if !tradeHas(t, w) {
+		if !strings.Contains(text, w) {
 			return false
 		}
 	}
 	return true
 }
 
-func tradeHas(t *Trade, w string) bool {
-	if containsFold(t.TradeID, w) || containsFold(t.Buyer, w) || containsFold(t.Consignee.Name, w) ||
-		containsFold(t.PaymentRef, w) {
-		return true
-	}
-	for i := range t.Items {
-		if containsFold(t.Items[i].SKU, w) || containsFold(t.Items[i].Title, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// containsFold is a case-insensitive Contains for a lower-case needle; it avoids
-// allocating for ASCII haystacks, which is most of them.
-func containsFold(s, lowerNeedle string) bool {
-	if len(lowerNeedle) > len(s) {
-		return false
-	}
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if !ascii {
-		return strings.Contains(strings.ToLower(s), lowerNeedle)
-	}
-	n := len(lowerNeedle)
-outer:
-	for i := 0; i+n <= len(s); i++ {
-		for j := 0; j < n; j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != lowerNeedle[j] {
-				continue outer
-			}
-		}
-		return true
-	}
-	return false
+// TradeMatches reports whether every lower-case word occurs in one of the trade's
+// searchable fields.
+func TradeMatches(t *Trade, words []string) bool {
+	return TextMatches(SearchText(t), words)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -152,6 +151,7 @@ func (sc *scanner) next() (int, []byte, []byte, bool) {
 func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool, limit int) (rows []PoolRow, more bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		pool := tx.Bucket(bPool)
+		words := byteWords(q.Words)
 		var (
 			sc      *scanner
 			byState = q.Channel == "" && q.Sort == SortPaidAt
@@ -183,15 +183,13 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			}
 			if byState {
 				pk = suffix[8:]
-			} else {
-				if len(val) != 1 || !q.wants(domain.PoolState(val[0])) {
+				if !textMatches(val, words) {
 					continue
 				}
+			} else if len(val) != 1 || !q.wants(domain.PoolState(val[0])) {
+				continue
+			} else {
 				pk = channelToPoolKey(pk, q.Channel, suffix)
-			}
-			if len(rows) == limit {
-				more = true
-				return nil
 			}
 			v := pool.Get(pk)
 			if v == nil {
@@ -201,8 +199,12 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			if err != nil {
 				return err
 			}
-			if len(q.Words) > 0 && !domain.TradeMatches(&e.Trade, q.Words) {
+			if !byState && len(words) > 0 && !domain.TradeMatches(&e.Trade, q.Words) {
 				continue
+			}
+			if len(rows) == limit {
+				more = true
+				return nil
 			}
 			rows = append(rows, PoolRow{Entry: e, Pos: append(Pos{}, suffix...)})
 		}
@@ -306,6 +308,7 @@ type OrderRow struct {
 func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bool, limit int) (rows []OrderRow, more bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		orders := tx.Bucket(bOrders)
+		words := byteWords(q.Words)
 		var prefixes [][]byte
 		for _, st := range q.statuses() {
 			prefixes = append(prefixes, []byte{byte(st)})
@@ -317,9 +320,12 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 					return err
 				}
 			}
-			_, suffix, _, ok := sc.next()
+			_, suffix, text, ok := sc.next()
 			if !ok {
 				return nil
+			}
+			if !textMatches(text, words) {
+				continue
 			}
 			if len(rows) == limit {
 				more = true
@@ -336,9 +342,6 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 			if q.Channel != "" && o.Channel != q.Channel {
 				continue
 			}
-			if len(q.Words) > 0 && !orderMatches(&o, q.Words) {
-				continue
-			}
 			rows = append(rows, OrderRow{Order: o, Pos: append(Pos{}, suffix...)})
 		}
 	})
@@ -350,16 +353,14 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 	return rows, more, err
 }
 
-// orderMatches also finds an order by its number (SO00000042 or 42).
-func orderMatches(o *domain.SalesOrder, words []string) bool {
-	num := strings.ToLower(domain.OrderNumber(o.No))
-	rest := words[:0:0]
+// textMatches checks lower-case words against an index value's search text.
+func textMatches(text []byte, words [][]byte) bool {
 	for _, w := range words {
-		if !strings.Contains(num, w) {
-			rest = append(rest, w)
+		if !bytes.Contains(text, w) {
+			return false
 		}
 	}
-	return domain.TradeMatches(&o.Trade, rest)
+	return true
 }
 
 // OrderCount is the number of rows of q when it can be read from the counters.
@@ -440,4 +441,12 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 		return nil
 	})
 	return c, err
+}
+
+func byteWords(words []string) [][]byte {
+	out := make([][]byte, len(words))
+	for i, w := range words {
+		out[i] = []byte(w)
+	}
+	return out
 }

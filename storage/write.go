@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,7 +20,7 @@ import (
 type wtx struct {
 	tx      *bolt.Tx
 	pending map[string]map[string]op // bucket → key → last operation
-	counts  map[string]int64
+	counts  map[counterKey]int64
 	key     []byte // scratch for lookups
 	ikey    []byte // scratch for lookups
 }
@@ -30,10 +31,21 @@ type op struct {
 }
 
 func newWtx(tx *bolt.Tx) *wtx {
-	return &wtx{tx: tx, pending: map[string]map[string]op{}, counts: map[string]int64{}}
+	return &wtx{tx: tx, pending: map[string]map[string]op{}, counts: map[counterKey]int64{}}
 }
 
-func (w *wtx) add(name string, d int64) { w.counts[name] += d }
+// counterKey names a counter without building its string per row: name, plus "@channel"
+// when channel is set.
+type counterKey struct{ name, channel string }
+
+func (k counterKey) String() string {
+	if k.channel == "" {
+		return k.name
+	}
+	return k.name + "@" + k.channel
+}
+
+func (w *wtx) add(name, channel string, d int64) { w.counts[counterKey{name, channel}] += d }
 
 func (w *wtx) bucketOps(bucket []byte) map[string]op {
 	m := w.pending[string(bucket)]
@@ -91,11 +103,11 @@ func (w *wtx) commit() error {
 
 func (w *wtx) flushCounts() error {
 	b := w.tx.Bucket(bCounts)
-	for name, d := range w.counts {
+	for ck, d := range w.counts {
 		if d == 0 {
 			continue
 		}
-		k := []byte(name)
+		k := []byte(ck.String())
 		var v int64
 		if old := b.Get(k); len(old) == 8 {
 			v = int64(binary.BigEndian.Uint64(old))
@@ -156,11 +168,10 @@ func (w *wtx) getEntry(k domain.Key) (*domain.PoolEntry, error) {
 }
 
 func countEntry(w *wtx, e *domain.PoolEntry, sign int64) {
-	st := e.State.String()
-	w.add("pool/"+st, sign)
-	w.add("pool/"+st+"@"+e.Channel, sign)
+	w.add(poolCounter[e.State], "", sign)
+	w.add(poolCounter[e.State], e.Channel, sign)
 	if e.Changed && e.State.Open() {
-		w.add("pool/changed", sign)
+		w.add("pool/changed", "", sign)
 	}
 }
 
@@ -179,17 +190,18 @@ func (w *wtx) putEntry(old *domain.PoolEntry, next *domain.PoolEntry) error {
 	}
 	countEntry(w, next, 1)
 	w.put(bPool, pk, encodeEntry(nil, next))
-	if old == nil || old.State != next.State || !old.PaidAt.Equal(next.PaidAt) {
-		w.put(bPoolByState, stateIndexKey(nil, next.State, next.PaidAt, pk), nil)
-	}
+	// The state index carries the search text, so filtering scans it and decodes only
+	// matches; the channel index carries just the state, to stay small.
+	text := domain.SearchText(&next.Trade)
+	w.put(bPoolByState, stateIndexKey(nil, next.State, next.PaidAt, pk), []byte(text))
 	w.put(bPoolByChannel, channelIndexKey(nil, next.Key, next.PaidAt), []byte{byte(next.State)})
 	return nil
 }
 
 func countOrder(w *wtx, o *domain.SalesOrder, sign int64) {
-	w.add("order/"+o.Status.String(), sign)
+	w.add(orderCounter[o.Status], "", sign)
 	if o.Attention != "" {
-		w.add("order/attention", sign)
+		w.add("order/attention", "", sign)
 	}
 }
 
@@ -209,7 +221,7 @@ func (w *wtx) putOrder(old, next *domain.SalesOrder) error {
 	}
 	countOrder(w, next, 1)
 	w.put(bOrders, u64(next.No), encodeOrder(nil, next))
-	w.put(bOrdersByStatus, statusIndexKey(nil, next.Status, next.ShipBy, next.No), nil)
+	w.put(bOrdersByStatus, statusIndexKey(nil, next.Status, next.ShipBy, next.No), []byte(orderSearchText(next)))
 	return nil
 }
 
@@ -257,4 +269,24 @@ func (w *wtx) audit(ev AuditEvent) error {
 	}
 	w.put(bAudit, u64(seq), b)
 	return nil
+}
+
+// orderSearchText also lets an order be found by its number (so00000042).
+func orderSearchText(o *domain.SalesOrder) string {
+	return strings.ToLower(domain.OrderNumber(o.No)) + "\x00" + domain.SearchText(&o.Trade)
+}
+
+// Counter names per state, built once.
+var (
+	poolCounter  = map[domain.PoolState]string{}
+	orderCounter = map[domain.OrderStatus]string{}
+)
+
+func init() {
+	for _, st := range domain.PoolStates {
+		poolCounter[st] = "pool/" + st.String()
+	}
+	for _, st := range domain.OrderStatuses {
+		orderCounter[st] = "order/" + st.String()
+	}
 }
