@@ -223,8 +223,8 @@ func ParseJSONL(name string, r io.Reader) (ImportFile, error) {
 			c.fail(line, "not a JSON order: "+jsonReason(err))
 			continue
 		}
-		if dec.More() {
-			c.fail(line, "more than one JSON value on the line")
+		if dec.InputOffset() != int64(len(b)) {
+			c.fail(line, "extra text after the JSON order (one order per line)")
 			continue
 		}
 		c.add(line, raw)
@@ -238,6 +238,9 @@ func ParseJSONL(name string, r io.Reader) (ImportFile, error) {
 func jsonReason(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
+		if te.Field == "" {
+			return fmt.Sprintf("a line must be one JSON object, not %s", te.Value)
+		}
 		return fmt.Sprintf("field %s must be %s, not %s", te.Field, te.Type, te.Value)
 	}
 	return err.Error()

@@ -15,10 +15,16 @@ type Money struct {
 // zeroDecimal lists currencies whose minor unit is the major unit.
 var zeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true, "CLP": true, "ISK": true}
 
+// threeDecimal lists currencies with three decimal places.
+var threeDecimal = map[string]bool{"BHD": true, "KWD": true, "OMR": true, "JOD": true, "TND": true, "LYD": true, "IQD": true}
+
 // Exponent is the number of decimal places of the currency.
 func Exponent(currency string) int {
-	if zeroDecimal[currency] {
+	switch {
+	case zeroDecimal[currency]:
 		return 0
+	case threeDecimal[currency]:
+		return 3
 	}
 	return 2
 }
@@ -59,7 +65,7 @@ func ParseMoney(s, currency string) (Money, error) {
 	if len(frac) > exp {
 		return Money{}, fmt.Errorf("amount %q has more than %d decimal places for %s", s, exp, currency)
 	}
-	if len(whole) > 15 {
+	if len(strings.TrimLeft(whole, "0")) > 15 {
 		return Money{}, fmt.Errorf("amount %q is too large", s)
 	}
 	frac += strings.Repeat("0", exp-len(frac))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Key identifies a pool entry and the sales order it becomes: (channel, trade ID).
@@ -37,9 +39,12 @@ func validIdent(what, s string) error {
 	if len(s) > 64 {
 		return fmt.Errorf("%s %q is longer than 64 bytes", what, s[:64])
 	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
+	}
 	for _, r := range s {
-		if r <= ' ' || r == 0x7f || r == ':' {
-			return fmt.Errorf("%s %q may not contain spaces, colons or control characters", what, s)
+		if r == ' ' || r == ':' || !unicode.IsPrint(r) {
+			return fmt.Errorf("%s %q may not contain spaces, colons, control or invisible characters", what, s)
 		}
 	}
 	return nil
