@@ -80,7 +80,7 @@ func statusOf(t *testing.T, db string) status {
 	return s
 }
 
-func exportPool(t *testing.T, db string) map[string]map[string]any {
+func exportedPool(t *testing.T, db string) map[string]map[string]any {
 	t.Helper()
 	r := shipdesk(t, db, "export", "pool")
 	want(t, r, 0)
@@ -116,7 +116,7 @@ func TestCLIPoolLifecycle(t *testing.T) {
 	want(t, shipdesk(t, db, "import", "orders", "testdata/orders.jsonl"), 0,
 		"1 re-added after removal", "1 suppressed", "1 skipped (already converted)")
 
-	rows := exportPool(t, db)
+	rows := exportedPool(t, db)
 	if rows["tb-main:T1001"]["state"] != "converted" || rows["tb-main:T1001"]["order_no"] != "SO00000001" {
 		t.Fatalf("converted row: %v", rows["tb-main:T1001"])
 	}
@@ -146,14 +146,14 @@ func TestCLIPoolLifecycle(t *testing.T) {
 func TestCLIRejectsBadInputAndWritesNothing(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "s.db")
 	want(t, shipdesk(t, db, "import", "orders", "testdata/orders.jsonl"), 0)
-	before := exportPool(t, db)
+	before := exportedPool(t, db)
 
 	r := shipdesk(t, db, "import", "orders", "testdata/bad.jsonl")
 	want(t, r, 1, "testdata/bad.jsonl:2:", "qty 0", "testdata/bad.jsonl:3:", "nothing imported")
 	if strings.Contains(r.stderr, "bad.jsonl:1:") {
 		t.Fatalf("good line reported as bad: %s", r.stderr)
 	}
-	after := exportPool(t, db)
+	after := exportedPool(t, db)
 	if len(after) != len(before) {
 		t.Fatalf("rejected import changed the pool: %d → %d entries", len(before), len(after))
 	}
@@ -162,7 +162,7 @@ func TestCLIRejectsBadInputAndWritesNothing(t *testing.T) {
 	}
 
 	want(t, shipdesk(t, db, "pool", "convert", "tb-main:T1001", "tb-main:NOPE"), 1, "nothing changed", "tb-main:NOPE")
-	if exportPool(t, db)["tb-main:T1001"]["state"] != "ready" {
+	if exportedPool(t, db)["tb-main:T1001"]["state"] != "ready" {
 		t.Fatal("batch with an unknown key converted something")
 	}
 	want(t, shipdesk(t, db, "pool", "convert", "T1001"), 1, "CHANNEL:TRADE_ID")

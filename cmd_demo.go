@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"shipdesk/demo"
@@ -51,8 +50,9 @@ func cmdDemo(e *env, args []string) error {
 	return nil
 }
 
-// writeDemo fills a new database with n generated orders taken through the same storage
-// operations an operator would use: import, then convert, remove, process and ship.
+// writeDemo fills a new database with n generated orders. Each trade is imported and
+// then removed, processed or converted and moved along to its final status, through the
+// same domain rules as the console, in one transaction per chunk (storage.Seed).
 func writeDemo(e *env, n int) error {
 	s, err := storage.Open(e.dbPath, storage.Options{NoSync: true})
 	if err != nil {
@@ -61,9 +61,19 @@ func writeDemo(e *env, n int) error {
 	defer s.Close()
 	now := e.now()
 	g := demo.New(1, now)
+	recs := make([]storage.SeedRecord, 0, demoChunk)
 	for start := 0; start < n; start += demoChunk {
-		end := min(start+demoChunk, n)
-		if err := demoChunkOf(s, g, start, end, now); err != nil {
+		recs = recs[:0]
+		for i := start; i < min(start+demoChunk, n); i++ {
+			f := g.Plan(i)
+			at := f.At
+			if at.IsZero() {
+				at = now
+			}
+			recs = append(recs, storage.SeedRecord{Trade: g.Trade(i), Pool: f.Pool, Reason: f.Reason,
+				OrderPath: orderPath[f.Order], At: at})
+		}
+		if err := s.Seed(recs, "demo"); err != nil {
 			return err
 		}
 	}
@@ -77,66 +87,4 @@ var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
 	domain.OrderCompleted: {domain.OrderShipped, domain.OrderDelivered, domain.OrderCompleted},
 	domain.OrderReturned:  {domain.OrderShipped, domain.OrderReturned},
 	domain.OrderCancelled: {domain.OrderCancelled},
-}
-
-func demoChunkOf(s *storage.Store, g *demo.Generator, start, end int, now time.Time) error {
-	const op = "demo"
-	trades := make([]domain.Trade, 0, end-start)
-	for i := start; i < end; i++ {
-		trades = append(trades, g.Trade(i))
-	}
-	if _, err := s.Import(trades, now, op); err != nil {
-		return err
-	}
-	var convert, remove []domain.Key
-	process := map[string][]domain.Key{}
-	target := map[domain.Key]domain.OrderStatus{}
-	for i, t := range trades {
-		f := g.Plan(start + i)
-		switch f.Pool {
-		case domain.PoolConverted:
-			convert = append(convert, t.Key)
-			target[t.Key] = f.Order
-		case domain.PoolRemoved:
-			remove = append(remove, t.Key)
-		case domain.PoolProcessed:
-			process[f.Reason] = append(process[f.Reason], t.Key)
-		}
-	}
-	res, err := s.Convert(convert, now, op)
-	if err != nil {
-		return err
-	}
-	if sk := res.Skipped(); len(sk) > 0 {
-		return fmt.Errorf("demo: %d conversions refused, first: %s", len(sk), sk[0].Reason)
-	}
-	if len(remove) > 0 {
-		if _, err := s.Remove(remove, now, op); err != nil {
-			return err
-		}
-	}
-	for reason, keys := range process {
-		if _, err := s.Process(keys, reason, now, op); err != nil {
-			return err
-		}
-	}
-	// Move each order along its path, one transaction per step.
-	for step := 0; step < 3; step++ {
-		moves := map[domain.OrderStatus][]uint64{}
-		for _, r := range res.Rows {
-			if path := orderPath[target[r.Key]]; step < len(path) {
-				moves[path[step]] = append(moves[path[step]], r.OrderNo)
-			}
-		}
-		for to, nos := range moves {
-			out, err := s.SetOrderStatus(nos, to, now, op)
-			if err != nil {
-				return err
-			}
-			if sk := out.Skipped(); len(sk) > 0 {
-				return fmt.Errorf("demo: %d status moves refused, first: %s", len(sk), strings.TrimSpace(sk[0].Reason))
-			}
-		}
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ flags accepted everywhere:
   --tz ZONE         warehouse time zone, e.g. Asia/Shanghai (default $SHIPDESK_TZ, else the machine's)
   --operator NAME   who is acting, for the audit log (default $SHIPDESK_OPERATOR, else $USER)
   --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
+  --cpuprofile FILE write a CPU profile (before the subcommand)
 
 exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage, 3 database in use
 `
@@ -131,8 +133,20 @@ func dispatch(e *env, args []string) error {
 	fs := newFlagSet("shipdesk")
 	e.flags(fs)
 	demoConsole := fs.Bool("demo", false, "run the console on a fresh demo database")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -181,6 +183,11 @@ func (c *collector) add(line int, r RawTrade) {
 		c.fail(line, err.Error())
 		return
 	}
+	c.keep(t)
+}
+
+// keep adds a valid trade; a later record of the same key replaces the earlier one.
+func (c *collector) keep(t Trade) {
 	if i, ok := c.at[t.Key]; ok {
 		c.trades[i] = t
 		return
@@ -205,37 +212,111 @@ func (c *collector) result() (ImportFile, error) {
 }
 
 // ParseJSONL reads one order per line. Blank lines are ignored. Any bad line rejects the
-// whole file; the error lists each bad line as name:line: reason.
+// whole file; the error lists each bad line as name:line: reason. Lines are decoded and
+// validated by a worker per CPU, in batches; the result is in file order.
 func ParseJSONL(name string, r io.Reader) (ImportFile, error) {
-	c := newCollector(name)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		var raw RawTrade
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if err := dec.Decode(&raw); err != nil {
-			c.fail(line, "not a JSON order: "+jsonReason(err))
-			continue
-		}
-		if dec.InputOffset() != int64(len(b)) {
-			c.fail(line, "extra text after the JSON order (one order per line)")
-			continue
-		}
-		c.add(line, raw)
+	type parsed struct {
+		line  int
+		trade Trade
+		err   string
 	}
-	if err := sc.Err(); err != nil {
-		c.fail(line+1, "cannot read: "+err.Error())
+	type batch struct {
+		first int      // line number of lines[0]
+		lines [][]byte // copied out of the scanner's buffer
+		out   []parsed
+		done  chan struct{}
+	}
+	work := make(chan *batch, 16)
+	order := make(chan *batch, 64)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				b.out = make([]parsed, 0, len(b.lines))
+				for i, l := range b.lines {
+					p := parsed{line: b.first + i}
+					if len(l) == 0 {
+						continue
+					}
+					var raw RawTrade
+					if err := json.Unmarshal(l, &raw); err != nil {
+						p.err = "not a JSON order: " + jsonReason(err)
+					} else if t, err := raw.Validate(); err != nil {
+						p.err = err.Error()
+					} else {
+						p.trade = t
+					}
+					b.out = append(b.out, p)
+				}
+				close(b.done)
+			}
+		}()
+	}
+	var readErr error
+	lines := 0
+	go func() {
+		defer close(order)
+		defer close(work)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+		const size = 2048
+		newBatch := func() *batch {
+			return &batch{first: lines + 1, lines: make([][]byte, 0, size), done: make(chan struct{})}
+		}
+		b := newBatch()
+		var buf []byte // one allocation holds many lines
+		for sc.Scan() {
+			lines++
+			l := bytes.TrimSpace(sc.Bytes())
+			if len(buf)+len(l) > cap(buf) {
+				buf = make([]byte, 0, max(1<<20, len(l)))
+			}
+			start := len(buf)
+			buf = append(buf, l...)
+			b.lines = append(b.lines, buf[start:len(buf):len(buf)])
+			if len(b.lines) == size {
+				work <- b
+				order <- b
+				b = newBatch()
+			}
+		}
+		readErr = sc.Err()
+		work <- b
+		order <- b
+	}()
+	var batches []*batch
+	total := 0
+	for b := range order {
+		<-b.done
+		batches = append(batches, b)
+		total += len(b.out)
+	}
+	wg.Wait()
+	c := newCollector(name)
+	c.trades = make([]Trade, 0, total)
+	c.at = make(map[Key]int, total)
+	for _, b := range batches {
+		for _, p := range b.out {
+			if p.err != "" {
+				c.fail(p.line, p.err)
+			} else {
+				c.keep(p.trade)
+			}
+		}
+	}
+	if readErr != nil {
+		c.fail(lines+1, "cannot read: "+readErr.Error())
 	}
 	return c.result()
 }
 
 func jsonReason(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
+		return "extra text after the JSON order (one order per line)"
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		if te.Field == "" {

@@ -272,3 +272,21 @@ func CheckProcessable(e PoolEntry, reason string) error {
 	}
 	return nil
 }
+
+// Remove drops an open entry; the next import brings it back (rule 2).
+func Remove(e PoolEntry, now time.Time) (PoolEntry, error) {
+	if err := CheckRemovable(e); err != nil {
+		return e, err
+	}
+	e.State, e.Changed, e.UpdatedAt = PoolRemoved, false, now
+	return e, nil
+}
+
+// Process closes an entry with a reason; later imports are suppressed (rule 3).
+func Process(e PoolEntry, reason string, now time.Time) (PoolEntry, error) {
+	if err := CheckProcessable(e, reason); err != nil {
+		return e, err
+	}
+	e.State, e.Changed, e.Reason, e.UpdatedAt = PoolProcessed, false, strings.TrimSpace(reason), now
+	return e, nil
+}

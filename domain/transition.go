@@ -18,3 +18,12 @@ func CheckTransition(o SalesOrder, to OrderStatus) error {
 	}
 	return fmt.Errorf("order %s is %s and cannot become %s", OrderNumber(o.No), o.Status, to)
 }
+
+// Advance moves an order to a new status, or says why it may not.
+func Advance(o SalesOrder, to OrderStatus) (SalesOrder, error) {
+	if err := CheckTransition(o, to); err != nil {
+		return o, err
+	}
+	o.Status = to
+	return o, nil
+}

@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"shipdesk/domain"
@@ -192,6 +193,9 @@ func decodeEntry(b []byte) (domain.PoolEntry, error) {
 	return e, d.err
 }
 
+// Orders store only their own fields and the key: the trade is read from the pool entry,
+// which never changes once converted (imports skip converted keys). That halves the size
+// of a year of orders.
 func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
 	w := enc{b: dst[:0]}
 	w.byte(recordVersion)
@@ -200,10 +204,12 @@ func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
 	w.t(o.CreatedAt)
 	w.t(o.ShipBy)
 	w.s(o.Attention)
-	w.trade(&o.Trade)
+	w.s(o.Channel)
+	w.s(o.TradeID)
 	return w.b
 }
 
+// decodeOrder reads an order's own fields; loadOrder adds the trade.
 func decodeOrder(b []byte) (domain.SalesOrder, error) {
 	var o domain.SalesOrder
 	d := dec{b: b}
@@ -215,6 +221,25 @@ func decodeOrder(b []byte) (domain.SalesOrder, error) {
 	o.CreatedAt = d.t()
 	o.ShipBy = d.t()
 	o.Attention = d.s()
-	d.trade(&o.Trade)
+	o.Channel = d.s()
+	o.TradeID = d.s()
 	return o, d.err
+}
+
+// loadOrder decodes an order and fills in its trade from the pool entry, read by get.
+func loadOrder(v []byte, get func(bucket, key []byte) []byte) (domain.SalesOrder, error) {
+	o, err := decodeOrder(v)
+	if err != nil {
+		return o, err
+	}
+	pv := get(bPool, poolKey(nil, o.Key))
+	if pv == nil {
+		return o, fmt.Errorf("order %s: pool entry %s is missing", domain.OrderNumber(o.No), o.Key)
+	}
+	e, err := decodeEntry(pv)
+	if err != nil {
+		return o, err
+	}
+	o.Trade = e.Trade
+	return o, nil
 }

@@ -14,7 +14,7 @@ func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Tim
 	var res BatchResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = BatchResult{}
-		w := newWtx(tx)
+		w := newWtx(tx, len(nos))
 		var done []string
 		for _, no := range nos {
 			o, err := w.getOrder(no)
@@ -25,12 +25,11 @@ func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Tim
 				res.Rows = append(res.Rows, RowResult{OrderNo: no, Reason: "no such order " + domain.OrderNumber(no)})
 				continue
 			}
-			if err := domain.CheckTransition(*o, to); err != nil {
+			next, err := domain.Advance(*o, to)
+			if err != nil {
 				res.Rows = append(res.Rows, RowResult{Key: o.Key, OrderNo: no, Reason: err.Error()})
 				continue
 			}
-			next := *o
-			next.Status = to
 			if err := w.putOrder(o, &next); err != nil {
 				return err
 			}

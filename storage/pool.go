@@ -26,7 +26,7 @@ func (s *Store) Import(trades []domain.Trade, now time.Time, operator string) (I
 	var res ImportResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = ImportResult{}
-		w := newWtx(tx)
+		w := newWtx(tx, len(trades))
 		for i := range trades {
 			if err := w.importOne(&trades[i], now, &res); err != nil {
 				return err
@@ -152,7 +152,7 @@ func (s *Store) batch(name string, keysOf func(*bolt.Tx) []domain.Key, now time.
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := keysOf(tx)
 		res = BatchResult{Rows: make([]RowResult, 0, len(keys))}
-		w := newWtx(tx)
+		w := newWtx(tx, len(keys))
 		var unknown ErrUnknownKeys
 		seen := make(map[domain.Key]bool, len(keys))
 		var done []string
@@ -251,21 +251,15 @@ func (s *Store) ConvertAllReady(now time.Time, operator string) (BatchResult, er
 // Remove drops open entries; the next import brings them back (rule 2).
 func (s *Store) Remove(keys []domain.Key, now time.Time, operator string) (BatchResult, error) {
 	return s.batch("pool.remove", given(keys), now, operator, nil, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
-		if err := domain.CheckRemovable(e); err != nil {
-			return e, nil, err
-		}
-		e.State, e.Changed, e.UpdatedAt = domain.PoolRemoved, false, now
-		return e, nil, nil
+		next, err := domain.Remove(e, now)
+		return next, nil, err
 	})
 }
 
 // Process marks entries processed with a reason; later imports are suppressed (rule 3).
 func (s *Store) Process(keys []domain.Key, reason string, now time.Time, operator string) (BatchResult, error) {
 	return s.batch("pool.process", given(keys), now, operator, map[string]string{"reason": reason}, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
-		if err := domain.CheckProcessable(e, reason); err != nil {
-			return e, nil, err
-		}
-		e.State, e.Changed, e.Reason, e.UpdatedAt = domain.PoolProcessed, false, reason, now
-		return e, nil, nil
+		next, err := domain.Process(e, reason, now)
+		return next, nil, err
 	})
 }

@@ -335,7 +335,7 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 			if v == nil {
 				return fmt.Errorf("index points at missing order %x", suffix[8:16])
 			}
-			o, err := decodeOrder(v)
+			o, err := loadOrder(v, txGetter(tx))
 			if err != nil {
 				return err
 			}
@@ -385,7 +385,7 @@ func (s *Store) Order(no uint64) (o domain.SalesOrder, found bool, err error) {
 			return nil
 		}
 		found = true
-		o, err = decodeOrder(v)
+		o, err = loadOrder(v, txGetter(tx))
 		return err
 	})
 	return o, found, err
@@ -395,7 +395,7 @@ func (s *Store) Order(no uint64) (o domain.SalesOrder, found bool, err error) {
 func (s *Store) EachOrder(fn func(domain.SalesOrder) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
-			o, err := decodeOrder(v)
+			o, err := loadOrder(v, txGetter(tx))
 			if err != nil {
 				return err
 			}
@@ -449,4 +449,9 @@ func byteWords(words []string) [][]byte {
 		out[i] = []byte(w)
 	}
 	return out
+}
+
+// txGetter reads straight from the buckets of a read transaction.
+func txGetter(tx *bolt.Tx) func(bucket, key []byte) []byte {
+	return func(bucket, key []byte) []byte { return tx.Bucket(bucket).Get(key) }
 }

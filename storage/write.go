@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,19 +21,30 @@ import (
 // writes. Counter deltas are summed and written once each.
 type wtx struct {
 	tx      *bolt.Tx
-	pending map[string]map[string]op // bucket → key → last operation
+	pending map[string]*overlay // by bucket name
+	hint    int                 // expected rows, to size the overlay once
 	counts  map[counterKey]int64
 	key     []byte // scratch for lookups
 	ikey    []byte // scratch for lookups
 }
 
-type op struct {
-	val []byte
-	del bool
+// overlay is the pending writes of one bucket in the order made. Buckets that are read
+// back inside a transaction also index their latest write by key.
+type overlay struct {
+	ops    []op
+	latest map[string]int // nil for write-only index buckets
 }
 
-func newWtx(tx *bolt.Tx) *wtx {
-	return &wtx{tx: tx, pending: map[string]map[string]op{}, counts: map[counterKey]int64{}}
+type op struct {
+	key, val []byte
+	del      bool
+}
+
+// readBack are the buckets a transaction reads its own writes from.
+var readBack = map[string]bool{string(bPool): true, string(bOrders): true, string(bOrdersByKey): true}
+
+func newWtx(tx *bolt.Tx, hint int) *wtx {
+	return &wtx{tx: tx, pending: map[string]*overlay{}, hint: hint, counts: map[counterKey]int64{}}
 }
 
 // counterKey names a counter without building its string per row: name, plus "@channel"
@@ -47,30 +60,40 @@ func (k counterKey) String() string {
 
 func (w *wtx) add(name, channel string, d int64) { w.counts[counterKey{name, channel}] += d }
 
-func (w *wtx) bucketOps(bucket []byte) map[string]op {
-	m := w.pending[string(bucket)]
-	if m == nil {
-		m = map[string]op{}
-		w.pending[string(bucket)] = m
+func (w *wtx) record(bucket []byte, o op) {
+	ov := w.pending[string(bucket)]
+	if ov == nil {
+		ov = &overlay{ops: make([]op, 0, w.hint)}
+		if readBack[string(bucket)] {
+			ov.latest = make(map[string]int, w.hint)
+		}
+		w.pending[string(bucket)] = ov
 	}
-	return m
+	if ov.latest != nil {
+		ov.latest[string(o.key)] = len(ov.ops)
+	}
+	ov.ops = append(ov.ops, o)
 }
 
-func (w *wtx) put(bucket, k, v []byte) { w.bucketOps(bucket)[string(k)] = op{val: v} }
-func (w *wtx) del(bucket, k []byte)    { w.bucketOps(bucket)[string(k)] = op{del: true} }
+// put and del keep k and v until the commit: callers pass slices they no longer touch.
+func (w *wtx) put(bucket, k, v []byte) { w.record(bucket, op{key: k, val: v}) }
+func (w *wtx) del(bucket, k []byte)    { w.record(bucket, op{key: append([]byte(nil), k...), del: true}) }
 
 // get reads through the overlay; the result is only valid inside the transaction.
 func (w *wtx) get(bucket, k []byte) []byte {
-	if o, ok := w.pending[string(bucket)][string(k)]; ok {
-		if o.del {
-			return nil
+	if ov := w.pending[string(bucket)]; ov != nil && ov.latest != nil {
+		if i, ok := ov.latest[string(k)]; ok {
+			if ov.ops[i].del {
+				return nil
+			}
+			return ov.ops[i].val
 		}
-		return o.val
 	}
 	return w.tx.Bucket(bucket).Get(k)
 }
 
-// commit applies the overlay in key order, then the counters.
+// commit applies each bucket's overlay in key order (the last write of a key wins), then
+// the counters.
 func (w *wtx) commit() error {
 	names := make([]string, 0, len(w.pending))
 	for name := range w.pending {
@@ -78,20 +101,19 @@ func (w *wtx) commit() error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		ops := w.pending[name]
-		keys := make([]string, 0, len(ops))
-		for k := range ops {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		ops := w.pending[name].ops
+		slices.SortStableFunc(ops, func(a, b op) int { return bytes.Compare(a.key, b.key) })
 		b := w.tx.Bucket([]byte(name))
-		for _, k := range keys {
-			o := ops[k]
+		b.FillPercent = fillPercent(name)
+		for i, o := range ops {
+			if i+1 < len(ops) && bytes.Equal(ops[i+1].key, o.key) {
+				continue
+			}
 			var err error
 			if o.del {
-				err = b.Delete([]byte(k))
+				err = b.Delete(o.key)
 			} else {
-				err = b.Put([]byte(k), o.val)
+				err = b.Put(o.key, o.val)
 			}
 			if err != nil {
 				return err
@@ -239,7 +261,7 @@ func (w *wtx) getOrder(no uint64) (*domain.SalesOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
-	o, err := decodeOrder(v)
+	o, err := loadOrder(v, w.get)
 	if err != nil {
 		return nil, err
 	}
@@ -289,4 +311,14 @@ func init() {
 	for _, st := range domain.OrderStatuses {
 		orderCounter[st] = "order/" + st.String()
 	}
+}
+
+// fillPercent packs buckets whose keys only grow (sequence numbers) full; the others keep
+// room for inserts between existing keys.
+func fillPercent(bucket string) float64 {
+	switch bucket {
+	case string(bOrders), string(bAudit):
+		return 1.0
+	}
+	return 0.7
 }
