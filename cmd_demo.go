@@ -6,15 +6,11 @@ import (
 	"time"
 
 	"shipdesk/demo"
-	"shipdesk/domain"
 	"shipdesk/storage"
 )
 
 // demoConsoleOrders is the size of the database `shipdesk --demo` opens.
 const demoConsoleOrders = 5000
-
-// demoChunk trades are imported and settled per round of transactions.
-const demoChunk = 50_000
 
 // cmdDemo: shipdesk demo --db PATH [--orders N] [--force]
 func cmdDemo(e *env, args []string) error {
@@ -50,41 +46,15 @@ func cmdDemo(e *env, args []string) error {
 	return nil
 }
 
-// writeDemo fills a new database with n generated orders. Each trade is imported and
-// then removed, processed or converted and moved along to its final status, through the
-// same domain rules as the console, in one transaction per chunk (storage.Seed).
+// writeDemo fills a new database with n generated orders (see demo.Fill).
 func writeDemo(e *env, n int) error {
 	s, err := storage.Open(e.dbPath, storage.Options{NoSync: true})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	now := e.now()
-	g := demo.New(1, now)
-	recs := make([]storage.SeedRecord, 0, demoChunk)
-	for start := 0; start < n; start += demoChunk {
-		recs = recs[:0]
-		for i := start; i < min(start+demoChunk, n); i++ {
-			f := g.Plan(i)
-			at := f.At
-			if at.IsZero() {
-				at = now
-			}
-			recs = append(recs, storage.SeedRecord{Trade: g.Trade(i), Pool: f.Pool, Reason: f.Reason,
-				OrderPath: orderPath[f.Order], At: at})
-		}
-		if err := s.Seed(recs, "demo"); err != nil {
-			return err
-		}
+	if err := demo.Fill(s, 1, n, e.now()); err != nil {
+		return err
 	}
 	return s.Sync()
-}
-
-// orderPath is the sequence of status moves that reaches a demo order's final status.
-var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
-	domain.OrderShipped:   {domain.OrderShipped},
-	domain.OrderDelivered: {domain.OrderShipped, domain.OrderDelivered},
-	domain.OrderCompleted: {domain.OrderShipped, domain.OrderDelivered, domain.OrderCompleted},
-	domain.OrderReturned:  {domain.OrderShipped, domain.OrderReturned},
-	domain.OrderCancelled: {domain.OrderCancelled},
 }

@@ -1,0 +1,44 @@
+package demo
+
+import (
+	"time"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+)
+
+// chunk trades are written per transaction.
+const chunk = 50_000
+
+// orderPath is the sequence of status moves that reaches a demo order's final status.
+var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
+	domain.OrderShipped:   {domain.OrderShipped},
+	domain.OrderDelivered: {domain.OrderShipped, domain.OrderDelivered},
+	domain.OrderCompleted: {domain.OrderShipped, domain.OrderDelivered, domain.OrderCompleted},
+	domain.OrderReturned:  {domain.OrderShipped, domain.OrderReturned},
+	domain.OrderCancelled: {domain.OrderCancelled},
+}
+
+// Fill writes n generated orders into s as they stand at now: each trade is imported and
+// then removed, processed or converted and moved along to its final status, through the
+// same domain rules as the console, one transaction per chunk (storage.Seed).
+func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
+	g := New(seed, now)
+	recs := make([]storage.SeedRecord, 0, chunk)
+	for start := 0; start < n; start += chunk {
+		recs = recs[:0]
+		for i := start; i < min(start+chunk, n); i++ {
+			f := g.Plan(i)
+			at := f.At
+			if at.IsZero() {
+				at = now
+			}
+			recs = append(recs, storage.SeedRecord{Trade: g.Trade(i), Pool: f.Pool, Reason: f.Reason,
+				OrderPath: orderPath[f.Order], At: at})
+		}
+		if err := s.Seed(recs, "demo"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
