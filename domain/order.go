@@ -27,6 +27,11 @@ var orderStatusNames = map[OrderStatus]string{
 
 func (s OrderStatus) String() string { return orderStatusNames[s] }
 
+// ParseOrderStatus reads a status name; a unique prefix ("await", "ship") is enough.
+func ParseOrderStatus(s string) (OrderStatus, error) {
+	return parseName(s, OrderStatuses)
+}
+
 // DefaultShipWithin is how long after payment an order must ship (rule 6, seed 000).
 const DefaultShipWithin = 7 * 24 * time.Hour
 

@@ -99,23 +99,31 @@ func (s PoolState) String() string { return poolStateNames[s] }
 
 // ParsePoolState reads a state name; a unique prefix ("await", "conv") is enough.
 func ParsePoolState(s string) (PoolState, error) {
-	var found PoolState
-	for _, st := range PoolStates {
-		name := st.String()
-		if name == s {
-			return st, nil
+	return parseName(s, PoolStates)
+}
+
+// parseName finds the value named s, or the one value whose name s is a prefix of.
+func parseName[T fmt.Stringer](s string, values []T) (T, error) {
+	var zero, found T
+	n := 0
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = v.String()
+		if names[i] == s {
+			return v, nil
 		}
-		if s != "" && strings.HasPrefix(name, s) {
-			if found != 0 {
-				return 0, fmt.Errorf("state %q is ambiguous", s)
-			}
-			found = st
+		if s != "" && strings.HasPrefix(names[i], s) {
+			found = v
+			n++
 		}
 	}
-	if found == 0 {
-		return 0, fmt.Errorf("state %q is not one of awaiting_detail, ready, converted, removed, processed", s)
+	switch n {
+	case 1:
+		return found, nil
+	case 0:
+		return zero, fmt.Errorf("state %q is not one of %s", s, strings.Join(names, ", "))
 	}
-	return found, nil
+	return zero, fmt.Errorf("state %q is ambiguous", s)
 }
 
 // Open reports whether the entry still waits for an operator.

@@ -1,0 +1,97 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+)
+
+// dashboardModel is the quick status an operator glances at many times a
+// day: what waits in the pool and what is late right now.
+type dashboardModel struct {
+	c             *common
+	width, height int
+	counts        storage.Counts
+}
+
+func newDashboard(c *common) dashboardModel { return dashboardModel{c: c} }
+
+func (m dashboardModel) setSize(w, h int) dashboardModel {
+	m.width, m.height = w, h
+	return m
+}
+
+func (m dashboardModel) update(msg tea.Msg) dashboardModel {
+	if msg, ok := msg.(countsMsg); ok {
+		m.counts = msg.counts
+	}
+	return m
+}
+
+// countRow is one line of a dashboard panel; a zero row is a gap.
+type countRow struct {
+	label string
+	n     int
+	style *lipgloss.Style // applied when n > 0
+	note  string          // shown when n > 0, so the warning survives a colourless terminal
+}
+
+func (m dashboardModel) view() string {
+	s, c := m.c.styles, m.counts
+	if c.Pool == nil {
+		return s.dim.Render("reading counts…")
+	}
+	pool := []countRow{
+		{label: "awaiting detail", n: c.Pool[domain.PoolAwaitingDetail]},
+		{label: "ready", n: c.Pool[domain.PoolReady], style: &s.ok},
+		{label: "changed", n: c.Changed, style: &s.warn},
+		{},
+		{label: "converted", n: c.Pool[domain.PoolConverted]},
+		{label: "removed", n: c.Pool[domain.PoolRemoved]},
+		{label: "processed", n: c.Pool[domain.PoolProcessed]},
+	}
+	orders := []countRow{
+		{label: "awaiting shipment", n: c.Orders[domain.OrderAwaitingShipment]},
+		{label: "due today", n: c.DueToday, style: &s.warn},
+		{label: "overdue", n: c.Overdue, style: &s.loud, note: "◀ LATE"},
+		{label: "needs attention", n: c.Attention, style: &s.danger, note: "◀ look"},
+		{},
+	}
+	for _, st := range domain.OrderStatuses[1:] {
+		orders = append(orders, countRow{label: strings.ReplaceAll(st.String(), "_", " "), n: c.Orders[st]})
+	}
+	left, right := m.panelLines("Pending pool", pool), m.panelLines("Sales orders", orders)
+	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")))
+	box := s.box.Width(w + 2) // + padding
+	lp, rp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n"))
+	if lipgloss.Width(lp)+2+lipgloss.Width(rp) <= m.width {
+		return lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp)
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, lp, rp)
+}
+
+// panelLines draws a titled list of counts.
+func (m dashboardModel) panelLines(title string, rows []countRow) []string {
+	s := m.c.styles
+	lines := []string{s.title.Render(title), ""}
+	for _, r := range rows {
+		if r.label == "" {
+			lines = append(lines, "")
+			continue
+		}
+		line := fmt.Sprintf("%-17s %6d", r.label, r.n)
+		if r.n > 0 && r.style != nil {
+			line = r.style.Render(line)
+			if r.note != "" {
+				line += " " + r.style.Render(r.note)
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}

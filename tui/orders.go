@@ -1,0 +1,305 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+)
+
+// Sales orders by ship-by, earliest first, with due-today and overdue
+// marked; enter opens an order's detail.
+
+// orderColumns are the list's columns; status goes first on a narrow
+// terminal, since the default filter shows only awaiting orders.
+func orderColumns() []column {
+	return []column{
+		{title: "order", min: 10, max: 10},
+		{title: "channel", min: 8, max: 16, drop: 4},
+		{title: "trade ID", min: 16, max: 24},
+		{title: "buyer", min: 8, max: 24, drop: 3},
+		{title: "items", min: 5, max: 5, right: true, drop: 2},
+		{title: "amount", min: 11, max: 14, right: true},
+		{title: "status", min: 9, max: 9, drop: 5},
+		{title: "ship by", min: 11, max: 11},
+		{title: "due", min: 7, max: 7},
+		{title: "!", min: 1, max: 1},
+	}
+}
+
+const orderShipByColumn = 7
+
+type orderMsg struct {
+	order domain.SalesOrder
+	found bool
+	err   error
+}
+
+type ordersModel struct {
+	c             *common
+	width, height int
+
+	win     window[storage.OrderRow]
+	query   storage.OrderQuery
+	desc    bool
+	started bool
+	filter  filterBox
+
+	detailOpen  bool
+	detail      domain.SalesOrder
+	detailPager pager
+}
+
+func newOrders(c *common) ordersModel {
+	return ordersModel{
+		c:      c,
+		win:    newWindow(func(r storage.OrderRow) storage.Pos { return r.Pos }, func(r storage.OrderRow) string { return domain.OrderNumber(r.Order.No) }),
+		filter: newFilterBox(c.styles),
+	}
+}
+
+// source reads the orders for the current filter; it captures copies.
+func (m ordersModel) source() source[storage.OrderRow] {
+	store, q := m.c.store, m.query
+	q.Statuses, q.Words = slices.Clone(q.Statuses), slices.Clone(q.Words)
+	q.Desc = m.desc
+	return source[storage.OrderRow]{
+		fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]storage.OrderRow, bool, error) {
+			return store.OrderWindow(ctx, q, from, back, limit)
+		},
+		count: func() (int, bool, error) { return store.OrderCount(q) },
+	}
+}
+
+func (m ordersModel) setSize(w, h int) (ordersModel, tea.Cmd) {
+	m.width, m.height = w, h
+	return m, m.win.setHeight(h - listChrome)
+}
+
+func (m ordersModel) refresh() (ordersModel, tea.Cmd) {
+	if !m.started {
+		m.started = true
+		return m, m.win.query(m.source())
+	}
+	cmd := m.win.refresh()
+	if m.detailOpen {
+		cmd = tea.Batch(cmd, m.loadOrder(m.detail.No))
+	}
+	return m, cmd
+}
+
+func (m ordersModel) loadOrder(no uint64) tea.Cmd {
+	store := m.c.store
+	return func() tea.Msg {
+		o, found, err := store.Order(no)
+		return orderMsg{order: o, found: found, err: err}
+	}
+}
+
+func (m ordersModel) capturing() bool { return m.filter.editing() }
+
+func (m ordersModel) update(msg tea.Msg) (ordersModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case windowMsg[storage.OrderRow]:
+		return m, m.win.apply(msg)
+	case orderMsg:
+		if msg.err != nil {
+			return m, reportErr(msg.err)
+		}
+		if m.detailOpen && msg.found && msg.order.No == m.detail.No {
+			m.detail = msg.order
+		}
+	case tea.KeyMsg:
+		return m.key(msg)
+	}
+	return m, nil
+}
+
+func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
+	k := &m.c.keys
+	if m.filter.editing() {
+		ev, cmd := m.filter.update(msg, k)
+		switch ev {
+		case filterEdited:
+			var load tea.Cmd
+			m, load = m.applyFilter(m.filter.input.Value())
+			return m, tea.Batch(cmd, load)
+		case filterCleared:
+			return m.applyFilter("")
+		}
+		return m, cmd
+	}
+	if m.detailOpen {
+		if key.Matches(msg, k.Back) {
+			m.detailOpen = false
+		} else {
+			m.detailPager.update(msg, k, len(m.detailLines()), m.height-1)
+		}
+		return m, nil
+	}
+	if cmd, ok := navigate(&m.win, msg, k); ok {
+		return m, cmd
+	}
+	switch {
+	case key.Matches(msg, k.Filter):
+		m.filter.open()
+	case key.Matches(msg, k.ClearFilter), key.Matches(msg, k.Back) && m.filter.input.Value() != "":
+		m.filter.clear()
+		return m.applyFilter("")
+	case key.Matches(msg, k.Reverse):
+		m.desc = !m.desc
+		return m, m.win.query(m.source())
+	case key.Matches(msg, k.Open):
+		if row, ok := m.win.current(); ok {
+			m.detailOpen, m.detail, m.detailPager = true, row.Order, pager{}
+			return m, m.loadOrder(row.Order.No)
+		}
+	}
+	return m, nil
+}
+
+// applyFilter reads the list for a new filter text; a text that does not
+// parse keeps the rows of the last good one.
+func (m ordersModel) applyFilter(text string) (ordersModel, tea.Cmd) {
+	q, err := parseOrderFilter(text)
+	if err != nil {
+		m.filter.err = err.Error()
+		return m, nil
+	}
+	m.filter.err, m.query, m.started = "", q, true
+	return m, m.win.query(m.source())
+}
+
+func (m ordersModel) shortHelp() []key.Binding {
+	k := &m.c.keys
+	switch {
+	case m.filter.editing():
+		return []key.Binding{helpOnly(inputHelp(k.Confirm).Help().Key, "keep filter"), helpOnly(inputHelp(k.Cancel).Help().Key, "clear filter")}
+	case m.detailOpen:
+		return []key.Binding{k.Back, k.Up, k.Down}
+	}
+	return []key.Binding{k.Open, k.Filter, k.Reverse, k.Up, k.Down, k.PageDown, k.End}
+}
+
+func (m ordersModel) view() string {
+	if m.detailOpen {
+		o := m.detail
+		title := titleLine(m.c.styles, "Sales order "+domain.OrderNumber(o.No), []string{o.Status.String()}, nil)
+		return strings.Join(append([]string{title}, pageOf(m.detailLines(), m.detailPager.top, m.height-1)...), "\n")
+	}
+	return strings.Join(m.listView(), "\n")
+}
+
+func (m ordersModel) listView() []string {
+	s := m.c.styles
+	parts := []string{"by ship-by " + sortArrow(m.desc), statusNames(m.query.Statuses), m.win.position()}
+	cols := orderColumns()
+	cols[orderShipByColumn].title += " " + sortArrow(m.desc)
+	tw := m.width - gutterWidth
+	widths := layout(cols, tw)
+	lines := []string{
+		titleLine(s, "Sales orders", parts, m.win.err),
+		m.filter.view(s, &m.c.keys, m.width),
+		strings.Repeat(" ", gutterWidth) + headerRow(s, cols, widths, tw),
+	}
+	rows, cur := m.win.visible()
+	for i, r := range rows {
+		base := s.plain
+		if i == cur {
+			base = s.cursorRow
+		}
+		lines = append(lines, gutter(s, base, i == cur, false)+renderRow(cols, widths, m.cells(r.Order), base, tw))
+	}
+	if len(rows) == 0 && !m.win.loading {
+		lines = append(lines, s.dim.Render("  no orders match"))
+	}
+	return lines
+}
+
+// statusNames says which statuses the list shows.
+func statusNames(sts []domain.OrderStatus) string {
+	if len(sts) == 0 {
+		sts = []domain.OrderStatus{domain.OrderAwaitingShipment}
+	}
+	if len(sts) == len(domain.OrderStatuses) {
+		return "all statuses"
+	}
+	names := make([]string, len(sts))
+	for i, st := range sts {
+		names[i] = st.String()
+	}
+	return strings.Join(names, ", ")
+}
+
+// statusLabel fits a status into its column.
+func statusLabel(st domain.OrderStatus) string {
+	if st == domain.OrderAwaitingShipment {
+		return "awaiting"
+	}
+	return st.String()
+}
+
+// urgency is the text and style of an order's due mark: words as well as
+// colours, so a colourless terminal still shows what is late.
+func (m ordersModel) urgency(o domain.SalesOrder) cell {
+	switch domain.UrgencyOf(o, m.c.now(), m.c.loc) {
+	case domain.UrgencyOverdue:
+		return cell{text: "OVERDUE", style: m.c.styles.danger.Bold(true)}
+	case domain.UrgencyDueToday:
+		return cell{text: "today", style: m.c.styles.warn}
+	}
+	return cell{}
+}
+
+func (m ordersModel) cells(o domain.SalesOrder) []cell {
+	due := m.urgency(o)
+	attention := ""
+	if o.Attention != "" {
+		attention = "!"
+	}
+	cells := plainCells(domain.OrderNumber(o.No), o.Channel, o.TradeID, o.Buyer, units(o.Trade), o.Total.String(),
+		statusLabel(o.Status), localTime(o.ShipBy, m.c.loc, shortTime), due.text, attention)
+	cells[orderShipByColumn].style = due.style
+	cells[orderShipByColumn+1].style = due.style
+	cells[orderShipByColumn+2].style = m.c.styles.danger.Bold(true)
+	return cells
+}
+
+// detailLines is every field of the order, its attention note and its items.
+func (m ordersModel) detailLines() []string {
+	s, o, loc := m.c.styles, m.detail, m.c.loc
+	const long = "2006-01-02 15:04 MST"
+	shipBy := localTime(o.ShipBy, loc, long)
+	if due := m.urgency(o); due.text != "" {
+		shipBy += "  " + due.text
+	}
+	fields := []field{
+		{"order", domain.OrderNumber(o.No)},
+		{"key", o.Key.String()},
+		{"platform", o.Platform},
+		{"status", o.Status.String()},
+		{"ship by", shipBy},
+		{"created", localTime(o.CreatedAt, loc, long)},
+		{"trade status", o.TradeStatus.String()},
+		{"buyer", o.Buyer},
+		{"consignee", o.Consignee.Name},
+		{"phone", o.Consignee.Phone},
+		{"address", o.Consignee.Address},
+		{"country", o.Consignee.Country},
+		{"payment ref", o.PaymentRef},
+		{"paid at", localTime(o.PaidAt, loc, long)},
+		{"total", o.Total.String()},
+	}
+	lines := fieldLines(s, fields, m.width)
+	if o.Attention != "" {
+		lines = append(lines, s.danger.Render(Fit("attention", 16))+s.danger.Render(Cut(o.Attention, m.width-16)))
+	}
+	lines = append(lines, "", s.title.Render(fmt.Sprintf("Items — %s, %s", plural(len(o.Items), "line", "lines"), plural(o.ItemCount(), "unit", "units"))))
+	return append(lines, itemLines(s, o.Items, m.width)...)
+}

@@ -1,0 +1,134 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"shipdesk/domain"
+	"shipdesk/keymap"
+)
+
+func TestChangesOfOtherSessionsShowLive(t *testing.T) {
+	h := newHarness(t, manyTrades(2), 120, 30, live)
+	h.waitFor("the subscription", func() bool { return h.model().changes != nil })
+	h.press("2")
+	h.waitFor("the pool rows", func() bool { return len(h.poolIDs()) == 2 })
+
+	// Another session imports and converts.
+	if _, err := h.store.Import([]domain.Trade{trade("jd", "NEW", "zoe", testNow, 1)}, testNow, "other"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the imported row", func() bool { return slices.Contains(h.poolIDs(), "NEW") })
+	if _, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "T0001"}}, testNow, "other"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the converted row to leave", func() bool { return !slices.Contains(h.poolIDs(), "T0001") })
+	h.waitFor("the counts", func() bool { return h.model().counts.Orders[domain.OrderAwaitingShipment] == 1 })
+	h.mustShow("2 ready", "1 awaiting")
+
+	h.press("q")
+	h.waitFor("quit", func() bool { return h.quit })
+}
+
+func TestQuit(t *testing.T) {
+	h := newHarness(t, manyTrades(3), 120, 30)
+	h.press("2", "/")
+	h.typeText("q")
+	if h.quit {
+		t.Fatal("q typed into the filter quit")
+	}
+	if v := h.model().pool.filter.input.Value(); v != "q" {
+		t.Fatalf("filter is %q, want q", v)
+	}
+	h.press("esc", "q")
+	if !h.quit {
+		t.Fatal("q in the list did not quit")
+	}
+
+	h = newHarness(t, manyTrades(3), 120, 30)
+	h.press("2", "p")
+	h.typeText("q")
+	if h.quit {
+		t.Fatal("q typed into the reason prompt quit")
+	}
+	h.press("ctrl+c")
+	if !h.quit {
+		t.Fatal("ctrl+c in the reason prompt did not quit")
+	}
+}
+
+func TestKeysReadTogetherAreHandledOneByOne(t *testing.T) {
+	h := newHarness(t, manyTrades(5), 120, 30)
+	h.press("2jj/buyer3") // one message, as Bubble Tea reports a burst of input
+	if got := h.model().pool.filter.input.Value(); got != "buyer3" {
+		t.Fatalf("filter %q, want buyer3", got)
+	}
+	if got := h.poolIDs(); len(got) != 1 || got[0] != "T0003" {
+		t.Fatalf("rows %v, want T0003", got)
+	}
+	h.press("esc", "jjj")
+	if got := h.cursorID(); got != "T0004" {
+		t.Fatalf("cursor on %s after jjj, want T0004", got)
+	}
+}
+
+func TestViewSwitching(t *testing.T) {
+	h := newHarness(t, manyTrades(3), 120, 30)
+	h.mustShow("Pending pool", "Sales orders") // the dashboard's two panels
+	for _, step := range []struct {
+		key  string
+		want viewID
+	}{
+		{"2", viewPool}, {"3", viewOrders}, {"tab", viewDashboard}, {"tab", viewPool},
+		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"1", viewDashboard},
+	} {
+		h.press(step.key)
+		if got := h.model().active; got != step.want {
+			t.Fatalf("after %q: view %d, want %d", step.key, got, step.want)
+		}
+	}
+	h.mustShow("/var/lib/shipdesk/t.db", "tester", "3 open", "3 ready")
+}
+
+func TestHelpIsGeneratedFromTheKeymap(t *testing.T) {
+	h := newHarness(t, manyTrades(2), 120, 30)
+	h.press("?")
+	for _, e := range keymapEntries(keymap.Default()) {
+		h.mustShow(e)
+	}
+	if l := h.lineWith("convert to order"); !strings.Contains(l, "c ") {
+		t.Errorf("default help line for convert: %q", l)
+	}
+
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(cfg, []byte("[keys]\n\"pool.convert\" = \"v\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	km, err := keymap.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = newHarness(t, manyTrades(2), 120, 30, withKeys(km))
+	h.press("?")
+	if l := h.lineWith("convert to order"); !strings.Contains(l, "v ") || strings.Contains(l, "c ") {
+		t.Errorf("rebound help line for convert: %q", l)
+	}
+	h.press("2", "c")
+	h.mustNotShow("Convert 1 entry")
+	h.press("v")
+	h.mustShow("Convert 1 entry (tb:T0001) to sales orders?")
+	h.press("n")
+	h.mustShow("v convert to order") // the short help line
+}
+
+// keymapEntries is every binding's help text.
+func keymapEntries(k keymap.KeyMap) []string {
+	var out []string
+	for _, e := range k.Entries() {
+		out = append(out, e.Binding.Help().Desc)
+	}
+	return out
+}

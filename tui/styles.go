@@ -1,0 +1,52 @@
+package tui
+
+import "github.com/charmbracelet/lipgloss"
+
+// styles are built from one renderer so that every colour fits the terminal
+// of the session that draws them (an SSH client, not the server's stdout).
+// Colours are the 16 ANSI ones: they follow the operator's palette and work
+// on any terminal a warehouse box meets.
+type styles struct {
+	r *lipgloss.Renderer
+
+	plain     lipgloss.Style
+	tab       lipgloss.Style
+	tabActive lipgloss.Style
+	title     lipgloss.Style
+	dim       lipgloss.Style
+	colHeader lipgloss.Style
+	cursorRow lipgloss.Style
+	mark      lipgloss.Style // selection gutter
+	label     lipgloss.Style // field names in details
+	key       lipgloss.Style // key names in help
+	ok        lipgloss.Style
+	warn      lipgloss.Style // due today
+	danger    lipgloss.Style // overdue, errors
+	loud      lipgloss.Style // overdue count on the dashboard
+	box       lipgloss.Style // dialogs and dashboard panels
+}
+
+func newStyles(r *lipgloss.Renderer) styles {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	s := r.NewStyle
+	return styles{
+		r:         r,
+		plain:     s(),
+		tab:       s().Padding(0, 1),
+		tabActive: s().Padding(0, 1).Bold(true).Reverse(true),
+		title:     s().Bold(true),
+		dim:       s().Faint(true),
+		colHeader: s().Bold(true).Underline(true),
+		cursorRow: s().Reverse(true),
+		mark:      s().Foreground(lipgloss.Color("6")).Bold(true),
+		label:     s().Faint(true),
+		key:       s().Bold(true),
+		ok:        s().Foreground(lipgloss.Color("2")),
+		warn:      s().Foreground(lipgloss.Color("3")),
+		danger:    s().Foreground(lipgloss.Color("1")),
+		loud:      s().Foreground(lipgloss.Color("1")).Bold(true).Reverse(true),
+		box:       s().Border(lipgloss.RoundedBorder()).Padding(0, 1),
+	}
+}
