@@ -62,6 +62,9 @@ func sortArrow(desc bool) string {
 // gutter marks the row under the cursor and selected rows: the cursor shows
 // even on a terminal without reverse video.
 func gutter(s styles, base lipgloss.Style, cursor, selected bool) string {
+	if !cursor && !selected {
+		return base.Render("   ") // one Render for most rows of a frame
+	}
 	c, m := " ", " "
 	if cursor {
 		c = "▸"

@@ -250,9 +250,10 @@ func statusLabel(st domain.OrderStatus) string {
 func (m ordersModel) urgency(o domain.SalesOrder) cell {
 	switch domain.UrgencyOf(o, m.c.now(), m.c.loc) {
 	case domain.UrgencyOverdue:
-		return cell{text: "OVERDUE", style: m.c.styles.danger.Bold(true)}
+		loud := m.c.styles.danger.Bold(true)
+		return cell{text: "OVERDUE", style: &loud}
 	case domain.UrgencyDueToday:
-		return cell{text: "today", style: m.c.styles.warn}
+		return cell{text: "today", style: &m.c.styles.warn}
 	}
 	return cell{}
 }
@@ -267,7 +268,8 @@ func (m ordersModel) cells(o domain.SalesOrder) []cell {
 		statusLabel(o.Status), localTime(o.ShipBy, m.c.loc, shortTime), due.text, attention)
 	cells[orderShipByColumn].style = due.style
 	cells[orderShipByColumn+1].style = due.style
-	cells[orderShipByColumn+2].style = m.c.styles.danger.Bold(true)
+	mark := m.c.styles.danger.Bold(true)
+	cells[orderShipByColumn+2].style = &mark
 	return cells
 }
 

@@ -78,9 +78,30 @@ func Cut(s string, max int) string { return fit(s, max, false) }
 
 const ellipsis = "…" // one cell wide
 
+// printableASCII reports whether s is only the bytes 0x20–0x7E.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 func fit(s string, width int, pad bool) string {
 	if width <= 0 {
 		return ""
+	}
+	if printableASCII(s) {
+		// Safe keeps it as it is and every byte is one cell: most of a
+		// list's cells (IDs, amounts, times), drawn for every row of every frame.
+		switch {
+		case len(s) > width:
+			return s[:width-1] + ellipsis
+		case pad:
+			return s + strings.Repeat(" ", width-len(s))
+		}
+		return s
 	}
 	s = Safe(s)
 
