@@ -46,9 +46,13 @@ func cmdDemo(e *env, args []string) error {
 	return nil
 }
 
-// writeDemo fills a new database with n generated orders (see demo.Fill).
+// writeDemo fills a new database with n generated orders (see demo.Fill), written fast
+// without fsync into a scratch file and then compacted into place.
 func writeDemo(e *env, n int) error {
-	s, err := storage.Open(e.dbPath, storage.Options{NoSync: true})
+	scratch := e.dbPath + ".part"
+	os.Remove(scratch)
+	defer os.Remove(scratch)
+	s, err := storage.Open(scratch, storage.Options{NoSync: true})
 	if err != nil {
 		return err
 	}
@@ -56,5 +60,5 @@ func writeDemo(e *env, n int) error {
 	if err := demo.Fill(s, 1, n, e.now()); err != nil {
 		return err
 	}
-	return s.Sync()
+	return s.CompactTo(e.dbPath)
 }

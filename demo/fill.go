@@ -1,6 +1,9 @@
 package demo
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"shipdesk/domain"
@@ -41,4 +44,30 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// Cached returns the path of a demo database of n orders as they stand at now, kept in
+// the temporary folder so benchmarks of every package share one file and write it once.
+func Cached(n int, now time.Time) (string, error) {
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("shipdesk-bench-v%d-%d-%d.db", storage.SchemaVersion, n, now.Unix()))
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	scratch := path + ".part"
+	os.Remove(scratch)
+	defer os.Remove(scratch)
+	s, err := storage.Open(scratch, storage.Options{NoSync: true})
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	if err := Fill(s, 1, n, now); err != nil {
+		return "", err
+	}
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	if err := s.CompactTo(tmp); err != nil {
+		return "", err
+	}
+	return path, os.Rename(tmp, path)
 }

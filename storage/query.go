@@ -113,6 +113,12 @@ func successor(p []byte) []byte {
 // next returns the prefix index, the key suffix and value of the next row, or ok=false.
 func (sc *scanner) next() (int, []byte, []byte, bool) {
 	best := -1
+	if len(sc.heads) == 1 {
+		if sc.heads[0] != nil {
+			best = 0
+		}
+		return sc.advance(best)
+	}
 	for i, k := range sc.heads {
 		if k == nil {
 			continue
@@ -126,6 +132,11 @@ func (sc *scanner) next() (int, []byte, []byte, bool) {
 			best = i
 		}
 	}
+	return sc.advance(best)
+}
+
+// advance returns the head of cursor best (-1: none left) and moves that cursor on.
+func (sc *scanner) advance(best int) (int, []byte, []byte, bool) {
 	if best < 0 {
 		return 0, nil, nil, false
 	}
@@ -137,7 +148,7 @@ func (sc *scanner) next() (int, []byte, []byte, bool) {
 	} else {
 		k, v = sc.curs[best].Next()
 	}
-	if k != nil && !bytes.HasPrefix(k, p) {
+	if k != nil && !hasPrefix(k, p) {
 		k = nil
 	}
 	sc.heads[best], sc.vals[best] = k, v
@@ -454,4 +465,12 @@ func byteWords(words []string) [][]byte {
 // txGetter reads straight from the buckets of a read transaction.
 func txGetter(tx *bolt.Tx) func(bucket, key []byte) []byte {
 	return func(bucket, key []byte) []byte { return tx.Bucket(bucket).Get(key) }
+}
+
+// hasPrefix is bytes.HasPrefix with a fast path for the one-byte state prefixes.
+func hasPrefix(k, p []byte) bool {
+	if len(p) == 1 {
+		return len(k) > 0 && k[0] == p[0]
+	}
+	return bytes.HasPrefix(k, p)
 }

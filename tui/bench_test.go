@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -53,25 +52,13 @@ func benchOrders() int {
 // file, written the same way, as storage/bench_test.go.
 func benchPath(b *testing.B) string {
 	b.Helper()
-	n := benchOrders()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("shipdesk-bench-v%d-%d.db", storage.SchemaVersion, n))
-	if _, err := os.Stat(path); err != nil {
-		tmp := path + ".part"
-		os.Remove(tmp)
-		s, err := storage.Open(tmp, storage.Options{NoSync: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		if err := demo.Fill(s, 1, n, benchNow); err != nil {
-			b.Fatal(err)
-		}
-		s.Sync()
-		s.Close()
-		if err := os.Rename(tmp, path); err != nil {
-			b.Fatal(err)
-		}
-		b.Logf("wrote %d demo orders in %s", n, time.Since(start))
+	start := time.Now()
+	path, err := demo.Cached(benchOrders(), benchNow)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		b.Logf("wrote %d demo orders in %s", benchOrders(), d)
 	}
 	return path
 }
