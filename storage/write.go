@@ -38,6 +38,7 @@ type overlay struct {
 type op struct {
 	key, val []byte
 	del      bool
+	seq      int
 }
 
 // readBack are the buckets a transaction reads its own writes from.
@@ -69,8 +70,9 @@ func (w *wtx) record(bucket []byte, o op) {
 		}
 		w.pending[string(bucket)] = ov
 	}
+	o.seq = len(ov.ops)
 	if ov.latest != nil {
-		ov.latest[string(o.key)] = len(ov.ops)
+		ov.latest[string(o.key)] = o.seq
 	}
 	ov.ops = append(ov.ops, o)
 }
@@ -102,7 +104,13 @@ func (w *wtx) commit() error {
 	sort.Strings(names)
 	for _, name := range names {
 		ops := w.pending[name].ops
-		slices.SortStableFunc(ops, func(a, b op) int { return bytes.Compare(a.key, b.key) })
+		// Ties keep the order made (seq), so the last write of a key sorts last.
+		slices.SortFunc(ops, func(a, b op) int {
+			if c := bytes.Compare(a.key, b.key); c != 0 {
+				return c
+			}
+			return a.seq - b.seq
+		})
 		b := w.tx.Bucket([]byte(name))
 		b.FillPercent = fillPercent(name)
 		for i, o := range ops {
