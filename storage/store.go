@@ -98,9 +98,9 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        opt.LockWait,
-		ReadOnly:       opt.ReadOnly,
-		NoSync:         opt.NoSync,
+		Timeout:  opt.LockWait,
+		ReadOnly: opt.ReadOnly,
+		NoSync:   opt.NoSync,
 		// A file without a saved free list is walked page by page at every open (seconds
 		// at a million orders), so the list is saved except during bulk loads.
 		NoFreelistSync: opt.NoSync,
