@@ -22,11 +22,6 @@ func SearchText(t *Trade) string {
 	return strings.ToLower(b.String())
 }
 
-// FilterWords splits what an operator typed into lower-case words.
-func FilterWords(s string) []string {
-	return strings.Fields(strings.ToLower(s))
-}
-
 // TextMatches reports whether every word occurs in a SearchText.
 func TextMatches(text string, words []string) bool {
 	for _, w := range words {
