@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"shipdesk/domain"
@@ -70,4 +71,15 @@ func Cached(n int, now time.Time) (string, error) {
 		return "", err
 	}
 	return path, os.Rename(tmp, path)
+}
+
+// BenchNow is the clock the benchmark database is written at.
+var BenchNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// BenchSize is how many orders the benchmarks run on: SHIPDESK_BENCH_ORDERS, else a million.
+func BenchSize() int {
+	if n, err := strconv.Atoi(os.Getenv("SHIPDESK_BENCH_ORDERS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
 }

@@ -14,18 +14,9 @@ import (
 	"shipdesk/storage"
 )
 
-// Benchmarks run on a demo database of BenchOrders() orders (default one million;
+// Benchmarks run on a demo database of demo.BenchSize() orders (default one million;
 // SHIPDESK_BENCH_ORDERS overrides). It is written once and kept in the temp folder, so
 // repeated runs skip the minute it takes to write.
-
-var benchNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-
-func benchOrders() int {
-	if n, err := strconv.Atoi(os.Getenv("SHIPDESK_BENCH_ORDERS")); err == nil && n > 0 {
-		return n
-	}
-	return 1_000_000
-}
 
 func benchStore(b *testing.B) *storage.Store {
 	b.Helper()
@@ -41,18 +32,18 @@ func benchStore(b *testing.B) *storage.Store {
 func benchPath(b *testing.B) string {
 	b.Helper()
 	start := time.Now()
-	path, err := demo.Cached(benchOrders(), benchNow)
+	path, err := demo.Cached(demo.BenchSize(), demo.BenchNow)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if d := time.Since(start); d > time.Second {
-		b.Logf("wrote %d demo orders in %s", benchOrders(), d)
+		b.Logf("wrote %d demo orders in %s", demo.BenchSize(), d)
 	}
 	return path
 }
 
 func demoTrades(n int) []domain.Trade {
-	g := demo.New(7, benchNow)
+	g := demo.New(7, demo.BenchNow)
 	out := make([]domain.Trade, n)
 	for i := range out {
 		out[i] = g.Next()
@@ -72,7 +63,7 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := s.Import(trades, benchNow, "bench"); err != nil {
+		if _, err := s.Import(trades, demo.BenchNow, "bench"); err != nil {
 			b.Fatal(err)
 		}
 		total += time.Since(start)
@@ -102,7 +93,7 @@ func BenchmarkConvert10k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		g := demo.New(int64(1000+i), benchNow)
+		g := demo.New(int64(1000+i), demo.BenchNow)
 		trades := make([]domain.Trade, 0, 10_000)
 		keys := make([]domain.Key, 0, 10_000)
 		for len(trades) < 10_000 {
@@ -114,11 +105,11 @@ func BenchmarkConvert10k(b *testing.B) {
 			trades = append(trades, t)
 			keys = append(keys, t.Key)
 		}
-		if _, err := s.Import(trades, benchNow, "bench"); err != nil {
+		if _, err := s.Import(trades, demo.BenchNow, "bench"); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := s.Convert(keys, benchNow, "bench")
+		res, err := s.Convert(keys, demo.BenchNow, "bench")
 		if err != nil || res.Done() != len(keys) {
 			b.Fatalf("converted %d: %v", res.Done(), err)
 		}
@@ -129,7 +120,7 @@ func BenchmarkConvert10k(b *testing.B) {
 func BenchmarkCounts(b *testing.B) {
 	s := benchStore(b)
 	for b.Loop() {
-		if _, err := s.Counts(benchNow, time.UTC); err != nil {
+		if _, err := s.Counts(demo.BenchNow, time.UTC); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -39,26 +38,17 @@ import (
 // time is what the operator waits for, Update, the storage read of the cmd
 // and the View that shows its result.
 
-var benchNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-
-func benchOrders() int {
-	if n, err := strconv.Atoi(os.Getenv("SHIPDESK_BENCH_ORDERS")); err == nil && n > 0 {
-		return n
-	}
-	return 1_000_000
-}
-
 // benchPath writes the shared demo database if it is not there yet; the same
 // file, written the same way, as storage/bench_test.go.
 func benchPath(b *testing.B) string {
 	b.Helper()
 	start := time.Now()
-	path, err := demo.Cached(benchOrders(), benchNow)
+	path, err := demo.Cached(demo.BenchSize(), demo.BenchNow)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if d := time.Since(start); d > time.Second {
-		b.Logf("wrote %d demo orders in %s", benchOrders(), d)
+		b.Logf("wrote %d demo orders in %s", demo.BenchSize(), d)
 	}
 	return path
 }
@@ -100,7 +90,7 @@ func benchConfig(s *storage.Store) Config {
 	r.SetColorProfile(termenv.ANSI)
 	return Config{
 		Store: s, Keys: keymap.Default(), Operator: "bench", Location: time.FixedZone("CST", 8*3600),
-		Now: func() time.Time { return benchNow }, DBLabel: "/var/lib/shipdesk/shipdesk.db", Renderer: r, NoLive: true,
+		Now: func() time.Time { return demo.BenchNow }, DBLabel: "/var/lib/shipdesk/shipdesk.db", Renderer: r, NoLive: true,
 	}
 }
 
