@@ -265,7 +265,7 @@ func (m ordersModel) cells(o domain.SalesOrder) []cell {
 		attention = "!"
 	}
 	cells := plainCells(domain.OrderNumber(o.No), o.Channel, o.TradeID, o.Buyer, units(o.Trade), o.Total.String(),
-		statusLabel(o.Status), localTime(o.ShipBy, m.c.loc, shortTime), due.text, attention)
+		statusLabel(o.Status), listTime(o.ShipBy, m.c.now(), m.c.loc), due.text, attention)
 	cells[orderShipByColumn].style = due.style
 	cells[orderShipByColumn+1].style = due.style
 	mark := m.c.styles.danger.Bold(true)

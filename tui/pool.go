@@ -608,7 +608,7 @@ func (m poolModel) cells(e domain.PoolEntry) []cell {
 		flags = append(flags, "hdr")
 	}
 	cells := plainCells(e.Channel, e.TradeID, e.Buyer, e.Consignee.Name, shipTo, units(e.Trade),
-		e.Total.String(), localTime(e.PaidAt, m.c.loc, shortTime), age(since, m.c.now()), strings.Join(flags, " "))
+		e.Total.String(), listTime(e.PaidAt, m.c.now(), m.c.loc), age(since, m.c.now()), strings.Join(flags, " "))
 	if e.Changed {
 		cells[len(cells)-1].style = &m.c.styles.warn
 	}

@@ -225,6 +225,15 @@ func localTime(t time.Time, loc *time.Location, layout string) string {
 	return t.In(loc).Format(layout)
 }
 
+// listTime is a time in a list column: month, day and time within about a year of
+// now, the full date (same width) beyond, so last year's November is not read as this one.
+func listTime(t, now time.Time, loc *time.Location) string {
+	if d := now.Sub(t); !t.IsZero() && (d > 300*24*time.Hour || d < -300*24*time.Hour) {
+		return t.In(loc).Format("2006-01-02")
+	}
+	return localTime(t, loc, shortTime)
+}
+
 // age is how long ago t was, in the largest whole unit: "45m", "5h", "3d".
 func age(t, now time.Time) string {
 	if t.IsZero() {
