@@ -28,53 +28,79 @@ func cmdImport(e *env, args []string) error {
 	if len(files) == 0 {
 		return usagef("import orders needs at least one FILE (.jsonl or .csv)")
 	}
+	for _, name := range files {
+		if _, err := importKind(name); err != nil {
+			return inputError{fmt.Errorf("nothing imported: %v", err)}
+		}
+	}
 	// A bulk import allocates a great deal that lives until the commit; collecting less
 	// often saves a third of the time, and this process ends right after.
 	debug.SetGCPercent(400)
-	// Every file is read and checked before anything is written.
-	var trades []domain.Trade
-	var bad []string
-	for _, name := range files {
-		f, err := readImportFile(name)
-		if err != nil {
-			bad = append(bad, err.Error())
-			continue
-		}
-		trades = append(trades, f.Trades...)
-	}
-	if len(bad) > 0 {
-		return inputError{fmt.Errorf("nothing imported:\n%s", strings.Join(bad, "\n"))}
-	}
 	s, err := openStore(e, false)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	res, err := s.Import(trades, e.now(), e.operator)
+	// Files are parsed while the transaction writes what they hold so far; any bad line
+	// in any file rolls the whole transaction back, after every file has been checked.
+	var bad []string
+	res, err := s.ImportFrom(func(add func([]domain.Trade) error) error {
+		for _, name := range files {
+			if err := feedImportFile(name, add, len(bad) == 0); err != nil {
+				var ie domain.ImportErrors
+				if !errors.As(err, &ie) && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, os.ErrPermission) {
+					return err
+				}
+				bad = append(bad, err.Error())
+			}
+		}
+		if len(bad) > 0 {
+			return inputError{fmt.Errorf("nothing imported:\n%s", strings.Join(bad, "\n"))}
+		}
+		return nil
+	}, e.now(), e.operator)
 	if err != nil {
 		return err
 	}
+	n := res.New + res.Updated + res.Unchanged + res.Readded + res.Suppressed + res.Skipped
 	fmt.Fprintf(e.stdout, "imported %d orders: %d new, %d updated, %d unchanged, %d re-added after removal, %d suppressed (processed earlier), %d skipped (already converted)\n",
-		len(trades), res.New, res.Updated, res.Unchanged, res.Readded, res.Suppressed, res.Skipped)
+		n, res.New, res.Updated, res.Unchanged, res.Readded, res.Suppressed, res.Skipped)
 	if res.Flagged > 0 {
 		fmt.Fprintf(e.stdout, "%d sales orders flagged for attention: the channel reports their trade cancelled after conversion\n", res.Flagged)
 	}
 	return nil
 }
 
-func readImportFile(name string) (domain.ImportFile, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return domain.ImportFile{}, err
-	}
-	defer f.Close()
+// importKind says how a file is read, by its name.
+func importKind(name string) (string, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".jsonl", ".ndjson", ".json":
-		return domain.ParseJSONL(name, f)
+		return "jsonl", nil
 	case ".csv":
-		return domain.ParseCSV(name, f)
+		return "csv", nil
 	}
-	return domain.ImportFile{}, fmt.Errorf("%s: unknown file type; name it .jsonl (JSON Lines) or .csv", name)
+	return "", fmt.Errorf("%s: unknown file type; name it .jsonl (JSON Lines) or .csv", name)
+}
+
+// feedImportFile parses one file, handing its orders to add while write is true (after a
+// bad file the rest are only checked).
+func feedImportFile(name string, add func([]domain.Trade) error, write bool) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if !write {
+		add = func([]domain.Trade) error { return nil }
+	}
+	if kind, _ := importKind(name); kind == "jsonl" {
+		return domain.ScanJSONL(name, f, add)
+	}
+	parsed, err := domain.ParseCSV(name, f)
+	if err != nil {
+		return err
+	}
+	return add(parsed.Trades)
 }
 
 // cmdPool: shipdesk pool convert|remove|process [--reason R] KEY... | convert --all-ready

@@ -212,9 +212,29 @@ func (c *collector) result() (ImportFile, error) {
 }
 
 // ParseJSONL reads one order per line. Blank lines are ignored. Any bad line rejects the
-// whole file; the error lists each bad line as name:line: reason. Lines are decoded and
-// validated by a worker per CPU, in batches; the result is in file order.
+// whole file; the error lists each bad line as name:line: reason.
 func ParseJSONL(name string, r io.Reader) (ImportFile, error) {
+	c := newCollector(name)
+	err := ScanJSONL(name, r, func(trades []Trade) error {
+		for _, t := range trades {
+			c.keep(t)
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportFile{}, err
+	}
+	return c.result()
+}
+
+// ScanJSONL reads one order per line and hands the valid orders to emit in file order, a
+// batch at a time, while later lines are still being read, so a caller can write while
+// parsing goes on. Lines are decoded and validated by a worker per CPU. Once a bad line
+// is seen emit is not called again; the error returned lists every bad line as
+// name:line: reason, and the caller must then discard what it was given. emit must not
+// keep the slice past its call. An error from
+// emit stops the emitting and is returned.
+func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
 	type parsed struct {
 		line  int
 		trade Trade
@@ -286,30 +306,31 @@ func ParseJSONL(name string, r io.Reader) (ImportFile, error) {
 		work <- b
 		order <- b
 	}()
-	var batches []*batch
-	total := 0
+	c := newCollector(name)
+	var emitErr error
+	valid := make([]Trade, 0, 2048)
 	for b := range order {
 		<-b.done
-		batches = append(batches, b)
-		total += len(b.out)
-	}
-	wg.Wait()
-	c := newCollector(name)
-	c.trades = make([]Trade, 0, total)
-	c.at = make(map[Key]int, total)
-	for _, b := range batches {
+		valid = valid[:0]
 		for _, p := range b.out {
 			if p.err != "" {
 				c.fail(p.line, p.err)
 			} else {
-				c.keep(p.trade)
+				valid = append(valid, p.trade)
 			}
 		}
+		if len(c.errs) == 0 && emitErr == nil && len(valid) > 0 {
+			emitErr = emit(valid)
+		}
 	}
+	wg.Wait()
 	if readErr != nil {
 		c.fail(lines+1, "cannot read: "+readErr.Error())
 	}
-	return c.result()
+	if len(c.errs) > 0 {
+		return c.errs
+	}
+	return emitErr
 }
 
 func jsonReason(err error) string {

@@ -164,7 +164,20 @@ func (d *dec) trade(t *domain.Trade) {
 	}
 }
 
+// tradeSize is a generous estimate of a trade's encoded size, so encoding allocates once.
+func tradeSize(t *domain.Trade) int {
+	n := 64 + len(t.Channel) + len(t.TradeID) + len(t.Platform) + len(t.Buyer) + len(t.Consignee.Name) +
+		len(t.Consignee.Phone) + len(t.Consignee.Address) + len(t.Consignee.Country) + len(t.PaymentRef)
+	for i := range t.Items {
+		n += 24 + len(t.Items[i].SKU) + len(t.Items[i].Title)
+	}
+	return n
+}
+
 func encodeEntry(dst []byte, e *domain.PoolEntry) []byte {
+	if dst == nil {
+		dst = make([]byte, 0, tradeSize(&e.Trade)+len(e.Reason)+32)
+	}
 	w := enc{b: dst[:0]}
 	w.byte(recordVersion)
 	w.byte(uint8(e.State))

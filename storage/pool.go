@@ -23,17 +23,34 @@ type ImportResult struct {
 
 // Import applies trades to the pool in one transaction (SPEC §3 rules 1–4): all or nothing.
 func (s *Store) Import(trades []domain.Trade, now time.Time, operator string) (ImportResult, error) {
+	return s.ImportFrom(func(add func([]domain.Trade) error) error { return add(trades) }, now, operator)
+}
+
+// ImportFrom runs one import transaction fed while it is open: feed calls add with
+// batches of trades in file order (parsing can overlap writing), and returns an error to
+// roll everything back — a bad line late in a file still leaves the database as it was.
+// A key given twice counts once, with its last content, as if the files held only that.
+func (s *Store) ImportFrom(feed func(add func([]domain.Trade) error) error, now time.Time, operator string) (ImportResult, error) {
 	var res ImportResult
+	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		res = ImportResult{}
-		w := newWtx(tx, len(trades))
-		for i := range trades {
-			if err := w.importOne(&trades[i], now, &res); err != nil {
-				return err
+		res, n = ImportResult{}, 0
+		w := newWtx(tx, 1024)
+		seen := map[domain.Key]importSeen{}
+		err := feed(func(trades []domain.Trade) error {
+			n += len(trades)
+			for i := range trades {
+				if err := w.importOne(&trades[i], now, &res, seen); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "pool.import", Detail: map[string]string{
-			"trades": strconv.Itoa(len(trades)), "new": strconv.Itoa(res.New), "updated": strconv.Itoa(res.Updated),
+			"trades": strconv.Itoa(n), "new": strconv.Itoa(res.New), "updated": strconv.Itoa(res.Updated),
 			"readded": strconv.Itoa(res.Readded), "suppressed": strconv.Itoa(res.Suppressed),
 			"skipped": strconv.Itoa(res.Skipped), "flagged": strconv.Itoa(res.Flagged),
 		}}); err != nil {
@@ -44,40 +61,61 @@ func (s *Store) Import(trades []domain.Trade, now time.Time, operator string) (I
 	if err != nil {
 		return ImportResult{}, err
 	}
-	s.publish(Change{Kind: "import", N: len(trades)})
+	s.publish(Change{Kind: "import", N: n})
 	return res, nil
 }
 
-func (w *wtx) importOne(t *domain.Trade, now time.Time, res *ImportResult) error {
-	old, err := w.getEntry(t.Key)
+// importSeen remembers, for a key already imported in this transaction, the entry as it
+// was before the import and the outcome counted for it.
+type importSeen struct {
+	before  *domain.PoolEntry
+	outcome domain.ImportOutcome
+}
+
+func (w *wtx) importOne(t *domain.Trade, now time.Time, res *ImportResult, seen map[domain.Key]importSeen) error {
+	cur, err := w.getEntry(t.Key)
 	if err != nil {
 		return fmt.Errorf("%s: %w", t.Key, err)
 	}
-	next, outcome, attention := domain.ApplyImport(old, *t, now)
+	before := cur
+	if prev, ok := seen[t.Key]; ok {
+		before = prev.before
+		res.count(prev.outcome, -1)
+	}
+	next, outcome, attention := domain.ApplyImport(before, *t, now)
+	seen[t.Key] = importSeen{before: before, outcome: outcome}
+	res.count(outcome, 1)
 	switch outcome {
-	case domain.ImportNew:
-		res.New++
-	case domain.ImportUpdated:
-		res.Updated++
-	case domain.ImportUnchanged:
-		res.Unchanged++
-		return nil
-	case domain.ImportReadded:
-		res.Readded++
-	case domain.ImportSuppressed:
-		res.Suppressed++
-		return nil
 	case domain.ImportSkipped:
-		res.Skipped++
 		if attention {
 			return w.flagOrder(t)
 		}
 		return nil
+	case domain.ImportSuppressed:
+		return nil
+	case domain.ImportUnchanged:
+		if cur == before {
+			return nil
+		}
 	}
-	if err := w.putEntry(old, &next); err != nil {
-		return err
+	return w.putEntry(cur, &next)
+}
+
+func (r *ImportResult) count(o domain.ImportOutcome, d int) {
+	switch o {
+	case domain.ImportNew:
+		r.New += d
+	case domain.ImportUpdated:
+		r.Updated += d
+	case domain.ImportUnchanged:
+		r.Unchanged += d
+	case domain.ImportReadded:
+		r.Readded += d
+	case domain.ImportSuppressed:
+		r.Suppressed += d
+	case domain.ImportSkipped:
+		r.Skipped += d
 	}
-	return nil
 }
 
 func (w *wtx) flagOrder(t *domain.Trade) error {

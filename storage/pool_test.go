@@ -312,3 +312,42 @@ func TestSecondProcessGetsInUse(t *testing.T) {
 		t.Fatal("waited far past the lock timeout")
 	}
 }
+
+func TestImportFromCountsARepeatedKeyOnceAndRollsBackOnError(t *testing.T) {
+	s := openTemp(t)
+	a := trade("tb", "1", t0, 0)
+	a2 := trade("tb", "1", t0, 2)
+	res, err := s.ImportFrom(func(add func([]domain.Trade) error) error {
+		if err := add([]domain.Trade{a}); err != nil {
+			return err
+		}
+		return add([]domain.Trade{a2})
+	}, t0, "test")
+	if err != nil || res.New != 1 || res.Updated != 0 {
+		t.Fatalf("repeated key in one import: %+v %v", res, err)
+	}
+	e := entry(t, s, a.Key)
+	if e.Changed || e.State != domain.PoolReady || len(e.Items) != 2 {
+		t.Fatalf("entry should be new with the last content: %+v", e)
+	}
+	if c := counts(t, s); c.Pool[domain.PoolReady] != 1 || c.Pool[domain.PoolAwaitingDetail] != 0 {
+		t.Fatalf("counts: %+v", c.Pool)
+	}
+
+	bad := errors.New("line 9 is bad")
+	_, err = s.ImportFrom(func(add func([]domain.Trade) error) error {
+		if err := add([]domain.Trade{trade("tb", "2", t0, 1)}); err != nil {
+			return err
+		}
+		return bad
+	}, t0, "test")
+	if !errors.Is(err, bad) {
+		t.Fatalf("want the feed's error, got %v", err)
+	}
+	if _, ok, _ := s.PoolEntry(domain.Key{Channel: "tb", TradeID: "2"}); ok {
+		t.Fatal("a failed import left an entry behind")
+	}
+	if c := counts(t, s); c.Pool[domain.PoolReady] != 1 {
+		t.Fatalf("a failed import changed the counts: %+v", c.Pool)
+	}
+}
