@@ -88,7 +88,11 @@ func (w *wtx) importOne(t *domain.Trade, now time.Time, res *ImportResult, seen 
 	switch outcome {
 	case domain.ImportSkipped:
 		if attention {
-			return w.flagOrder(t)
+			flagged, err := w.flagOrder(t)
+			if flagged {
+				res.Flagged++
+			}
+			return err
 		}
 		return nil
 	case domain.ImportSuppressed:
@@ -118,16 +122,15 @@ func (r *ImportResult) count(o domain.ImportOutcome, d int) {
 	}
 }
 
-func (w *wtx) flagOrder(t *domain.Trade) error {
+// flagOrder marks the sales order of a trade cancelled after conversion; it reports
+// whether the order was newly flagged.
+func (w *wtx) flagOrder(t *domain.Trade) (bool, error) {
 	o, err := w.getOrderByKey(t.Key)
-	if err != nil || o == nil {
-		return err
-	}
-	if o.Attention != "" {
-		return nil
+	if err != nil || o == nil || o.Attention != "" {
+		return false, err
 	}
 	next := domain.FlagCancelled(*o, t.TradeStatus)
-	return w.putOrder(o, &next)
+	return true, w.putOrder(o, &next)
 }
 
 // RowResult is what a batch action did to one key: done (with the order number for a

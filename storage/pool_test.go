@@ -163,8 +163,11 @@ func TestConvertSkipsIneligibleAndLaterImports(t *testing.T) {
 	}
 	cancelled := ready
 	cancelled.TradeStatus = domain.TradeCancelled
-	if got := mustImport(t, s, cancelled); got.Skipped != 1 {
+	if got := mustImport(t, s, cancelled); got.Skipped != 1 || got.Flagged != 1 {
 		t.Fatalf("cancelled after conversion: %+v", got)
+	}
+	if got := mustImport(t, s, cancelled); got.Flagged != 0 {
+		t.Fatalf("an order already flagged was counted again: %+v", got)
 	}
 	o, _, _ = s.Order(1)
 	if o.Attention == "" {
