@@ -83,3 +83,14 @@ func BenchSize() int {
 	}
 	return 1_000_000
 }
+
+// CachedBench is Cached at BenchSize and BenchNow, the database every package's
+// benchmarks share; logf hears how long writing it took when it had to be written.
+func CachedBench(logf func(format string, args ...any)) (string, error) {
+	start := time.Now()
+	path, err := Cached(BenchSize(), BenchNow)
+	if d := time.Since(start); err == nil && d > time.Second {
+		logf("wrote %d demo orders in %s", BenchSize(), d)
+	}
+	return path, err
+}

@@ -31,13 +31,9 @@ func benchStore(b *testing.B) *storage.Store {
 // benchPath writes the shared demo database if it is not there yet.
 func benchPath(b *testing.B) string {
 	b.Helper()
-	start := time.Now()
-	path, err := demo.Cached(demo.BenchSize(), demo.BenchNow)
+	path, err := demo.CachedBench(b.Logf)
 	if err != nil {
 		b.Fatal(err)
-	}
-	if d := time.Since(start); d > time.Second {
-		b.Logf("wrote %d demo orders in %s", demo.BenchSize(), d)
 	}
 	return path
 }

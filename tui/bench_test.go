@@ -42,13 +42,9 @@ import (
 // file, written the same way, as storage/bench_test.go.
 func benchPath(b *testing.B) string {
 	b.Helper()
-	start := time.Now()
-	path, err := demo.Cached(demo.BenchSize(), demo.BenchNow)
+	path, err := demo.CachedBench(b.Logf)
 	if err != nil {
 		b.Fatal(err)
-	}
-	if d := time.Since(start); d > time.Second {
-		b.Logf("wrote %d demo orders in %s", demo.BenchSize(), d)
 	}
 	return path
 }
