@@ -168,7 +168,11 @@ type statusJSON struct {
 		Returned         int `json:"returned"`
 		Cancelled        int `json:"cancelled"`
 		Completed        int `json:"completed"`
+		NoTracking       int `json:"shipped_no_tracking"`
 	} `json:"orders"`
+	Tracking struct {
+		Replaced int `json:"replaced"`
+	} `json:"tracking"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -202,6 +206,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.AwaitingShipment, j.Orders.DueToday, j.Orders.Overdue = c.Orders[domain.OrderAwaitingShipment], c.DueToday, c.Overdue
 	j.Orders.Attention, j.Orders.Shipped, j.Orders.Delivered = c.Attention, c.Orders[domain.OrderShipped], c.Orders[domain.OrderDelivered]
 	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
+	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)
@@ -213,5 +218,6 @@ func cmdStatus(e *env, args []string) error {
 		j.Orders.AwaitingShipment, j.Orders.DueToday, j.Orders.Overdue, j.Orders.Attention)
 	fmt.Fprintf(e.stdout, "          %d shipped, %d delivered, %d completed, %d returned, %d cancelled\n",
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
+	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	return nil
 }

@@ -43,6 +43,7 @@ type SalesOrder struct {
 	CreatedAt time.Time
 	ShipBy    time.Time
 	Attention string // why an operator must look at it, e.g. the trade was cancelled after conversion
+	Shipment  Shipment
 }
 
 // OrderNumber prints a sales-order number as operators read it: SO00000042.

@@ -219,6 +219,10 @@ func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
 	w.s(o.Attention)
 	w.s(o.Channel)
 	w.s(o.TradeID)
+	if o.Shipment.Shipped() {
+		w.b[0] = orderShippedVersion
+		w.shipment(&o.Shipment)
+	}
 	return w.b
 }
 
@@ -226,7 +230,8 @@ func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
 func decodeOrder(b []byte) (domain.SalesOrder, error) {
 	var o domain.SalesOrder
 	d := dec{b: b}
-	if d.byte() != recordVersion {
+	version := d.byte()
+	if version != recordVersion && version != orderShippedVersion {
 		return o, errCorrupt
 	}
 	o.No = d.u()
@@ -236,7 +241,65 @@ func decodeOrder(b []byte) (domain.SalesOrder, error) {
 	o.Attention = d.s()
 	o.Channel = d.s()
 	o.TradeID = d.s()
+	if version == orderShippedVersion {
+		d.shipment(&o.Shipment)
+	}
 	return o, d.err
+}
+
+// An order that has shipped carries its shipment after the fields every order has, so an
+// order still awaiting shipment costs no bytes for it.
+const orderShippedVersion = 2
+
+func (e *enc) shipment(s *domain.Shipment) {
+	e.s(s.Carrier)
+	e.s(s.Number)
+	e.s(s.URL)
+	e.t(s.ShippedAt)
+	e.t(s.ETA)
+	e.s(s.NoTracking)
+	e.s(s.Override)
+	e.u(uint64(s.Replaced))
+	e.u(uint64(len(s.History)))
+	for i := range s.History {
+		h := &s.History[i]
+		e.t(h.At)
+		e.s(h.Operator)
+		e.s(h.OldCarrier)
+		e.s(h.OldNumber)
+		e.s(h.NewCarrier)
+		e.s(h.NewNumber)
+		e.s(h.Reason)
+	}
+}
+
+func (d *dec) shipment(s *domain.Shipment) {
+	s.Carrier = d.s()
+	s.Number = d.s()
+	s.URL = d.s()
+	s.ShippedAt = d.t()
+	s.ETA = d.t()
+	s.NoTracking = d.s()
+	s.Override = d.s()
+	s.Replaced = int(d.u())
+	n := d.u()
+	if n > uint64(len(d.b)) {
+		d.err = errCorrupt
+		return
+	}
+	if n > 0 {
+		s.History = make([]domain.TrackingChange, n)
+	}
+	for i := range s.History {
+		h := &s.History[i]
+		h.At = d.t()
+		h.Operator = d.s()
+		h.OldCarrier = d.s()
+		h.OldNumber = d.s()
+		h.NewCarrier = d.s()
+		h.NewNumber = d.s()
+		h.Reason = d.s()
+	}
 }
 
 // loadOrder decodes an order and fills in its trade from the pool entry, read by get.

@@ -296,10 +296,45 @@ func (s *Store) EachPool(fn func(domain.PoolEntry) error) error {
 
 // OrderQuery selects sales orders for a list, ordered by ship-by time.
 type OrderQuery struct {
-	Statuses []domain.OrderStatus // empty means awaiting shipment
-	Channel  string
-	Words    []string
-	Desc     bool
+	Statuses   []domain.OrderStatus // empty means awaiting shipment
+	Channel    string
+	Carrier    string // carrier code of the shipment
+	NoTracking bool   // only orders shipped without a tracking number
+	// ShipByFrom and ShipByBefore bound the ship-by time (zero = open), for due today
+	// and overdue.
+	ShipByFrom, ShipByBefore time.Time
+	Words                    []string
+	Desc                     bool
+}
+
+// marks are the index-text markers a query needs, beside its words.
+func (q OrderQuery) marks() [][]byte {
+	var m [][]byte
+	if q.Carrier != "" {
+		m = append(m, []byte(carrierMark(q.Carrier)))
+	}
+	if q.NoTracking {
+		m = append(m, []byte(markNoTracking))
+	}
+	return m
+}
+
+// shipByBounds gives a check of an orders_by_status key suffix against the ship-by bounds.
+func (q OrderQuery) shipByBounds() func(suffix []byte) bool {
+	if q.ShipByFrom.IsZero() && q.ShipByBefore.IsZero() {
+		return func([]byte) bool { return true }
+	}
+	var from, before []byte
+	if !q.ShipByFrom.IsZero() {
+		from = timeKey(nil, q.ShipByFrom)
+	}
+	if !q.ShipByBefore.IsZero() {
+		before = timeKey(nil, q.ShipByBefore)
+	}
+	return func(suffix []byte) bool {
+		t := suffix[:8]
+		return (from == nil || bytes.Compare(t, from) >= 0) && (before == nil || bytes.Compare(t, before) < 0)
+	}
 }
 
 func (q OrderQuery) statuses() []domain.OrderStatus {
@@ -319,7 +354,8 @@ type OrderRow struct {
 func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bool, limit int) (rows []OrderRow, more bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		orders := tx.Bucket(bOrders)
-		words := byteWords(q.Words)
+		words := append(byteWords(q.Words), q.marks()...)
+		inShipBy := q.shipByBounds()
 		var prefixes [][]byte
 		for _, st := range q.statuses() {
 			prefixes = append(prefixes, []byte{byte(st)})
@@ -335,7 +371,7 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 			if !ok {
 				return nil
 			}
-			if !textMatches(text, words) {
+			if !textMatches(text, words) || !inShipBy(suffix) {
 				continue
 			}
 			if len(rows) == limit {
@@ -376,7 +412,7 @@ func textMatches(text []byte, words [][]byte) bool {
 
 // OrderCount is the number of rows of q when it can be read from the counters.
 func (s *Store) OrderCount(q OrderQuery) (n int, exact bool, err error) {
-	if len(q.Words) > 0 || q.Channel != "" {
+	if len(q.Words) > 0 || q.Channel != "" || q.Carrier != "" || q.NoTracking || !q.ShipByFrom.IsZero() || !q.ShipByBefore.IsZero() {
 		return 0, false, nil
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -423,6 +459,10 @@ type Counts struct {
 	Attention int
 	DueToday  int
 	Overdue   int
+	// NoTracking is shipped orders still without a tracking number (rule 7); Replaced is
+	// how many tracking numbers were replaced in all (seed 001 charges for each).
+	NoTracking int
+	Replaced   int
 }
 
 // Counts reads the counters and counts due-today and overdue orders from the ship-by
@@ -438,6 +478,8 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 			c.Orders[st] = int(counter(tx, "order/"+st.String()))
 		}
 		c.Attention = int(counter(tx, "order/attention"))
+		c.NoTracking = int(counter(tx, "order/no_tracking"))
+		c.Replaced = int(counter(tx, "tracking/replaced"))
 		overdueBefore, dueBefore := domain.DueWindow(now, loc)
 		od := timeKey([]byte{byte(domain.OrderAwaitingShipment)}, overdueBefore)
 		end := timeKey([]byte{byte(domain.OrderAwaitingShipment)}, dueBefore)

@@ -8,7 +8,9 @@
 //	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1)
 //	orders               no(8) → sales order
 //	orders_by_key        channel 0x00 tradeID → no(8)
-//	orders_by_status     status(1) | shipBy(8) | no(8) → nil
+//	orders_by_status     status(1) | shipBy(8) | no(8) → search text (order number, trade, tracking, carrier)
+//	orders_by_ref        reference 0x00 no(8) → nil; trade ID and payment reference, for bulk tracking
+//	orders_by_tracking   tracking number → no(8); a number belongs to one order
 //	audit                seq(8) → JSON audit event
 //
 // Times in index keys are Unix seconds with the sign bit flipped, so they sort in time order.
@@ -30,7 +32,7 @@ import (
 )
 
 // SchemaVersion is the layout this build writes. Files of a newer schema are refused.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bMeta           = []byte("meta")
@@ -41,9 +43,11 @@ var (
 	bOrders         = []byte("orders")
 	bOrdersByKey    = []byte("orders_by_key")
 	bOrdersByStatus = []byte("orders_by_status")
+	bOrdersByRef    = []byte("orders_by_ref")
+	bOrdersByTrack  = []byte("orders_by_tracking")
 	bAudit          = []byte("audit")
 
-	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bAudit}
+	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit}
 
 	kSchema   = []byte("schema")
 	kOrderSeq = []byte("seq/order")
@@ -151,7 +155,7 @@ func (s *Store) init(readOnly bool) error {
 		if m.Get(kSchema) == nil {
 			return m.Put(kSchema, u64(SchemaVersion))
 		}
-		return nil
+		return migrate(tx, binary.BigEndian.Uint64(m.Get(kSchema)))
 	})
 }
 

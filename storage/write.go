@@ -233,6 +233,12 @@ func countOrder(w *wtx, o *domain.SalesOrder, sign int64) {
 	if o.Attention != "" {
 		w.add("order/attention", "", sign)
 	}
+	if o.Shipment.MissingTracking() {
+		w.add("order/no_tracking", "", sign)
+	}
+	if o.Shipment.Replaced > 0 {
+		w.add("tracking/replaced", "", sign*int64(o.Shipment.Replaced))
+	}
 }
 
 func statusIndexKey(dst []byte, st domain.OrderStatus, shipBy time.Time, no uint64) []byte {
@@ -246,8 +252,15 @@ func (w *wtx) putOrder(old, next *domain.SalesOrder) error {
 	if old != nil {
 		countOrder(w, old, -1)
 		w.del(bOrdersByStatus, statusIndexKey(w.ikey, old.Status, old.ShipBy, old.No))
+		if n := old.Shipment.Number; n != "" && n != next.Shipment.Number {
+			w.del(bOrdersByTrack, []byte(n))
+		}
 	} else {
 		w.put(bOrdersByKey, poolKey(nil, next.Key), u64(next.No))
+		w.indexRefs(next)
+	}
+	if n := next.Shipment.Number; n != "" && (old == nil || old.Shipment.Number != n) {
+		w.put(bOrdersByTrack, []byte(n), u64(next.No))
 	}
 	countOrder(w, next, 1)
 	w.put(bOrders, u64(next.No), encodeOrder(nil, next))
@@ -301,9 +314,36 @@ func (w *wtx) audit(ev AuditEvent) error {
 	return nil
 }
 
-// orderSearchText also lets an order be found by its number (so00000042).
+// orderSearchText also lets an order be found by its number (so00000042) and, once
+// shipped, by its tracking number; carrier and missing tracking are marked between 0x01
+// bytes, which no typed word holds, for the carrier: and tracking: filter terms.
 func orderSearchText(o *domain.SalesOrder) string {
-	return strings.ToLower(domain.OrderNumber(o.No)) + "\x00" + domain.SearchText(&o.Trade)
+	text := strings.ToLower(domain.OrderNumber(o.No)) + "\x00" + domain.SearchText(&o.Trade)
+	if sh := &o.Shipment; sh.Shipped() {
+		text += strings.ToLower(sh.Number) + "\x00" + carrierMark(sh.Carrier)
+		if sh.MissingTracking() {
+			text += markNoTracking
+		}
+	}
+	return text
+}
+
+const markNoTracking = "\x01nt\x01"
+
+func carrierMark(code string) string { return "\x01c=" + strings.ToLower(code) + "\x01" }
+
+// indexRefs lets a bulk tracking line find the order by trade ID or payment reference.
+func (w *wtx) indexRefs(o *domain.SalesOrder) {
+	w.put(bOrdersByRef, refKey(o.TradeID, o.No), nil)
+	if r := o.PaymentRef; r != "" && r != o.TradeID {
+		w.put(bOrdersByRef, refKey(r, o.No), nil)
+	}
+}
+
+func refKey(ref string, no uint64) []byte {
+	k := make([]byte, 0, len(ref)+9)
+	k = append(append(k, ref...), 0)
+	return binary.BigEndian.AppendUint64(k, no)
 }
 
 // Counter names per state, built once.

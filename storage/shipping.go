@@ -1,0 +1,276 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// ErrBadLines means a bulk tracking upload has lines in error and skipping them was not
+// asked for: nothing was written.
+var ErrBadLines = errors.New("some lines are in error: nothing was written")
+
+// FindOrder finds the sales order a reference names: SO number, CHANNEL:TRADE_ID, trade ID
+// or payment reference. The error says why when it cannot (unknown, ambiguous, not
+// converted yet).
+func (s *Store) FindOrder(ref string) (o domain.SalesOrder, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		o, err = lookupRef(tx, ref)
+		return err
+	})
+	return o, err
+}
+
+func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
+	ref = strings.TrimSpace(ref)
+	var none domain.SalesOrder
+	if ref == "" {
+		return none, errors.New("order reference is empty")
+	}
+	if no, ok := parseOrderNumber(ref); ok {
+		if o, found, err := orderByNo(tx, no); err != nil || found {
+			return o, err
+		}
+		return none, fmt.Errorf("no sales order %s", domain.OrderNumber(no))
+	}
+	if strings.Contains(ref, ":") {
+		k, err := domain.ParseKey(ref)
+		if err != nil {
+			return none, err
+		}
+		if v := tx.Bucket(bOrdersByKey).Get(poolKey(nil, k)); len(v) == 8 {
+			if o, found, err := orderByNo(tx, binary.BigEndian.Uint64(v)); err != nil || found {
+				return o, err
+			}
+		}
+		return none, notConverted(tx, k)
+	}
+	var nos []uint64
+	if b := tx.Bucket(bOrdersByRef); b != nil {
+		prefix := append([]byte(ref), 0)
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
+			nos = append(nos, binary.BigEndian.Uint64(k[len(prefix):]))
+		}
+	}
+	switch len(nos) {
+	case 1:
+		o, _, err := orderByNo(tx, nos[0])
+		return o, err
+	case 0:
+		for _, ch := range poolChannels(tx) {
+			if err := notConverted(tx, domain.Key{Channel: ch, TradeID: ref}); !strings.HasPrefix(err.Error(), "unknown order") {
+				return none, err
+			}
+		}
+		return none, fmt.Errorf("unknown order %q: no sales order has that trade ID or payment reference", ref)
+	}
+	var names []string
+	for _, no := range nos {
+		names = append(names, domain.OrderNumber(no))
+	}
+	return none, fmt.Errorf("ambiguous reference %q: it matches %s — use CHANNEL:TRADE_ID", ref, strings.Join(names, ", "))
+}
+
+// notConverted explains why a key has no sales order.
+func notConverted(tx *bolt.Tx, k domain.Key) error {
+	v := tx.Bucket(bPool).Get(poolKey(nil, k))
+	if v == nil {
+		return fmt.Errorf("unknown order %s: it is not in shipdesk", k)
+	}
+	e, err := decodeEntry(v)
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("order %s is not converted: it is %s in the pending pool — convert it first", k, e.State)
+}
+
+// poolChannels lists the channels that have pool entries, from the per-channel counters.
+func poolChannels(tx *bolt.Tx) []string {
+	seen := map[string]bool{}
+	var out []string
+	c := tx.Bucket(bCounts).Cursor()
+	prefix := []byte("pool/")
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if _, ch, ok := strings.Cut(string(k), "@"); ok && !seen[ch] {
+			seen[ch] = true
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+func parseOrderNumber(s string) (uint64, bool) {
+	if len(s) < 3 || !strings.EqualFold(s[:2], "SO") {
+		return 0, false
+	}
+	no, err := strconv.ParseUint(s[2:], 10, 64)
+	return no, err == nil && no > 0
+}
+
+func orderByNo(tx *bolt.Tx, no uint64) (domain.SalesOrder, bool, error) {
+	v := tx.Bucket(bOrders).Get(u64(no))
+	if v == nil {
+		return domain.SalesOrder{}, false, nil
+	}
+	o, err := loadOrder(v, txGetter(tx))
+	return o, err == nil, err
+}
+
+func trackingOwner(tx *bolt.Tx) domain.NumberOwner {
+	b := tx.Bucket(bOrdersByTrack)
+	return func(number string) (uint64, bool) {
+		if b == nil {
+			return 0, false
+		}
+		v := b.Get([]byte(number))
+		if len(v) != 8 {
+			return 0, false
+		}
+		return binary.BigEndian.Uint64(v), true
+	}
+}
+
+// Ship records one order's shipment: a new one, a correction (kept in its history) or an
+// order shipped without tracking (rules 7–10, 13). The same number again changes nothing.
+func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now time.Time, operator string) (domain.SalesOrder, domain.ShipOutcome, error) {
+	var (
+		next    domain.SalesOrder
+		outcome domain.ShipOutcome
+	)
+	in.Operator = operator
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		o, err := lookupRef(tx, ref)
+		if err != nil {
+			return err
+		}
+		next, outcome, err = domain.Ship(o, in, now, pol)
+		if err != nil {
+			return err
+		}
+		if outcome == domain.ShipUnchanged {
+			return nil
+		}
+		if n := next.Shipment.Number; n != "" {
+			if owner, used := trackingOwner(tx)(n); used && owner != o.No {
+				return fmt.Errorf("tracking number %s is already used by %s", n, domain.OrderNumber(owner))
+			}
+		}
+		w := newWtx(tx, 4)
+		if err := w.putOrder(&o, &next); err != nil {
+			return err
+		}
+		detail := map[string]string{"carrier": next.Shipment.Carrier, "number": next.Shipment.Number}
+		if o.Shipment.Number != "" {
+			detail["old_number"] = o.Shipment.Number
+		}
+		if next.Shipment.Override != "" {
+			detail["override"] = next.Shipment.Override
+		}
+		if next.Shipment.NoTracking != "" {
+			detail["no_tracking"] = next.Shipment.NoTracking
+		}
+		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: shipAction(outcome),
+			Objects: []string{domain.OrderNumber(o.No)}, Detail: detail}); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err != nil {
+		return domain.SalesOrder{}, 0, err
+	}
+	if outcome != domain.ShipUnchanged {
+		s.publish(Change{Kind: "order", N: 1})
+	}
+	return next, outcome, nil
+}
+
+func shipAction(o domain.ShipOutcome) string {
+	switch o {
+	case domain.ShipCorrected:
+		return "tracking.correct"
+	case domain.ShipTracked:
+		return "tracking.add"
+	}
+	return "order.ship"
+}
+
+// PlanTracking gives every line of a bulk tracking upload its verdict, writing nothing.
+func (s *Store) PlanTracking(lines []domain.TrackingLine, pol domain.ShipPolicy, now time.Time, operator string) (p domain.TrackingPlan, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		p = domain.PlanTracking(lines, func(ref string) (domain.SalesOrder, error) { return lookupRef(tx, ref) },
+			trackingOwner(tx), now, pol, operator)
+		return nil
+	})
+	return p, err
+}
+
+// ApplyTracking plans the upload again inside one write transaction and writes every good
+// line. With lines in error it writes nothing and returns ErrBadLines, unless skipBad
+// asks to apply the good lines anyway (rule 11: nothing is half-applied by accident).
+func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy, skipBad bool, now time.Time, operator string) (p domain.TrackingPlan, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		p = domain.PlanTracking(lines, func(ref string) (domain.SalesOrder, error) { return lookupRef(tx, ref) },
+			trackingOwner(tx), now, pol, operator)
+		if p.Bad() && !skipBad {
+			return ErrBadLines
+		}
+		if len(p.Orders) == 0 {
+			return nil
+		}
+		w := newWtx(tx, 4*len(p.Orders))
+		objects := make([]string, 0, len(p.Orders))
+		written := make(map[uint64]bool, len(p.Orders))
+		for _, v := range p.Verdicts { // in file order, once per order whatever its lines
+			next, ok := p.Orders[v.OrderNo]
+			if !ok || !v.OK() || written[v.OrderNo] {
+				continue
+			}
+			written[v.OrderNo] = true
+			old := p.Before[v.OrderNo]
+			if err := w.putOrder(&old, &next); err != nil {
+				return err
+			}
+			objects = append(objects, domain.OrderNumber(v.OrderNo))
+		}
+		ship, correct, unchanged, bad := p.Counts()
+		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "tracking.import", Objects: objects, Detail: map[string]string{
+			"ship": strconv.Itoa(ship), "correct": strconv.Itoa(correct), "unchanged": strconv.Itoa(unchanged), "skipped_bad": strconv.Itoa(bad),
+		}}); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err == nil && len(p.Orders) > 0 {
+		s.publish(Change{Kind: "order", N: len(p.Orders)})
+	}
+	return p, err
+}
+
+// EachShipment streams the orders that have shipped at or after since (zero = all), by
+// sales-order number, for `export tracking`.
+func (s *Store) EachShipment(since time.Time, fn func(domain.SalesOrder) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
+			if len(v) == 0 || v[0] != orderShippedVersion {
+				return nil
+			}
+			o, err := loadOrder(v, txGetter(tx))
+			if err != nil {
+				return err
+			}
+			if !since.IsZero() && o.Shipment.ShippedAt.Before(since) {
+				return nil
+			}
+			return fn(o)
+		})
+	})
+}
