@@ -78,13 +78,23 @@ func orderNo(no uint64) string {
 func cmdExport(e *env, args []string) error {
 	fs := newFlagSet("export")
 	e.flags(fs)
-	format := fs.String("format", "jsonl", "jsonl or csv")
+	format := fs.String("format", "", "jsonl or csv (tracking: also gspay)")
+	since := fs.String("since", "", "tracking: shipped at or after this time")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
+	if len(pos) == 1 && pos[0] == "tracking" {
+		return exportTracking(e, *format, *since)
+	}
+	if *since != "" {
+		return usagef("--since is for export tracking")
+	}
+	if *format == "" {
+		*format = "jsonl"
+	}
 	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders") {
-		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv]")
+		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv] | export tracking [--format gspay|csv|jsonl] [--since T]")
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format must be jsonl or csv, not %q", *format)

@@ -17,12 +17,20 @@ import (
 func cmdImport(e *env, args []string) error {
 	fs := newFlagSet("import")
 	e.flags(fs)
+	dryRun := fs.Bool("dry-run", false, "tracking: show the verdicts, write nothing")
+	skipBad := fs.Bool("skip-bad", false, "tracking: apply the good lines even if some are bad")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
+	if len(pos) > 0 && pos[0] == "tracking" {
+		return importTracking(e, pos[1:], *dryRun, *skipBad)
+	}
 	if len(pos) == 0 || pos[0] != "orders" {
-		return usagef("import what? usage: shipdesk import orders FILE...")
+		return usagef("import what? usage: shipdesk import orders FILE... | import tracking FILE [--dry-run] [--skip-bad]")
+	}
+	if *dryRun || *skipBad {
+		return usagef("--dry-run and --skip-bad are for import tracking")
 	}
 	files := pos[1:]
 	if len(files) == 0 {

@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
+	"shipdesk/domain"
 	"shipdesk/storage"
 )
 
@@ -30,9 +32,14 @@ usage:
   shipdesk --demo                                       the console on a fresh demo database in a temp file
   shipdesk demo --db PATH [--orders N] [--force]        write a demo database
   shipdesk import orders FILE...                        JSON Lines (.jsonl) or CSV (.csv)
+  shipdesk import tracking FILE [--dry-run] [--skip-bad]   GSPAY lines or CSV order,carrier,tracking[,shipped_at,eta]
+  shipdesk ship REF --carrier C --tracking N [--url U] [--shipped-at T] [--eta T] [--override REASON]
+  shipdesk ship REF --no-tracking REASON                REF is SO number, CHANNEL:TRADE_ID, trade ID or payment ref
+  shipdesk carriers                                     the carrier registry: codes, formats, tracking pages
   shipdesk pool convert|remove|process [--reason R] KEY...   KEY is CHANNEL:TRADE_ID
   shipdesk pool convert --all-ready
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
+  shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
   shipdesk status [--json]
 
 flags accepted everywhere:
@@ -40,6 +47,8 @@ flags accepted everywhere:
   --tz ZONE         warehouse time zone, e.g. Asia/Shanghai (default $SHIPDESK_TZ, else the machine's)
   --operator NAME   who is acting, for the audit log (default $SHIPDESK_OPERATOR, else $USER)
   --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
+  --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
+  --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
   --cpuprofile FILE write a CPU profile (before the subcommand)
 
 exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage, 3 database in use
@@ -64,6 +73,8 @@ type env struct {
 	tz       string
 	operator string
 	config   string
+	country  string        // warehouse country: parcels to elsewhere are international
+	within   time.Duration // payment to ship-by
 	stdin    io.Reader
 	stdout   io.Writer
 	stderr   io.Writer
@@ -75,6 +86,47 @@ func (e *env) flags(fs *flag.FlagSet) {
 	fs.StringVar(&e.tz, "tz", e.tz, "warehouse time zone")
 	fs.StringVar(&e.operator, "operator", e.operator, "operator name for the audit log")
 	fs.StringVar(&e.config, "config", e.config, "key binding config file")
+	fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
+	fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
+}
+
+// policy is the warehouse's shipping settings from the flags.
+func (e *env) policy() domain.ShipPolicy {
+	return domain.ShipPolicy{Country: strings.ToUpper(e.country), ShipWithin: e.within}
+}
+
+// durationFlag reads a duration that may also be given in days ("7d").
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string {
+	if f.d == nil {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f durationFlag) Set(s string) error {
+	d, err := parseDays(s)
+	if err != nil {
+		return err
+	}
+	*f.d = d
+	return nil
+}
+
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a duration like 7d or 48h", s)
+	}
+	return d, nil
 }
 
 func (e *env) location() (*time.Location, error) {
@@ -97,11 +149,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		dbPath:   os.Getenv("SHIPDESK_DB"),
 		tz:       os.Getenv("SHIPDESK_TZ"),
 		operator: firstNonEmpty(os.Getenv("SHIPDESK_OPERATOR"), os.Getenv("USER"), "operator"),
+		country:  firstNonEmpty(os.Getenv("SHIPDESK_COUNTRY"), "CN"),
 		stdin:    stdin, stdout: stdout, stderr: stderr,
 		now: func() time.Time { return time.Now().UTC() },
 	}
 	if e.dbPath == "" {
 		e.dbPath = storage.DefaultPath()
+	}
+	if v := os.Getenv("SHIPDESK_SHIP_WITHIN"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			return report(stderr, usagef("SHIPDESK_SHIP_WITHIN: %v", err))
+		}
+		e.within = d
 	}
 	err := dispatch(e, args)
 	return report(stderr, err)
@@ -167,6 +227,10 @@ func dispatch(e *env, args []string) error {
 		return cmdExport(e, rest)
 	case "status":
 		return cmdStatus(e, rest)
+	case "ship":
+		return cmdShip(e, rest)
+	case "carriers":
+		return cmdCarriers(e, rest)
 	case "help":
 		return flag.ErrHelp
 	}
@@ -209,7 +273,7 @@ func openStore(e *env, readOnly bool) (*storage.Store, error) {
 			return nil, inputError{fmt.Errorf("no database at %s — create one with `shipdesk demo --db %s` or `shipdesk import orders FILE`", e.dbPath, e.dbPath)}
 		}
 	}
-	return storage.Open(e.dbPath, storage.Options{ReadOnly: readOnly})
+	return storage.Open(e.dbPath, storage.Options{ReadOnly: readOnly, ShipWithin: e.within})
 }
 
 func firstNonEmpty(ss ...string) string {

@@ -200,14 +200,15 @@ func helpKey(k string) string {
 }
 
 // Validate reports keys bound to more than one action that can be active at
-// the same time: across Global, Lists and Pending pool, and within Dialogs.
+// the same time: across Global, Lists, Pending pool and Sales orders, and
+// within Dialogs and within Forms, which are modal.
 func (k *KeyMap) Validate() error {
 	entries := k.Entries()
 	var errs []error
 	for i, a := range entries {
 		for _, b := range entries[i+1:] {
-			if (a.Group == GroupDialogs) != (b.Group == GroupDialogs) {
-				continue // dialogs are modal
+			if (modal(a.Group) || modal(b.Group)) && a.Group != b.Group {
+				continue // dialogs and forms take the keys while open
 			}
 			for _, ka := range a.Binding.Keys() {
 				if slices.Contains(b.Binding.Keys(), ka) {
@@ -218,6 +219,8 @@ func (k *KeyMap) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+func modal(group string) bool { return group == GroupDialogs || group == GroupForms }
 
 // prefixErrors puts path in front of every joined error, one per line.
 func prefixErrors(path string, err error) error {

@@ -11,6 +11,8 @@ const (
 	GroupGlobal  = "Global"
 	GroupLists   = "Lists"
 	GroupPool    = "Pending pool"
+	GroupOrders  = "Sales orders and tracking"
+	GroupForms   = "Forms"
 	GroupDialogs = "Dialogs"
 )
 
@@ -23,6 +25,7 @@ type KeyMap struct {
 	Dashboard key.Binding
 	Pool      key.Binding
 	Orders    key.Binding
+	Tracking  key.Binding // the bulk tracking paste view
 	NextView  key.Binding
 	Refresh   key.Binding
 
@@ -47,6 +50,14 @@ type KeyMap struct {
 	Remove          key.Binding
 	Process         key.Binding // mark processed; asks for a reason
 	ConvertAllReady key.Binding
+
+	// Sales orders and tracking
+	Track key.Binding // the tracking form of the order under the cursor
+
+	// Forms
+	NextField key.Binding
+	PrevField key.Binding
+	Save      key.Binding // a form; in bulk tracking, check the pasted lines
 
 	// Dialogs
 	Confirm key.Binding
@@ -73,6 +84,7 @@ func Default() KeyMap {
 		Dashboard: bind("1", "dashboard", "1"),
 		Pool:      bind("2", "pending pool", "2"),
 		Orders:    bind("3", "orders", "3"),
+		Tracking:  bind("4", "bulk tracking", "4"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
 
@@ -97,6 +109,12 @@ func Default() KeyMap {
 		Process:         bind("p", "mark processed", "p"),
 		ConvertAllReady: bind("C", "convert all ready", "C"),
 
+		Track: bind("t", "enter tracking", "t"),
+
+		NextField: bind("tab", "next field", "tab", "down"),
+		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
+		Save:      bind("ctrl+s", "save", "ctrl+s"),
+
 		Confirm: bind("y/enter", "confirm", "y", "enter"),
 		Cancel:  bind("n/esc", "cancel", "n", "esc"),
 	}
@@ -113,6 +131,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.dashboard", GroupGlobal, &k.Dashboard},
 		{"global.pool", GroupGlobal, &k.Pool},
 		{"global.orders", GroupGlobal, &k.Orders},
+		{"global.tracking", GroupGlobal, &k.Tracking},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
 
@@ -135,6 +154,12 @@ func (k *KeyMap) Entries() []Entry {
 		{"pool.remove", GroupPool, &k.Remove},
 		{"pool.process", GroupPool, &k.Process},
 		{"pool.convert_all_ready", GroupPool, &k.ConvertAllReady},
+
+		{"orders.track", GroupOrders, &k.Track},
+
+		{"form.next_field", GroupForms, &k.NextField},
+		{"form.prev_field", GroupForms, &k.PrevField},
+		{"form.save", GroupForms, &k.Save},
 
 		{"dialog.confirm", GroupDialogs, &k.Confirm},
 		{"dialog.cancel", GroupDialogs, &k.Cancel},

@@ -31,6 +31,7 @@ type Config struct {
 	Now      func() time.Time   // clock; nil = time.Now
 	DBLabel  string             // database as shown in the status line
 	Renderer *lipgloss.Renderer // the session's renderer; nil = lipgloss.DefaultRenderer()
+	Policy   domain.ShipPolicy  // warehouse country and ship-by rule
 
 	// Context ends the live updates when it is done, e.g. an SSH session's
 	// context; nil = they end when the operator quits.
@@ -48,6 +49,7 @@ type common struct {
 	operator string
 	loc      *time.Location
 	now      func() time.Time
+	policy   domain.ShipPolicy
 }
 
 type viewID uint8
@@ -56,7 +58,8 @@ const (
 	viewDashboard viewID = iota
 	viewPool
 	viewOrders
-	viewHelp
+	viewTracking
+	viewHelp // last: NextView cycles through the views before it
 )
 
 // countsRefresh is how often the counts are re-read without a change:
@@ -108,6 +111,7 @@ type Model struct {
 	dash   dashboardModel
 	pool   poolModel
 	orders ordersModel
+	bulk   bulkModel
 	help   helpModel
 
 	counts      storage.Counts
@@ -130,11 +134,11 @@ func New(cfg Config) Model {
 	}
 	c := &common{
 		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
-		operator: cfg.Operator, loc: cfg.Location, now: cfg.Now,
+		operator: cfg.Operator, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 	}
 	return Model{
 		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
-		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), help: newHelp(c),
+		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), help: newHelp(c),
 	}
 }
 
@@ -227,11 +231,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // broadcast hands a result to every view; each keeps what it asked for.
 func (m Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var c1, c2 tea.Cmd
+	var c1, c2, c3 tea.Cmd
 	m.dash = m.dash.update(msg)
 	m.pool, c1 = m.pool.update(msg)
 	m.orders, c2 = m.orders.update(msg)
-	return m, tea.Batch(c1, c2)
+	m.bulk, c3 = m.bulk.update(msg)
+	return m, tea.Batch(c1, c2, c3)
 }
 
 func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
@@ -239,10 +244,11 @@ func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
 	bh := m.bodyHeight()
 	m.dash = m.dash.setSize(w, bh)
 	m.help = m.help.setSize(w, bh)
-	var c1, c2 tea.Cmd
+	var c1, c2, c3 tea.Cmd
 	m.pool, c1 = m.pool.setSize(w, bh)
 	m.orders, c2 = m.orders.setSize(w, bh)
-	return m, tea.Batch(c1, c2)
+	m.bulk, c3 = m.bulk.setSize(w, bh)
+	return m, tea.Batch(c1, c2, c3)
 }
 
 // bodyHeight is the screen minus the header line and the three status lines.
@@ -256,6 +262,8 @@ func (m Model) capturing() bool {
 		return m.pool.capturing()
 	case viewOrders:
 		return m.orders.capturing()
+	case viewTracking:
+		return m.bulk.capturing()
 	}
 	return false
 }
@@ -301,6 +309,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.show(viewPool)
 	case key.Matches(msg, k.Orders):
 		return m.show(viewOrders)
+	case key.Matches(msg, k.Tracking):
+		return m.show(viewTracking)
 	case key.Matches(msg, k.NextView):
 		return m.show((m.active + 1) % viewHelp)
 	case key.Matches(msg, k.Refresh):
@@ -316,6 +326,8 @@ func (m Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.pool, cmd = m.pool.update(msg)
 	case viewOrders:
 		m.orders, cmd = m.orders.update(msg)
+	case viewTracking:
+		m.bulk, cmd = m.bulk.update(msg)
 	case viewHelp:
 		m.help = m.help.update(msg)
 	}
@@ -348,6 +360,10 @@ func (m *Model) refresh() tea.Cmd {
 		var cmd tea.Cmd
 		m.orders, cmd = m.orders.refresh()
 		cmds = append(cmds, cmd)
+	case viewTracking:
+		var cmd tea.Cmd
+		m.bulk, cmd = m.bulk.refresh()
+		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
 }
@@ -368,6 +384,8 @@ func (m Model) View() string {
 		body = m.pool.view()
 	case viewOrders:
 		body = m.orders.view()
+	case viewTracking:
+		body = m.bulk.view()
 	case viewHelp:
 		body = m.help.view()
 	}
@@ -392,6 +410,7 @@ func (m Model) header() string {
 		{viewDashboard, k.Dashboard, "Dashboard"},
 		{viewPool, k.Pool, "Pool"},
 		{viewOrders, k.Orders, "Orders"},
+		{viewTracking, k.Tracking, "Tracking"},
 		{viewHelp, k.Help, "Help"},
 	}
 	var b strings.Builder
@@ -461,6 +480,8 @@ func (m Model) shortHelp() string {
 		bs = m.pool.shortHelp()
 	case viewOrders:
 		bs = m.orders.shortHelp()
+	case viewTracking:
+		bs = m.bulk.shortHelp()
 	case viewHelp:
 		bs = m.help.shortHelp()
 	}

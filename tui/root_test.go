@@ -82,7 +82,7 @@ func TestViewSwitching(t *testing.T) {
 		key  string
 		want viewID
 	}{
-		{"2", viewPool}, {"3", viewOrders}, {"tab", viewDashboard}, {"tab", viewPool},
+		{"2", viewPool}, {"3", viewOrders}, {"tab", viewTracking}, {"tab", viewDashboard}, {"4", viewTracking}, {"tab", viewDashboard}, {"tab", viewPool},
 		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"1", viewDashboard},
 	} {
 		h.press(step.key)
