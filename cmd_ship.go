@@ -97,22 +97,13 @@ func plural(n int) string {
 	return "s"
 }
 
-// parseWhen reads a time given on the command line: RFC 3339, or a date or date and
-// time in the warehouse's zone. Empty is the zero time.
+// parseWhen reads a time flag (domain.ParseWhen); empty is the zero time.
 func parseWhen(flagName, s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
+	t, err := domain.ParseWhen(s, loc)
+	if err != nil {
+		return t, usagef("%s %v", flagName, err)
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, usagef("%s %q: want 2026-11-23, 2026-11-23 14:30 or RFC 3339", flagName, s)
+	return t, nil
 }
 
 // readInput reads a named file, or standard input for "-".

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
@@ -20,6 +21,9 @@ import (
 //
 //	channel:NAME            one channel
 //	state:NAME[,NAME...]    pool states or order statuses; a unique prefix is enough; all = every one
+//	carrier:CODE            orders: shipped with that carrier
+//	tracking:none           orders: shipped without a tracking number
+//	due:overdue|today|late  orders: ship-by passed, due today, or either
 
 // splitFilter separates the terms a list understands from the free words,
 // which it lower-cases for storage's case-insensitive match.
@@ -70,16 +74,57 @@ func parsePoolFilter(s string) (storage.PoolQuery, error) {
 }
 
 // parseOrderFilter reads an orders filter.
-func parseOrderFilter(s string) (storage.OrderQuery, error) {
-	terms, words, err := splitFilter(s, "channel", "state")
+// Besides channel: and state:, it knows carrier:CODE, tracking:none and
+// due:overdue|today|late, which use the warehouse's day at now.
+func parseOrderFilter(s string, now time.Time, loc *time.Location) (storage.OrderQuery, error) {
+	terms, words, err := splitFilter(s, "channel", "state", "carrier", "due", "tracking")
 	if err != nil {
 		return storage.OrderQuery{}, err
 	}
 	q := storage.OrderQuery{Channel: terms["channel"], Words: words}
 	if v, ok := terms["state"]; ok {
-		q.Statuses, err = parseList(v, domain.OrderStatuses, domain.ParseOrderStatus)
+		if q.Statuses, err = parseList(v, domain.OrderStatuses, domain.ParseOrderStatus); err != nil {
+			return q, err
+		}
 	}
-	return q, err
+	if v, ok := terms["carrier"]; ok {
+		c, found := domain.CarrierByCode(v)
+		if !found {
+			return q, fmt.Errorf("carrier:%s — no such carrier code (shipdesk carriers lists them)", v)
+		}
+		q.Carrier = c.Code
+		if len(q.Statuses) == 0 {
+			q.Statuses = shippedStatuses()
+		}
+	}
+	if v, ok := terms["tracking"]; ok {
+		if !strings.EqualFold(v, "none") {
+			return q, fmt.Errorf("tracking:%s — only tracking:none (shipped without a number) is known", v)
+		}
+		q.NoTracking = true
+		if len(q.Statuses) == 0 {
+			q.Statuses = shippedStatuses()
+		}
+	}
+	if v, ok := terms["due"]; ok {
+		overdueBefore, dueBefore := domain.DueWindow(now, loc)
+		switch {
+		case strings.HasPrefix("overdue", strings.ToLower(v)):
+			q.ShipByBefore = overdueBefore
+		case strings.HasPrefix("today", strings.ToLower(v)):
+			q.ShipByFrom, q.ShipByBefore = overdueBefore, dueBefore
+		case strings.EqualFold(v, "late"):
+			q.ShipByBefore = dueBefore
+		default:
+			return q, fmt.Errorf("due:%s — use due:overdue, due:today or due:late (both)", v)
+		}
+	}
+	return q, nil
+}
+
+// shippedStatuses are the statuses of orders that have a shipment.
+func shippedStatuses() []domain.OrderStatus {
+	return []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted}
 }
 
 // parseList reads "a,b" or "all" into distinct values.

@@ -42,6 +42,9 @@ func withKeys(k keymap.KeyMap) harnessOpt { return func(c *Config) { c.Keys = k 
 // in goroutines, and waitFor handles their messages.
 func live(c *Config) { c.NoLive = false }
 
+// chinaWarehouse ships from CN: parcels elsewhere are international.
+func chinaWarehouse(c *Config) { c.Policy = domain.ShipPolicy{Country: "CN"} }
+
 func newHarness(t *testing.T, trades []domain.Trade, width, height int, opts ...harnessOpt) *harness {
 	t.Helper()
 	st, err := storage.Open(filepath.Join(t.TempDir(), "t.db"), storage.Options{})
@@ -172,12 +175,29 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
 	case "ctrl+u":
 		return tea.KeyMsg{Type: tea.KeyCtrlU}
+	case "ctrl+l":
+		return tea.KeyMsg{Type: tea.KeyCtrlL}
+	case "ctrl+s":
+		return tea.KeyMsg{Type: tea.KeyCtrlS}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
 func (h *harness) model() Model { return h.m.(Model) }
 func (h *harness) view() string { return h.m.View() }
+
+// orderNos are the sales-order numbers in the orders window, in order.
+func (h *harness) orderNos() []string {
+	var nos []string
+	for _, r := range h.model().orders.win.rows {
+		nos = append(nos, domain.OrderNumber(r.Order.No))
+	}
+	return nos
+}
 
 // poolIDs are the trade IDs in the pool window, in order.
 func (h *harness) poolIDs() []string {

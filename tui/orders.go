@@ -26,6 +26,7 @@ func orderColumns() []column {
 		{title: "buyer", min: 8, max: 24, drop: 3},
 		{title: "items", min: 5, max: 5, right: true, drop: 2},
 		{title: "amount", min: 11, max: 14, right: true},
+		{title: "tracking", min: 16, max: 26, drop: 6},
 		{title: "status", min: 9, max: 9, drop: 5},
 		{title: "ship by", min: 11, max: 11},
 		{title: "due", min: 7, max: 7},
@@ -33,7 +34,7 @@ func orderColumns() []column {
 	}
 }
 
-const orderShipByColumn = 7
+const orderShipByColumn = 8
 
 type orderMsg struct {
 	order domain.SalesOrder
@@ -54,6 +55,10 @@ type ordersModel struct {
 	detailOpen  bool
 	detail      domain.SalesOrder
 	detailPager pager
+
+	formOpen    bool
+	form        trackForm
+	lastCarrier string // the carrier of the last save, offered to the next form
 }
 
 func newOrders(c *common) ordersModel {
@@ -102,7 +107,7 @@ func (m ordersModel) loadOrder(no uint64) tea.Cmd {
 	}
 }
 
-func (m ordersModel) capturing() bool { return m.filter.editing() }
+func (m ordersModel) capturing() bool { return m.filter.editing() || m.formOpen }
 
 func (m ordersModel) update(msg tea.Msg) (ordersModel, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -115,6 +120,8 @@ func (m ordersModel) update(msg tea.Msg) (ordersModel, tea.Cmd) {
 		if m.detailOpen && msg.found && msg.order.No == m.detail.No {
 			m.detail = msg.order
 		}
+	case trackSavedMsg:
+		return m.trackSaved(msg)
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -135,9 +142,20 @@ func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
 		}
 		return m, cmd
 	}
+	if m.formOpen {
+		var cmd tea.Cmd
+		var closed bool
+		m.form, cmd, closed = m.form.update(msg)
+		if closed {
+			m.formOpen = false
+		}
+		return m, cmd
+	}
 	if m.detailOpen {
 		if key.Matches(msg, k.Back) {
 			m.detailOpen = false
+		} else if key.Matches(msg, k.Track) {
+			m.formOpen, m.form = true, newTrackForm(m.c, m.detail, m.lastCarrier)
 		} else {
 			m.detailPager.update(msg, k, len(m.detailLines()), m.height-1)
 		}
@@ -155,6 +173,10 @@ func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
 	case key.Matches(msg, k.Reverse):
 		m.desc = !m.desc
 		return m, m.win.query(m.source())
+	case key.Matches(msg, k.Track):
+		if row, ok := m.win.current(); ok {
+			m.formOpen, m.form = true, newTrackForm(m.c, row.Order, m.lastCarrier)
+		}
 	case key.Matches(msg, k.Open):
 		if row, ok := m.win.current(); ok {
 			m.detailOpen, m.detail, m.detailPager = true, row.Order, pager{}
@@ -167,7 +189,7 @@ func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
 // applyFilter reads the list for a new filter text; a text that does not
 // parse keeps the rows of the last good one.
 func (m ordersModel) applyFilter(text string) (ordersModel, tea.Cmd) {
-	q, err := parseOrderFilter(text)
+	q, err := parseOrderFilter(text, m.c.now(), m.c.loc)
 	if err != nil {
 		m.filter.err = err.Error()
 		return m, nil
@@ -176,18 +198,47 @@ func (m ordersModel) applyFilter(text string) (ordersModel, tea.Cmd) {
 	return m, m.win.query(m.source())
 }
 
+// trackSaved closes the form after a save, or, in a run from the list, opens it on the
+// next awaiting order with the same carrier.
+func (m ordersModel) trackSaved(msg trackSavedMsg) (ordersModel, tea.Cmd) {
+	if !m.formOpen || msg.no != m.form.order.No {
+		return m, nil
+	}
+	var ok bool
+	if m.form, ok = m.form.saved(msg); !ok {
+		return m, nil
+	}
+	if msg.order.Shipment.Carrier != "" {
+		m.lastCarrier = msg.order.Shipment.Carrier
+	}
+	m.formOpen = false
+	if m.detailOpen {
+		m.detail = msg.order
+	} else if msg.outcome != domain.ShipUnchanged {
+		if next, found := nextAwaiting(m.win.rows, msg.no); found {
+			m.formOpen, m.form = true, newTrackForm(m.c, next, m.lastCarrier)
+		}
+	}
+	return m, tea.Batch(report(savedText(msg)), changed)
+}
+
 func (m ordersModel) shortHelp() []key.Binding {
 	k := &m.c.keys
 	switch {
+	case m.formOpen:
+		return m.form.shortHelp()
 	case m.filter.editing():
 		return []key.Binding{helpOnly(inputHelp(k.Confirm).Help().Key, "keep filter"), helpOnly(inputHelp(k.Cancel).Help().Key, "clear filter")}
 	case m.detailOpen:
-		return []key.Binding{k.Back, k.Up, k.Down}
+		return []key.Binding{k.Track, k.Back, k.Up, k.Down}
 	}
-	return []key.Binding{k.Open, k.Filter, k.Reverse, k.Up, k.Down, k.PageDown, k.End}
+	return []key.Binding{k.Open, k.Track, k.Filter, k.Reverse, k.Up, k.Down, k.PageDown, k.End}
 }
 
 func (m ordersModel) view() string {
+	if m.formOpen {
+		return m.form.view(m.width, m.height)
+	}
 	if m.detailOpen {
 		o := m.detail
 		title := titleLine(m.c.styles, "Sales order "+domain.OrderNumber(o.No), []string{o.Status.String()}, nil)
@@ -258,14 +309,28 @@ func (m ordersModel) urgency(o domain.SalesOrder) cell {
 	return cell{}
 }
 
+// trackingCell is carrier and number, or a loud mark for an order shipped without one.
+func (m ordersModel) trackingCell(o domain.SalesOrder) cell {
+	sh := o.Shipment
+	switch {
+	case sh.MissingTracking():
+		return cell{text: "NO TRACKING", style: &m.c.styles.warn}
+	case sh.Number != "":
+		return cell{text: sh.Carrier + " " + sh.Number}
+	}
+	return cell{}
+}
+
 func (m ordersModel) cells(o domain.SalesOrder) []cell {
 	due := m.urgency(o)
 	attention := ""
 	if o.Attention != "" {
 		attention = "!"
 	}
+	track := m.trackingCell(o)
 	cells := plainCells(domain.OrderNumber(o.No), o.Channel, o.TradeID, o.Buyer, units(o.Trade), o.Total.String(),
-		statusLabel(o.Status), listTime(o.ShipBy, m.c.now(), m.c.loc), due.text, attention)
+		track.text, statusLabel(o.Status), listTime(o.ShipBy, m.c.now(), m.c.loc), due.text, attention)
+	cells[orderShipByColumn-2].style = track.style
 	cells[orderShipByColumn].style = due.style
 	cells[orderShipByColumn+1].style = due.style
 	mark := m.c.styles.danger.Bold(true)
@@ -302,6 +367,54 @@ func (m ordersModel) detailLines() []string {
 	if o.Attention != "" {
 		lines = append(lines, s.danger.Render(Fit("attention", 16))+s.danger.Render(Cut(o.Attention, m.width-16)))
 	}
+	lines = append(lines, m.shipmentLines()...)
 	lines = append(lines, "", s.title.Render(fmt.Sprintf("Items — %s, %s", plural(len(o.Items), "line", "lines"), plural(o.ItemCount(), "unit", "units"))))
 	return append(lines, itemLines(s, o.Items, m.width)...)
+}
+
+// shipmentLines is the shipment and its correction history, oldest first.
+func (m ordersModel) shipmentLines() []string {
+	s, sh, loc := m.c.styles, m.detail.Shipment, m.c.loc
+	const long = "2006-01-02 15:04 MST"
+	if !sh.Shipped() {
+		return []string{"", s.title.Render("Shipment") + s.dim.Render(" — not shipped yet · "+m.c.keys.Track.Help().Key+" enters tracking")}
+	}
+	number := sh.Number
+	if sh.MissingTracking() {
+		number = "none — " + sh.NoTracking
+	}
+	fields := []field{
+		{"carrier", carrierName(sh.Carrier)},
+		{"tracking", number},
+		{"tracking page", sh.URL},
+		{"shipped", localTime(sh.ShippedAt, loc, long)},
+		{"arrives", localTime(sh.ETA, loc, "2006-01-02")},
+	}
+	if sh.Override != "" {
+		fields = append(fields, field{"override", sh.Override})
+	}
+	title := "Shipment"
+	if sh.Replaced > 0 {
+		title += fmt.Sprintf(" — number replaced %s", plural(sh.Replaced, "time", "times"))
+	}
+	lines := append([]string{"", s.title.Render(title)}, fieldLines(s, fields, m.width)...)
+	if sh.MissingTracking() {
+		lines[len(lines)-len(fields)+1] = s.label.Render(Fit("tracking", 16)) + s.warn.Render(Cut(number, m.width-16))
+	}
+	for _, h := range sh.History {
+		text := fmt.Sprintf("%s  %s  %s %s → %s %s", localTime(h.At, loc, "2006-01-02 15:04"), h.Operator, h.OldCarrier, h.OldNumber, h.NewCarrier, h.NewNumber)
+		if h.Reason != "" {
+			text += "  (override: " + h.Reason + ")"
+		}
+		lines = append(lines, s.label.Render(Fit("replaced", 16))+Cut(text, m.width-16))
+	}
+	return lines
+}
+
+// carrierName is "EMS (ems)" for a registry code, or the code as stored.
+func carrierName(code string) string {
+	if c, ok := domain.CarrierByCode(code); ok && c.Name != "" {
+		return c.Name + " (" + c.Code + ")"
+	}
+	return code
 }
