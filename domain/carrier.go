@@ -44,31 +44,31 @@ type Format struct {
 	// the carrier publishes no check digit and only the shape is checked.
 	CheckDigit string
 
-	patterns       []pattern
+	patterns       []formatPattern
 	minLen, maxLen int
-	prefix         string                   // prepended to the serial for the check unless already there
-	digit          func(serial string) byte // the check character the serial should carry
-	rule           func(p parts) error      // further rules on the parts (S10 country, …)
+	prefix         string                    // prepended to the serial for the check unless already there
+	digit          func(serial string) byte  // the check character the serial should carry
+	rule           func(p numberParts) error // further rules on the parts (S10 country, …)
 }
 
-// pattern is one anchored alternative of a format, with its named submatches.
-type pattern struct {
+// formatPattern is one anchored alternative of a format, with its named submatches.
+type formatPattern struct {
 	re                              *regexp.Regexp
 	serial, check, service, country int
 }
 
-// parts are the pieces of a number that matched a format.
-type parts struct{ serial, check, service, country string }
+// numberParts are the pieces of a number that matched a format.
+type numberParts struct{ serial, check, service, country string }
 
 // maxTrackingLen bounds any tracking number; the longest known format has 34 characters.
 const maxTrackingLen = 64
 
 // How far a number got through a format's tests; the furthest failure explains a refusal best.
 const (
-	shapeFails = iota
-	ruleFails
-	digitFails
-	accepted
+	numShapeFails = iota
+	numRuleFails
+	numDigitFails
+	numAccepted
 )
 
 // NormalizeTracking is the form numbers are compared and stored in: white space, dashes
@@ -124,10 +124,10 @@ func (c Carrier) Validate(number string) (string, error) {
 	if len(c.formats) == 0 {
 		return n, nil
 	}
-	best, bestErr := shapeFails, error(nil)
+	best, bestErr := numShapeFails, error(nil)
 	for i := range c.formats {
 		st, err := c.formats[i].judge(n)
-		if st == accepted {
+		if st == numAccepted {
 			return n, nil
 		}
 		if st > best {
@@ -187,7 +187,7 @@ func (f Format) Validate(number string) (string, error) {
 	n := NormalizeTracking(number)
 	st, err := f.judge(n)
 	switch {
-	case st == accepted:
+	case st == numAccepted:
 		return n, nil
 	case err != nil:
 		return n, err
@@ -199,15 +199,15 @@ func (f Format) Validate(number string) (string, error) {
 // judge tells how far a normalised number gets through the format's tests.
 func (f *Format) judge(n string) (int, error) {
 	if len(n) < f.minLen || len(n) > f.maxLen {
-		return shapeFails, nil
+		return numShapeFails, nil
 	}
 	p, ok := f.match(n)
 	if !ok {
-		return shapeFails, nil
+		return numShapeFails, nil
 	}
 	if f.rule != nil {
 		if err := f.rule(p); err != nil {
-			return ruleFails, err
+			return numRuleFails, err
 		}
 	}
 	if f.digit != nil {
@@ -216,13 +216,13 @@ func (f *Format) judge(n string) (int, error) {
 			serial = f.prefix + serial
 		}
 		if want := f.digit(serial); len(p.check) != 1 || p.check[0] != want {
-			return digitFails, fmt.Errorf("%s check digit should be %c, got %s", f.CheckDigit, want, p.check)
+			return numDigitFails, fmt.Errorf("%s check digit should be %c, got %s", f.CheckDigit, want, p.check)
 		}
 	}
-	return accepted, nil
+	return numAccepted, nil
 }
 
-func (f *Format) match(n string) (parts, bool) {
+func (f *Format) match(n string) (numberParts, bool) {
 	for _, pt := range f.patterns {
 		loc := pt.re.FindStringSubmatchIndex(n)
 		if loc == nil {
@@ -234,9 +234,9 @@ func (f *Format) match(n string) (parts, bool) {
 			}
 			return n[loc[2*i]:loc[2*i+1]]
 		}
-		return parts{serial: group(pt.serial), check: group(pt.check), service: group(pt.service), country: group(pt.country)}, true
+		return numberParts{serial: group(pt.serial), check: group(pt.check), service: group(pt.service), country: group(pt.country)}, true
 	}
-	return parts{}, false
+	return numberParts{}, false
 }
 
 // quoteNumber quotes a number for a message, cut short if it is long.
@@ -248,7 +248,7 @@ func quoteNumber(n string) string {
 }
 
 // Carriers is the registry in display order, "other" last.
-func Carriers() []Carrier { return append([]Carrier(nil), registry...) }
+func Carriers() []Carrier { return append([]Carrier(nil), carrierRegistry...) }
 
 // CarrierByCode finds a carrier by its code or a common alias ("shunfeng" is sf),
 // ignoring case, spaces, dashes and underscores.
@@ -257,13 +257,13 @@ func CarrierByCode(code string) (Carrier, bool) {
 	if !ok {
 		return Carrier{}, false
 	}
-	return registry[i], true
+	return carrierRegistry[i], true
 }
 
 // CarrierCodes lists the codes in display order, for messages and pickers.
 func CarrierCodes() []string {
-	codes := make([]string, len(registry))
-	for i, c := range registry {
+	codes := make([]string, len(carrierRegistry))
+	for i, c := range carrierRegistry {
 		codes[i] = c.Code
 	}
 	return codes
@@ -274,7 +274,7 @@ func CarrierCodes() []string {
 func MatchCarriers(number string) []Carrier {
 	n := NormalizeTracking(number)
 	var out []Carrier
-	for _, c := range registry {
+	for _, c := range carrierRegistry {
 		if c.accepts(n) {
 			out = append(out, c)
 		}
@@ -287,7 +287,7 @@ func MatchCarriers(number string) []Carrier {
 // postal operator), so the first match is the likeliest.
 func DetectCarrier(number string) (Carrier, bool) {
 	n := NormalizeTracking(number)
-	for _, c := range registry {
+	for _, c := range carrierRegistry {
 		if c.accepts(n) {
 			return c, true
 		}
@@ -297,7 +297,7 @@ func DetectCarrier(number string) (Carrier, bool) {
 
 func (c *Carrier) accepts(n string) bool {
 	for i := range c.formats {
-		if st, _ := c.formats[i].judge(n); st == accepted {
+		if st, _ := c.formats[i].judge(n); st == numAccepted {
 			return true
 		}
 	}
@@ -324,11 +324,11 @@ func CarrierFromURL(u string) (Carrier, bool) {
 		if !ok {
 			return Carrier{}, false
 		}
-		return registry[i], true
+		return carrierRegistry[i], true
 	}
 	for h := host; h != ""; {
 		if i, ok := byHost[h]; ok {
-			return registry[i], true
+			return carrierRegistry[i], true
 		}
 		_, rest, found := strings.Cut(h, ".")
 		if !found {
@@ -342,7 +342,7 @@ func CarrierFromURL(u string) (Carrier, bool) {
 // The registry's lookup tables, built once from registry.
 var byAlias, byHost, byKuaidi100 = func() (alias, host, k100 map[string]int) {
 	alias, host, k100 = map[string]int{}, map[string]int{}, map[string]int{}
-	for i, c := range registry {
+	for i, c := range carrierRegistry {
 		for _, a := range append([]string{c.Code}, c.aliases...) {
 			if _, dup := alias[aliasKey(a)]; dup {
 				panic("carrier alias used twice: " + a)
@@ -375,7 +375,7 @@ func newFormat(f Format, exprs ...string) Format {
 	f.minLen, f.maxLen = maxTrackingLen+1, 0
 	for _, e := range exprs {
 		re := regexp.MustCompile(`^(?:` + e + `)$`)
-		f.patterns = append(f.patterns, pattern{re: re,
+		f.patterns = append(f.patterns, formatPattern{re: re,
 			serial: re.SubexpIndex("serial"), check: re.SubexpIndex("check"),
 			service: re.SubexpIndex("service"), country: re.SubexpIndex("country")})
 		tree, err := syntax.Parse(e, syntax.Perl)

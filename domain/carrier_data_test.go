@@ -76,7 +76,7 @@ type dataCourier struct {
 
 func formatByID(t *testing.T, code, id string) (Carrier, Format) {
 	t.Helper()
-	c := carrier(t, code)
+	c := mustCarrier(t, code)
 	for _, f := range c.Formats() {
 		if f.ID == id {
 			return c, f

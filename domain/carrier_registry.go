@@ -11,9 +11,9 @@ import "fmt"
 // (SF, YTO, ZTO, STO, Yunda, JD, China Post and EMS domestic numbers) publish none, so
 // their formats check the shape only.
 
-// s10 is the UPU S10 identifier: 2 letters (service), 8 digits, a check digit, and the
+// s10Format is the UPU S10 identifier: 2 letters (service), 8 digits, a check digit, and the
 // issuing country's ISO code. service and country narrow it to one operator ("" = any).
-func s10(id, name, who, service, country string) Format {
+func s10Format(id, name, who, service, country string) Format {
 	example := "RB123456785GB"
 	switch {
 	case country == "CN" && service == "E":
@@ -25,7 +25,7 @@ func s10(id, name, who, service, country string) Format {
 	}
 	shape := "2 letters, 8 digits, a check digit and the 2-letter country (" + example + ")"
 	return newFormat(Format{ID: id, Name: name, Shape: shape, Example: example, CheckDigit: "S10", digit: s10Check,
-		rule: func(p parts) error {
+		rule: func(p numberParts) error {
 			if !KnownCountry(p.country) {
 				return fmt.Errorf("S10 numbers end in the issuing country's code; %s is not a country", p.country)
 			}
@@ -59,9 +59,9 @@ const (
 	impbC26 = `(?:92[0-9]{3}9[0-9]{8}[0-9]{11}|93[0-9]{3}[0-8][0-9]{5}[0-9]{14}|95[0-9]{3}(?:9[0-9]{8}[0-9]{11}|[0-8][0-9]{5}[0-9]{14}))`
 )
 
-// registry is every carrier in display order: Chinese and Russian carriers first (the
+// carrierRegistry is every carrier in display order: Chinese and Russian carriers first (the
 // warehouses this console serves), then international and North American ones, "other" last.
-var registry = []Carrier{
+var carrierRegistry = []Carrier{
 	{
 		Code: "ems", Name: "China EMS",
 		// The page GSPAY itself links to (seed 000): it takes the number in a form.
@@ -71,7 +71,7 @@ var registry = []Carrier{
 		hint:      "international EMS numbers are E, a letter, 8 digits, a check digit and CN (EE040293660CN); domestic ones are 13 digits",
 		aliases:   []string{"chinaems", "emscn"}, hosts: []string{"ems.com.cn", "11183.com.cn"}, kuaidi100: "ems",
 		formats: []Format{
-			s10("ems_s10", "EMS (S10)", "China EMS", "E", "CN"),
+			s10Format("ems_s10", "EMS (S10)", "China EMS", "E", "CN"),
 			newFormat(Format{ID: "ems_domestic", Name: "EMS domestic", Example: "1151234567890",
 				Shape: "13 digits starting 10–19, 50, 51 or 95–99"},
 				`(?:1[0-9]|5[01]|9[5-9])[0-9]{11}`),
@@ -86,7 +86,7 @@ var registry = []Carrier{
 		aliases:   []string{"cnpost", "youzheng", "youzhengguonei", "chinapostparcel"},
 		hosts:     []string{"chinapost.com.cn", "11185.cn"}, kuaidi100: "youzhengguonei",
 		formats: []Format{
-			s10("chinapost_s10", "China Post (S10)", "China Post", "", "CN"),
+			s10Format("chinapost_s10", "China Post (S10)", "China Post", "", "CN"),
 			newFormat(Format{ID: "chinapost_domestic", Name: "China Post parcel", Example: "1240921381750",
 				Shape: "13 digits starting 1 or 9"},
 				`[19][0-9]{12}`),
@@ -179,7 +179,7 @@ var registry = []Carrier{
 			newFormat(Format{ID: "russianpost_domestic", Name: "Russian Post domestic", Example: "14102059104821",
 				Shape: "14 digits: post office index, month, item number, check digit", CheckDigit: "Russian Post", digit: ruPostCheck},
 				`(?P<serial>[0-9]{13})(?P<check>[0-9])`),
-			s10("russianpost_s10", "Russian Post (S10)", "Russian Post", "", "RU"),
+			s10Format("russianpost_s10", "Russian Post (S10)", "Russian Post", "", "RU"),
 		},
 	},
 	{
@@ -188,7 +188,7 @@ var registry = []Carrier{
 		TransitDays: 7, IntlTransitDays: 20,
 		hint:    "postal numbers are 2 letters, 8 digits, a check digit and the 2-letter country (RB123456785GB)",
 		aliases: []string{"upu", "s10", "intlpost", "postal"}, hosts: []string{"17track.net"},
-		formats: []Format{s10("s10", "S10", "UPU S10", "", "")},
+		formats: []Format{s10Format("s10", "S10", "UPU S10", "", "")},
 	},
 	{
 		Code: "ups", Name: "UPS",
@@ -278,7 +278,7 @@ var registry = []Carrier{
 				`J[A-Z]{2,3}[0-9]{9,10}`),
 			newFormat(Format{ID: "dhl_ecommerce", Name: "DHL eCommerce", Example: "GM2951173225174494",
 				Shape: "GM, LX, RX, UV, CN, SG, TH, IN, HK or MY and 10–39 letters or digits",
-				rule: func(p parts) error {
+				rule: func(p numberParts) error {
 					for i := 0; i < len(p.serial); i++ {
 						if p.serial[i] >= '0' && p.serial[i] <= '9' {
 							return nil

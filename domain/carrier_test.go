@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func carrier(t testing.TB, code string) Carrier {
+func mustCarrier(t testing.TB, code string) Carrier {
 	t.Helper()
 	c, ok := CarrierByCode(code)
 	if !ok {
@@ -159,7 +159,7 @@ func TestCarrierValidate(t *testing.T) {
 		{"ups", strings.Repeat("1", 70), "70 characters long"},
 	}
 	for _, tt := range tests {
-		_, err := carrier(t, tt.carrier).Validate(tt.number)
+		_, err := mustCarrier(t, tt.carrier).Validate(tt.number)
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%s %q: refused: %v", tt.carrier, tt.number, err)
@@ -172,11 +172,11 @@ func TestCarrierValidate(t *testing.T) {
 }
 
 func TestValidateReturnsNormalised(t *testing.T) {
-	n, err := carrier(t, "ems").Validate(" eb 084-456-702 cn\t")
+	n, err := mustCarrier(t, "ems").Validate(" eb 084-456-702 cn\t")
 	if n != "EB084456702CN" || err == nil {
 		t.Fatalf("Validate = %q, %v; want the normalised number and the check-digit refusal", n, err)
 	}
-	n, err = carrier(t, "other").Validate("ab-12 c")
+	n, err = mustCarrier(t, "other").Validate("ab-12 c")
 	if n != "AB12C" || err != nil {
 		t.Fatalf("other: %q, %v", n, err)
 	}
@@ -254,7 +254,7 @@ func TestRegistry(t *testing.T) {
 		"ups", "fedex", "usps", "dhl", "amazon", "canadapost", "canpar", "dpd", "gofo", "landmark", "lasership",
 		"odfl", "ontrac", "purolator", "speedee", "yodel", "yunexpress", "other"}
 	for _, code := range required {
-		carrier(t, code)
+		mustCarrier(t, code)
 	}
 	codes, ids := map[string]bool{}, map[string]bool{}
 	for _, c := range cs {
@@ -324,16 +324,16 @@ func TestNormalizeTracking(t *testing.T) {
 }
 
 func TestCarrierURL(t *testing.T) {
-	if got := carrier(t, "ups").URL("1z5r 8939 0357 5671 27"); got != "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z5R89390357567127" {
+	if got := mustCarrier(t, "ups").URL("1z5r 8939 0357 5671 27"); got != "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z5R89390357567127" {
 		t.Errorf("ups URL = %s", got)
 	}
-	if got := carrier(t, "russianpost").URL("14102059104821"); got != "https://www.pochta.ru/tracking?barcode=14102059104821" {
+	if got := mustCarrier(t, "russianpost").URL("14102059104821"); got != "https://www.pochta.ru/tracking?barcode=14102059104821" {
 		t.Errorf("russianpost URL = %s", got)
 	}
-	if got := carrier(t, "ems").URL("EE040293660CN"); got != "http://www.ems.com.cn/english-main.jsp" {
+	if got := mustCarrier(t, "ems").URL("EE040293660CN"); got != "http://www.ems.com.cn/english-main.jsp" {
 		t.Errorf("ems URL = %s (the page GSPAY links to)", got)
 	}
-	if got := carrier(t, "other").URL("X"); got != "" {
+	if got := mustCarrier(t, "other").URL("X"); got != "" {
 		t.Errorf("other URL = %q", got)
 	}
 	// Every derived URL names its carrier again.
@@ -421,16 +421,16 @@ func TestTransit(t *testing.T) {
 		{"other", "CN", "CN", 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := carrier(t, tt.carrier).Transit(tt.from, tt.to)
+		got, ok := mustCarrier(t, tt.carrier).Transit(tt.from, tt.to)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("%s.Transit(%s, %s) = %v, %v; want %v, %v", tt.carrier, tt.from, tt.to, got, ok, tt.want, tt.ok)
 		}
 	}
 	shipped := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	if eta, ok := carrier(t, "ems").ExpectedArrival(shipped, "CN", "RU"); !ok || !eta.Equal(shipped.Add(14*day)) {
+	if eta, ok := mustCarrier(t, "ems").ExpectedArrival(shipped, "CN", "RU"); !ok || !eta.Equal(shipped.Add(14*day)) {
 		t.Errorf("ExpectedArrival = %v, %v", eta, ok)
 	}
-	if _, ok := carrier(t, "zto").ExpectedArrival(shipped, "CN", "RU"); ok {
+	if _, ok := mustCarrier(t, "zto").ExpectedArrival(shipped, "CN", "RU"); ok {
 		t.Errorf("zto abroad has no expected arrival")
 	}
 }
@@ -449,7 +449,7 @@ func TestKnownCountry(t *testing.T) {
 }
 
 func BenchmarkCarrierValidate(b *testing.B) {
-	ems := carrier(b, "ems")
+	ems := mustCarrier(b, "ems")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ems.Validate("EE040293660CN"); err != nil {

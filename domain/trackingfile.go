@@ -145,7 +145,7 @@ func (u urlMemo) parseGSPAYLine(line string) (TrackingLine, string) {
 	ref, rest, _ := strings.Cut(line, "::")
 	addr, tail, _ := strings.Cut(rest, "::")
 	ref, addr, tail = strings.TrimSpace(ref), strings.TrimSpace(addr), strings.TrimSpace(tail)
-	if reason := checkRef(ref); reason != "" {
+	if reason := checkTrackingRef(ref); reason != "" {
 		return TrackingLine{}, reason
 	}
 	site, reason := u.look(addr)
@@ -154,9 +154,9 @@ func (u urlMemo) parseGSPAYLine(line string) (TrackingLine, string) {
 	}
 	label, value, ok := strings.Cut(tail, "=")
 	if !ok || aliasKey(label) != "trackingid" {
-		return TrackingLine{}, fmt.Sprintf("third part must be Tracking ID=NUMBER, got %s", quoteField(tail))
+		return TrackingLine{}, fmt.Sprintf("third part must be Tracking ID=NUMBER, got %s", quoteTrackingField(tail))
 	}
-	number, reason := checkNumber(value)
+	number, reason := checkTrackingNumber(value)
 	if reason != "" {
 		return TrackingLine{}, reason
 	}
@@ -173,7 +173,7 @@ func (u urlMemo) look(addr string) (carrier, reason string) {
 	if s, ok := u[addr]; ok {
 		return s.carrier, s.reason
 	}
-	s := urlSeen{reason: checkURL(addr)}
+	s := urlSeen{reason: checkTrackingURL(addr)}
 	if s.reason == "" {
 		if c, ok := CarrierFromURL(addr); ok {
 			s.carrier = c.Code
@@ -204,24 +204,24 @@ func deriveCarrier(u, number string) string {
 	return carrierOf("", number)
 }
 
-func checkRef(ref string) string {
+func checkTrackingRef(ref string) string {
 	switch {
 	case ref == "":
 		return "order reference is empty"
 	case len(ref) > 130:
-		return fmt.Sprintf("order reference %s is longer than 130 bytes", quoteField(ref))
+		return fmt.Sprintf("order reference %s is longer than 130 bytes", quoteTrackingField(ref))
 	case strings.IndexFunc(ref, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
-		return fmt.Sprintf("order reference %s contains spaces or control characters", quoteField(ref))
+		return fmt.Sprintf("order reference %s contains spaces or control characters", quoteTrackingField(ref))
 	case !utf8.ValidString(ref):
 		return "order reference is not valid UTF-8"
 	case strings.Contains(ref, "::") || strings.HasSuffix(ref, ":"):
-		return fmt.Sprintf("order reference %s contains :: or ends with :", quoteField(ref))
+		return fmt.Sprintf("order reference %s contains :: or ends with :", quoteTrackingField(ref))
 	}
 	return ""
 }
 
 // checkURL accepts "" (the URL is then derived) or an http(s) address.
-func checkURL(u string) string {
+func checkTrackingURL(u string) string {
 	if u == "" {
 		return ""
 	}
@@ -230,16 +230,16 @@ func checkURL(u string) string {
 	}
 	if strings.IndexFunc(u, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 ||
 		strings.Contains(u, "::") || strings.HasSuffix(u, ":") {
-		return fmt.Sprintf("tracking URL %s contains spaces, control characters or :: or ends with :", quoteField(u))
+		return fmt.Sprintf("tracking URL %s contains spaces, control characters or :: or ends with :", quoteTrackingField(u))
 	}
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return fmt.Sprintf("tracking URL %s is not an http:// or https:// address", quoteField(u))
+		return fmt.Sprintf("tracking URL %s is not an http:// or https:// address", quoteTrackingField(u))
 	}
 	return ""
 }
 
-func checkNumber(s string) (string, string) {
+func checkTrackingNumber(s string) (string, string) {
 	n := NormalizeTracking(s)
 	switch {
 	case n == "":
@@ -255,7 +255,7 @@ func checkNumber(s string) (string, string) {
 }
 
 // quoteField quotes untrusted text for a reason, cut short if long.
-func quoteField(s string) string {
+func quoteTrackingField(s string) string {
 	if len(s) > 60 {
 		s = s[:60]
 		for !utf8.ValidString(s) {
@@ -322,7 +322,7 @@ func newTrackingCSV(header string, loc *time.Location, urls urlMemo) (*trackingC
 			}
 		}
 		if !found {
-			unknown = append(unknown, quoteField(strings.TrimSpace(h)))
+			unknown = append(unknown, quoteTrackingField(strings.TrimSpace(h)))
 		}
 	}
 	_, hasOrder := p.col["order"]
@@ -354,10 +354,10 @@ func (p *trackingCSV) row(line string) (TrackingLine, string) {
 	}
 	var tl TrackingLine
 	tl.Ref = get("order")
-	if reason := checkRef(tl.Ref); reason != "" {
+	if reason := checkTrackingRef(tl.Ref); reason != "" {
 		return TrackingLine{}, reason
 	}
-	number, reason := checkNumber(get("tracking"))
+	number, reason := checkTrackingNumber(get("tracking"))
 	if reason != "" {
 		return TrackingLine{}, reason
 	}
@@ -370,7 +370,7 @@ func (p *trackingCSV) row(line string) (TrackingLine, string) {
 	if code := get("carrier"); code != "" {
 		c, ok := CarrierByCode(code)
 		if !ok {
-			return TrackingLine{}, fmt.Sprintf("carrier %s is not known; use one of %s", quoteField(code), strings.Join(CarrierCodes(), ", "))
+			return TrackingLine{}, fmt.Sprintf("carrier %s is not known; use one of %s", quoteTrackingField(code), strings.Join(CarrierCodes(), ", "))
 		}
 		tl.Carrier = c.Code
 	} else {
@@ -404,7 +404,7 @@ func parseTrackingDate(what, s string, loc *time.Location) (time.Time, string) {
 			return t.UTC(), ""
 		}
 	}
-	return time.Time{}, fmt.Sprintf("%s %s is not a date such as 2026-11-20 or 2026-11-20T10:00:00+08:00", what, quoteField(s))
+	return time.Time{}, fmt.Sprintf("%s %s is not a date such as 2026-11-20 or 2026-11-20T10:00:00+08:00", what, quoteTrackingField(s))
 }
 
 // splitCSVLine splits one CSV record (RFC 4180 quoting, no line breaks inside quotes).
@@ -481,7 +481,7 @@ type GSPAYRow struct {
 func WriteGSPAY(w io.Writer, rows []GSPAYRow) error {
 	for i, r := range rows {
 		if reason := r.check(); reason != "" {
-			return fmt.Errorf("GSPAY row %d (%s): %s", i+1, quoteField(r.Ref), reason)
+			return fmt.Errorf("GSPAY row %d (%s): %s", i+1, quoteTrackingField(r.Ref), reason)
 		}
 	}
 	bw := bufio.NewWriter(w)
@@ -511,21 +511,21 @@ func GSPAYChunks(rows []GSPAYRow) [][]GSPAYRow {
 }
 
 func (r GSPAYRow) check() string {
-	if reason := checkRef(r.Ref); reason != "" {
+	if reason := checkTrackingRef(r.Ref); reason != "" {
 		return reason
 	}
 	if r.URL == "" {
 		return "has no tracking URL"
 	}
-	if reason := checkURL(r.URL); reason != "" {
+	if reason := checkTrackingURL(r.URL); reason != "" {
 		return reason
 	}
-	n, reason := checkNumber(r.Number)
+	n, reason := checkTrackingNumber(r.Number)
 	if reason != "" {
 		return reason
 	}
 	if n != r.Number {
-		return fmt.Sprintf("tracking number %s is not in its normal form %s", quoteField(r.Number), n)
+		return fmt.Sprintf("tracking number %s is not in its normal form %s", quoteTrackingField(r.Number), n)
 	}
 	return ""
 }

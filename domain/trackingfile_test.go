@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-func parseTracking(t testing.TB, text string) TrackingFile {
+func mustParseTracking(t testing.TB, text string) TrackingFile {
 	t.Helper()
 	f, err := ParseTracking("paste", strings.NewReader(text), time.UTC)
 	if err != nil {
@@ -21,7 +21,7 @@ func parseTracking(t testing.TB, text string) TrackingFile {
 }
 
 // reasons maps line number → reason of every bad line.
-func reasons(f TrackingFile) map[int]string {
+func lineReasons(f TrackingFile) map[int]string {
 	m := map[int]string{}
 	for _, e := range f.Errors {
 		m[e.Line] = e.Reason
@@ -56,7 +56,7 @@ func TestParseGSPAYFixture(t *testing.T) {
 		9:  `third part must be Tracking ID=NUMBER, got "Number=EE040293660CN"`,
 		10: "order reference is empty",
 	}
-	if got := reasons(f); !reflect.DeepEqual(got, wantBad) {
+	if got := lineReasons(f); !reflect.DeepEqual(got, wantBad) {
 		t.Errorf("bad lines:\n got %v\nwant %v", got, wantBad)
 	}
 	for _, e := range f.Errors {
@@ -76,7 +76,7 @@ func TestParseGSPAYLineEnds(t *testing.T) {
 		"BOM":             "\ufeff" + line + "\n\n" + line,
 		"blank with tabs": line + "\n \t \n" + line,
 	} {
-		f := parseTracking(t, text)
+		f := mustParseTracking(t, text)
 		if len(f.Errors) != 0 || len(f.Lines) != 2 || f.Lines[0].Line != 1 || f.Lines[1].Line != 3 {
 			t.Errorf("%s: lines %+v errors %v", name, f.Lines, f.Errors)
 		}
@@ -124,7 +124,7 @@ func TestParseGSPAYBadLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		// A good first line makes the paste GSPAY; the bad line is the second.
-		f := parseTracking(t, "TR0:: http://www.ems.com.cn/:: Tracking ID=EE040293660CN\n"+tt.line+"\n")
+		f := mustParseTracking(t, "TR0:: http://www.ems.com.cn/:: Tracking ID=EE040293660CN\n"+tt.line+"\n")
 		if len(f.Lines) != 1 || len(f.Errors) != 1 || f.Errors[0].Line != 2 || !strings.Contains(f.Errors[0].Reason, tt.want) {
 			t.Errorf("%q: lines %+v errors %v; want line 2: %q", tt.line, f.Lines, f.Errors, tt.want)
 		}
@@ -155,7 +155,7 @@ func TestParseTrackingCSV(t *testing.T) {
 	if !reflect.DeepEqual(f.Lines, want) {
 		t.Errorf("lines:\n got %+v\nwant %+v", f.Lines, want)
 	}
-	if r := reasons(f)[5]; !strings.Contains(r, `carrier "nobody" is not known; use one of ems, chinapost`) {
+	if r := lineReasons(f)[5]; !strings.Contains(r, `carrier "nobody" is not known; use one of ems, chinapost`) {
 		t.Errorf("line 5: %q", r)
 	}
 }
@@ -185,7 +185,7 @@ func TestParseTrackingCSVFixture(t *testing.T) {
 		9:  "a quoted field is not closed on its line",
 		10: "6 fields, but the header names 5 columns",
 	}
-	bad := reasons(f)
+	bad := lineReasons(f)
 	if len(bad) != len(wantBad) {
 		t.Errorf("bad lines %v", bad)
 	}
@@ -205,13 +205,13 @@ func TestParseTrackingCSVHeaders(t *testing.T) {
 		"reference,courier,tracking no",
 		`"order","carrier","tracking"`,
 	} {
-		f := parseTracking(t, header+"\n"+row)
+		f := mustParseTracking(t, header+"\n"+row)
 		if len(f.Lines) != 1 || f.Lines[0].Number != "EE040293660CN" || f.Lines[0].Carrier != "ems" {
 			t.Errorf("header %q: %+v %v", header, f.Lines, f.Errors)
 		}
 	}
 	// Columns in another order, tab separated, with a URL column.
-	f := parseTracking(t, "tracking\teta\torder\turl\n1Z5R89390357567127\t2026-12-01\tT9\thttps://www.ups.com/track?tracknum=1Z5R89390357567127\n")
+	f := mustParseTracking(t, "tracking\teta\torder\turl\n1Z5R89390357567127\t2026-12-01\tT9\thttps://www.ups.com/track?tracknum=1Z5R89390357567127\n")
 	if len(f.Lines) != 1 || f.Lines[0].Ref != "T9" || f.Lines[0].Carrier != "ups" || f.Lines[0].URL == "" || f.Lines[0].ETA.IsZero() {
 		t.Errorf("reordered: %+v %v", f.Lines, f.Errors)
 	}
@@ -236,19 +236,19 @@ func TestParseTrackingEmptyAndLong(t *testing.T) {
 		}
 	}
 	long := "TR1:: http://x.cn/:: Tracking ID=EE040293660CN\n" + strings.Repeat("x", maxTrackingLine+10) + "\nTR2:: http://x.cn/:: Tracking ID=EE040293660CN\n"
-	f := parseTracking(t, long)
+	f := mustParseTracking(t, long)
 	if len(f.Lines) != 2 || len(f.Errors) != 1 || f.Errors[0].Line != 2 || !strings.Contains(f.Errors[0].Reason, "longer than 64 KiB") {
 		t.Errorf("long line: %+v %v", f.Lines, f.Errors)
 	}
-	_, err := ParseTracking("huge", io.LimitReader(zeros{}, maxTrackingUpload+1), nil)
+	_, err := ParseTracking("huge", io.LimitReader(zeroReader{}, maxTrackingUpload+1), nil)
 	if err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
 		t.Errorf("huge upload: %v", err)
 	}
 }
 
-type zeros struct{}
+type zeroReader struct{}
 
-func (zeros) Read(p []byte) (int, error) {
+func (zeroReader) Read(p []byte) (int, error) {
 	for i := range p {
 		p[i] = '0'
 	}
@@ -257,23 +257,23 @@ func (zeros) Read(p []byte) (int, error) {
 
 func TestTrackingLineResolve(t *testing.T) {
 	tests := []struct {
-		in                   TrackingLine
-		carrier, number, url string
-		err                  string
-		errIs                error
+		in                       TrackingLine
+		mustCarrier, number, url string
+		err                      string
+		errIs                    error
 	}{
 		// The seed's line: the URL says EMS, the check digit is wrong.
 		{in: TrackingLine{Ref: "TR1", Carrier: "ems", Number: "EB084456702CN", URL: "http://www.ems.com.cn/english-main.jsp"},
-			carrier: "ems", number: "EB084456702CN", url: "http://www.ems.com.cn/english-main.jsp", err: "S10 check digit should be 7, got 2"},
+			mustCarrier: "ems", number: "EB084456702CN", url: "http://www.ems.com.cn/english-main.jsp", err: "S10 check digit should be 7, got 2"},
 		{in: TrackingLine{Ref: "TR1", Number: "1Z5R89390357567127"},
-			carrier: "ups", number: "1Z5R89390357567127", url: "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z5R89390357567127"},
+			mustCarrier: "ups", number: "1Z5R89390357567127", url: "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=1Z5R89390357567127"},
 		{in: TrackingLine{Ref: "TR1", Carrier: "Shunfeng", Number: "sf1234567890123"},
-			carrier: "sf", number: "SF1234567890123", url: "https://www.sf-express.com/we/ow/chn/sc/waybill/waybill-detail/SF1234567890123"},
+			mustCarrier: "sf", number: "SF1234567890123", url: "https://www.sf-express.com/we/ow/chn/sc/waybill/waybill-detail/SF1234567890123"},
 		{in: TrackingLine{Ref: "TR1", Number: "EB084456702CN"}, errIs: ErrNoCarrier},
 		{in: TrackingLine{Ref: "TR1", Carrier: "other", Number: "XYZ", URL: "https://tracking.example/XYZ"},
-			carrier: "other", number: "XYZ", url: "https://tracking.example/XYZ"},
+			mustCarrier: "other", number: "XYZ", url: "https://tracking.example/XYZ"},
 		{in: TrackingLine{Ref: "TR1", Carrier: "ups", Number: "RB123456785GB"},
-			carrier: "ups", number: "RB123456785GB", err: "UPS numbers start with 1Z",
+			mustCarrier: "ups", number: "RB123456785GB", err: "UPS numbers start with 1Z",
 			url: "https://wwwapps.ups.com/WebTracking/track?track=yes&trackNums=RB123456785GB"}, // kept for an override
 	}
 	for _, tt := range tests {
@@ -287,7 +287,7 @@ func TestTrackingLineResolve(t *testing.T) {
 		if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
 			t.Errorf("%+v: error %v, want %q", tt.in, err, tt.err)
 		}
-		if c.Code != tt.carrier || l.Carrier != tt.carrier || l.Number != tt.number || l.URL != tt.url {
+		if c.Code != tt.mustCarrier || l.Carrier != tt.mustCarrier || l.Number != tt.number || l.URL != tt.url {
 			t.Errorf("%+v: got %s %+v", tt.in, c.Code, l)
 		}
 	}
@@ -341,7 +341,7 @@ func TestWriteGSPAYChunks(t *testing.T) {
 			t.Errorf("one row: %q", out)
 		}
 		// It reads back: every row, in order, valid for its carrier.
-		f := parseTracking(t, out)
+		f := mustParseTracking(t, out)
 		if len(f.Errors) != 0 || len(f.Lines) != n {
 			t.Fatalf("%d rows read back as %d lines, errors %v", n, len(f.Lines), f.Errors)
 		}
