@@ -184,10 +184,11 @@ var carrierRegistry = []Carrier{
 	},
 	{
 		Code: "post", Name: "International post (UPU S10)",
+		// A tracking site for every postal operator: its URLs name no carrier.
 		URLTemplate: "https://t.17track.net/en#nums={number}",
 		TransitDays: 7, IntlTransitDays: 20,
 		hint:    "postal numbers are 2 letters, 8 digits, a check digit and the 2-letter country (RB123456785GB)",
-		aliases: []string{"upu", "s10", "intlpost", "postal"}, hosts: []string{"17track.net"},
+		aliases: []string{"upu", "s10", "intlpost", "postal"},
 		formats: []Format{s10Format("s10", "S10", "UPU S10", "", "")},
 	},
 	{

@@ -336,9 +336,15 @@ func TestCarrierURL(t *testing.T) {
 	if got := mustCarrier(t, "other").URL("X"); got != "" {
 		t.Errorf("other URL = %q", got)
 	}
-	// Every derived URL names its carrier again.
+	// Every derived URL names its carrier again, but for the site that tracks any post.
 	for _, c := range Carriers() {
 		if c.URLTemplate == "" {
+			continue
+		}
+		if c.Code == "post" {
+			if back, ok := CarrierFromURL(c.URL("RB123456785GB")); ok {
+				t.Errorf("a 17track URL names %s; it tracks every carrier", back.Code)
+			}
 			continue
 		}
 		u := c.URL(c.formats[0].Example)
