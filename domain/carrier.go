@@ -40,7 +40,7 @@ type Format struct {
 	Name    string // "UPS 1Z"
 	Shape   string // for operators: "1Z, 15 letters or digits, a check digit (18 characters)"
 	Example string // a number this format accepts
-	// CheckDigit names the check-digit rule in messages ("S10", "UPS mod 10"); empty where
+	// CheckDigit names the check-digit rule in messages ("S10", "UPS", "Luhn"); empty where
 	// the carrier publishes no check digit and only the shape is checked.
 	CheckDigit string
 
