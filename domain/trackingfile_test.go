@@ -204,6 +204,7 @@ func TestParseTrackingCSVHeaders(t *testing.T) {
 		"ORDER,CARRIER,TRACKING_NUMBER",
 		"reference,courier,tracking no",
 		`"order","carrier","tracking"`,
+		TrackingCSVHeader, // what an export writes reads back
 	} {
 		f := mustParseTracking(t, header+"\n"+row)
 		if len(f.Lines) != 1 || f.Lines[0].Number != "EE040293660CN" || f.Lines[0].Carrier != "ems" {
