@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -119,15 +120,19 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 	if len(files) != 1 {
 		return usagef("usage: shipdesk import tracking FILE [--dry-run] [--skip-bad] (FILE - reads standard input)")
 	}
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
 	data, err := readInput(e, files[0])
 	if err != nil {
 		return inputError{fmt.Errorf("nothing imported: %v", err)}
 	}
-	lines, format, perr := domain.ParseTrackingFile(data)
-	var syntax domain.ImportErrors
-	if perr != nil && !errors.As(perr, &syntax) {
-		return inputError{fmt.Errorf("nothing imported: %s: %v", files[0], perr)}
+	file, err := domain.ParseTracking(files[0], bytes.NewReader(data), loc)
+	if err != nil {
+		return inputError{fmt.Errorf("nothing imported: %v", err)}
 	}
+	lines, format, syntax := file.Lines, file.Format, file.Errors
 	s, err := openStore(e, dryRun)
 	if err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 // EB084456702CN should have 7.
 const (
 	s10Good  = "EE040293660CN"
-	s10Good2 = "RR123456785CN"
+	s10Good2 = "EA123456785CN"
 	s10Bad   = "EB084456702CN"
 )
 
@@ -33,7 +33,8 @@ func TestShipNewDerivesURLAndArrival(t *testing.T) {
 		t.Fatalf("outcome %v status %v, want ship/shipped", out, o.Status)
 	}
 	s := o.Shipment
-	if s.Number != s10Good || s.Carrier != "ems" || !strings.Contains(s.URL, s10Good) {
+	ems, _ := CarrierByCode("ems")
+	if s.Number != s10Good || s.Carrier != "ems" || s.URL == "" || s.URL != ems.URL(s10Good) {
 		t.Fatalf("shipment %+v", s)
 	}
 	if !s.ShippedAt.Equal(tNow) {
@@ -129,20 +130,25 @@ func TestShipWithoutTrackingNeedsReasonAndIsResolvedLater(t *testing.T) {
 }
 
 func TestShipInternationalNeedsArrival(t *testing.T) {
-	o := awaitingOrder(1, "ZZ") // no carrier has a transit time to ZZ
-	_, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good}, tNow, cnPolicy)
-	if err == nil || !strings.Contains(err.Error(), "international parcel to ZZ needs an expected arrival") {
+	o := awaitingOrder(1, "DE")
+	other := ShipInput{Carrier: "other", Number: "X1", URL: "https://track.example/X1"} // no transit times
+	_, _, err := Ship(o, other, tNow, cnPolicy)
+	if err == nil || !strings.Contains(err.Error(), "international parcel to DE needs an expected arrival") {
 		t.Fatalf("err = %v", err)
+	}
+	if got, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good}, tNow, cnPolicy); err != nil || got.Shipment.ETA.IsZero() {
+		t.Fatalf("ems abroad should derive an arrival: %v %v", got.Shipment.ETA, err)
 	}
 	if _, _, err := Ship(o, ShipInput{NoTracking: "no label"}, tNow, cnPolicy); err == nil {
 		t.Fatal("international no-tracking shipment without arrival accepted")
 	}
 	eta := tNow.Add(20 * 24 * time.Hour)
-	got, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good, ETA: eta}, tNow, cnPolicy)
+	other.ETA = eta
+	got, _, err := Ship(o, other, tNow, cnPolicy)
 	if err != nil || !got.Shipment.ETA.Equal(eta) {
 		t.Fatalf("with eta: %v %v", got.Shipment.ETA, err)
 	}
-	if _, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good, ETA: tNow.Add(-time.Hour)}, tNow, cnPolicy); err == nil {
+	if _, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good, ETA: tNow.Add(-time.Hour)}, tNow, cnPolicy); err == nil || !strings.Contains(err.Error(), "before shipped-at") {
 		t.Fatal("arrival before shipping accepted")
 	}
 	// Domestic: no arrival needed even when the carrier has no transit time.
@@ -193,7 +199,7 @@ func TestPlanTrackingVerdicts(t *testing.T) {
 	b.PaymentRef, c.PaymentRef = "TR-B", "TR-SHARED"
 	d := awaitingOrder(4, "CN")
 	d.PaymentRef = "TR-SHARED"
-	shipped, _, _ := Ship(awaitingOrder(5, "CN"), ShipInput{Carrier: "ems", Number: "RR000000014CN"}, t0, cnPolicy)
+	shipped, _, _ := Ship(awaitingOrder(5, "CN"), ShipInput{Carrier: "ems", Number: "EB000000014CN"}, t0, cnPolicy)
 	if shipped.Shipment.Number == "" {
 		t.Fatal("setup: order 5 did not ship")
 	}
@@ -202,15 +208,15 @@ func TestPlanTrackingVerdicts(t *testing.T) {
 	lines := []TrackingLine{
 		{Line: 1, Ref: a.TradeID, Carrier: "ems", Number: s10Good},                              // ship
 		{Line: 2, Ref: "TR-B", URL: "http://www.ems.com.cn/english-main.jsp", Number: s10Good2}, // ship, carrier from URL
-		{Line: 3, Ref: "nobody", Carrier: "ems", Number: "RR000000028CN"},                       // unknown
-		{Line: 4, Ref: "TR-SHARED", Carrier: "ems", Number: "RR000000031CN"},                    // ambiguous
-		{Line: 5, Ref: shipped.TradeID, Carrier: "ems", Number: "RR000000045CN"},                // correct
-		{Line: 6, Ref: cancelled.TradeID, Carrier: "ems", Number: "RR000000059CN"},              // cancelled
+		{Line: 3, Ref: "nobody", Carrier: "ems", Number: "EC000000028CN"},                       // unknown
+		{Line: 4, Ref: "TR-SHARED", Carrier: "ems", Number: "ED000000031CN"},                    // ambiguous
+		{Line: 5, Ref: shipped.TradeID, Carrier: "ems", Number: "EE000000045CN"},                // correct
+		{Line: 6, Ref: cancelled.TradeID, Carrier: "ems", Number: "EF000000059CN"},              // cancelled
 		{Line: 7, Ref: a.TradeID, Carrier: "ems", Number: s10Good},                              // same again: unchanged
 		{Line: 8, Ref: b.Key.String(), Carrier: "ems", Number: s10Bad},                          // bad check digit
 	}
 	p := PlanTracking(lines, lookupOf(a, b, c, d, shipped, cancelled), noOwner, tNow, cnPolicy, "ana")
-	want := []string{"will ship with " + s10Good, "", "unknown order", "ambiguous", "will correct RR000000014CN → RR000000045CN",
+	want := []string{"will ship with " + s10Good, "", "unknown order", "ambiguous", "will correct EB000000014CN → EE000000045CN",
 		"cancelled", "unchanged", "should be 7, got 2"}
 	for i, v := range p.Verdicts {
 		if v.Line != lines[i].Line {
@@ -231,18 +237,18 @@ func TestPlanTrackingVerdicts(t *testing.T) {
 	if len(p.Orders) != 3 || p.Orders[2].Shipment.Number != s10Good2 || p.Orders[1].Shipment.Number != s10Good || p.Orders[5].Shipment.Replaced != 1 {
 		t.Fatalf("orders to write: %+v", p.Orders)
 	}
-	if p.Before[5].Shipment.Number != "RR000000014CN" {
+	if p.Before[5].Shipment.Number != "EB000000014CN" {
 		t.Fatalf("before-state of order 5: %+v", p.Before[5].Shipment)
 	}
 }
 
 func TestPlanTrackingNumberConflicts(t *testing.T) {
 	a, b := awaitingOrder(1, "CN"), awaitingOrder(2, "CN")
-	owner := func(n string) (uint64, bool) { return 9, n == "RR000000014CN" }
+	owner := func(n string) (uint64, bool) { return 9, n == "EB000000014CN" }
 	p := PlanTracking([]TrackingLine{
 		{Line: 1, Ref: a.TradeID, Carrier: "ems", Number: s10Good},
 		{Line: 2, Ref: b.TradeID, Carrier: "ems", Number: s10Good},         // same number, another order
-		{Line: 4, Ref: a.TradeID, Carrier: "ems", Number: "RR000000014CN"}, // a's second number, owned by 9
+		{Line: 4, Ref: a.TradeID, Carrier: "ems", Number: "EB000000014CN"}, // a's second number, owned by 9
 	}, lookupOf(a, b), owner, tNow, cnPolicy, "ana")
 	for _, v := range p.Verdicts {
 		if v.OK() {
@@ -255,7 +261,7 @@ func TestPlanTrackingNumberConflicts(t *testing.T) {
 	if len(p.Orders) != 0 {
 		t.Fatalf("a contradicted file still writes %d orders", len(p.Orders))
 	}
-	p = PlanTracking([]TrackingLine{{Line: 1, Ref: b.TradeID, Carrier: "ems", Number: "RR000000014CN"}}, lookupOf(a, b), owner, tNow, cnPolicy, "ana")
+	p = PlanTracking([]TrackingLine{{Line: 1, Ref: b.TradeID, Carrier: "ems", Number: "EB000000014CN"}}, lookupOf(a, b), owner, tNow, cnPolicy, "ana")
 	if p.Verdicts[0].OK() || !strings.Contains(p.Verdicts[0].Err, "already used by SO00000009") {
 		t.Fatalf("owned number: %s", p.Verdicts[0])
 	}

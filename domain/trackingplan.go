@@ -198,19 +198,18 @@ func (p TrackingPlan) replay(lines []TrackingLine, now time.Time, pol ShipPolicy
 	return p
 }
 
-// lineCarrier is the carrier a line names, or the one its URL or number points to.
+// lineCarrier is the carrier a line names, or the one its URL or number points to; a
+// line with only a URL of an unknown site is "other".
 func lineCarrier(l TrackingLine) (string, error) {
 	if c := strings.TrimSpace(l.Carrier); c != "" {
-		if _, ok := CarrierByCode(c); !ok {
+		k, ok := CarrierByCode(c)
+		if !ok {
 			return "", fmt.Errorf("unknown carrier %q", c)
 		}
-		return strings.ToLower(c), nil
+		return k.Code, nil
 	}
-	if c, ok := CarrierFromURL(l.URL); ok {
-		return c.Code, nil
-	}
-	if m := MatchCarriers(NormalizeTracking(l.Number)); len(m) == 1 {
-		return m[0].Code, nil
+	if code := deriveCarrier(l.URL, NormalizeTracking(l.Number)); code != "" {
+		return code, nil
 	}
 	if strings.TrimSpace(l.URL) != "" {
 		return "other", nil

@@ -17,9 +17,9 @@ var cn = domain.ShipPolicy{Country: "CN"}
 
 const (
 	numA = "EE040293660CN"
-	numB = "RR123456785CN"
-	numC = "RR000000014CN"
-	numD = "RR000000028CN"
+	numB = "EA123456785CN"
+	numC = "EB000000014CN"
+	numD = "EC000000028CN"
 	bad  = "EB084456702CN" // check digit should be 7
 )
 

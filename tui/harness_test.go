@@ -47,7 +47,7 @@ func chinaWarehouse(c *Config) { c.Policy = domain.ShipPolicy{Country: "CN"} }
 
 func newHarness(t *testing.T, trades []domain.Trade, width, height int, opts ...harnessOpt) *harness {
 	t.Helper()
-	st, err := storage.Open(filepath.Join(t.TempDir(), "t.db"), storage.Options{})
+	st, err := storage.Open(filepath.Join(t.TempDir(), "t.db"), storage.Options{NoSync: true}) // tests need no fsync
 	if err != nil {
 		t.Fatal(err)
 	}

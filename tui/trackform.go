@@ -54,11 +54,7 @@ type trackSavedMsg struct {
 func newTrackForm(c *common, o domain.SalesOrder, carrier string) trackForm {
 	f := trackForm{c: c, order: o}
 	for i := range f.inputs {
-		in := textinput.New()
-		in.Prompt = ""
-		in.CharLimit = 200
-		in.Cursor.Style = c.styles.plain
-		f.inputs[i] = in
+		f.inputs[i] = newInput(c.styles, "")
 	}
 	f.inputs[fNumber].CharLimit = 60
 	f.inputs[fShipped].Placeholder = "now — or 2026-11-23 14:30"

@@ -9,7 +9,7 @@ import (
 
 const (
 	goodS10  = "EE040293660CN"
-	goodS10b = "RR123456785CN"
+	goodS10b = "EA123456785CN"
 	badS10   = "EB084456702CN" // check digit should be 7
 )
 
@@ -127,17 +127,19 @@ func TestTrackingFormOverrideAndNoTracking(t *testing.T) {
 
 func TestTrackingFormBadDateAndInternational(t *testing.T) {
 	trades := manyTrades(1)
-	trades[0].Consignee.Country = "ZZ"
+	trades[0].Consignee.Country = "DE"
 	h := newHarness(t, trades, 120, 36, chinaWarehouse)
 	if _, err := h.store.ConvertAllReady(testNow, "test"); err != nil {
 		t.Fatal(err)
 	}
 	h.press("3", "t")
-	h.typeText("ems")
+	h.typeText("other")
 	h.press("tab")
-	h.typeText(goodS10)
-	h.mustShow("international parcel to ZZ needs an expected arrival")
-	h.press("tab", "tab", "tab") // arrives
+	h.typeText("LOCAL-123")
+	h.press("tab")
+	h.typeText("https://courier.example/t/LOCAL123")
+	h.mustShow("international parcel to DE needs an expected arrival")
+	h.press("tab", "tab") // arrives
 	h.typeText("soon")
 	h.press("ctrl+s")
 	h.mustShow("arrives:", "is not a time")
