@@ -74,20 +74,27 @@ func orderNo(no uint64) string {
 	return domain.OrderNumber(no)
 }
 
-// cmdExport: shipdesk export pool|orders [--format jsonl|csv]
+// cmdExport: shipdesk export pool|orders|audit [--format jsonl|csv] [--since T]
 func cmdExport(e *env, args []string) error {
 	fs := newFlagSet("export")
 	e.flags(fs)
 	format := fs.String("format", "jsonl", "jsonl or csv")
+	since := fs.String("since", "", "audit: events from this time on")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders") {
-		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv]")
+	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders" && pos[0] != "audit") {
+		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv] or export audit [--since T] [--format jsonl|csv]")
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format must be jsonl or csv, not %q", *format)
+	}
+	if pos[0] == "audit" {
+		return exportAudit(e, *format, *since)
+	}
+	if *since != "" {
+		return usagef("--since goes with export audit")
 	}
 	s, err := openStore(e, true)
 	if err != nil {

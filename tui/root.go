@@ -27,6 +27,8 @@ type Config struct {
 	Store    *storage.Store
 	Keys     keymap.KeyMap
 	Operator string             // shown in the status line, recorded in the audit
+	Role     domain.Role        // what the operator may do; zero reads only
+	Session  string             // the SSH session, recorded in the audit; empty locally
 	Location *time.Location     // warehouse time zone for display and due-today; nil = time.Local
 	Now      func() time.Time   // clock; nil = time.Now
 	DBLabel  string             // database as shown in the status line
@@ -46,8 +48,33 @@ type common struct {
 	keys     keymap.KeyMap
 	styles   styles
 	operator string
+	role     domain.Role
+	session  string
 	loc      *time.Location
 	now      func() time.Time
+}
+
+// actor is who the session's changes are recorded as.
+func (c *common) actor() storage.Actor {
+	return storage.Actor{Operator: c.operator, Session: c.session}
+}
+
+// allow is the one check of the operator's role before an action: nil when the role
+// may take it, else a command that puts the refusal, naming the role needed, in the
+// status line.
+func (c *common) allow(a domain.Action) tea.Cmd {
+	if err := domain.Require(c.operator, c.role, a); err != nil {
+		return reportErr(err)
+	}
+	return nil
+}
+
+// whoWhen names who closed an entry and when, for a row another session got to first.
+func (c *common) whoWhen(by string, at time.Time) string {
+	if by == "" {
+		return ""
+	}
+	return "by " + by + " at " + listTime(at, c.now(), c.loc)
 }
 
 type viewID uint8
@@ -130,7 +157,7 @@ func New(cfg Config) Model {
 	}
 	c := &common{
 		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
-		operator: cfg.Operator, loc: cfg.Location, now: cfg.Now,
+		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now,
 	}
 	return Model{
 		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
