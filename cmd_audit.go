@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +45,7 @@ func exportAudit(e *env, format, since string) error {
 	}
 	return s.EachAudit(q, func(ev storage.AuditEvent) error {
 		head := []string{strconv.FormatUint(ev.Seq, 10), isoTime(ev.At), ev.Operator, ev.Session, ev.Action,
-			strings.Join(ev.Objects, " "), detailText(ev.Detail)}
+			strings.Join(ev.Objects, " "), ev.DetailText()}
 		if len(ev.Changes) == 0 {
 			return w.Write(append(head, "", "", "", ""))
 		}
@@ -57,20 +56,6 @@ func exportAudit(e *env, format, since string) error {
 		}
 		return nil
 	})
-}
-
-// detailText prints an event's detail as key=value pairs in a fixed order.
-func detailText(d map[string]string) string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + d[k]
-	}
-	return strings.Join(parts, " ")
 }
 
 // parseSince reads an RFC 3339 time, a date (midnight in the warehouse's zone), or a

@@ -23,6 +23,7 @@ type KeyMap struct {
 	Dashboard key.Binding
 	Pool      key.Binding
 	Orders    key.Binding
+	Audit     key.Binding
 	NextView  key.Binding
 	Refresh   key.Binding
 
@@ -73,6 +74,7 @@ func Default() KeyMap {
 		Dashboard: bind("1", "dashboard", "1"),
 		Pool:      bind("2", "pending pool", "2"),
 		Orders:    bind("3", "orders", "3"),
+		Audit:     bind("7", "audit log", "7"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
 
@@ -113,6 +115,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.dashboard", GroupGlobal, &k.Dashboard},
 		{"global.pool", GroupGlobal, &k.Pool},
 		{"global.orders", GroupGlobal, &k.Orders},
+		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
 

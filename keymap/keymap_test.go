@@ -44,7 +44,7 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 	// Every KeyMap field must be listed exactly once.
-	if got, want := len(seen), 28; got != want {
+	if got, want := len(seen), 29; got != want {
 		t.Errorf("Entries has %d names, want %d (one per KeyMap field)", got, want)
 	}
 

@@ -137,6 +137,20 @@ func (s *Store) AuditWindow(ctx context.Context, q AuditQuery, from Pos, back bo
 	return rows, more, err
 }
 
+// DetailText is the event's detail as "key=value" pairs in key order.
+func (ev AuditEvent) DetailText() string {
+	keys := make([]string, 0, len(ev.Detail))
+	for k := range ev.Detail {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + ev.Detail[k]
+	}
+	return strings.Join(parts, " ")
+}
+
 // AuditCount is the number of events when it is known without a scan (no filter):
 // events are never deleted, so it is the last sequence number.
 func (s *Store) AuditCount(q AuditQuery) (n int, exact bool, err error) {

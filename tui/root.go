@@ -83,6 +83,7 @@ const (
 	viewDashboard viewID = iota
 	viewPool
 	viewOrders
+	viewAudit
 	viewHelp
 )
 
@@ -135,6 +136,7 @@ type Model struct {
 	dash   dashboardModel
 	pool   poolModel
 	orders ordersModel
+	audit  auditModel
 	help   helpModel
 
 	counts      storage.Counts
@@ -161,7 +163,7 @@ func New(cfg Config) Model {
 	}
 	return Model{
 		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
-		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), help: newHelp(c),
+		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), audit: newAudit(c), help: newHelp(c),
 	}
 }
 
@@ -254,11 +256,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // broadcast hands a result to every view; each keeps what it asked for.
 func (m Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var c1, c2 tea.Cmd
+	var c1, c2, c3 tea.Cmd
 	m.dash = m.dash.update(msg)
 	m.pool, c1 = m.pool.update(msg)
 	m.orders, c2 = m.orders.update(msg)
-	return m, tea.Batch(c1, c2)
+	m.audit, c3 = m.audit.update(msg)
+	return m, tea.Batch(c1, c2, c3)
 }
 
 func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
@@ -266,10 +269,11 @@ func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
 	bh := m.bodyHeight()
 	m.dash = m.dash.setSize(w, bh)
 	m.help = m.help.setSize(w, bh)
-	var c1, c2 tea.Cmd
+	var c1, c2, c3 tea.Cmd
 	m.pool, c1 = m.pool.setSize(w, bh)
 	m.orders, c2 = m.orders.setSize(w, bh)
-	return m, tea.Batch(c1, c2)
+	m.audit, c3 = m.audit.setSize(w, bh)
+	return m, tea.Batch(c1, c2, c3)
 }
 
 // bodyHeight is the screen minus the header line and the three status lines.
@@ -283,6 +287,8 @@ func (m Model) capturing() bool {
 		return m.pool.capturing()
 	case viewOrders:
 		return m.orders.capturing()
+	case viewAudit:
+		return m.audit.capturing()
 	}
 	return false
 }
@@ -328,6 +334,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.show(viewPool)
 	case key.Matches(msg, k.Orders):
 		return m.show(viewOrders)
+	case key.Matches(msg, k.Audit):
+		return m.show(viewAudit)
 	case key.Matches(msg, k.NextView):
 		return m.show((m.active + 1) % viewHelp)
 	case key.Matches(msg, k.Refresh):
@@ -343,6 +351,8 @@ func (m Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.pool, cmd = m.pool.update(msg)
 	case viewOrders:
 		m.orders, cmd = m.orders.update(msg)
+	case viewAudit:
+		m.audit, cmd = m.audit.update(msg)
 	case viewHelp:
 		m.help = m.help.update(msg)
 	}
@@ -375,6 +385,10 @@ func (m *Model) refresh() tea.Cmd {
 		var cmd tea.Cmd
 		m.orders, cmd = m.orders.refresh()
 		cmds = append(cmds, cmd)
+	case viewAudit:
+		var cmd tea.Cmd
+		m.audit, cmd = m.audit.refresh()
+		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
 }
@@ -395,6 +409,8 @@ func (m Model) View() string {
 		body = m.pool.view()
 	case viewOrders:
 		body = m.orders.view()
+	case viewAudit:
+		body = m.audit.view()
 	case viewHelp:
 		body = m.help.view()
 	}
@@ -419,6 +435,7 @@ func (m Model) header() string {
 		{viewDashboard, k.Dashboard, "Dashboard"},
 		{viewPool, k.Pool, "Pool"},
 		{viewOrders, k.Orders, "Orders"},
+		{viewAudit, k.Audit, "Audit"},
 		{viewHelp, k.Help, "Help"},
 	}
 	var b strings.Builder
@@ -469,7 +486,7 @@ func (m Model) countsLine() string {
 // statusLine names the database and the operator, then the last action's result.
 func (m Model) statusLine() string {
 	s := m.c.styles
-	who := s.dim.Render(cutLeft(m.dbLabel, max(12, m.width/3)) + " · " + Cut(m.c.operator, 20))
+	who := s.dim.Render(cutLeft(m.dbLabel, max(12, m.width/3)) + " · " + Cut(m.c.operator, 20) + " (" + m.c.role.String() + ")")
 	text := Safe(m.status.text)
 	if m.status.err {
 		text = s.danger.Render("✗ " + text)
@@ -483,11 +500,13 @@ func (m Model) shortHelp() string {
 	var bs []key.Binding
 	switch m.active {
 	case viewDashboard:
-		bs = []key.Binding{k.Pool, k.Orders, k.NextView, k.Refresh}
+		bs = []key.Binding{k.Pool, k.Orders, k.Audit, k.NextView, k.Refresh}
 	case viewPool:
 		bs = m.pool.shortHelp()
 	case viewOrders:
 		bs = m.orders.shortHelp()
+	case viewAudit:
+		bs = m.audit.shortHelp()
 	case viewHelp:
 		bs = m.help.shortHelp()
 	}

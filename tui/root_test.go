@@ -83,8 +83,8 @@ func TestViewSwitching(t *testing.T) {
 		key  string
 		want viewID
 	}{
-		{"2", viewPool}, {"3", viewOrders}, {"tab", viewDashboard}, {"tab", viewPool},
-		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"1", viewDashboard},
+		{"2", viewPool}, {"3", viewOrders}, {"tab", viewAudit}, {"tab", viewDashboard}, {"tab", viewPool},
+		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"7", viewAudit}, {"1", viewDashboard},
 	} {
 		h.press(step.key)
 		if got := h.model().active; got != step.want {
