@@ -43,7 +43,7 @@ func TestConvertAfterAnotherSessionNamesWhoWasFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.press("c", "y")
-	h.mustShow("skipped: tb:"+first+" is already converted to sales order SO00000001 — by ana at 05-10 19:30")
+	h.mustShow("skipped: tb:" + first + " is already converted to sales order SO00000001 — by ana at 05-10 19:30")
 	if c := h.model().counts; c.Orders[domain.OrderAwaitingShipment] != 1 {
 		t.Fatalf("converted twice: %+v", c.Orders)
 	}
