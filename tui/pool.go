@@ -667,6 +667,9 @@ func (m poolModel) detailLines() []string {
 	if e.OrderNo != 0 {
 		fields = append(fields, field{"sales order", domain.OrderNumber(e.OrderNo)})
 	}
+	if e.StateBy != "" {
+		fields = append(fields, field{"state set", e.StateBy + " at " + localTime(e.StateAt, loc, long)})
+	}
 	fields = append(fields,
 		field{"imported", localTime(e.ImportedAt, loc, long)},
 		field{"updated", localTime(e.UpdatedAt, loc, long)})
