@@ -330,6 +330,7 @@ func TestServeCommandsOverSSH(t *testing.T) {
 	want(t, s.ssh("ana", "", "--operator", "bob", "status"), 1, "--operator is not accepted over SSH")
 	want(t, s.ssh("ana", "", "demo", "--db", "x.db"), 2, "demo is not available over SSH")
 	want(t, s.ssh("ana", "", "serve"), 2, "serve is not available over SSH")
+	want(t, s.ssh("ana", ""), 1, "the console needs a terminal")
 	want(t, s.ssh("ana", "", "--cpuprofile", "/tmp/x", "status"), 1, "flag provided but not defined: -cpuprofile")
 	want(t, s.ssh("ana", "", "--config", "/etc/shadow", "status"), 1, "--config is not accepted over SSH")
 
@@ -596,5 +597,41 @@ func TestServeRefusesMalformedOperatorsFile(t *testing.T) {
 	}
 	if _, err := os.Stat(db + ".serve"); !os.IsNotExist(err) {
 		t.Fatalf("a refused serve left its serve file: %v", err)
+	}
+}
+
+func TestServeHint(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	if got := serveHint(db); got != "" {
+		t.Fatalf("no serve file: %q", got)
+	}
+	if err := writeServeFile(db, "127.0.0.1:2299"); err != nil {
+		t.Fatal(err)
+	}
+	if got := serveHint(db); !strings.Contains(got, "ssh -p 2299 127.0.0.1") || !strings.Contains(got, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Fatalf("hint %q", got)
+	}
+	// A serve file left by a server that died says nothing.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db+".serve", []byte(fmt.Sprintf("127.0.0.1:2299\npid %d\n", gone.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := serveHint(db); got != "" {
+		t.Fatalf("stale serve file gave %q", got)
+	}
+	host, _ := os.Hostname()
+	for addr, want := range map[string]string{
+		"127.0.0.1:22": "ssh 127.0.0.1",
+		"0.0.0.0:2222": "ssh -p 2222 " + host,
+		"[::]:2222":    "ssh -p 2222 " + host,
+		"[::1]:2222":   "ssh -p 2222 ::1",
+		"box.lan:2222": "ssh -p 2222 box.lan",
+	} {
+		if got := sshCommand(addr); got != want {
+			t.Errorf("sshCommand(%q) = %q, want %q", addr, got, want)
+		}
 	}
 }
