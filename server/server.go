@@ -16,6 +16,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -256,21 +257,35 @@ func (s *Server) handle(sess ssh.Session) {
 		_ = sess.Exit(1)
 		return
 	}
-	defer s.leave(l)
 	info := &Session{
 		ID: l.id, Operator: op, Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Context: sess.Context(),
 	}
 	cmd := sess.Command()
 	s.log.Printf("session %s: %s (%s) from %s with key %s: %s", l.id, op.Name, op.Role, sess.RemoteAddr(), op.Fingerprint(), describe(cmd))
 	start := time.Now()
-	var code int
-	if len(cmd) == 0 {
-		code = s.console(sess, info, l)
-	} else {
-		code = s.cfg.Command(info, cmd)
-	}
+	code := s.guard(sess, l, func() int {
+		if len(cmd) == 0 {
+			return s.console(sess, info, l)
+		}
+		return s.cfg.Command(info, cmd)
+	})
 	s.log.Printf("session %s: ended after %s, exit %d", l.id, time.Since(start).Round(time.Millisecond), code)
+	// Leave before the exit status reaches the client: what it runs next has room.
+	s.leave(l)
 	_ = sess.Exit(code)
+}
+
+// guard runs a session's work so that a bug in it ends that session, not the server
+// and every other operator's.
+func (s *Server) guard(sess ssh.Session, l *live, work func() int) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Printf("session %s: panic: %v\n%s", l.id, r, debug.Stack())
+			fmt.Fprintf(sess.Stderr(), "shipdesk: internal error (session %s); the server log has the details\n", l.id)
+			code = 1
+		}
+	}()
+	return work()
 }
 
 func describe(cmd []string) string {
