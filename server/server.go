@@ -350,6 +350,8 @@ func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
 	closing := s.closing.Load()
 	s.mu.Unlock()
 	if closing {
+		// Shutdown began before there was a program to quit.
+		fmt.Fprintf(sess.Stderr(), "shipdesk: %s\n", l.why.Load())
 		return 1
 	}
 	ctx, cancel := context.WithCancel(sess.Context())
