@@ -84,6 +84,9 @@ type live struct {
 	why      atomic.Value // string: why the server ended it
 }
 
+// shutdownWhy is what every session is told when the server shuts down.
+const shutdownWhy = "the server is shutting down; your work is saved. Connect again when it is back."
+
 // ErrServerFull is returned to a client when MaxSessions are in progress.
 var ErrServerFull = errors.New("the server is full")
 
@@ -221,7 +224,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	_ = s.ln.Close()
 	s.mu.Lock()
 	for _, l := range s.sessions {
-		l.why.Store("the server is shutting down; your work is saved. Connect again when it is back.")
+		l.why.Store(shutdownWhy)
 		if l.program != nil {
 			l.program.Quit()
 		}
@@ -351,7 +354,7 @@ func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
 	s.mu.Unlock()
 	if closing {
 		// Shutdown began before there was a program to quit.
-		fmt.Fprintf(sess.Stderr(), "shipdesk: %s\n", l.why.Load())
+		fmt.Fprintf(sess.Stderr(), "shipdesk: %s\n", shutdownWhy)
 		return 1
 	}
 	ctx, cancel := context.WithCancel(sess.Context())
