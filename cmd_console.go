@@ -30,7 +30,7 @@ func runConsole(e *env) error {
 	}
 	defer s.Close()
 	m := tui.New(tui.Config{
-		Store: s, Keys: keys, Operator: e.operator, Location: loc, Now: e.now, DBLabel: e.dbPath,
+		Store: s, Keys: keys, Operator: e.operator, Role: e.role, Location: loc, Now: e.now, DBLabel: e.dbPath,
 		Policy: e.policy(),
 	})
 	_, err = tea.NewProgram(m, tea.WithAltScreen()).Run()

@@ -74,12 +74,12 @@ func orderNo(no uint64) string {
 	return domain.OrderNumber(no)
 }
 
-// cmdExport: shipdesk export pool|orders [--format jsonl|csv]
+// cmdExport: shipdesk export pool|orders|audit [--format jsonl|csv] [--since T]
 func cmdExport(e *env, args []string) error {
 	fs := newFlagSet("export")
 	e.flags(fs)
 	format := fs.String("format", "", "jsonl or csv (tracking: also gspay)")
-	since := fs.String("since", "", "tracking: shipped at or after this time")
+	since := fs.String("since", "", "audit and tracking: from this time on")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -87,17 +87,20 @@ func cmdExport(e *env, args []string) error {
 	if len(pos) == 1 && pos[0] == "tracking" {
 		return exportTracking(e, *format, *since)
 	}
-	if *since != "" {
-		return usagef("--since is for export tracking")
-	}
 	if *format == "" {
 		*format = "jsonl"
 	}
-	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders") {
-		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv] | export tracking [--format gspay|csv|jsonl] [--since T]")
+	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders" && pos[0] != "audit") {
+		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv], export audit [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format must be jsonl or csv, not %q", *format)
+	}
+	if pos[0] == "audit" {
+		return exportAudit(e, *format, *since)
+	}
+	if *since != "" {
+		return usagef("--since goes with export audit or export tracking")
 	}
 	s, err := openStore(e, true)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,17 +9,19 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"shipdesk/domain"
 	"shipdesk/storage"
 )
 
-// cmdImport: shipdesk import orders FILE...
+// cmdImport: shipdesk import orders FILE... (FILE - is standard input)
 func cmdImport(e *env, args []string) error {
 	fs := newFlagSet("import")
 	e.flags(fs)
 	dryRun := fs.Bool("dry-run", false, "tracking: show the verdicts, write nothing")
 	skipBad := fs.Bool("skip-bad", false, "tracking: apply the good lines even if some are bad")
+	format := fs.String("format", "", "jsonl or csv, for standard input (default: guessed from the content)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -34,16 +37,42 @@ func cmdImport(e *env, args []string) error {
 	}
 	files := pos[1:]
 	if len(files) == 0 {
-		return usagef("import orders needs at least one FILE (.jsonl or .csv)")
+		return usagef("import orders needs at least one FILE (.jsonl or .csv, or - for standard input)")
 	}
+	if *format != "" && *format != "jsonl" && *format != "csv" {
+		return usagef("--format must be jsonl or csv, not %q", *format)
+	}
+	if err := e.require(domain.ActionImport); err != nil {
+		return err
+	}
+	srcs := make([]importSource, 0, len(files))
+	stdinUsed := false
 	for _, name := range files {
-		if _, err := importKind(name); err != nil {
-			return inputError{fmt.Errorf("nothing imported: %v", err)}
+		src := importSource{name: name}
+		switch {
+		case name == "-" && stdinUsed:
+			return usagef("standard input (-) can be imported once per command")
+		case name == "-":
+			stdinUsed = true
+			// Read it all before the write transaction: a slow upload over SSH must not
+			// hold the database's one writer while it trickles in.
+			if src, err = readStdinImport(e.stdin, *format); err != nil {
+				return err
+			}
+		case e.remote:
+			return usagef("over SSH, import reads standard input: ssh … import orders - < %s", name)
+		default:
+			if src.kind, err = importKind(name); err != nil {
+				return inputError{fmt.Errorf("nothing imported: %v", err)}
+			}
 		}
+		srcs = append(srcs, src)
 	}
 	// A bulk import allocates a great deal that lives until the commit; collecting less
-	// often saves a third of the time, and this process ends right after.
-	debug.SetGCPercent(400)
+	// often saves a third of the time, and a local command ends right after.
+	if !e.remote {
+		debug.SetGCPercent(400)
+	}
 	s, err := openStore(e, false)
 	if err != nil {
 		return err
@@ -53,8 +82,8 @@ func cmdImport(e *env, args []string) error {
 	// in any file rolls the whole transaction back, after every file has been checked.
 	var bad []string
 	res, err := s.ImportFrom(func(add func([]domain.Trade) error) error {
-		for _, name := range files {
-			if err := feedImportFile(name, add, len(bad) == 0); err != nil {
+		for _, src := range srcs {
+			if err := feedImport(src, add, len(bad) == 0); err != nil {
 				var ie domain.ImportErrors
 				if !errors.As(err, &ie) && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, os.ErrPermission) {
 					return err
@@ -66,7 +95,7 @@ func cmdImport(e *env, args []string) error {
 			return inputError{fmt.Errorf("nothing imported:\n%s", strings.Join(bad, "\n"))}
 		}
 		return nil
-	}, e.now(), e.operator)
+	}, e.now(), e.actor())
 	if err != nil {
 		return err
 	}
@@ -77,6 +106,38 @@ func cmdImport(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%d sales orders flagged for attention: the channel reports their trade cancelled after conversion\n", res.Flagged)
 	}
 	return nil
+}
+
+// importSource is one file to import: a named file, read while the transaction runs, or
+// standard input, read beforehand (data).
+type importSource struct {
+	name string
+	kind string // jsonl or csv
+	data []byte // standard input's content; nil for a file
+}
+
+// maxStdinImport bounds what an import from standard input holds in memory.
+const maxStdinImport = 1 << 30
+
+// readStdinImport reads standard input whole; kind is format, else guessed: JSON Lines
+// start with "{", anything else is CSV.
+func readStdinImport(r io.Reader, format string) (importSource, error) {
+	src := importSource{name: "stdin", kind: format}
+	data, err := io.ReadAll(io.LimitReader(r, maxStdinImport+1))
+	if err != nil {
+		return src, inputError{fmt.Errorf("nothing imported: reading standard input: %v", err)}
+	}
+	if len(data) > maxStdinImport {
+		return src, inputError{fmt.Errorf("nothing imported: standard input is larger than %d MB; split it", maxStdinImport>>20)}
+	}
+	if src.kind == "" {
+		src.kind = "csv"
+		if t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n"); len(t) > 0 && t[0] == '{' {
+			src.kind = "jsonl"
+		}
+	}
+	src.data = data
+	return src, nil
 }
 
 // importKind says how a file is read, by its name.
@@ -90,21 +151,25 @@ func importKind(name string) (string, error) {
 	return "", fmt.Errorf("%s: unknown file type; name it .jsonl (JSON Lines) or .csv", name)
 }
 
-// feedImportFile parses one file, handing its orders to add while write is true (after a
+// feedImport parses one source, handing its orders to add while write is true (after a
 // bad file the rest are only checked).
-func feedImportFile(name string, add func([]domain.Trade) error, write bool) error {
-	f, err := os.Open(name)
-	if err != nil {
-		return err
+func feedImport(src importSource, add func([]domain.Trade) error, write bool) error {
+	var r io.Reader = bytes.NewReader(src.data)
+	if src.data == nil {
+		f, err := os.Open(src.name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
 	if !write {
 		add = func([]domain.Trade) error { return nil }
 	}
-	if kind, _ := importKind(name); kind == "jsonl" {
-		return domain.ScanJSONL(name, f, add)
+	if src.kind == "jsonl" {
+		return domain.ScanJSONL(src.name, r, add)
 	}
-	parsed, err := domain.ParseCSV(name, f)
+	parsed, err := domain.ParseCSV(src.name, r)
 	if err != nil {
 		return err
 	}
@@ -139,6 +204,13 @@ func cmdPool(e *env, args []string) error {
 	if action == "process" && strings.TrimSpace(*reason) == "" {
 		return usagef("pool process needs --reason, e.g. --reason \"buyer cancelled\"")
 	}
+	if err := e.require(poolActions[action]); err != nil {
+		return err
+	}
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
 	var keys []domain.Key
 	for _, r := range rawKeys {
 		k, err := domain.ParseKey(r)
@@ -152,17 +224,17 @@ func cmdPool(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	now := e.now()
+	now, by := e.now(), e.actor()
 	var res storage.BatchResult
 	switch {
 	case *allReady:
-		res, err = s.ConvertAllReady(now, e.operator)
+		res, err = s.ConvertAllReady(now, by)
 	case action == "convert":
-		res, err = s.Convert(keys, now, e.operator)
+		res, err = s.Convert(keys, now, by)
 	case action == "remove":
-		res, err = s.Remove(keys, now, e.operator)
+		res, err = s.Remove(keys, now, by)
 	default:
-		res, err = s.Process(keys, *reason, now, e.operator)
+		res, err = s.Process(keys, *reason, now, by)
 	}
 	var unknown storage.ErrUnknownKeys
 	if errors.As(err, &unknown) {
@@ -171,11 +243,16 @@ func cmdPool(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	printBatch(e.stdout, action, res)
+	printBatch(e.stdout, action, res, loc)
 	if res.Done() == 0 && len(res.Rows) > 0 {
 		return inputError{fmt.Errorf("nothing %s: every entry was refused", pastTense(action))}
 	}
 	return nil
+}
+
+// poolActions maps the pool command's actions to their role rules.
+var poolActions = map[string]domain.Action{
+	"convert": domain.ActionConvert, "remove": domain.ActionRemove, "process": domain.ActionProcess,
 }
 
 func pastTense(action string) string {
@@ -188,14 +265,17 @@ func pastTense(action string) string {
 	return "processed"
 }
 
-// printBatch lists every row's outcome, then a summary line.
-func printBatch(w io.Writer, action string, res storage.BatchResult) {
+// printBatch lists every row's outcome, then a summary line. A row someone else closed
+// first says who and when, in the warehouse's time zone.
+func printBatch(w io.Writer, action string, res storage.BatchResult, loc *time.Location) {
 	for _, r := range res.Rows {
 		switch {
 		case r.Done && r.OrderNo != 0:
 			fmt.Fprintf(w, "%s %s -> %s\n", pastTense(action), r.Key, domain.OrderNumber(r.OrderNo))
 		case r.Done:
 			fmt.Fprintf(w, "%s %s\n", pastTense(action), r.Key)
+		case r.By != "":
+			fmt.Fprintf(w, "skipped %s: %s — by %s at %s\n", r.Key, r.Reason, r.By, r.At.In(loc).Format("2006-01-02 15:04 MST"))
 		default:
 			fmt.Fprintf(w, "skipped %s: %s\n", r.Key, r.Reason)
 		}

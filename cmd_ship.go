@@ -49,12 +49,20 @@ func cmdShip(e *env, args []string) error {
 	if in.ETA, err = parseWhen("--eta", *eta, loc); err != nil {
 		return err
 	}
+	if err := e.require(domain.ActionShip); err != nil {
+		return err
+	}
+	if in.Override != "" {
+		if err := e.require(domain.ActionOverride); err != nil {
+			return err
+		}
+	}
 	s, err := openStore(e, false)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	o, outcome, err := s.Ship(pos[0], in, e.policy(), e.now(), e.operator)
+	o, outcome, err := s.Ship(pos[0], in, e.policy(), e.now(), e.actor())
 	var te *domain.TrackingError
 	if errors.As(err, &te) {
 		return inputError{fmt.Errorf("%v — check the number, or accept it with --override REASON", err)}
@@ -133,6 +141,11 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 		return inputError{fmt.Errorf("nothing imported: %v", err)}
 	}
 	lines, format, syntax := file.Lines, file.Format, file.Errors
+	if !dryRun {
+		if err := e.require(domain.ActionTracking); err != nil {
+			return err
+		}
+	}
 	s, err := openStore(e, dryRun)
 	if err != nil {
 		return err
@@ -143,7 +156,7 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 	if dryRun || (len(syntax) > 0 && !skipBad) {
 		plan, err = s.PlanTracking(lines, pol, now, e.operator)
 	} else {
-		plan, err = s.ApplyTracking(lines, pol, skipBad, now, e.operator)
+		plan, err = s.ApplyTracking(lines, pol, skipBad, now, e.actor())
 	}
 	if err != nil && !errors.Is(err, storage.ErrBadLines) {
 		return err

@@ -40,7 +40,10 @@ usage:
   shipdesk pool convert --all-ready
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
+  shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk status [--json]
+  shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
+                 [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
 
 flags accepted everywhere:
   --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)
@@ -50,6 +53,10 @@ flags accepted everywhere:
   --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
   --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
   --cpuprofile FILE write a CPU profile (before the subcommand)
+
+FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
+Over SSH (ssh -p PORT HOST COMMAND…) the same commands run with the operator's role;
+import reads standard input there: ssh -p 2222 box import orders - < orders.jsonl
 
 exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage, 3 database in use
 `
@@ -67,7 +74,9 @@ type inputError struct{ err error }
 func (e inputError) Error() string { return e.err.Error() }
 func (e inputError) Unwrap() error { return e.err }
 
-// env is what every command gets: the common flags and the standard streams.
+// env is what every command gets: the common flags, the standard streams, and who is
+// acting. A command run over SSH gets the server's open store, the operator's role and
+// the session; a local one opens the file itself and acts as a supervisor.
 type env struct {
 	dbPath   string
 	tz       string
@@ -79,13 +88,26 @@ type env struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	now      func() time.Time
+
+	store   *storage.Store // already open (the server's); nil: openStore opens dbPath
+	role    domain.Role
+	session string // SSH session id; empty locally
+	remote  bool   // run for an SSH session: no files of the server's, no impersonation
 }
 
 func (e *env) flags(fs *flag.FlagSet) {
-	fs.StringVar(&e.dbPath, "db", e.dbPath, "database file")
+	if e.remote {
+		// The server decides the database and the operator; a session may not read the
+		// server's files (config) or act as someone else.
+		for _, name := range []string{"db", "operator", "config"} {
+			fs.Var(remoteFlag(name), name, "not accepted over SSH")
+		}
+	} else {
+		fs.StringVar(&e.dbPath, "db", e.dbPath, "database file")
+		fs.StringVar(&e.operator, "operator", e.operator, "operator name for the audit log")
+		fs.StringVar(&e.config, "config", e.config, "key binding config file")
+	}
 	fs.StringVar(&e.tz, "tz", e.tz, "warehouse time zone")
-	fs.StringVar(&e.operator, "operator", e.operator, "operator name for the audit log")
-	fs.StringVar(&e.config, "config", e.config, "key binding config file")
 	fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
 	fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
 }
@@ -129,6 +151,27 @@ func parseDays(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// remoteFlag refuses a flag that only a local command may set.
+type remoteFlag string
+
+func (f remoteFlag) String() string { return "" }
+func (f remoteFlag) Set(string) error {
+	return fmt.Errorf("--%s is not accepted over SSH: the server decides it", string(f))
+}
+
+// actor is who the command's changes are recorded as.
+func (e *env) actor() storage.Actor {
+	return storage.Actor{Operator: e.operator, Session: e.session}
+}
+
+// require refuses an action the operator's role may not take (exit 1).
+func (e *env) require(a domain.Action) error {
+	if err := domain.Require(e.operator, e.role, a); err != nil {
+		return inputError{err}
+	}
+	return nil
+}
+
 func (e *env) location() (*time.Location, error) {
 	if e.tz == "" {
 		return time.Local, nil
@@ -151,7 +194,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		operator: firstNonEmpty(os.Getenv("SHIPDESK_OPERATOR"), os.Getenv("USER"), "operator"),
 		country:  firstNonEmpty(os.Getenv("SHIPDESK_COUNTRY"), "CN"),
 		stdin:    stdin, stdout: stdout, stderr: stderr,
-		now: func() time.Time { return time.Now().UTC() },
+		now:  func() time.Time { return time.Now().UTC() },
+		role: domain.RoleSupervisor, // the invoking user owns the file
 	}
 	if e.dbPath == "" {
 		e.dbPath = storage.DefaultPath()
@@ -159,16 +203,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if v := os.Getenv("SHIPDESK_SHIP_WITHIN"); v != "" {
 		d, err := parseDays(v)
 		if err != nil {
-			return report(stderr, usagef("SHIPDESK_SHIP_WITHIN: %v", err))
+			return report(stderr, usagef("SHIPDESK_SHIP_WITHIN: %v", err), e.dbPath)
 		}
 		e.within = d
 	}
 	err := dispatch(e, args)
-	return report(stderr, err)
+	return report(stderr, err, e.dbPath)
 }
 
-// report prints err for an operator and maps it to the exit code.
-func report(stderr io.Writer, err error) int {
+// report prints err for an operator and maps it to the exit code. dbPath is the
+// database the command meant, to say how to reach a server that holds it.
+func report(stderr io.Writer, err error, dbPath string) int {
 	if err == nil {
 		return exitOK
 	}
@@ -181,7 +226,11 @@ func report(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "shipdesk: %v\n\n%s", err, usage)
 		return exitUsage
 	case errors.Is(err, storage.ErrInUse):
-		fmt.Fprintf(stderr, "shipdesk: %v\nAnother shipdesk (a console or `shipdesk serve`) has it open. Close it, or when it is a server, connect to it over SSH instead.\n", err)
+		if how := serveHint(dbPath); how != "" {
+			fmt.Fprintf(stderr, "shipdesk: %v\n%s\n", err, how)
+		} else {
+			fmt.Fprintf(stderr, "shipdesk: %v\nAnother shipdesk (a console or `shipdesk serve`) has it open. Close it, or when it is a server, connect to it over SSH instead.\n", err)
+		}
 		return exitInUse
 	}
 	fmt.Fprintf(stderr, "shipdesk: %v\n", err)
@@ -192,8 +241,11 @@ func dispatch(e *env, args []string) error {
 	// Common flags may come before the subcommand.
 	fs := newFlagSet("shipdesk")
 	e.flags(fs)
-	demoConsole := fs.Bool("demo", false, "run the console on a fresh demo database")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) to this file")
+	demoConsole, cpuProfile := new(bool), new(string)
+	if !e.remote {
+		fs.BoolVar(demoConsole, "demo", false, "run the console on a fresh demo database")
+		fs.StringVar(cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to this file")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -209,7 +261,16 @@ func dispatch(e *env, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	rest := fs.Args()
+	if e.remote && len(rest) > 0 {
+		switch rest[0] {
+		case "demo", "serve":
+			return usagef("%s is not available over SSH", rest[0])
+		}
+	}
 	if len(rest) == 0 {
+		if e.remote {
+			return usagef("give a command, or connect without one for the console (ssh -t)")
+		}
 		if *demoConsole {
 			return runDemoConsole(e)
 		}
@@ -231,6 +292,8 @@ func dispatch(e *env, args []string) error {
 		return cmdShip(e, rest)
 	case "carriers":
 		return cmdCarriers(e, rest)
+	case "serve":
+		return cmdServe(e, rest)
 	case "help":
 		return flag.ErrHelp
 	}
@@ -268,6 +331,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // openStore opens the database for a command; read-only commands share the file with
 // other readers, but not with a running console or server.
 func openStore(e *env, readOnly bool) (*storage.Store, error) {
+	if e.store != nil {
+		return e.store.Share(), nil
+	}
 	if readOnly {
 		if _, err := os.Stat(e.dbPath); err != nil {
 			return nil, inputError{fmt.Errorf("no database at %s — create one with `shipdesk demo --db %s` or `shipdesk import orders FILE`", e.dbPath, e.dbPath)}

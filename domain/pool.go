@@ -191,6 +191,10 @@ type PoolEntry struct {
 	OrderNo    uint64 // the sales order it became, once converted
 	ImportedAt time.Time
 	UpdatedAt  time.Time
+	// StateBy and StateAt say who last moved the entry to its state and when, so that a
+	// second operator acting on it learns who was first.
+	StateBy string
+	StateAt time.Time
 }
 
 // HeaderOnly reports whether the line items have not arrived yet.

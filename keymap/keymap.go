@@ -26,6 +26,7 @@ type KeyMap struct {
 	Pool      key.Binding
 	Orders    key.Binding
 	Tracking  key.Binding // the bulk tracking paste view
+	Audit     key.Binding
 	NextView  key.Binding
 	Refresh   key.Binding
 
@@ -85,6 +86,7 @@ func Default() KeyMap {
 		Pool:      bind("2", "pending pool", "2"),
 		Orders:    bind("3", "orders", "3"),
 		Tracking:  bind("4", "bulk tracking", "4"),
+		Audit:     bind("7", "audit log", "7"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
 
@@ -132,6 +134,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.pool", GroupGlobal, &k.Pool},
 		{"global.orders", GroupGlobal, &k.Orders},
 		{"global.tracking", GroupGlobal, &k.Tracking},
+		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
 

@@ -59,7 +59,7 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := s.Import(trades, demo.BenchNow, "bench"); err != nil {
+		if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 		total += time.Since(start)
@@ -101,11 +101,11 @@ func BenchmarkConvert10k(b *testing.B) {
 			trades = append(trades, t)
 			keys = append(keys, t.Key)
 		}
-		if _, err := s.Import(trades, demo.BenchNow, "bench"); err != nil {
+		if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench"}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := s.Convert(keys, demo.BenchNow, "bench")
+		res, err := s.Convert(keys, demo.BenchNow, storage.Actor{Operator: "bench"})
 		if err != nil || res.Done() != len(keys) {
 			b.Fatalf("converted %d: %v", res.Done(), err)
 		}

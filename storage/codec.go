@@ -15,6 +15,13 @@ import (
 
 const recordVersion = 1
 
+// Pool entries are at version 2, which adds who last changed the state and when after
+// the update time; version 1 entries (files written before it) still read, without them.
+const (
+	entryV1      = 1
+	entryVersion = 2
+)
+
 var errCorrupt = errors.New("storage: corrupt record")
 
 type enc struct{ b []byte }
@@ -176,16 +183,18 @@ func tradeSize(t *domain.Trade) int {
 
 func encodeEntry(dst []byte, e *domain.PoolEntry) []byte {
 	if dst == nil {
-		dst = make([]byte, 0, tradeSize(&e.Trade)+len(e.Reason)+32)
+		dst = make([]byte, 0, tradeSize(&e.Trade)+len(e.Reason)+len(e.StateBy)+48)
 	}
 	w := enc{b: dst[:0]}
-	w.byte(recordVersion)
+	w.byte(entryVersion)
 	w.byte(uint8(e.State))
 	w.bool(e.Changed)
 	w.s(e.Reason)
 	w.u(e.OrderNo)
 	w.t(e.ImportedAt)
 	w.t(e.UpdatedAt)
+	w.s(e.StateBy)
+	w.t(e.StateAt)
 	w.trade(&e.Trade)
 	return w.b
 }
@@ -193,7 +202,8 @@ func encodeEntry(dst []byte, e *domain.PoolEntry) []byte {
 func decodeEntry(b []byte) (domain.PoolEntry, error) {
 	var e domain.PoolEntry
 	d := dec{b: b}
-	if d.byte() != recordVersion {
+	v := d.byte()
+	if v != entryV1 && v != entryVersion {
 		return e, errCorrupt
 	}
 	e.State = domain.PoolState(d.byte())
@@ -202,6 +212,10 @@ func decodeEntry(b []byte) (domain.PoolEntry, error) {
 	e.OrderNo = d.u()
 	e.ImportedAt = d.t()
 	e.UpdatedAt = d.t()
+	if v >= entryVersion {
+		e.StateBy = d.s()
+		e.StateAt = d.t()
+	}
 	d.trade(&e.Trade)
 	return e, d.err
 }

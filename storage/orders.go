@@ -10,12 +10,11 @@ import (
 
 // SetOrderStatus moves orders along their life cycle in one transaction; orders that may
 // not make the move are reported with the reason (domain.CheckTransition).
-func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Time, operator string) (BatchResult, error) {
+func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Time, by Actor) (BatchResult, error) {
 	var res BatchResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = BatchResult{}
 		w := newWtx(tx, len(nos))
-		var done []string
 		for _, no := range nos {
 			o, err := w.getOrder(no)
 			if err != nil {
@@ -33,13 +32,13 @@ func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Tim
 			if err := w.putOrder(o, &next); err != nil {
 				return err
 			}
+			w.changed(domain.OrderNumber(no), domain.DiffOrder(o, &next)...)
 			res.Rows = append(res.Rows, RowResult{Key: o.Key, OrderNo: no, Done: true})
-			done = append(done, domain.OrderNumber(no))
 		}
-		if len(done) == 0 {
+		if res.Done() == 0 {
 			return nil
 		}
-		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "order." + to.String(), Objects: done}); err != nil {
+		if err := w.audit(AuditEvent{At: now, Action: string(domain.ActionOrderStatus), Detail: map[string]string{"to": to.String()}}, by); err != nil {
 			return err
 		}
 		return w.commit()

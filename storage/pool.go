@@ -2,7 +2,9 @@ package storage
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,15 +24,17 @@ type ImportResult struct {
 }
 
 // Import applies trades to the pool in one transaction (SPEC §3 rules 1–4): all or nothing.
-func (s *Store) Import(trades []domain.Trade, now time.Time, operator string) (ImportResult, error) {
-	return s.ImportFrom(func(add func([]domain.Trade) error) error { return add(trades) }, now, operator)
+func (s *Store) Import(trades []domain.Trade, now time.Time, by Actor) (ImportResult, error) {
+	return s.ImportFrom(func(add func([]domain.Trade) error) error { return add(trades) }, now, by)
 }
 
 // ImportFrom runs one import transaction fed while it is open: feed calls add with
 // batches of trades in file order (parsing can overlap writing), and returns an error to
 // roll everything back — a bad line late in a file still leaves the database as it was.
 // A key given twice counts once, with its last content, as if the files held only that.
-func (s *Store) ImportFrom(feed func(add func([]domain.Trade) error) error, now time.Time, operator string) (ImportResult, error) {
+// The audit event lists the entries the import changed (updated, re-added, orders
+// flagged) with their fields before → after; new entries are counted, not listed.
+func (s *Store) ImportFrom(feed func(add func([]domain.Trade) error) error, now time.Time, by Actor) (ImportResult, error) {
 	var res ImportResult
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -40,7 +44,7 @@ func (s *Store) ImportFrom(feed func(add func([]domain.Trade) error) error, now 
 		err := feed(func(trades []domain.Trade) error {
 			n += len(trades)
 			for i := range trades {
-				if err := w.importOne(&trades[i], now, &res, seen); err != nil {
+				if err := w.importOne(&trades[i], now, by, &res, seen); err != nil {
 					return err
 				}
 			}
@@ -49,11 +53,14 @@ func (s *Store) ImportFrom(feed func(add func([]domain.Trade) error) error, now 
 		if err != nil {
 			return err
 		}
-		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "pool.import", Detail: map[string]string{
+		if err := w.trailImport(seen); err != nil {
+			return err
+		}
+		if err := w.audit(AuditEvent{At: now, Action: string(domain.ActionImport), Detail: map[string]string{
 			"trades": strconv.Itoa(n), "new": strconv.Itoa(res.New), "updated": strconv.Itoa(res.Updated),
 			"readded": strconv.Itoa(res.Readded), "suppressed": strconv.Itoa(res.Suppressed),
 			"skipped": strconv.Itoa(res.Skipped), "flagged": strconv.Itoa(res.Flagged),
-		}}); err != nil {
+		}}, by); err != nil {
 			return err
 		}
 		return w.commit()
@@ -72,7 +79,7 @@ type importSeen struct {
 	outcome domain.ImportOutcome
 }
 
-func (w *wtx) importOne(t *domain.Trade, now time.Time, res *ImportResult, seen map[domain.Key]importSeen) error {
+func (w *wtx) importOne(t *domain.Trade, now time.Time, by Actor, res *ImportResult, seen map[domain.Key]importSeen) error {
 	cur, err := w.getEntry(t.Key)
 	if err != nil {
 		return fmt.Errorf("%s: %w", t.Key, err)
@@ -102,7 +109,30 @@ func (w *wtx) importOne(t *domain.Trade, now time.Time, res *ImportResult, seen 
 			return nil
 		}
 	}
+	if before == nil || next.State != before.State {
+		next.StateBy, next.StateAt = by.Operator, now
+	}
 	return w.putEntry(cur, &next)
+}
+
+// trailImport lists, once per key and in key order, the entries the import changed
+// with their fields as they were before it and as it leaves them.
+func (w *wtx) trailImport(seen map[domain.Key]importSeen) error {
+	var keys []domain.Key
+	for k, sn := range seen {
+		if sn.outcome == domain.ImportUpdated || sn.outcome == domain.ImportReadded {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b domain.Key) int { return strings.Compare(a.String(), b.String()) })
+	for _, k := range keys {
+		after, err := w.getEntry(k)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		w.changed(k.String(), domain.DiffEntry(seen[k].before, after)...)
+	}
+	return nil
 }
 
 func (r *ImportResult) count(o domain.ImportOutcome, d int) {
@@ -130,16 +160,20 @@ func (w *wtx) flagOrder(t *domain.Trade) (bool, error) {
 		return false, err
 	}
 	next := domain.FlagCancelled(*o, t.TradeStatus)
+	w.changed(domain.OrderNumber(o.No), domain.DiffOrder(o, &next)...)
 	return true, w.putOrder(o, &next)
 }
 
 // RowResult is what a batch action did to one key: done (with the order number for a
-// conversion) or skipped with the reason.
+// conversion) or skipped with the reason. A row skipped because someone already closed
+// the entry (converted, removed, processed it) names who and when in By and At.
 type RowResult struct {
 	Key     domain.Key `json:"key"`
 	Done    bool       `json:"done"`
 	OrderNo uint64     `json:"order_no,omitempty"`
 	Reason  string     `json:"reason,omitempty"`
+	By      string     `json:"by,omitempty"`
+	At      time.Time  `json:"at,omitzero"`
 }
 
 // BatchResult lists every row of a batch action in the order given.
@@ -188,7 +222,7 @@ type poolAction func(w *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.Sale
 // rows are reported with their reason; a key missing from the pool rejects the whole batch.
 // keysOf gives the keys inside the transaction, so "every ready entry" is read and
 // converted atomically.
-func (s *Store) batch(name string, keysOf func(*bolt.Tx) []domain.Key, now time.Time, operator string, detail map[string]string, act poolAction) (BatchResult, error) {
+func (s *Store) batch(action domain.Action, keysOf func(*bolt.Tx) []domain.Key, now time.Time, by Actor, detail map[string]string, act poolAction) (BatchResult, error) {
 	var res BatchResult
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := keysOf(tx)
@@ -196,7 +230,6 @@ func (s *Store) batch(name string, keysOf func(*bolt.Tx) []domain.Key, now time.
 		w := newWtx(tx, len(keys))
 		var unknown ErrUnknownKeys
 		seen := make(map[domain.Key]bool, len(keys))
-		var done []string
 		for _, k := range keys {
 			if seen[k] {
 				continue
@@ -212,29 +245,37 @@ func (s *Store) batch(name string, keysOf func(*bolt.Tx) []domain.Key, now time.
 			}
 			next, order, err := act(w, *old)
 			if err != nil {
-				res.Rows = append(res.Rows, RowResult{Key: k, Reason: err.Error()})
+				row := RowResult{Key: k, Reason: err.Error()}
+				if !old.State.Open() {
+					row.By, row.At = old.StateBy, old.StateAt
+				}
+				res.Rows = append(res.Rows, row)
 				continue
+			}
+			if next.State != old.State {
+				next.StateBy, next.StateAt = by.Operator, now
 			}
 			if err := w.putEntry(old, &next); err != nil {
 				return err
 			}
+			w.changed(k.String(), domain.DiffEntry(old, &next)...)
 			row := RowResult{Key: k, Done: true}
 			if order != nil {
 				if err := w.putOrder(nil, order); err != nil {
 					return err
 				}
+				w.changed(domain.OrderNumber(order.No), domain.DiffOrder(nil, order)...)
 				row.OrderNo = order.No
 			}
 			res.Rows = append(res.Rows, row)
-			done = append(done, k.String())
 		}
 		if len(unknown) > 0 {
 			return unknown
 		}
-		if len(done) == 0 {
+		if res.Done() == 0 {
 			return nil
 		}
-		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: name, Objects: done, Detail: detail}); err != nil {
+		if err := w.audit(AuditEvent{At: now, Action: string(action), Detail: detail}, by); err != nil {
 			return err
 		}
 		return w.commit()
@@ -243,7 +284,7 @@ func (s *Store) batch(name string, keysOf func(*bolt.Tx) []domain.Key, now time.
 		return BatchResult{}, err
 	}
 	if n := res.Done(); n > 0 {
-		s.publish(Change{Kind: name, N: n})
+		s.publish(Change{Kind: string(action), N: n})
 	}
 	return res, nil
 }
@@ -266,8 +307,8 @@ func (s *Store) convertAction(now time.Time) poolAction {
 }
 
 // Convert turns ready, paid entries into sales orders in one transaction (rule 4).
-func (s *Store) Convert(keys []domain.Key, now time.Time, operator string) (BatchResult, error) {
-	return s.batch("pool.convert", given(keys), now, operator, nil, s.convertAction(now))
+func (s *Store) Convert(keys []domain.Key, now time.Time, by Actor) (BatchResult, error) {
+	return s.batch(domain.ActionConvert, given(keys), now, by, nil, s.convertAction(now))
 }
 
 func given(keys []domain.Key) func(*bolt.Tx) []domain.Key {
@@ -276,7 +317,7 @@ func given(keys []domain.Key) func(*bolt.Tx) []domain.Key {
 
 // ConvertAllReady converts every ready entry in one transaction; ready entries that are not
 // paid are reported as skipped with the reason.
-func (s *Store) ConvertAllReady(now time.Time, operator string) (BatchResult, error) {
+func (s *Store) ConvertAllReady(now time.Time, by Actor) (BatchResult, error) {
 	ready := func(tx *bolt.Tx) []domain.Key {
 		var keys []domain.Key
 		c := tx.Bucket(bPoolByState).Cursor()
@@ -286,20 +327,20 @@ func (s *Store) ConvertAllReady(now time.Time, operator string) (BatchResult, er
 		}
 		return keys
 	}
-	return s.batch("pool.convert", ready, now, operator, map[string]string{"all_ready": "true"}, s.convertAction(now))
+	return s.batch(domain.ActionConvert, ready, now, by, map[string]string{"all_ready": "true"}, s.convertAction(now))
 }
 
 // Remove drops open entries; the next import brings them back (rule 2).
-func (s *Store) Remove(keys []domain.Key, now time.Time, operator string) (BatchResult, error) {
-	return s.batch("pool.remove", given(keys), now, operator, nil, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
+func (s *Store) Remove(keys []domain.Key, now time.Time, by Actor) (BatchResult, error) {
+	return s.batch(domain.ActionRemove, given(keys), now, by, nil, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
 		next, err := domain.Remove(e, now)
 		return next, nil, err
 	})
 }
 
 // Process marks entries processed with a reason; later imports are suppressed (rule 3).
-func (s *Store) Process(keys []domain.Key, reason string, now time.Time, operator string) (BatchResult, error) {
-	return s.batch("pool.process", given(keys), now, operator, map[string]string{"reason": reason}, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
+func (s *Store) Process(keys []domain.Key, reason string, now time.Time, by Actor) (BatchResult, error) {
+	return s.batch(domain.ActionProcess, given(keys), now, by, nil, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
 		next, err := domain.Process(e, reason, now)
 		return next, nil, err
 	})

@@ -27,12 +27,12 @@ func (s *Store) Seed(recs []SeedRecord, operator string) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		w := newWtx(tx, len(recs))
 		for i := range recs {
-			if err := w.seedOne(&recs[i], s.shipWithin); err != nil {
+			if err := w.seedOne(&recs[i], s.shipWithin, operator); err != nil {
 				return fmt.Errorf("seed %s: %w", recs[i].Trade.Key, err)
 			}
 		}
-		if err := w.audit(AuditEvent{At: time.Now(), Operator: operator, Action: "demo.seed",
-			Detail: map[string]string{"trades": strconv.Itoa(len(recs))}}); err != nil {
+		if err := w.audit(AuditEvent{At: time.Now(), Action: "demo.seed",
+			Detail: map[string]string{"trades": strconv.Itoa(len(recs))}}, Actor{Operator: operator}); err != nil {
 			return err
 		}
 		return w.commit()
@@ -43,7 +43,7 @@ func (s *Store) Seed(recs []SeedRecord, operator string) error {
 	return err
 }
 
-func (w *wtx) seedOne(r *SeedRecord, shipWithin time.Duration) error {
+func (w *wtx) seedOne(r *SeedRecord, shipWithin time.Duration, operator string) error {
 	old, err := w.getEntry(r.Trade.Key)
 	if err != nil {
 		return err
@@ -74,6 +74,7 @@ func (w *wtx) seedOne(r *SeedRecord, shipWithin time.Duration) error {
 	if err != nil {
 		return err
 	}
+	next.StateBy, next.StateAt = operator, r.At
 	if err := w.putEntry(old, &next); err != nil {
 		return err
 	}

@@ -141,12 +141,12 @@ func trackingOwner(tx *bolt.Tx) domain.NumberOwner {
 
 // Ship records one order's shipment: a new one, a correction (kept in its history) or an
 // order shipped without tracking (rules 7–10, 13). The same number again changes nothing.
-func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now time.Time, operator string) (domain.SalesOrder, domain.ShipOutcome, error) {
+func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now time.Time, by Actor) (domain.SalesOrder, domain.ShipOutcome, error) {
 	var (
 		next    domain.SalesOrder
 		outcome domain.ShipOutcome
 	)
-	in.Operator = operator
+	in.Operator = by.Operator
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		o, err := lookupRef(tx, ref)
 		if err != nil {
@@ -168,6 +168,7 @@ func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now
 		if err := w.putOrder(&o, &next); err != nil {
 			return err
 		}
+		w.changed(domain.OrderNumber(o.No), domain.DiffOrder(&o, &next)...)
 		detail := map[string]string{"carrier": next.Shipment.Carrier, "number": next.Shipment.Number}
 		if o.Shipment.Number != "" {
 			detail["old_number"] = o.Shipment.Number
@@ -178,8 +179,7 @@ func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now
 		if next.Shipment.NoTracking != "" {
 			detail["no_tracking"] = next.Shipment.NoTracking
 		}
-		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: shipAction(outcome),
-			Objects: []string{domain.OrderNumber(o.No)}, Detail: detail}); err != nil {
+		if err := w.audit(AuditEvent{At: now, Action: shipAction(outcome), Detail: detail}, by); err != nil {
 			return err
 		}
 		return w.commit()
@@ -216,10 +216,10 @@ func (s *Store) PlanTracking(lines []domain.TrackingLine, pol domain.ShipPolicy,
 // ApplyTracking plans the upload again inside one write transaction and writes every good
 // line. With lines in error it writes nothing and returns ErrBadLines, unless skipBad
 // asks to apply the good lines anyway (rule 11: nothing is half-applied by accident).
-func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy, skipBad bool, now time.Time, operator string) (p domain.TrackingPlan, err error) {
+func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy, skipBad bool, now time.Time, by Actor) (p domain.TrackingPlan, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		p = domain.PlanTracking(lines, func(ref string) (domain.SalesOrder, error) { return lookupRef(tx, ref) },
-			trackingOwner(tx), now, pol, operator)
+			trackingOwner(tx), now, pol, by.Operator)
 		if p.Bad() && !skipBad {
 			return ErrBadLines
 		}
@@ -227,7 +227,6 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy
 			return nil
 		}
 		w := newWtx(tx, 4*len(p.Orders))
-		objects := make([]string, 0, len(p.Orders))
 		written := make(map[uint64]bool, len(p.Orders))
 		for _, v := range p.Verdicts { // in file order, once per order whatever its lines
 			next, ok := p.Orders[v.OrderNo]
@@ -239,12 +238,12 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy
 			if err := w.putOrder(&old, &next); err != nil {
 				return err
 			}
-			objects = append(objects, domain.OrderNumber(v.OrderNo))
+			w.changed(domain.OrderNumber(v.OrderNo), domain.DiffOrder(&old, &next)...)
 		}
 		ship, correct, unchanged, bad := p.Counts()
-		if err := w.audit(AuditEvent{At: now, Operator: operator, Action: "tracking.import", Objects: objects, Detail: map[string]string{
+		if err := w.audit(AuditEvent{At: now, Action: "tracking.import", Detail: map[string]string{
 			"ship": strconv.Itoa(ship), "correct": strconv.Itoa(correct), "unchanged": strconv.Itoa(unchanged), "skipped_bad": strconv.Itoa(bad),
-		}}); err != nil {
+		}}, by); err != nil {
 			return err
 		}
 		return w.commit()

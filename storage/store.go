@@ -74,8 +74,9 @@ type Store struct {
 	path       string
 	shipWithin time.Duration
 
-	mu   sync.Mutex
-	subs map[chan Change]struct{}
+	mu     sync.Mutex
+	subs   map[chan Change]struct{}
+	shares int // users besides the opener (Share); the file closes with the last
 }
 
 // DefaultPath is $XDG_DATA_HOME/shipdesk/shipdesk.db (or ~/.local/share/...).
@@ -159,9 +160,24 @@ func (s *Store) init(readOnly bool) error {
 	})
 }
 
-// Close releases the file.
+// Share hands the open store to one more user, whose Close only ends that use: the file
+// closes when the opener and every sharer have closed it. A server shares its store with
+// each command a session runs.
+func (s *Store) Share() *Store {
+	s.mu.Lock()
+	s.shares++
+	s.mu.Unlock()
+	return s
+}
+
+// Close releases the file, or one share of it.
 func (s *Store) Close() error {
 	s.mu.Lock()
+	if s.shares > 0 {
+		s.shares--
+		s.mu.Unlock()
+		return nil
+	}
 	for ch := range s.subs {
 		close(ch)
 		delete(s.subs, ch)

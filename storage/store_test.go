@@ -31,7 +31,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	e := domain.PoolEntry{
 		Trade: trade("tb-main", "T1", t0, 2),
 		State: domain.PoolProcessed, Changed: true, Reason: "买家取消", OrderNo: 7,
-		ImportedAt: t0, UpdatedAt: t0.Add(time.Second),
+		ImportedAt: t0, UpdatedAt: t0.Add(time.Second), StateBy: "ana", StateAt: t0.Add(time.Minute),
 	}
 	got, err := decodeEntry(encodeEntry(nil, &e))
 	if err != nil || !reflect.DeepEqual(got, e) {

@@ -26,6 +26,19 @@ type wtx struct {
 	counts  map[counterKey]int64
 	key     []byte // scratch for lookups
 	ikey    []byte // scratch for lookups
+	trail   trail  // what the transaction's audit event will list
+}
+
+// trail collects, while a transaction runs, the objects it changed and how.
+type trail struct {
+	objects []string
+	changes []domain.FieldChange
+}
+
+// changed records an object and the fields of it that changed, for the audit event.
+func (w *wtx) changed(object string, changes ...domain.FieldChange) {
+	w.trail.objects = append(w.trail.objects, object)
+	w.trail.changes = append(w.trail.changes, changes...)
 }
 
 // overlay is the pending writes of one bucket in the order made. Buckets that are read
@@ -289,23 +302,38 @@ func (w *wtx) getOrder(no uint64) (*domain.SalesOrder, error) {
 	return &o, nil
 }
 
-// AuditEvent records who did what to which objects (SPEC §2).
-type AuditEvent struct {
-	Seq      uint64            `json:"seq"`
-	At       time.Time         `json:"at"`
-	Operator string            `json:"operator"`
-	Action   string            `json:"action"`
-	Objects  []string          `json:"objects,omitempty"`
-	Detail   map[string]string `json:"detail,omitempty"`
+// Actor is who makes a change: the operator, and the SSH session it came from (empty
+// for the local console and commands).
+type Actor struct {
+	Operator string
+	Session  string
 }
 
-func (w *wtx) audit(ev AuditEvent) error {
+// AuditEvent records who did what to which objects, and each changed field before →
+// after (SPEC §2). It is written in the transaction of the change it describes.
+type AuditEvent struct {
+	Seq      uint64               `json:"seq"`
+	At       time.Time            `json:"at"`
+	Operator string               `json:"operator"`
+	Session  string               `json:"session,omitempty"`
+	Action   string               `json:"action"`
+	Objects  []string             `json:"objects,omitempty"`
+	Changes  []domain.FieldChange `json:"changes,omitempty"`
+	Detail   map[string]string    `json:"detail,omitempty"`
+}
+
+// audit writes ev with the transaction's trail (objects and changes) added to it.
+func (w *wtx) audit(ev AuditEvent, by Actor) error {
 	seq, err := nextSeq(w.tx, kAuditSeq)
 	if err != nil {
 		return err
 	}
 	ev.Seq = seq
 	ev.At = ev.At.UTC()
+	ev.Operator, ev.Session = by.Operator, by.Session
+	ev.Objects = append(ev.Objects, w.trail.objects...)
+	ev.Changes = append(ev.Changes, w.trail.changes...)
+	w.trail = trail{}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"shipdesk/demo"
+	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/storage"
 )
@@ -85,7 +86,7 @@ func benchConfig(s *storage.Store) Config {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.ANSI)
 	return Config{
-		Store: s, Keys: keymap.Default(), Operator: "bench", Location: time.FixedZone("CST", 8*3600),
+		Store: s, Keys: keymap.Default(), Operator: "bench", Role: domain.RoleSupervisor, Location: time.FixedZone("CST", 8*3600),
 		Now: func() time.Time { return demo.BenchNow }, DBLabel: "/var/lib/shipdesk/shipdesk.db", Renderer: r, NoLive: true,
 	}
 }

@@ -53,14 +53,14 @@ func newHarness(t *testing.T, trades []domain.Trade, width, height int, opts ...
 	}
 	t.Cleanup(func() { st.Close() })
 	if len(trades) > 0 {
-		if _, err := st.Import(trades, testNow.Add(-time.Hour), "test"); err != nil {
+		if _, err := st.Import(trades, testNow.Add(-time.Hour), storage.Actor{Operator: "test"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	cfg := Config{
-		Store: st, Keys: keymap.Default(), Operator: "tester", Location: testLoc,
+		Store: st, Keys: keymap.Default(), Operator: "tester", Role: domain.RoleSupervisor, Location: testLoc,
 		Now: func() time.Time { return testNow }, DBLabel: "/var/lib/shipdesk/t.db", Renderer: r, NoLive: true,
 	}
 	for _, o := range opts {

@@ -380,6 +380,9 @@ func (m poolModel) ask(p pendingAction) (poolModel, tea.Cmd) {
 	if m.busy {
 		return m, report("still working on the last action…")
 	}
+	if refused := m.c.allow(p.act.domainAction()); refused != nil {
+		return m, refused
+	}
 	n := len(p.keys)
 	if p.act == actConvertAll {
 		n = m.ready
@@ -440,7 +443,7 @@ func (m poolModel) overlayKey(msg tea.KeyMsg) (poolModel, tea.Cmd) {
 // run applies the action in one storage transaction inside a cmd.
 func (m poolModel) run(p pendingAction) (poolModel, tea.Cmd) {
 	m.overlay, m.busy = noOverlay, true
-	store, now, op := m.c.store, m.c.now(), m.c.operator
+	store, now, op := m.c.store, m.c.now(), m.c.actor()
 	p.keys = slices.Clone(p.keys)
 	do := func() tea.Msg {
 		var res storage.BatchResult
@@ -458,6 +461,17 @@ func (m poolModel) run(p pendingAction) (poolModel, tea.Cmd) {
 		return poolActionMsg{action: p, res: res, err: err}
 	}
 	return m, tea.Batch(report(p.act.words().working), do)
+}
+
+// domainAction is the action whose role rule applies.
+func (a poolAction) domainAction() domain.Action {
+	switch a {
+	case actRemove:
+		return domain.ActionRemove
+	case actProcess:
+		return domain.ActionProcess
+	}
+	return domain.ActionConvert
 }
 
 // actionWords name an action in the status line and the results panel.
@@ -490,9 +504,12 @@ func (m poolModel) actionDone(msg poolActionMsg) (poolModel, tea.Cmd) {
 		}
 		return m, tea.Batch(reportErr(fmt.Errorf("%s failed, nothing written: %w", v.name, msg.err)), changed)
 	}
-	for _, r := range msg.res.Rows {
+	for i, r := range msg.res.Rows {
 		if r.Done {
 			delete(m.selected, r.Key)
+		} else if r.By != "" {
+			// Another session got there first: say who and when.
+			msg.res.Rows[i].Reason += " — " + m.c.whoWhen(r.By, r.At)
 		}
 	}
 	done, skipped := msg.res.Done(), len(msg.res.Skipped())
@@ -649,6 +666,9 @@ func (m poolModel) detailLines() []string {
 	}
 	if e.OrderNo != 0 {
 		fields = append(fields, field{"sales order", domain.OrderNumber(e.OrderNo)})
+	}
+	if e.StateBy != "" {
+		fields = append(fields, field{"state set", e.StateBy + " at " + localTime(e.StateAt, loc, long)})
 	}
 	fields = append(fields,
 		field{"imported", localTime(e.ImportedAt, loc, long)},

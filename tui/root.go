@@ -27,6 +27,8 @@ type Config struct {
 	Store    *storage.Store
 	Keys     keymap.KeyMap
 	Operator string             // shown in the status line, recorded in the audit
+	Role     domain.Role        // what the operator may do; zero reads only
+	Session  string             // the SSH session, recorded in the audit; empty locally
 	Location *time.Location     // warehouse time zone for display and due-today; nil = time.Local
 	Now      func() time.Time   // clock; nil = time.Now
 	DBLabel  string             // database as shown in the status line
@@ -47,9 +49,34 @@ type common struct {
 	keys     keymap.KeyMap
 	styles   styles
 	operator string
+	role     domain.Role
+	session  string
 	loc      *time.Location
 	now      func() time.Time
 	policy   domain.ShipPolicy
+}
+
+// actor is who the session's changes are recorded as.
+func (c *common) actor() storage.Actor {
+	return storage.Actor{Operator: c.operator, Session: c.session}
+}
+
+// allow is the one check of the operator's role before an action: nil when the role
+// may take it, else a command that puts the refusal, naming the role needed, in the
+// status line.
+func (c *common) allow(a domain.Action) tea.Cmd {
+	if err := domain.Require(c.operator, c.role, a); err != nil {
+		return reportErr(err)
+	}
+	return nil
+}
+
+// whoWhen names who closed an entry and when, for a row another session got to first.
+func (c *common) whoWhen(by string, at time.Time) string {
+	if by == "" {
+		return ""
+	}
+	return "by " + by + " at " + listTime(at, c.now(), c.loc)
 }
 
 type viewID uint8
@@ -59,6 +86,7 @@ const (
 	viewPool
 	viewOrders
 	viewTracking
+	viewAudit
 	viewHelp // last: NextView cycles through the views before it
 )
 
@@ -112,6 +140,7 @@ type Model struct {
 	pool   poolModel
 	orders ordersModel
 	bulk   bulkModel
+	audit  auditModel
 	help   helpModel
 
 	counts      storage.Counts
@@ -134,11 +163,11 @@ func New(cfg Config) Model {
 	}
 	c := &common{
 		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
-		operator: cfg.Operator, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
+		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 	}
 	return Model{
 		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
-		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), help: newHelp(c),
+		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), audit: newAudit(c), help: newHelp(c),
 	}
 }
 
@@ -231,12 +260,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // broadcast hands a result to every view; each keeps what it asked for.
 func (m Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var c1, c2, c3 tea.Cmd
+	var c1, c2, c3, c4 tea.Cmd
 	m.dash = m.dash.update(msg)
 	m.pool, c1 = m.pool.update(msg)
 	m.orders, c2 = m.orders.update(msg)
 	m.bulk, c3 = m.bulk.update(msg)
-	return m, tea.Batch(c1, c2, c3)
+	m.audit, c4 = m.audit.update(msg)
+	return m, tea.Batch(c1, c2, c3, c4)
 }
 
 func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
@@ -244,11 +274,12 @@ func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
 	bh := m.bodyHeight()
 	m.dash = m.dash.setSize(w, bh)
 	m.help = m.help.setSize(w, bh)
-	var c1, c2, c3 tea.Cmd
+	var c1, c2, c3, c4 tea.Cmd
 	m.pool, c1 = m.pool.setSize(w, bh)
 	m.orders, c2 = m.orders.setSize(w, bh)
 	m.bulk, c3 = m.bulk.setSize(w, bh)
-	return m, tea.Batch(c1, c2, c3)
+	m.audit, c4 = m.audit.setSize(w, bh)
+	return m, tea.Batch(c1, c2, c3, c4)
 }
 
 // bodyHeight is the screen minus the header line and the three status lines.
@@ -264,6 +295,8 @@ func (m Model) capturing() bool {
 		return m.orders.capturing()
 	case viewTracking:
 		return m.bulk.capturing()
+	case viewAudit:
+		return m.audit.capturing()
 	}
 	return false
 }
@@ -311,6 +344,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.show(viewOrders)
 	case key.Matches(msg, k.Tracking):
 		return m.show(viewTracking)
+	case key.Matches(msg, k.Audit):
+		return m.show(viewAudit)
 	case key.Matches(msg, k.NextView):
 		return m.show((m.active + 1) % viewHelp)
 	case key.Matches(msg, k.Refresh):
@@ -328,6 +363,8 @@ func (m Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.orders, cmd = m.orders.update(msg)
 	case viewTracking:
 		m.bulk, cmd = m.bulk.update(msg)
+	case viewAudit:
+		m.audit, cmd = m.audit.update(msg)
 	case viewHelp:
 		m.help = m.help.update(msg)
 	}
@@ -364,6 +401,10 @@ func (m *Model) refresh() tea.Cmd {
 		var cmd tea.Cmd
 		m.bulk, cmd = m.bulk.refresh()
 		cmds = append(cmds, cmd)
+	case viewAudit:
+		var cmd tea.Cmd
+		m.audit, cmd = m.audit.refresh()
+		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
 }
@@ -386,6 +427,8 @@ func (m Model) View() string {
 		body = m.orders.view()
 	case viewTracking:
 		body = m.bulk.view()
+	case viewAudit:
+		body = m.audit.view()
 	case viewHelp:
 		body = m.help.view()
 	}
@@ -411,6 +454,7 @@ func (m Model) header() string {
 		{viewPool, k.Pool, "Pool"},
 		{viewOrders, k.Orders, "Orders"},
 		{viewTracking, k.Tracking, "Tracking"},
+		{viewAudit, k.Audit, "Audit"},
 		{viewHelp, k.Help, "Help"},
 	}
 	var b strings.Builder
@@ -461,7 +505,7 @@ func (m Model) countsLine() string {
 // statusLine names the database and the operator, then the last action's result.
 func (m Model) statusLine() string {
 	s := m.c.styles
-	who := s.dim.Render(cutLeft(m.dbLabel, max(12, m.width/3)) + " · " + Cut(m.c.operator, 20))
+	who := s.dim.Render(cutLeft(m.dbLabel, max(12, m.width/3)) + " · " + Cut(m.c.operator, 20) + " (" + m.c.role.String() + ")")
 	text := Safe(m.status.text)
 	if m.status.err {
 		text = s.danger.Render("✗ " + text)
@@ -475,13 +519,15 @@ func (m Model) shortHelp() string {
 	var bs []key.Binding
 	switch m.active {
 	case viewDashboard:
-		bs = []key.Binding{k.Pool, k.Orders, k.NextView, k.Refresh}
+		bs = []key.Binding{k.Pool, k.Orders, k.Audit, k.NextView, k.Refresh}
 	case viewPool:
 		bs = m.pool.shortHelp()
 	case viewOrders:
 		bs = m.orders.shortHelp()
 	case viewTracking:
 		bs = m.bulk.shortHelp()
+	case viewAudit:
+		bs = m.audit.shortHelp()
 	case viewHelp:
 		bs = m.help.shortHelp()
 	}

@@ -9,6 +9,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/keymap"
+	"shipdesk/storage"
 )
 
 func TestChangesOfOtherSessionsShowLive(t *testing.T) {
@@ -18,11 +19,11 @@ func TestChangesOfOtherSessionsShowLive(t *testing.T) {
 	h.waitFor("the pool rows", func() bool { return len(h.poolIDs()) == 2 })
 
 	// Another session imports and converts.
-	if _, err := h.store.Import([]domain.Trade{trade("jd", "NEW", "zoe", testNow, 1)}, testNow, "other"); err != nil {
+	if _, err := h.store.Import([]domain.Trade{trade("jd", "NEW", "zoe", testNow, 1)}, testNow, storage.Actor{Operator: "other"}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the imported row", func() bool { return slices.Contains(h.poolIDs(), "NEW") })
-	if _, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "T0001"}}, testNow, "other"); err != nil {
+	if _, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "T0001"}}, testNow, storage.Actor{Operator: "other"}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the converted row to leave", func() bool { return !slices.Contains(h.poolIDs(), "T0001") })
@@ -82,8 +83,8 @@ func TestViewSwitching(t *testing.T) {
 		key  string
 		want viewID
 	}{
-		{"2", viewPool}, {"3", viewOrders}, {"tab", viewTracking}, {"tab", viewDashboard}, {"4", viewTracking}, {"tab", viewDashboard}, {"tab", viewPool},
-		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"1", viewDashboard},
+		{"2", viewPool}, {"3", viewOrders}, {"tab", viewTracking}, {"tab", viewAudit}, {"tab", viewDashboard}, {"4", viewTracking}, {"tab", viewAudit}, {"tab", viewDashboard}, {"tab", viewPool},
+		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"7", viewAudit}, {"1", viewDashboard},
 	} {
 		h.press(step.key)
 		if got := h.model().active; got != step.want {

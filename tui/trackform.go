@@ -224,8 +224,16 @@ func (f trackForm) save() (trackForm, tea.Cmd, bool) {
 		f.err = err.Error()
 		return f, nil, false
 	}
+	action := domain.ActionShip
+	if in.Override != "" && f.numberProblem() != "" {
+		action = domain.ActionOverride
+	}
+	if err := domain.Require(f.c.operator, f.c.role, action); err != nil {
+		f.err = err.Error()
+		return f, nil, false
+	}
 	f.saving, f.err = true, ""
-	store, no, pol, now, op := f.c.store, f.order.No, f.c.policy, f.c.now(), f.c.operator
+	store, no, pol, now, op := f.c.store, f.order.No, f.c.policy, f.c.now(), f.c.actor()
 	return f, func() tea.Msg {
 		o, out, err := store.Ship(domain.OrderNumber(no), in, pol, now, op)
 		return trackSavedMsg{no: no, order: o, outcome: out, err: err}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"shipdesk/keymap"
+	"shipdesk/server"
+	"shipdesk/storage"
+	"shipdesk/tui"
+)
+
+// shutdownGrace is how long a shutdown waits for sessions to finish their work.
+const shutdownGrace = 15 * time.Second
+
+// cmdServe: shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
+// [--max-sessions N] [--idle-timeout D]. One process owns the database and serves the
+// console and the commands to every operator over SSH until SIGTERM or SIGINT; SIGHUP
+// re-reads the operators file.
+func cmdServe(e *env, args []string) error {
+	fs := newFlagSet("serve")
+	e.flags(fs)
+	listen := fs.String("listen", "127.0.0.1:2222", "address to listen on")
+	hostKey := fs.String("host-key", "", "host key file (default: ssh_host_ed25519_key beside the database)")
+	operators := fs.String("operators", "", "operators file (default: operators beside the database)")
+	maxSessions := fs.Int("max-sessions", 32, "sessions at once")
+	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a console after this long without a key")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("serve takes no arguments, only flags")
+	}
+	if *maxSessions < 1 {
+		return usagef("--max-sessions must be at least 1")
+	}
+	if *idle < 0 {
+		return usagef("--idle-timeout must not be negative")
+	}
+	dir := filepath.Dir(e.dbPath)
+	if *hostKey == "" {
+		*hostKey = filepath.Join(dir, "ssh_host_ed25519_key")
+	}
+	if *operators == "" {
+		*operators = filepath.Join(dir, "operators")
+	}
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
+	if e.config == "" {
+		e.config = keymap.DefaultPath()
+	}
+	keys, err := keymap.Load(e.config)
+	if err != nil {
+		return inputError{err}
+	}
+	store, err := storage.Open(e.dbPath, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
+	srv, err := server.New(server.Config{
+		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
+		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,
+		Command: func(s *server.Session, args []string) int {
+			se := &env{
+				dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name,
+				stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
+				store: store, role: s.Operator.Role, session: s.ID, remote: true,
+			}
+			return report(s.Stderr, dispatch(se, args), "")
+		},
+		Console: func(s *server.Session) tea.Model {
+			return tui.New(tui.Config{
+				Store: store, Keys: keys, Operator: s.Operator.Name, Role: s.Operator.Role, Session: s.ID,
+				Location: loc, Now: e.now, DBLabel: e.dbPath, Renderer: s.Renderer, Context: s.Context,
+			})
+		},
+	})
+	if err != nil {
+		return inputError{err}
+	}
+	addr := srv.Addr().String()
+	if err := writeServeFile(e.dbPath, addr); err != nil {
+		return err
+	}
+	defer os.Remove(serveFile(e.dbPath))
+	logger.Printf("serving %s on %s to %d operator keys (from %s); connect with: %s", e.dbPath, addr, srv.Operators(), *operators, sshCommand(addr))
+
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(signals)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	for {
+		select {
+		case err := <-served:
+			return err
+		case sig := <-signals:
+			if sig == syscall.SIGHUP {
+				_ = srv.Reload()
+				continue
+			}
+			logger.Printf("%v: telling %d sessions and shutting down", sig, srv.Sessions())
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			err := srv.Shutdown(ctx)
+			cancel()
+			if err != nil {
+				logger.Print(err)
+			}
+			<-served
+			logger.Printf("stopped; database closed")
+			return nil
+		}
+	}
+}
+
+// serveFile sits beside the database while a server holds it, saying where it listens,
+// so that a local shipdesk that finds the file locked can say how to connect.
+func serveFile(dbPath string) string { return dbPath + ".serve" }
+
+func writeServeFile(dbPath, addr string) error {
+	body := fmt.Sprintf("%s\npid %d\n", addr, os.Getpid())
+	if err := os.WriteFile(serveFile(dbPath), []byte(body), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", serveFile(dbPath), err)
+	}
+	return nil
+}
+
+// serveHint reads the serve file beside the database: how to reach the server that holds
+// it, or "" when there is none (or its process is gone).
+func serveHint(dbPath string) string {
+	if dbPath == "" {
+		return ""
+	}
+	data, err := os.ReadFile(serveFile(dbPath))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	addr := strings.TrimSpace(lines[0])
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return ""
+	}
+	pid := 0
+	if len(lines) > 1 {
+		pid, _ = strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(lines[1]), "pid "))
+	}
+	if pid > 0 {
+		if p, err := os.FindProcess(pid); err == nil && errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone) {
+			return ""
+		}
+	}
+	return fmt.Sprintf("`shipdesk serve` (pid %d) holds it and serves the console over SSH. Connect with:\n  %s", pid, sshCommand(addr))
+}
+
+// sshCommand is how an operator reaches a server listening on addr.
+func sshCommand(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "ssh " + addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		if name, err := os.Hostname(); err == nil {
+			host = name
+		}
+	}
+	if port == "22" {
+		return "ssh " + host
+	}
+	return "ssh -p " + port + " " + host
+}

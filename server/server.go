@@ -1,0 +1,458 @@
+// Package server serves the shipdesk console and its commands over SSH, one process
+// owning the database for every operator (SPEC §4). Operators are known by their public
+// keys (the operators file); each session gets its own Bubble Tea program, renderer and
+// styles, or runs one command without a console.
+//
+// Identity is resolved from the key the session proved (session.PublicKey()), after the
+// handshake; the public-key callback only lets known keys try.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/muesli/termenv"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Config is what a server needs. Command and Console are the application: the server
+// knows SSH, sessions and operators, not shipdesk's commands.
+type Config struct {
+	Listen        string // host:port; port 0 picks a free one (see Addr)
+	HostKeyPath   string
+	OperatorsPath string
+	MaxSessions   int           // sessions at once; further ones are turned away
+	IdleTimeout   time.Duration // a console without a key pressed this long is closed
+	PollEvery     time.Duration // how often the operators file is checked for changes; default 1s
+	Log           *log.Logger   // connection and reload messages; nil: discarded
+
+	// Command runs one command line for a session, with the session's streams, and
+	// returns its exit code.
+	Command func(s *Session, args []string) int
+	// Console builds the console of a session.
+	Console func(s *Session) tea.Model
+}
+
+// Session is what the application learns of one SSH session.
+type Session struct {
+	ID       string // short random id, recorded in the audit trail and the log
+	Operator Operator
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Context  context.Context // done when the client goes away or the server closes it
+	// Renderer is built from the session's terminal, for its styles (console only).
+	Renderer *lipgloss.Renderer
+}
+
+// Server is a running SSH server.
+type Server struct {
+	cfg     Config
+	ssh     *ssh.Server
+	ln      net.Listener
+	reg     *registry
+	log     *log.Logger
+	closing atomic.Bool
+	stop    chan struct{} // closed by Shutdown: ends the file watcher
+
+	mu       sync.Mutex
+	sessions map[string]*live
+	wg       sync.WaitGroup // one per session handler
+}
+
+// live is a session in progress, for limits and shutdown.
+type live struct {
+	id       string
+	operator string
+	program  *tea.Program // nil for a command
+	ended    chan struct{}
+	why      atomic.Value // string: why the server ended it
+}
+
+// shutdownWhy is what every session is told when the server shuts down.
+const shutdownWhy = "the server is shutting down; your work is saved. Connect again when it is back."
+
+// ErrServerFull is returned to a client when MaxSessions are in progress.
+var ErrServerFull = errors.New("the server is full")
+
+// New reads the host key (creating it on first start) and the operators file, and
+// listens. A malformed operators file or an unreadable key stops it here.
+func New(cfg Config) (*Server, error) {
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 32
+	}
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	if cfg.Command == nil || cfg.Console == nil {
+		return nil, errors.New("server: Command and Console are required")
+	}
+	reg, err := newRegistry(cfg.OperatorsPath)
+	if err != nil {
+		return nil, err
+	}
+	signer, created, err := HostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		cfg.Log.Printf("created host key %s (%s)", cfg.HostKeyPath, fingerprint(signer.PublicKey()))
+	}
+	s := &Server{cfg: cfg, reg: reg, log: cfg.Log, stop: make(chan struct{}), sessions: map[string]*live{}}
+	srv, err := wish.NewServer(
+		wish.WithAddress(cfg.Listen),
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		// Only keys of the operators file may try; which operator a session is, is
+		// decided from the key it proved (handle).
+		wish.WithPublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
+			_, ok := s.reg.lookup(key)
+			if !ok {
+				s.log.Printf("refused key %s of %s from %s", fingerprint(key), ctx.User(), ctx.RemoteAddr())
+			}
+			return ok
+		}),
+		// A connection without a session, or whose client stopped answering, is closed
+		// a while after the idle time; a console's own idle check (no key pressed)
+		// comes first and says why.
+		wish.WithIdleTimeout(connIdle(cfg.IdleTimeout)),
+	)
+	if err != nil {
+		return nil, err
+	}
+	// No password or keyboard-interactive handler: those methods are never offered.
+	srv.PasswordHandler, srv.KeyboardInteractiveHandler = nil, nil
+	srv.Handler = s.handle
+	s.ssh = srv
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.ln = ln
+	return s, nil
+}
+
+// connIdle is how long a connection may pass no bytes at all.
+func connIdle(idle time.Duration) time.Duration {
+	if idle <= 0 {
+		return 0
+	}
+	return idle + 30*time.Second
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Operators is how many keys are in force.
+func (s *Server) Operators() int {
+	s.reg.mu.RLock()
+	defer s.reg.mu.RUnlock()
+	return len(s.reg.byKey)
+}
+
+// Serve accepts connections until Shutdown; it returns nil after a shutdown.
+func (s *Server) Serve() error {
+	go s.watch()
+	err := s.ssh.Serve(s.ln)
+	if errors.Is(err, ssh.ErrServerClosed) || s.closing.Load() {
+		return nil
+	}
+	return err
+}
+
+// Reload reads the operators file again. Sessions in progress go on; new connections
+// use the new file. On an error the operators in force stay, and the error is returned.
+func (s *Server) Reload() error {
+	n, err := s.reg.reload()
+	if err != nil {
+		s.log.Printf("operators file not reloaded, the previous one stays in force: %v", err)
+		return err
+	}
+	s.log.Printf("operators file reloaded: %d keys", n)
+	return nil
+}
+
+// watch reloads the operators file when it changes (polling its time, size and inode:
+// no watcher dependency, and an editor's save-by-rename is seen too).
+func (s *Server) watch() {
+	t := time.NewTicker(s.cfg.PollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			if s.reg.changed() {
+				_ = s.Reload()
+			}
+		}
+	}
+}
+
+// Sessions is how many sessions are in progress.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// Shutdown stops accepting connections, tells every session that the server is going
+// away (consoles quit, then read a line saying so), waits for commands in progress to
+// finish their work until ctx is done, and then closes whatever is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if !s.closing.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(s.stop)
+	_ = s.ln.Close()
+	s.mu.Lock()
+	for _, l := range s.sessions {
+		l.why.Store(shutdownWhy)
+		if l.program != nil {
+			l.program.Quit()
+		}
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("sessions still running at shutdown: %w", ctx.Err())
+	}
+	if cerr := s.ssh.Close(); cerr != nil && err == nil && !errors.Is(cerr, ssh.ErrServerClosed) && !errors.Is(cerr, net.ErrClosed) {
+		err = cerr
+	}
+	return err
+}
+
+// handle is every session: who it is (from the proven key), whether there is room, then
+// a console or one command.
+func (s *Server) handle(sess ssh.Session) {
+	op, ok := s.reg.lookup(sess.PublicKey())
+	if !ok {
+		// The key was removed from the file after the handshake, or never proved.
+		fmt.Fprintln(sess.Stderr(), "shipdesk: this key is not in the operators file")
+		_ = sess.Exit(1)
+		return
+	}
+	l, err := s.admit(op)
+	if err != nil {
+		fmt.Fprintf(sess.Stderr(), "shipdesk: %v (%d sessions); try again later\n", err, s.cfg.MaxSessions)
+		_ = sess.Exit(1)
+		return
+	}
+	info := &Session{
+		ID: l.id, Operator: op, Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Context: sess.Context(),
+	}
+	cmd := sess.Command()
+	s.log.Printf("session %s: %s (%s) from %s with key %s: %s", l.id, op.Name, op.Role, sess.RemoteAddr(), op.Fingerprint(), describe(cmd))
+	start := time.Now()
+	code := s.guard(sess, l, func() int {
+		if len(cmd) == 0 {
+			return s.console(sess, info, l)
+		}
+		return s.cfg.Command(info, cmd)
+	})
+	s.log.Printf("session %s: ended after %s, exit %d", l.id, time.Since(start).Round(time.Millisecond), code)
+	// Leave before the exit status reaches the client: what it runs next has room.
+	s.leave(l)
+	_ = sess.Exit(code)
+}
+
+// guard runs a session's work so that a bug in it ends that session, not the server
+// and every other operator's.
+func (s *Server) guard(sess ssh.Session, l *live, work func() int) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Printf("session %s: panic: %v\n%s", l.id, r, debug.Stack())
+			fmt.Fprintf(sess.Stderr(), "shipdesk: internal error (session %s); the server log has the details\n", l.id)
+			code = 1
+		}
+	}()
+	return work()
+}
+
+func describe(cmd []string) string {
+	if len(cmd) == 0 {
+		return "console"
+	}
+	return fmt.Sprintf("command %q", cmd)
+}
+
+// admit registers a session, unless the server is full or closing.
+func (s *Server) admit(op Operator) (*live, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return nil, errors.New("the server is shutting down")
+	}
+	if len(s.sessions) >= s.cfg.MaxSessions {
+		return nil, ErrServerFull
+	}
+	l := &live{id: newID(), operator: op.Name, ended: make(chan struct{})}
+	s.sessions[l.id] = l
+	s.wg.Add(1)
+	return l, nil
+}
+
+func (s *Server) leave(l *live) {
+	s.mu.Lock()
+	delete(s.sessions, l.id)
+	s.mu.Unlock()
+	close(l.ended)
+	s.wg.Done()
+}
+
+func newID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// console runs the session's own Bubble Tea program until the operator quits, the
+// client goes away, the session is idle too long or the server shuts down.
+func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
+	pty, winch, ok := sess.Pty()
+	if !ok {
+		fmt.Fprintln(sess.Stderr(), "shipdesk: the console needs a terminal: connect with ssh -t, or give a command (ssh … status)")
+		return 1
+	}
+	info.Renderer = sessionRenderer(sess, pty.Term)
+	in := &idleReader{r: sess}
+	in.touch()
+	info.Stdin = in
+	p := tea.NewProgram(s.cfg.Console(info),
+		tea.WithInput(in), tea.WithOutput(sess),
+		tea.WithAltScreen(),
+		tea.WithContext(sess.Context()),
+		// The server handles its own signals; a session's program must not.
+		tea.WithoutSignalHandler(),
+		tea.WithEnvironment(append(sess.Environ(), "TERM="+pty.Term)),
+	)
+	s.mu.Lock()
+	l.program = p
+	closing := s.closing.Load()
+	s.mu.Unlock()
+	if closing {
+		// Shutdown began before there was a program to quit.
+		fmt.Fprintf(sess.Stderr(), "shipdesk: %s\n", shutdownWhy)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(sess.Context())
+	defer cancel()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case w, ok := <-winch:
+				if !ok {
+					return
+				}
+				if w.Width <= 0 || w.Height <= 0 {
+					// A client that cannot tell its size (ssh -tt from a script) says 0×0.
+					w.Width, w.Height = 80, 24
+				}
+				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			}
+		}
+	}()
+	if s.cfg.IdleTimeout > 0 {
+		go s.idle(ctx, p, in, l)
+	}
+	_, err := p.Run()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		s.log.Printf("session %s: console: %v", l.id, err)
+	}
+	if why, _ := l.why.Load().(string); why != "" {
+		fmt.Fprintf(sess.Stderr(), "\nshipdesk: %s\n", why)
+		return 1
+	}
+	return 0
+}
+
+// sessionRenderer is a lipgloss renderer for the session's terminal: its colour profile
+// comes from the client's TERM and environment, not the server's. It is what wish's
+// bubbletea.MakeRenderer builds, less the background-colour query: a client whose
+// terminal does not answer it (a script with ssh -tt) would leave the console waiting
+// for the first key, and swallow it. The console's palette is the 16 ANSI colours,
+// which follow the operator's own theme, so the background does not matter.
+func sessionRenderer(sess ssh.Session, term string) *lipgloss.Renderer {
+	env := sessionEnv(append(sess.Environ(), "TERM="+term))
+	return lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
+}
+
+// sessionEnv is the session's environment as termenv reads it.
+type sessionEnv []string
+
+func (e sessionEnv) Environ() []string { return e }
+func (e sessionEnv) Getenv(k string) string {
+	for i := len(e) - 1; i >= 0; i-- {
+		if name, v, ok := strings.Cut(e[i], "="); ok && name == k {
+			return v
+		}
+	}
+	return ""
+}
+
+// idle quits the console when no key has been pressed for the idle timeout.
+func (s *Server) idle(ctx context.Context, p *tea.Program, in *idleReader, l *live) {
+	step := min(s.cfg.IdleTimeout/4, time.Second)
+	t := time.NewTicker(step)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if time.Since(in.last()) >= s.cfg.IdleTimeout {
+				l.why.Store(fmt.Sprintf("no key pressed for %s: session closed. Connect again to go on.", s.cfg.IdleTimeout))
+				p.Quit()
+				return
+			}
+		}
+	}
+}
+
+// idleReader remembers when the operator last typed.
+type idleReader struct {
+	r  io.Reader
+	at atomic.Int64 // unix nanoseconds of the last read
+}
+
+func (r *idleReader) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	if n > 0 {
+		r.touch()
+	}
+	return n, err
+}
+
+func (r *idleReader) touch()          { r.at.Store(time.Now().UnixNano()) }
+func (r *idleReader) last() time.Time { return time.Unix(0, r.at.Load()) }
+
+func fingerprint(key ssh.PublicKey) string {
+	if key == nil {
+		return "(none)"
+	}
+	return gossh.FingerprintSHA256(key)
+}
