@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -184,4 +185,71 @@ func BenchmarkOrderWindow(b *testing.B) {
 			}
 		})
 	}
+}
+
+// s10 is a valid China EMS number with serial n.
+func s10(n int) string {
+	digits := fmt.Sprintf("%08d", n)
+	sum := 0
+	for i, w := range []int{8, 6, 4, 2, 3, 5, 9, 7} {
+		sum += int(digits[i]-'0') * w
+	}
+	check := 11 - sum%11
+	switch check {
+	case 10:
+		check = 0
+	case 11:
+		check = 5
+	}
+	return fmt.Sprintf("EA%s%dCN", digits, check)
+}
+
+// BenchmarkTrackingUpload10k parses, validates, plans and applies a 10,000-line GSPAY
+// upload in one transaction: the first run ships 10,000 orders, later runs correct every
+// number (which also moves the tracking index entries).
+func BenchmarkTrackingUpload10k(b *testing.B) {
+	const n = 10_000
+	s, err := storage.Open(filepath.Join(b.TempDir(), "track.db"), storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	trades := make([]domain.Trade, n)
+	for i := range trades {
+		id := strconv.Itoa(100000 + i)
+		trades[i] = domain.Trade{Key: domain.Key{Channel: "gspay", TradeID: "G" + id}, Platform: "gspay", Buyer: "b" + id,
+			Consignee:   domain.Consignee{Name: "N " + id, Phone: "13800000000", Address: "1 Road", Country: "CN"},
+			TradeStatus: domain.TradePaid, PaymentRef: "TR" + id, PaidAt: demo.BenchNow.Add(-time.Hour),
+			Total: domain.Money{Minor: 1000, Currency: "CNY"},
+			Items: []domain.Item{{SKU: "S", Title: "T", Qty: 1, Price: domain.Money{Minor: 1000, Currency: "CNY"}}}}
+	}
+	by := storage.Actor{Operator: "bench"}
+	if _, err := s.Import(trades, demo.BenchNow, by); err != nil {
+		b.Fatal(err)
+	}
+	if res, err := s.ConvertAllReady(demo.BenchNow, by); err != nil || res.Done() != n {
+		b.Fatalf("convert: %v (%d done)", err, res.Done())
+	}
+	pol := domain.ShipPolicy{Country: "CN"}
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		b.StopTimer()
+		var text []byte
+		for i := range trades {
+			text = fmt.Appendf(text, "%s:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=%s\n", trades[i].PaymentRef, s10(it*n+i))
+		}
+		b.StartTimer()
+		file, err := domain.ParseTracking("bench.txt", bytes.NewReader(text), time.UTC)
+		if err != nil || len(file.Errors) > 0 {
+			b.Fatalf("parse: %v %v", err, file.Errors)
+		}
+		p, err := s.ApplyTracking(file.Lines, pol, false, demo.BenchNow, by)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(p.Orders) != n {
+			b.Fatalf("applied %d orders, want %d", len(p.Orders), n)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "lines/s")
 }
