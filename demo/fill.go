@@ -37,14 +37,64 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 			if at.IsZero() {
 				at = now
 			}
-			recs = append(recs, storage.SeedRecord{Trade: g.Trade(i), Pool: f.Pool, Reason: f.Reason,
-				OrderPath: orderPath[f.Order], At: at})
+			tr := g.Trade(i)
+			path := orderPath[f.Order]
+			recs = append(recs, storage.SeedRecord{Trade: tr, Pool: f.Pool, Reason: f.Reason,
+				OrderPath: path, Ship: shipments(i, tr, path, at), At: at})
 		}
 		if err := s.Seed(recs, "demo"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// shipments is the tracking entered for demo order i when its path ships it: SF Express
+// or China EMS at home, EMS abroad; one in 97 leaves without a number and one in 50 has
+// its number corrected once. Numbers are unique per i and valid for their carrier.
+func shipments(i int, t domain.Trade, path []domain.OrderStatus, at time.Time) []domain.ShipInput {
+	if len(path) == 0 || path[0] != domain.OrderShipped {
+		return nil
+	}
+	shipped := t.PaidAt.Add(time.Duration(6+i%40) * time.Hour)
+	if shipped.After(at) || t.PaidAt.IsZero() {
+		shipped = at
+	}
+	days := 3
+	if t.Consignee.Country != "CN" {
+		days = 12
+	}
+	eta := shipped.Add(time.Duration(days) * 24 * time.Hour)
+	if i%97 == 0 {
+		return []domain.ShipInput{{NoTracking: "courier collected without a label", ShippedAt: shipped, ETA: eta}}
+	}
+	in := domain.ShipInput{Carrier: "ems", Number: emsNumber(i, 0), ShippedAt: shipped, ETA: eta, Operator: "demo"}
+	if t.Consignee.Country == "CN" && i%5 < 3 {
+		in.Carrier, in.Number = "sf", fmt.Sprintf("SF%013d", 1_000_000_000_000+i)
+	}
+	if i%50 == 1 {
+		first := in
+		first.Carrier, first.Number = "ems", emsNumber(i, 1)
+		return []domain.ShipInput{first, in}
+	}
+	return []domain.ShipInput{in}
+}
+
+// emsNumber is a China EMS (UPU S10) number for serial i; variant picks the second letter.
+func emsNumber(i, variant int) string {
+	digits := fmt.Sprintf("%08d", i%100_000_000)
+	sum := 0
+	for k, w := range []int{8, 6, 4, 2, 3, 5, 9, 7} {
+		sum += int(digits[k]-'0') * w
+	}
+	check := 11 - sum%11
+	switch check {
+	case 10:
+		check = 0
+	case 11:
+		check = 5
+	}
+	return fmt.Sprintf("E%c%s%dCN", 'A'+byte(variant), digits, check)
 }
 
 // Cached returns the path of a demo database of n orders as they stand at now, kept in

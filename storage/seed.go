@@ -18,7 +18,10 @@ type SeedRecord struct {
 	Pool      domain.PoolState // Removed, Processed, Converted; anything else leaves it open
 	Reason    string
 	OrderPath []domain.OrderStatus
-	At        time.Time
+	// Ship is the shipment entered when the order reaches shipped: the first entry ships
+	// it, later ones correct the number (and are kept in its history).
+	Ship []domain.ShipInput
+	At   time.Time
 }
 
 // Seed applies records in one transaction. It is the bulk path behind `shipdesk demo`:
@@ -65,6 +68,14 @@ func (w *wtx) seedOne(r *SeedRecord, shipWithin time.Duration, operator string) 
 			return err
 		}
 		for _, to := range r.OrderPath {
+			if to == domain.OrderShipped && len(r.Ship) > 0 {
+				for _, in := range r.Ship {
+					if o, _, err = domain.Ship(o, in, r.At, domain.ShipPolicy{}); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			if o, err = domain.Advance(o, to); err != nil {
 				return err
 			}
