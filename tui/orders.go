@@ -252,6 +252,9 @@ func (m ordersModel) listView() []string {
 	parts := []string{"by ship-by " + sortArrow(m.desc), statusNames(m.query.Statuses), m.win.position()}
 	cols := orderColumns()
 	cols[orderShipByColumn].title += " " + sortArrow(m.desc)
+	if st := m.query.Statuses; len(st) == 0 || len(st) == 1 && st[0] == domain.OrderAwaitingShipment {
+		cols[orderShipByColumn-2].extra = true // nothing awaiting has tracking: last to get room
+	}
 	tw := m.width - gutterWidth
 	widths := layout(cols, tw)
 	lines := []string{

@@ -96,13 +96,32 @@ func (f trackForm) picks() []domain.Carrier {
 			}
 		}
 	}
-	var out []domain.Carrier
+	// Best first: the code itself, codes that start with it, names with a word that
+	// starts with it, then anything that holds it.
+	var ranked [4][]domain.Carrier
 	for _, c := range domain.Carriers() {
-		if strings.Contains(strings.ToLower(c.Code), q) || strings.Contains(strings.ToLower(c.Name), q) {
-			out = append(out, c)
+		code, name := strings.ToLower(c.Code), strings.ToLower(c.Name)
+		switch {
+		case code == q:
+			ranked[0] = append(ranked[0], c)
+		case strings.HasPrefix(code, q):
+			ranked[1] = append(ranked[1], c)
+		case wordPrefix(name, q):
+			ranked[2] = append(ranked[2], c)
+		case strings.Contains(code, q) || strings.Contains(name, q):
+			ranked[3] = append(ranked[3], c)
 		}
 	}
-	return out
+	return append(append(append(ranked[0], ranked[1]...), ranked[2]...), ranked[3]...)
+}
+
+func wordPrefix(text, q string) bool {
+	for _, w := range strings.Fields(text) {
+		if strings.HasPrefix(strings.Trim(w, "()"), q) {
+			return true
+		}
+	}
+	return false
 }
 
 // input is the form as a shipping entry; a date that does not parse is an error.
@@ -297,7 +316,7 @@ func (f trackForm) view(width, height int) string {
 			if in.Value() == "" && verdictErr == nil && !next.Shipment.ETA.IsZero() {
 				in.Placeholder = next.Shipment.ETA.In(f.c.loc).Format("2006-01-02") + " (carrier's transit time)"
 			} else if in.Value() == "" {
-				in.Placeholder = "2026-12-01"
+				in.Placeholder = "e.g. 2026-12-01"
 			}
 		case fReason:
 			in.Placeholder = f.reasonLabel()
@@ -356,8 +375,16 @@ func (f trackForm) pickLines(indent, width int) []string {
 // verdictLine says, as the operator types, what saving would do or why it cannot.
 func (f trackForm) verdictLine(next domain.SalesOrder, outcome domain.ShipOutcome, err error, width int) string {
 	s := f.c.styles
+	number := domain.NormalizeTracking(f.inputs[fNumber].Value())
+	if number == "" && strings.TrimSpace(f.inputs[fReason].Value()) == "" {
+		return s.dim.Render("type the number — or leave it empty and give a reason to ship without one")
+	}
 	if err != nil {
-		return s.danger.Render(Cut("✗ "+err.Error(), width))
+		text := "✗ " + err.Error()
+		if m := domain.MatchCarriers(number); len(m) > 0 && f.numberProblem() != "" {
+			text = fmt.Sprintf("✗ not a %s number — it looks like %s (%s)", f.inputs[fCarrier].Value(), m[0].Name, m[0].Code)
+		}
+		return s.danger.Render(Cut(text, width))
 	}
 	sh := next.Shipment
 	var text string
