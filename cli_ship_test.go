@@ -1,31 +1,17 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"shipdesk/domain"
 )
 
-// s10 is a valid China EMS number with serial n (UPU S10 check digit).
-func s10(prefix string, n int) string {
-	digits := fmt.Sprintf("%08d", n)
-	weights := []int{8, 6, 4, 2, 3, 5, 9, 7}
-	sum := 0
-	for i, w := range weights {
-		sum += int(digits[i]-'0') * w
-	}
-	check := 11 - sum%11
-	switch check {
-	case 10:
-		check = 0
-	case 11:
-		check = 5
-	}
-	return fmt.Sprintf("%s%s%dCN", prefix, digits, check)
-}
+// s10 is a valid China EMS number with serial n.
+func s10(prefix string, n int) string { return domain.S10Number(prefix, n, "CN") }
 
 func writeFile(t *testing.T, name, text string) string {
 	t.Helper()
@@ -46,22 +32,6 @@ func shippingDB(t *testing.T) string {
 	return db
 }
 
-type trackingStatus struct {
-	Orders   map[string]int `json:"orders"`
-	Tracking map[string]int `json:"tracking"`
-}
-
-func trackingStatusOf(t *testing.T, db string) trackingStatus {
-	t.Helper()
-	r := shipdesk(t, db, "status", "--json")
-	want(t, r, 0)
-	var s trackingStatus
-	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
-		t.Fatalf("status --json: %v\n%s", err, r.stdout)
-	}
-	return s
-}
-
 func TestCLIShipCorrectAndNoTracking(t *testing.T) {
 	db := shippingDB(t)
 	want(t, shipdesk(t, db, "ship", "T1001", "--carrier", "ems", "--tracking", "EB084456702CN"), 1,
@@ -74,7 +44,7 @@ func TestCLIShipCorrectAndNoTracking(t *testing.T) {
 		"corrected EE040293660CN → EB084456702CN", "replaced 1 time", "override")
 	want(t, shipdesk(t, db, "ship", "R-77", "--no-tracking", "courier took it without a label"), 1, "international parcel to RU")
 	want(t, shipdesk(t, db, "ship", "R-77", "--no-tracking", "courier took it without a label", "--eta", "2026-12-20"), 0, "shipped without tracking")
-	s := trackingStatusOf(t, db)
+	s := statusOf(t, db)
 	if s.Orders["shipped"] != 2 || s.Orders["shipped_no_tracking"] != 1 || s.Tracking["replaced"] != 1 {
 		t.Fatalf("status after shipping: %+v", s)
 	}
@@ -111,7 +81,7 @@ func TestCLIImportTrackingVerdictsAndAllOrNothing(t *testing.T) {
 		"SO1,ems,"+s10("EA", 1)+",,\n"+
 		"R-77,ems,"+s10("EA", 2)+",2026-11-23,\n")
 	want(t, shipdesk(t, db, "import", "tracking", csvFile), 0, "will correct EE040293660CN → "+s10("EA", 1), "unchanged", "1 shipped, 1 corrected, 1 unchanged")
-	if s := trackingStatusOf(t, db); s.Tracking["replaced"] != 1 || s.Orders["shipped"] != 2 {
+	if s := statusOf(t, db); s.Tracking["replaced"] != 1 || s.Orders["shipped"] != 2 {
 		t.Fatalf("status %+v", s)
 	}
 	// A second different number for one order in one file: both lines are errors.

@@ -67,8 +67,9 @@ func want(t *testing.T, r result, code int, contains ...string) {
 }
 
 type status struct {
-	Pool   map[string]int `json:"pool"`
-	Orders map[string]int `json:"orders"`
+	Pool     map[string]int `json:"pool"`
+	Orders   map[string]int `json:"orders"`
+	Tracking map[string]int `json:"tracking"`
 }
 
 func statusOf(t *testing.T, db string) status {

@@ -68,33 +68,16 @@ func shipments(i int, t domain.Trade, path []domain.OrderStatus, at time.Time) [
 	if i%97 == 0 {
 		return []domain.ShipInput{{NoTracking: "courier collected without a label", ShippedAt: shipped, ETA: eta}}
 	}
-	in := domain.ShipInput{Carrier: "ems", Number: emsNumber(i, 0), ShippedAt: shipped, ETA: eta, Operator: "demo"}
+	in := domain.ShipInput{Carrier: "ems", Number: domain.S10Number("EA", i, "CN"), ShippedAt: shipped, ETA: eta, Operator: "demo"}
 	if t.Consignee.Country == "CN" && i%5 < 3 {
 		in.Carrier, in.Number = "sf", fmt.Sprintf("SF%013d", 1_000_000_000_000+i)
 	}
 	if i%50 == 1 {
 		first := in
-		first.Carrier, first.Number = "ems", emsNumber(i, 1)
+		first.Carrier, first.Number = "ems", domain.S10Number("EB", i, "CN")
 		return []domain.ShipInput{first, in}
 	}
 	return []domain.ShipInput{in}
-}
-
-// emsNumber is a China EMS (UPU S10) number for serial i; variant picks the second letter.
-func emsNumber(i, variant int) string {
-	digits := fmt.Sprintf("%08d", i%100_000_000)
-	sum := 0
-	for k, w := range []int{8, 6, 4, 2, 3, 5, 9, 7} {
-		sum += int(digits[k]-'0') * w
-	}
-	check := 11 - sum%11
-	switch check {
-	case 10:
-		check = 0
-	case 11:
-		check = 5
-	}
-	return fmt.Sprintf("E%c%s%dCN", 'A'+byte(variant), digits, check)
 }
 
 // Cached returns the path of a demo database of n orders as they stand at now, kept in

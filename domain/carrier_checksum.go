@@ -1,5 +1,7 @@
 package domain
 
+import "fmt"
+
 // Check-digit rules of the tracking-number formats. Each returns the check character a
 // serial should carry; the serial has already matched its format's pattern, so the
 // characters are the ones the rule expects (digits, and capital letters where the
@@ -132,4 +134,12 @@ func mod3736Check(serial string) byte {
 		return byte('0' + cd)
 	}
 	return byte('A' + cd - 10)
+}
+
+// S10Number builds a UPU S10 number from its service letters, serial (the last eight
+// digits are used) and country: S10Number("EA", 42, "CN") = "EA000000426CN". Demo data
+// and tests use it to make valid numbers.
+func S10Number(service string, serial int, country string) string {
+	digits := fmt.Sprintf("%08d", serial%100_000_000)
+	return service + digits + string(s10Check(digits)) + country
 }

@@ -266,3 +266,16 @@ func TestPlanTrackingNumberConflicts(t *testing.T) {
 		t.Fatalf("owned number: %s", p.Verdicts[0])
 	}
 }
+
+func TestS10Number(t *testing.T) {
+	ems, _ := CarrierByCode("ems")
+	for _, n := range []int{0, 1, 42, 4029366, 99_999_999, 123_456_789} {
+		num := S10Number("EA", n, "CN")
+		if _, err := ems.Validate(num); err != nil || len(num) != 13 {
+			t.Errorf("S10Number(%d) = %s: %v", n, num, err)
+		}
+	}
+	if got := S10Number("EE", 4029366, "CN"); got != "EE040293660CN" {
+		t.Fatalf("S10Number = %s, want EE040293660CN", got)
+	}
+}

@@ -187,23 +187,6 @@ func BenchmarkOrderWindow(b *testing.B) {
 	}
 }
 
-// s10 is a valid China EMS number with serial n.
-func s10(n int) string {
-	digits := fmt.Sprintf("%08d", n)
-	sum := 0
-	for i, w := range []int{8, 6, 4, 2, 3, 5, 9, 7} {
-		sum += int(digits[i]-'0') * w
-	}
-	check := 11 - sum%11
-	switch check {
-	case 10:
-		check = 0
-	case 11:
-		check = 5
-	}
-	return fmt.Sprintf("EA%s%dCN", digits, check)
-}
-
 // BenchmarkTrackingUpload10k parses, validates, plans and applies a 10,000-line GSPAY
 // upload in one transaction: the first run ships 10,000 orders, later runs correct every
 // number (which also moves the tracking index entries).
@@ -236,7 +219,7 @@ func BenchmarkTrackingUpload10k(b *testing.B) {
 		b.StopTimer()
 		var text []byte
 		for i := range trades {
-			text = fmt.Appendf(text, "%s:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=%s\n", trades[i].PaymentRef, s10(it*n+i))
+			text = fmt.Appendf(text, "%s:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=%s\n", trades[i].PaymentRef, domain.S10Number("EA", it*n+i, "CN"))
 		}
 		b.StartTimer()
 		file, err := domain.ParseTracking("bench.txt", bytes.NewReader(text), time.UTC)
