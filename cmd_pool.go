@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 
 	"shipdesk/domain"
@@ -33,9 +32,6 @@ func cmdImport(e *env, args []string) error {
 			return inputError{fmt.Errorf("nothing imported: %v", err)}
 		}
 	}
-	// A bulk import allocates a great deal that lives until the commit; collecting less
-	// often saves a third of the time, and this process ends right after.
-	debug.SetGCPercent(400)
 	s, err := openStore(e, false)
 	if err != nil {
 		return err
