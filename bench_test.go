@@ -2,49 +2,124 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"shipdesk/demo"
+	"shipdesk/domain"
 )
 
-// BenchmarkImportOrders is `shipdesk import orders FILE` end to end: read, parse and
-// validate a JSON Lines file of 100,000 demo orders, then write them in one transaction
-// into a fresh database. Reported as orders/s.
-func BenchmarkImportOrders(b *testing.B) {
-	const n = 100_000
-	dir := b.TempDir()
-	file := filepath.Join(dir, "orders.jsonl")
-	f, err := os.Create(file)
+// importBenchOrders is how many orders the import benchmarks read.
+const importBenchOrders = 100_000
+
+// writeOrdersFile writes n trades from next as a JSON Lines file, as a shop exports them.
+func writeOrdersFile(b *testing.B, path string, n int, next func(i int) domain.Trade) {
+	b.Helper()
+	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	g := demo.New(3, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	for i := 0; i < n; i++ {
-		if err := enc.Encode(wireTrade(g.Next())); err != nil {
+		if err := enc.Encode(wireTrade(next(i))); err != nil {
 			b.Fatal(err)
 		}
 	}
 	if err := w.Flush(); err != nil {
 		b.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchImport runs `shipdesk import orders file` into db b.N times, after prepare (not
+// timed) readies db, and reports orders/s. Every order must come out as new.
+func benchImport(b *testing.B, db, file string, prepare func()) {
+	b.Helper()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
-		db := filepath.Join(dir, "import.db")
-		os.Remove(db)
+		prepare()
+		var out bytes.Buffer
 		start := time.Now()
-		if code := run([]string{"--db", db, "import", "orders", file}, nil, io.Discard, os.Stderr); code != 0 {
+		if code := run([]string{"--db", db, "import", "orders", file}, nil, &out, os.Stderr); code != 0 {
 			b.Fatalf("exit %d", code)
 		}
 		total += time.Since(start)
+		if want := fmt.Sprintf("imported %d orders: %[1]d new,", importBenchOrders); !strings.HasPrefix(out.String(), want) {
+			b.Fatalf("import said %q, want %q…", out.String(), want)
+		}
 	}
-	b.ReportMetric(float64(n*b.N)/total.Seconds(), "orders/s")
+	b.ReportMetric(float64(importBenchOrders*b.N)/total.Seconds(), "orders/s")
+}
+
+// BenchmarkImportOrders is `shipdesk import orders FILE` end to end: read, parse and
+// validate a JSON Lines file of 100,000 demo orders, then write them in one transaction
+// into a fresh database. Reported as orders/s.
+func BenchmarkImportOrders(b *testing.B) {
+	dir := b.TempDir()
+	file := filepath.Join(dir, "orders.jsonl")
+	g := demo.New(3, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	writeOrdersFile(b, file, importBenchOrders, func(int) domain.Trade { return g.Next() })
+	db := filepath.Join(dir, "import.db")
+	benchImport(b, db, file, func() { os.Remove(db) })
+}
+
+// BenchmarkImportOrdersIntoMillion imports 100,000 new orders into a copy of the shared
+// benchmark database, which already holds the million (demo.CachedBench; writing it the
+// first time takes a minute or two), from the generator that wrote it, past its end:
+//
+//   - later: paid after every order in the database, as a day's export is, so the
+//     time-ordered indexes grow at their ends; the trade IDs still fall between existing
+//     ones (the demo's IDs are random), so the pool takes inserts all over.
+//   - scattered: paid across the same year as the million, so every index takes inserts
+//     all over: the worst case.
+func BenchmarkImportOrdersIntoMillion(b *testing.B) {
+	src, err := demo.CachedBench(b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		now  time.Time
+	}{{"later", demo.BenchNow.AddDate(1, 0, 0)}, {"scattered", demo.BenchNow}} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := b.TempDir()
+			file := filepath.Join(dir, "orders.jsonl")
+			g := demo.New(1, c.now) // the seed of the cached database
+			writeOrdersFile(b, file, importBenchOrders, func(i int) domain.Trade { return g.Trade(demo.BenchSize() + i) })
+			db := filepath.Join(dir, "million.db")
+			benchImport(b, db, file, func() {
+				if err := copyFile(db, src); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

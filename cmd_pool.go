@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -67,11 +66,6 @@ func cmdImport(e *env, args []string) error {
 			}
 		}
 		srcs = append(srcs, src)
-	}
-	// A bulk import allocates a great deal that lives until the commit; collecting less
-	// often saves a third of the time, and a local command ends right after.
-	if !e.remote {
-		debug.SetGCPercent(400)
 	}
 	s, err := openStore(e, false)
 	if err != nil {

@@ -448,7 +448,9 @@ func TestServeConsoleSeesOtherSessionsLive(t *testing.T) {
 	want(t, s.ssh("bob", "", "pool", "convert", "tb-main:T1001"), 0)
 	done := time.Now()
 	waitFor(t, c.out, mark, "2 ready", 5*time.Second)
-	if d := time.Since(done); d > time.Second {
+	// The change is pushed at commit and shows in milliseconds; the bound is loose for a
+	// loaded machine under -race and only catches waiting for the 30-second clock tick.
+	if d := time.Since(done); d > 3*time.Second {
 		t.Fatalf("the change took %v to show in the other session", d)
 	}
 	// Window resize redraws at the new size.

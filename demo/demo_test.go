@@ -381,20 +381,6 @@ func TestNextAllocations(t *testing.T) {
 	}
 }
 
-func TestSpeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing")
-	}
-	g := New(1, testNow)
-	start := time.Now()
-	for range 100_000 {
-		g.Next()
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("100k trades took %v, want well under a second", d)
-	}
-}
-
 func BenchmarkNext(b *testing.B) {
 	g := New(1, testNow)
 	b.ReportAllocs()

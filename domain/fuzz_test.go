@@ -99,3 +99,18 @@ func FuzzParseMoney(f *testing.F) {
 		}
 	})
 }
+
+// AppendSearchText lower-cases as it copies; it must give exactly what lower-casing the
+// joined fields gives (filters written before it match the same).
+func FuzzSearchText(f *testing.F) {
+	f.Add("T1001", "Alice88", "İstanbul ẞ ΣΑΣ", "TR12", "SKU-1", "Green TEA 绿茶")
+	f.Add("\xff\xe4\xb8", "a\xc3", "\xef\xbf\xbd", "", "", "\x80Z")
+	f.Fuzz(func(t *testing.T, id, buyer, name, ref, sku, title string) {
+		tr := Trade{Key: Key{TradeID: id}, Buyer: buyer, Consignee: Consignee{Name: name}, PaymentRef: ref,
+			Items: []Item{{SKU: sku, Title: title}, {SKU: title, Title: sku}}}
+		want := strings.ToLower(strings.Join([]string{id, buyer, name, ref, sku, title, title, sku, ""}, "\x00"))
+		if got := SearchText(&tr); got != want {
+			t.Fatalf("SearchText = %q, want %q", got, want)
+		}
+	})
+}

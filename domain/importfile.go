@@ -235,6 +235,16 @@ func ParseJSONL(name string, r io.Reader) (ImportFile, error) {
 // keep the slice past its call. An error from
 // emit stops the emitting and is returned.
 func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
+	return scanJSONL(name, r, emit, 1<<20)
+}
+
+// maxLine bounds one line of a JSON Lines file; a longer one is reported as unreadable.
+const maxLine = 1 << 20
+
+// scanJSONL is ScanJSONL reading chunk bytes at a time. The file is read straight into
+// chunks, which the lines of a batch point into, and a chunk is reused once its batch is
+// decoded (the decoded strings are copies): no line is copied and little memory is new.
+func scanJSONL(name string, r io.Reader, emit func([]Trade) error, chunk int) error {
 	type parsed struct {
 		line  int
 		trade Trade
@@ -242,17 +252,21 @@ func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
 	}
 	type batch struct {
 		first int      // line number of lines[0]
-		lines [][]byte // copied out of the scanner's buffer
+		buf   []byte   // the chunk the lines point into
+		lines [][]byte // trimmed
 		out   []parsed
 		done  chan struct{}
 	}
+	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *batch, 16)
 	order := make(chan *batch, 64)
+	free := make(chan []byte, 2*workers+2)
 	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var raw RawTrade
 			for b := range work {
 				b.out = make([]parsed, 0, len(b.lines))
 				for i, l := range b.lines {
@@ -260,7 +274,7 @@ func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
 					if len(l) == 0 {
 						continue
 					}
-					var raw RawTrade
+					raw = RawTrade{Items: raw.Items[:0]}
 					if err := json.Unmarshal(l, &raw); err != nil {
 						p.err = "not a JSON order: " + jsonReason(err)
 					} else if t, err := raw.Validate(); err != nil {
@@ -270,6 +284,11 @@ func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
 					}
 					b.out = append(b.out, p)
 				}
+				select {
+				case free <- b.buf[:0]:
+				default:
+				}
+				b.buf, b.lines = nil, nil
 				close(b.done)
 			}
 		}()
@@ -279,36 +298,73 @@ func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
 	go func() {
 		defer close(order)
 		defer close(work)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-		const size = 2048
-		newBatch := func() *batch {
-			return &batch{first: lines + 1, lines: make([][]byte, 0, size), done: make(chan struct{})}
-		}
-		b := newBatch()
-		var buf []byte // one allocation holds many lines
-		for sc.Scan() {
-			lines++
-			l := bytes.TrimSpace(sc.Bytes())
-			if len(buf)+len(l) > cap(buf) {
-				buf = make([]byte, 0, max(1<<20, len(l)))
+		newChunk := func(n int) []byte {
+			select {
+			case c := <-free:
+				if cap(c) >= n {
+					return c
+				}
+			default:
 			}
-			start := len(buf)
-			buf = append(buf, l...)
-			b.lines = append(b.lines, buf[start:len(buf):len(buf)])
-			if len(b.lines) == size {
+			return make([]byte, 0, n)
+		}
+		buf := newChunk(chunk)
+		for {
+			var err error
+			for len(buf) < cap(buf) && err == nil {
+				var n int
+				n, err = r.Read(buf[len(buf):cap(buf)])
+				buf = buf[:len(buf)+n]
+			}
+			eof := err == io.EOF
+			if err != nil && !eof {
+				readErr = err
+			}
+			last := eof || readErr != nil
+			end := bytes.LastIndexByte(buf, '\n') + 1
+			if last {
+				end = len(buf)
+			}
+			if end == 0 && !last {
+				// One line fills the chunk: read on into a bigger one, up to maxLine.
+				if len(buf) > maxLine {
+					readErr = bufio.ErrTooLong
+					return
+				}
+				buf = append(newChunk(2*cap(buf)), buf...)
+				continue
+			}
+			b := &batch{first: lines + 1, buf: buf, done: make(chan struct{})}
+			for rest := buf[:end]; len(rest) > 0; {
+				l := rest
+				if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+					l, rest = rest[:i], rest[i+1:]
+				} else {
+					rest = nil
+				}
+				if len(l) > maxLine {
+					readErr = bufio.ErrTooLong
+					break
+				}
+				b.lines = append(b.lines, bytes.TrimSpace(l))
+			}
+			lines += len(b.lines)
+			if last {
 				work <- b
 				order <- b
-				b = newBatch()
+				return
 			}
+			// The start of the next line moves to the next chunk before this one is reused.
+			carry := buf[end:]
+			next := append(newChunk(max(chunk, 2*len(carry))), carry...)
+			work <- b
+			order <- b
+			buf = next
 		}
-		readErr = sc.Err()
-		work <- b
-		order <- b
 	}()
 	c := newCollector(name)
 	var emitErr error
-	valid := make([]Trade, 0, 2048)
+	valid := make([]Trade, 0, 4096)
 	for b := range order {
 		<-b.done
 		valid = valid[:0]

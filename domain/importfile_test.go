@@ -348,3 +348,36 @@ func TestParseCSVBadOrderReportedAtItsFirstRow(t *testing.T) {
 	_, err := ParseCSV("orders.csv", strings.NewReader(in))
 	wantLines(t, lineErrors(t, err, "orders.csv"), 3)
 }
+
+// The reader hands out lines from fixed chunks of the file; a line cut by a chunk's end,
+// blank lines, CRLF and a last line without a newline read the same at any chunk size.
+func TestScanJSONLChunkBoundaries(t *testing.T) {
+	later := strings.Replace(sampleLine, `"buyer":"alice88"`, `"buyer":"alice99"`, 1)
+	inputs := []string{
+		"",
+		"\n\n" + sampleLine + "\r\n\n" + otherLine + "\n  \n" + later + "\n\n",
+		sampleLine + "\n{\n   \t\n" + otherLine + "\n" + `{"channel":"x"}`,
+		strings.Repeat(sampleLine+"\n"+otherLine+"\r\n", 40) + "nonsense",
+	}
+	scan := func(in string, chunk int) string {
+		var got strings.Builder
+		err := scanJSONL("f.jsonl", strings.NewReader(in), func(ts []Trade) error {
+			for _, t := range ts {
+				fmt.Fprintf(&got, "%s %s\n", t.Key, t.Buyer)
+			}
+			return nil
+		}, chunk)
+		if err != nil {
+			return err.Error() // what was emitted before is discarded
+		}
+		return got.String()
+	}
+	for i, in := range inputs {
+		want := scan(in, 1<<20)
+		for _, chunk := range []int{1, 7, 64, 333, len(sampleLine), len(sampleLine) + 1} {
+			if got := scan(in, chunk); got != want {
+				t.Errorf("input %d, chunk %d:\n%s\nwant (one chunk):\n%s", i, chunk, got, want)
+			}
+		}
+	}
+}

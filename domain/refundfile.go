@@ -150,9 +150,6 @@ func (c *refundCollector) result() (RefundFile, error) {
 	return RefundFile{Claims: c.claims}, nil
 }
 
-// maxLine bounds one line of a JSON Lines import.
-const maxLine = 1 << 20
-
 // ParseRefundJSONL reads one refund request per line. Blank lines are ignored. Any bad
 // line rejects the whole file; the error lists each bad line as name:line: reason.
 func ParseRefundJSONL(name string, r io.Reader) (RefundFile, error) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +26,7 @@ type wtx struct {
 	key     []byte // scratch for lookups
 	ikey    []byte // scratch for lookups
 	trail   trail  // what the transaction's audit event will list
+	arena          // keys and values written
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -39,19 +39,6 @@ type trail struct {
 func (w *wtx) changed(object string, changes ...domain.FieldChange) {
 	w.trail.objects = append(w.trail.objects, object)
 	w.trail.changes = append(w.trail.changes, changes...)
-}
-
-// overlay is the pending writes of one bucket in the order made. Buckets that are read
-// back inside a transaction also index their latest write by key.
-type overlay struct {
-	ops    []op
-	latest map[string]int // nil for write-only index buckets
-}
-
-type op struct {
-	key, val []byte
-	del      bool
-	seq      int
 }
 
 // readBack are the buckets a transaction reads its own writes from.
@@ -77,31 +64,26 @@ func (w *wtx) add(name, channel string, d int64) { w.counts[counterKey{name, cha
 func (w *wtx) record(bucket []byte, o op) {
 	ov := w.pending[string(bucket)]
 	if ov == nil {
-		ov = &overlay{ops: make([]op, 0, w.hint)}
-		if readBack[string(bucket)] {
-			ov.latest = make(map[string]int, w.hint)
-		}
+		ov = newOverlay(w.hint, readBack[string(bucket)])
 		w.pending[string(bucket)] = ov
 	}
-	o.seq = len(ov.ops)
-	if ov.latest != nil {
-		ov.latest[string(o.key)] = o.seq
-	}
-	ov.ops = append(ov.ops, o)
+	ov.add(o)
 }
 
 // put and del keep k and v until the commit: callers pass slices they no longer touch.
 func (w *wtx) put(bucket, k, v []byte) { w.record(bucket, op{key: k, val: v}) }
-func (w *wtx) del(bucket, k []byte)    { w.record(bucket, op{key: append([]byte(nil), k...), del: true}) }
+func (w *wtx) del(bucket, k []byte) {
+	w.record(bucket, op{key: w.keep(append(w.room(len(k)), k...)), del: true})
+}
 
 // get reads through the overlay; the result is only valid inside the transaction.
 func (w *wtx) get(bucket, k []byte) []byte {
-	if ov := w.pending[string(bucket)]; ov != nil && ov.latest != nil {
-		if i, ok := ov.latest[string(k)]; ok {
-			if ov.ops[i].del {
+	if ov := w.pending[string(bucket)]; ov != nil {
+		if o, ok := ov.latestOf(k); ok {
+			if o.del {
 				return nil
 			}
-			return ov.ops[i].val
+			return o.val
 		}
 	}
 	return w.tx.Bucket(bucket).Get(k)
@@ -116,29 +98,21 @@ func (w *wtx) commit() error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		ops := w.pending[name].ops
-		// Ties keep the order made (seq), so the last write of a key sorts last.
-		slices.SortFunc(ops, func(a, b op) int {
-			if c := bytes.Compare(a.key, b.key); c != 0 {
-				return c
-			}
-			return a.seq - b.seq
-		})
 		b := w.tx.Bucket([]byte(name))
 		b.FillPercent = fillPercent(name)
-		for i, o := range ops {
-			if i+1 < len(ops) && bytes.Equal(ops[i+1].key, o.key) {
-				continue
+		err := w.pending[name].apply(func(first []byte) {
+			// Keys only added after the last one leave no gaps to fill later: pack the pages.
+			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(last, first) < 0 {
+				b.FillPercent = 1.0
 			}
-			var err error
+		}, func(o *op) error {
 			if o.del {
-				err = b.Delete(o.key)
-			} else {
-				err = b.Put(o.key, o.val)
+				return b.Delete(o.key)
 			}
-			if err != nil {
-				return err
-			}
+			return b.Put(o.key, o.val)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return w.flushCounts()
@@ -221,7 +195,7 @@ func countEntry(w *wtx, e *domain.PoolEntry, sign int64) {
 // putEntry writes next over old (nil if new), keeping indexes and counters in step.
 // Keys and values handed to Put are fresh slices: bbolt keeps them until the commit.
 func (w *wtx) putEntry(old *domain.PoolEntry, next *domain.PoolEntry) error {
-	pk := poolKey(nil, next.Key)
+	pk := w.keep(poolKey(w.room(len(next.Channel)+1+len(next.TradeID)), next.Key))
 	if old != nil {
 		countEntry(w, old, -1)
 		if old.State != next.State || !old.PaidAt.Equal(next.PaidAt) {
@@ -232,13 +206,22 @@ func (w *wtx) putEntry(old *domain.PoolEntry, next *domain.PoolEntry) error {
 		}
 	}
 	countEntry(w, next, 1)
-	w.put(bPool, pk, encodeEntry(nil, next))
+	w.put(bPool, pk, w.keep(encodeEntry(w.room(tradeSize(&next.Trade)+len(next.Reason)+32), next)))
 	// The state index carries the search text, so filtering scans it and decodes only
 	// matches; the channel index carries just the state, to stay small.
-	text := domain.SearchText(&next.Trade)
-	w.put(bPoolByState, stateIndexKey(nil, next.State, next.PaidAt, pk), []byte(text))
-	w.put(bPoolByChannel, channelIndexKey(nil, next.Key, next.PaidAt), []byte{byte(next.State)})
+	text := w.keep(domain.AppendSearchText(w.room(searchSize(&next.Trade)), &next.Trade))
+	w.put(bPoolByState, w.keep(stateIndexKey(w.room(9+len(pk)), next.State, next.PaidAt, pk)), text)
+	w.put(bPoolByChannel, w.keep(channelIndexKey(w.room(len(pk)+8), next.Key, next.PaidAt)), w.keep(append(w.room(1), byte(next.State))))
 	return nil
+}
+
+// searchSize is about the size of a trade's search text (lower-casing may change it a little).
+func searchSize(t *domain.Trade) int {
+	n := len(t.TradeID) + len(t.Buyer) + len(t.Consignee.Name) + len(t.PaymentRef) + 4
+	for i := range t.Items {
+		n += len(t.Items[i].SKU) + len(t.Items[i].Title) + 2
+	}
+	return n + n/8
 }
 
 func countOrder(w *wtx, o *domain.SalesOrder, sign int64) {

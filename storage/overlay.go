@@ -1,0 +1,176 @@
+package storage
+
+import (
+	"bytes"
+	"slices"
+	"sync"
+)
+
+// overlay is the pending writes of one bucket in the order made, in blocks of a fixed
+// size: a transaction of a hundred thousand writes never copies what it already holds,
+// each block is sorted as soon as it is full — in the background, while the transaction
+// goes on — and at commit the sorted blocks are merged. Buckets that are read back inside
+// a transaction also keep the latest write of each key.
+type overlay struct {
+	blocks  [][]op
+	n       int
+	latest  map[string]lastWrite // nil for write-only index buckets
+	sorting sync.WaitGroup       // full blocks being sorted
+}
+
+type op struct {
+	key, val []byte
+	del      bool
+	seq      int
+}
+
+type lastWrite struct {
+	val []byte
+	del bool
+}
+
+const blockSize = 4096
+
+func newOverlay(hint int, readBack bool) *overlay {
+	ov := &overlay{blocks: [][]op{make([]op, 0, min(max(hint, 16), blockSize))}}
+	if readBack {
+		ov.latest = make(map[string]lastWrite, hint)
+	}
+	return ov
+}
+
+func (ov *overlay) add(o op) {
+	last := len(ov.blocks) - 1
+	if len(ov.blocks[last]) == blockSize {
+		ov.blocks = append(ov.blocks, make([]op, 0, blockSize))
+		last++
+	}
+	o.seq = ov.n
+	ov.n++
+	if ov.latest != nil {
+		ov.latest[string(o.key)] = lastWrite{o.val, o.del}
+	}
+	ov.blocks[last] = append(ov.blocks[last], o)
+	if b := ov.blocks[last]; len(b) == blockSize {
+		ov.sorting.Go(func() { slices.SortFunc(b, cmpOp) })
+	}
+}
+
+// latestOf is the last write of k in this transaction, if any. Only for buckets made
+// with readBack.
+func (ov *overlay) latestOf(k []byte) (lastWrite, bool) {
+	w, ok := ov.latest[string(k)]
+	return w, ok
+}
+
+// cmpOp orders by key; writes of one key keep the order made (seq), so the last sorts last.
+func cmpOp(a, b op) int {
+	if c := bytes.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return a.seq - b.seq
+}
+
+// apply calls each for the last write of every key, in key order, merging the sorted
+// blocks; first is called once before, with the smallest key.
+func (ov *overlay) apply(first func(key []byte), each func(*op) error) error {
+	ov.sorting.Wait()
+	if last := ov.blocks[len(ov.blocks)-1]; len(last) < blockSize {
+		slices.SortFunc(last, cmpOp)
+	}
+	var h blockHeap
+	for _, b := range ov.blocks {
+		if len(b) > 0 {
+			h = append(h, b)
+		}
+	}
+	h.init()
+	var prev *op
+	for len(h) > 0 {
+		o := h.pop()
+		if prev == nil {
+			first(o.key)
+		} else if !bytes.Equal(o.key, prev.key) {
+			if err := each(prev); err != nil {
+				return err
+			}
+		}
+		prev = o
+	}
+	if prev == nil {
+		return nil
+	}
+	return each(prev)
+}
+
+// blockHeap is a min-heap of sorted blocks by their first op; pop slices it off.
+type blockHeap [][]op
+
+func (h blockHeap) less(i, j int) bool {
+	a, b := &h[i][0], &h[j][0]
+	if c := bytes.Compare(a.key, b.key); c != 0 {
+		return c < 0
+	}
+	return a.seq < b.seq
+}
+
+func (h blockHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+// pop returns the smallest op and moves its block on.
+func (h *blockHeap) pop() *op {
+	o := &(*h)[0][0]
+	if (*h)[0] = (*h)[0][1:]; len((*h)[0]) == 0 {
+		last := len(*h) - 1
+		(*h)[0] = (*h)[last]
+		*h = (*h)[:last]
+	}
+	h.down(0)
+	return o
+}
+
+func (h blockHeap) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if r := c + 1; r < len(h) && h.less(r, c) {
+			c = r
+		}
+		if !h.less(c, i) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// arena holds the keys and values a transaction writes, packed into chunks: one
+// allocation per chunk instead of several per row, and nothing in them for the collector
+// to trace. bbolt keeps the values it is given until the commit, and the ops keep the
+// chunks alive as long.
+type arena struct{ chunk []byte }
+
+// room is an empty slice with space for about n bytes, to append to and hand to keep
+// before the next room.
+func (a *arena) room(n int) []byte {
+	if cap(a.chunk)-len(a.chunk) < n {
+		a.chunk = make([]byte, 0, max(n, min(1<<20, 2*cap(a.chunk)), 4096))
+	}
+	return a.chunk[len(a.chunk):len(a.chunk)]
+}
+
+// keep claims b, built by appending to the last room: if it fitted, the arena moves past
+// it; if it outgrew the room, append has already given it memory of its own.
+func (a *arena) keep(b []byte) []byte {
+	free := a.chunk[len(a.chunk):cap(a.chunk)]
+	if len(b) > 0 && cap(b) == cap(free) && &b[0] == &free[0] {
+		a.chunk = a.chunk[:len(a.chunk)+len(b)]
+		return b[:len(b):len(b)]
+	}
+	return b
+}
