@@ -280,14 +280,15 @@ func (m bulkModel) startCheck(text string) (bulkModel, tea.Cmd) {
 	}
 	m.seq++
 	m.checking, m.err = true, ""
-	seq, store, pol, now, op := m.seq, m.c.store, m.c.policy, m.c.now(), m.c.operator
+	seq, store, pol, now, op, loc := m.seq, m.c.store, m.c.policy, m.c.now(), m.c.operator, m.c.loc
 	return m, func() tea.Msg {
 		c := bulkCheck{text: text}
-		lines, format, err := domain.ParseTrackingFile([]byte(strings.ReplaceAll(text, tabMark, "\t")))
-		if err != nil && !errors.As(err, &c.syntax) {
+		file, err := domain.ParseTracking("paste", strings.NewReader(strings.ReplaceAll(text, tabMark, "\t")), loc)
+		if err != nil {
 			return bulkCheckedMsg{seq: seq, err: err}
 		}
-		c.lines, c.format = lines, format
+		lines := file.Lines
+		c.lines, c.format, c.syntax = lines, file.Format, file.Errors
 		if len(lines) > 0 {
 			if c.plan, err = store.PlanTracking(lines, pol, now, op); err != nil {
 				return bulkCheckedMsg{seq: seq, err: fmt.Errorf("checking the lines: %w", err)}
@@ -459,10 +460,14 @@ func (m bulkModel) confirmKey(msg tea.KeyMsg) (bulkModel, tea.Cmd) {
 // meanwhile is skipped only if the operator agreed to skip bad lines, else
 // nothing is written.
 func (m bulkModel) apply() (bulkModel, tea.Cmd) {
+	if cmd := m.c.allow(domain.ActionTracking); cmd != nil {
+		m.mode = bulkPreview
+		return m, cmd
+	}
 	m.mode, m.applying = bulkPreview, true
 	m.seq++ // a check still under way would show the state before the write
 	m.checking = false
-	store, pol, now, op, skip, c := m.c.store, m.c.policy, m.c.now(), m.c.operator, m.skipBad, m.check
+	store, pol, now, op, skip, c := m.c.store, m.c.policy, m.c.now(), m.c.actor(), m.skipBad, m.check
 	c.lines = append([]domain.TrackingLine(nil), c.lines...)
 	do := func() tea.Msg {
 		var err error
