@@ -90,11 +90,14 @@ func cmdExport(e *env, args []string) error {
 	if *since != "" {
 		return usagef("--since is for export tracking")
 	}
+	if len(pos) == 1 && (pos[0] == "refunds" || pos[0] == "outbox") {
+		return exportRefunds(e, pos[0], *format)
+	}
 	if *format == "" {
 		*format = "jsonl"
 	}
 	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders") {
-		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv] | export tracking [--format gspay|csv|jsonl] [--since T]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] | export tracking [--format gspay|csv|jsonl] [--since T]")
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format must be jsonl or csv, not %q", *format)
@@ -183,6 +186,7 @@ type statusJSON struct {
 	Tracking struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
+	Refunds refundsStatus `json:"refunds"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -217,6 +221,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.Attention, j.Orders.Shipped, j.Orders.Delivered = c.Attention, c.Orders[domain.OrderShipped], c.Orders[domain.OrderDelivered]
 	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
+	j.Refunds = refundStatus(c.Refunds)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)
@@ -229,5 +234,6 @@ func cmdStatus(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "          %d shipped, %d delivered, %d completed, %d returned, %d cancelled\n",
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
+	printRefundStatus(e.stdout, c.Refunds)
 	return nil
 }
