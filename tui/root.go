@@ -59,6 +59,7 @@ const (
 	viewPool
 	viewOrders
 	viewTracking
+	viewRefunds
 	viewHelp // last: NextView cycles through the views before it
 )
 
@@ -111,8 +112,9 @@ type Model struct {
 	dash   dashboardModel
 	pool   poolModel
 	orders ordersModel
-	bulk   bulkModel
-	help   helpModel
+	bulk    bulkModel
+	refunds refundsModel
+	help    helpModel
 
 	counts      storage.Counts
 	countsSeq   uint64
@@ -138,7 +140,7 @@ func New(cfg Config) Model {
 	}
 	return Model{
 		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
-		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), help: newHelp(c),
+		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), refunds: newRefunds(c), help: newHelp(c),
 	}
 }
 
@@ -231,12 +233,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // broadcast hands a result to every view; each keeps what it asked for.
 func (m Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var c1, c2, c3 tea.Cmd
+	var c1, c2, c3, c4 tea.Cmd
 	m.dash = m.dash.update(msg)
 	m.pool, c1 = m.pool.update(msg)
 	m.orders, c2 = m.orders.update(msg)
 	m.bulk, c3 = m.bulk.update(msg)
-	return m, tea.Batch(c1, c2, c3)
+	m.refunds, c4 = m.refunds.update(msg)
+	return m, tea.Batch(c1, c2, c3, c4)
 }
 
 func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
@@ -244,11 +247,12 @@ func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
 	bh := m.bodyHeight()
 	m.dash = m.dash.setSize(w, bh)
 	m.help = m.help.setSize(w, bh)
-	var c1, c2, c3 tea.Cmd
+	var c1, c2, c3, c4 tea.Cmd
 	m.pool, c1 = m.pool.setSize(w, bh)
 	m.orders, c2 = m.orders.setSize(w, bh)
 	m.bulk, c3 = m.bulk.setSize(w, bh)
-	return m, tea.Batch(c1, c2, c3)
+	m.refunds, c4 = m.refunds.setSize(w, bh)
+	return m, tea.Batch(c1, c2, c3, c4)
 }
 
 // bodyHeight is the screen minus the header line and the three status lines.
@@ -264,6 +268,8 @@ func (m Model) capturing() bool {
 		return m.orders.capturing()
 	case viewTracking:
 		return m.bulk.capturing()
+	case viewRefunds:
+		return m.refunds.capturing()
 	}
 	return false
 }
@@ -311,6 +317,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.show(viewOrders)
 	case key.Matches(msg, k.Tracking):
 		return m.show(viewTracking)
+	case key.Matches(msg, k.Refunds):
+		return m.show(viewRefunds)
 	case key.Matches(msg, k.NextView):
 		return m.show((m.active + 1) % viewHelp)
 	case key.Matches(msg, k.Refresh):
@@ -328,6 +336,8 @@ func (m Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.orders, cmd = m.orders.update(msg)
 	case viewTracking:
 		m.bulk, cmd = m.bulk.update(msg)
+	case viewRefunds:
+		m.refunds, cmd = m.refunds.update(msg)
 	case viewHelp:
 		m.help = m.help.update(msg)
 	}
@@ -364,6 +374,10 @@ func (m *Model) refresh() tea.Cmd {
 		var cmd tea.Cmd
 		m.bulk, cmd = m.bulk.refresh()
 		cmds = append(cmds, cmd)
+	case viewRefunds:
+		var cmd tea.Cmd
+		m.refunds, cmd = m.refunds.refresh()
+		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
 }
@@ -386,6 +400,8 @@ func (m Model) View() string {
 		body = m.orders.view()
 	case viewTracking:
 		body = m.bulk.view()
+	case viewRefunds:
+		body = m.refunds.view()
 	case viewHelp:
 		body = m.help.view()
 	}
@@ -411,6 +427,7 @@ func (m Model) header() string {
 		{viewPool, k.Pool, "Pool"},
 		{viewOrders, k.Orders, "Orders"},
 		{viewTracking, k.Tracking, "Tracking"},
+		{viewRefunds, k.Refunds, "Refunds"},
 		{viewHelp, k.Help, "Help"},
 	}
 	var b strings.Builder
@@ -475,13 +492,15 @@ func (m Model) shortHelp() string {
 	var bs []key.Binding
 	switch m.active {
 	case viewDashboard:
-		bs = []key.Binding{k.Pool, k.Orders, k.NextView, k.Refresh}
+		bs = []key.Binding{k.Pool, k.Orders, k.Refunds, k.NextView, k.Refresh}
 	case viewPool:
 		bs = m.pool.shortHelp()
 	case viewOrders:
 		bs = m.orders.shortHelp()
 	case viewTracking:
 		bs = m.bulk.shortHelp()
+	case viewRefunds:
+		bs = m.refunds.shortHelp()
 	case viewHelp:
 		bs = m.help.shortHelp()
 	}
