@@ -109,9 +109,9 @@ type Model struct {
 	width, height    int
 	active, previous viewID
 
-	dash   dashboardModel
-	pool   poolModel
-	orders ordersModel
+	dash    dashboardModel
+	pool    poolModel
+	orders  ordersModel
 	bulk    bulkModel
 	refunds refundsModel
 	help    helpModel
