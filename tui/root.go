@@ -109,12 +109,13 @@ type Model struct {
 	width, height    int
 	active, previous viewID
 
-	dash    dashboardModel
-	pool    poolModel
-	orders  ordersModel
-	bulk    bulkModel
+	dash   dashboardModel
+	pool   poolModel
+	orders ordersModel
+	bulk   bulkModel
+	help   helpModel
+
 	refunds refundsModel
-	help    helpModel
 
 	counts      storage.Counts
 	countsSeq   uint64
