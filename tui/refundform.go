@@ -69,13 +69,22 @@ func newRefundForm(c *common, o domain.SalesOrder) (refundForm, tea.Cmd) {
 // left is what may still be refunded.
 func (f refundForm) left() domain.Money { return domain.Refundable(f.order.Total, f.refunds) }
 
-// decide asks the domain what saving would do.
-func (f refundForm) decide() (domain.Refund, error) {
+// amount is the typed amount if the domain would refund it on this order.
+func (f refundForm) amount() (domain.Money, error) {
 	amount := strings.TrimSpace(f.inputs[rfAmount].Value())
 	if amount == "" {
-		return domain.Refund{}, fmt.Errorf("type an amount, up to %s", f.left())
+		return domain.Money{}, fmt.Errorf("type an amount, up to %s", f.left())
 	}
 	m, err := domain.ParseMoney(amount, f.order.Total.Currency)
+	if err != nil {
+		return domain.Money{}, err
+	}
+	return m, domain.CheckRefund(f.order, f.refunds, m)
+}
+
+// decide asks the domain what saving would do.
+func (f refundForm) decide() (domain.Refund, error) {
+	m, err := f.amount()
 	if err != nil {
 		return domain.Refund{}, err
 	}
@@ -183,13 +192,9 @@ func (f refundForm) view(width, height int) string {
 // verdict says, as the amount is typed, what saving would refund or why it cannot.
 func (f refundForm) verdict(width int) string {
 	s := f.c.styles
-	r, err := f.decide()
-	if err != nil && !strings.Contains(err.Error(), "needs a reason") {
+	amount, err := f.amount()
+	if err != nil {
 		return s.danger.Render(Cut("✗ "+err.Error(), width))
-	}
-	amount := r.Amount
-	if err != nil { // only the reason is missing: the amount itself is fine
-		amount, _ = domain.ParseMoney(strings.TrimSpace(f.inputs[rfAmount].Value()), f.order.Total.Currency)
 	}
 	left := domain.Money{Minor: f.left().Minor - amount.Minor, Currency: amount.Currency}
 	return s.ok.Render(Cut(fmt.Sprintf("✓ will refund %s, leaving %s", amount, left), width))

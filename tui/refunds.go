@@ -24,7 +24,7 @@ func refundColumns() []column {
 		{title: "channel", min: 8, max: 16, drop: 3},
 		{title: "refund ID", min: 10, max: 22},
 		{title: "order", min: 10, max: 10, drop: 2},
-		{title: "kind", min: 12, max: 18, drop: 4},
+		{title: "kind", min: 18, max: 18, drop: 4},
 		{title: "amount", min: 10, max: 14, right: true},
 		{title: "reason", min: 10, max: 60, drop: 5},
 		{title: "time left", min: 15, max: 15},
