@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -449,5 +450,52 @@ func TestRefundCodecRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeRefundRequest(encodeRefundRequest(&r)[:12]); err == nil {
 		t.Fatal("truncated request decoded")
+	}
+}
+
+// A file written before the refund queue existed reads as an empty queue until its first
+// writable open creates the buckets.
+func TestOlderFileReadsAsEmptyQueue(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, s, trade("tb", "T1", t0, 1))
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bRefunds, bRefundsByState, bOrderRefunds, bOutbox} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if c, err := ro.Counts(t0, time.UTC); err != nil || c.Refunds.Pending != 0 {
+		t.Fatalf("counts: %v %+v", err, c.Refunds)
+	}
+	if rows, _, err := ro.RefundWindow(context.Background(), RefundQuery{}, nil, false, 10); err != nil || len(rows) != 0 {
+		t.Fatalf("window: %v %v", err, rows)
+	}
+	n := 0
+	count := func() error { n++; return nil }
+	if err := ro.EachRefund(func(domain.RefundRequest) error { return count() }); err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.EachOutbox(func(uint64, domain.OutboxMessage) error { return count() }); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := ro.OrderRefunds(1); err != nil || len(rs) != 0 || n != 0 {
+		t.Fatalf("refunds: %v %v %d", err, rs, n)
+	}
+	if _, found, err := ro.Refund(rkey("tb", "R1")); err != nil || found {
+		t.Fatalf("refund: %v %v", found, err)
 	}
 }
