@@ -87,11 +87,17 @@ func cmdExport(e *env, args []string) error {
 	if len(pos) == 1 && pos[0] == "tracking" {
 		return exportTracking(e, *format, *since)
 	}
+	if len(pos) == 1 && (pos[0] == "refunds" || pos[0] == "outbox") {
+		if *since != "" {
+			return usagef("--since goes with export audit or export tracking")
+		}
+		return exportRefunds(e, pos[0], *format)
+	}
 	if *format == "" {
 		*format = "jsonl"
 	}
 	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders" && pos[0] != "audit") {
-		return usagef("usage: shipdesk export pool|orders [--format jsonl|csv], export audit [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv], export audit [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format must be jsonl or csv, not %q", *format)
@@ -186,6 +192,7 @@ type statusJSON struct {
 	Tracking struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
+	Refunds refundsStatus `json:"refunds"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -220,6 +227,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.Attention, j.Orders.Shipped, j.Orders.Delivered = c.Attention, c.Orders[domain.OrderShipped], c.Orders[domain.OrderDelivered]
 	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
+	j.Refunds = refundStatus(c.Refunds)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)
@@ -232,5 +240,6 @@ func cmdStatus(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "          %d shipped, %d delivered, %d completed, %d returned, %d cancelled\n",
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
+	printRefundStatus(e.stdout, c.Refunds)
 	return nil
 }

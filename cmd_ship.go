@@ -115,6 +115,15 @@ func parseWhen(flagName, s string, loc *time.Location) (time.Time, error) {
 	return t, nil
 }
 
+// localFile refuses a file path over SSH: a session reads standard input, never the
+// server's files.
+func localFile(e *env, name string) error {
+	if e.remote && name != "-" {
+		return usagef("over SSH, import reads standard input: ssh … import … - < %s", name)
+	}
+	return nil
+}
+
 // readInput reads a named file, or standard input for "-".
 func readInput(e *env, name string) ([]byte, error) {
 	if name == "-" {
@@ -127,6 +136,9 @@ func readInput(e *env, name string) ([]byte, error) {
 func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 	if len(files) != 1 {
 		return usagef("usage: shipdesk import tracking FILE [--dry-run] [--skip-bad] (FILE - reads standard input)")
+	}
+	if err := localFile(e, files[0]); err != nil {
+		return err
 	}
 	loc, err := e.location()
 	if err != nil {

@@ -38,8 +38,12 @@ usage:
   shipdesk carriers                                     the carrier registry: codes, formats, tracking pages
   shipdesk pool convert|remove|process [--reason R] KEY...   KEY is CHANNEL:TRADE_ID
   shipdesk pool convert --all-ready
+  shipdesk import refunds FILE...                       refund requests, JSON Lines or CSV (- reads standard input)
+  shipdesk refund convert|reject|process [--reason R] KEY...   KEY is CHANNEL:REFUND_ID; reject and process need --reason
+  shipdesk refund partial ORDER_REF --amount 12.50 --reason R  ORDER_REF as for ship
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
+  shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk status [--json]
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
@@ -294,6 +298,8 @@ func dispatch(e *env, args []string) error {
 		return cmdCarriers(e, rest)
 	case "serve":
 		return cmdServe(e, rest)
+	case "refund":
+		return cmdRefund(e, rest)
 	case "help":
 		return flag.ErrHelp
 	}

@@ -25,7 +25,8 @@ var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
 
 // Fill writes n generated orders into s as they stand at now: each trade is imported and
 // then removed, processed or converted and moved along to its final status, through the
-// same domain rules as the console, one transaction per chunk (storage.Seed).
+// same domain rules as the console, one transaction per chunk (storage.Seed). Then the
+// refund requests of Generator.Refunds enter the refund queue.
 func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 	g := New(seed, now)
 	recs := make([]storage.SeedRecord, 0, chunk)
@@ -46,7 +47,8 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 			return err
 		}
 	}
-	return nil
+	_, err := s.ImportRefunds(g.Refunds(n), now, storage.Actor{Operator: "demo"})
+	return err
 }
 
 // shipments is the tracking entered for demo order i when its path ships it: SF Express

@@ -44,6 +44,9 @@ type SalesOrder struct {
 	ShipBy    time.Time
 	Attention string // why an operator must look at it, e.g. the trade was cancelled after conversion
 	Shipment  Shipment
+	// AwaitingReturn is set by a return_goods refund on a shipped order: the buyer was
+	// refunded and the goods are on their way back. Becoming returned clears it.
+	AwaitingReturn bool
 }
 
 // OrderNumber prints a sales-order number as operators read it: SO00000042.

@@ -25,5 +25,8 @@ func Advance(o SalesOrder, to OrderStatus) (SalesOrder, error) {
 		return o, err
 	}
 	o.Status = to
+	if to == OrderReturned {
+		o.AwaitingReturn = false
+	}
 	return o, nil
 }

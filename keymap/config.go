@@ -200,8 +200,8 @@ func helpKey(k string) string {
 }
 
 // Validate reports keys bound to more than one action that can be active at
-// the same time: across Global, Lists, Pending pool and Sales orders, and
-// within Dialogs and within Forms, which are modal.
+// the same time: Global and Lists with every other group, each view's group
+// with itself, and within Dialogs and within Forms, which are modal.
 func (k *KeyMap) Validate() error {
 	entries := k.Entries()
 	var errs []error
@@ -209,6 +209,9 @@ func (k *KeyMap) Validate() error {
 		for _, b := range entries[i+1:] {
 			if (modal(a.Group) || modal(b.Group)) && a.Group != b.Group {
 				continue // dialogs and forms take the keys while open
+			}
+			if viewGroup(a.Group) && viewGroup(b.Group) && a.Group != b.Group {
+				continue // one view is shown at a time
 			}
 			for _, ka := range a.Binding.Keys() {
 				if slices.Contains(b.Binding.Keys(), ka) {
@@ -221,6 +224,11 @@ func (k *KeyMap) Validate() error {
 }
 
 func modal(group string) bool { return group == GroupDialogs || group == GroupForms }
+
+// viewGroup reports whether a group's bindings work in one view only.
+func viewGroup(group string) bool {
+	return group == GroupPool || group == GroupOrders || group == GroupRefunds
+}
 
 // prefixErrors puts path in front of every joined error, one per line.
 func prefixErrors(path string, err error) error {

@@ -4,14 +4,17 @@ package keymap
 
 import "github.com/charmbracelet/bubbles/key"
 
-// Help groups. Bindings in GroupGlobal, GroupLists and GroupPool are active
-// at the same time and must not share keys; dialog bindings are only active
-// while a dialog is open, so they may reuse keys from the other groups.
+// Help groups. Bindings in GroupGlobal and GroupLists are active in every
+// view and must not share keys with any other group; the groups of one view
+// (pool, orders, refunds) are active only in that view, so they may reuse
+// each other's keys; dialog and form bindings are only active while a dialog
+// or form is open, so they may reuse keys from the other groups.
 const (
 	GroupGlobal  = "Global"
 	GroupLists   = "Lists"
 	GroupPool    = "Pending pool"
 	GroupOrders  = "Sales orders and tracking"
+	GroupRefunds = "Refund queue"
 	GroupForms   = "Forms"
 	GroupDialogs = "Dialogs"
 )
@@ -26,6 +29,7 @@ type KeyMap struct {
 	Pool      key.Binding
 	Orders    key.Binding
 	Tracking  key.Binding // the bulk tracking paste view
+	Refunds   key.Binding // the refund queue
 	Audit     key.Binding
 	NextView  key.Binding
 	Refresh   key.Binding
@@ -53,7 +57,13 @@ type KeyMap struct {
 	ConvertAllReady key.Binding
 
 	// Sales orders and tracking
-	Track key.Binding // the tracking form of the order under the cursor
+	Track         key.Binding // the tracking form of the order under the cursor
+	PartialRefund key.Binding // the partial refund form of the order
+
+	// Refund queue
+	RefundConvert key.Binding // refund on the original order
+	RefundReject  key.Binding // asks for a reason; queues the write-back to the channel
+	RefundProcess key.Binding // close without a refund; asks for a reason
 
 	// Forms
 	NextField key.Binding
@@ -86,6 +96,7 @@ func Default() KeyMap {
 		Pool:      bind("2", "pending pool", "2"),
 		Orders:    bind("3", "orders", "3"),
 		Tracking:  bind("4", "bulk tracking", "4"),
+		Refunds:   bind("5", "refund queue", "5"),
 		Audit:     bind("7", "audit log", "7"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
@@ -111,7 +122,12 @@ func Default() KeyMap {
 		Process:         bind("p", "mark processed", "p"),
 		ConvertAllReady: bind("C", "convert all ready", "C"),
 
-		Track: bind("t", "enter tracking", "t"),
+		Track:         bind("t", "enter tracking", "t"),
+		PartialRefund: bind("R", "partial refund", "R"),
+
+		RefundConvert: bind("c", "convert to refund", "c"),
+		RefundReject:  bind("r", "reject", "r"),
+		RefundProcess: bind("p", "mark processed", "p"),
 
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
@@ -134,6 +150,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.pool", GroupGlobal, &k.Pool},
 		{"global.orders", GroupGlobal, &k.Orders},
 		{"global.tracking", GroupGlobal, &k.Tracking},
+		{"global.refunds", GroupGlobal, &k.Refunds},
 		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
@@ -159,6 +176,11 @@ func (k *KeyMap) Entries() []Entry {
 		{"pool.convert_all_ready", GroupPool, &k.ConvertAllReady},
 
 		{"orders.track", GroupOrders, &k.Track},
+		{"orders.partial_refund", GroupOrders, &k.PartialRefund},
+
+		{"refunds.convert", GroupRefunds, &k.RefundConvert},
+		{"refunds.reject", GroupRefunds, &k.RefundReject},
+		{"refunds.process", GroupRefunds, &k.RefundProcess},
 
 		{"form.next_field", GroupForms, &k.NextField},
 		{"form.prev_field", GroupForms, &k.PrevField},

@@ -71,7 +71,7 @@ func TestDefaults(t *testing.T) {
 func TestGroups(t *testing.T) {
 	km := Default()
 	names, bindings := km.Groups()
-	want := []string{GroupGlobal, GroupLists, GroupPool, GroupOrders, GroupForms, GroupDialogs}
+	want := []string{GroupGlobal, GroupLists, GroupPool, GroupOrders, GroupRefunds, GroupForms, GroupDialogs}
 	if strings.Join(names, "|") != strings.Join(want, "|") {
 		t.Fatalf("groups = %q, want %q", names, want)
 	}
@@ -190,6 +190,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"line 3"}},
 		{"conflict across groups", "[keys]\n\"pool.convert\" = \"j\"\n",
 			[]string{`key "j" is bound to both "list.down" and "pool.convert"`}},
+		{"conflict within a view", "[keys]\n\"refunds.reject\" = \"c\"\n",
+			[]string{`key "c" is bound to both "refunds.convert" and "refunds.reject"`}},
+		{"view key taken by global", "[keys]\n\"refunds.reject\" = \"5\"\n",
+			[]string{`key "5" is bound to both "global.refunds" and "refunds.reject"`}},
 		{"conflict with global", "[keys]\n\"list.select\" = [\"q\"]\n",
 			[]string{`key "q" is bound to both "global.quit" and "list.select"`}},
 		{"conflict within dialogs", "[keys]\n\"dialog.cancel\" = \"y\"\n",
@@ -264,5 +268,16 @@ func TestDefaultPath(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", "")
 	if got := DefaultPath(); got != filepath.Join("/home/u", ".config", "shipdesk", "config.toml") {
 		t.Errorf("without XDG_CONFIG_HOME: %q", got)
+	}
+}
+
+// The pool and the refund queue are never shown together, so both use c and p.
+func TestViewGroupsShareKeys(t *testing.T) {
+	km := Default()
+	if km.Convert.Keys()[0] != km.RefundConvert.Keys()[0] || km.Process.Keys()[0] != km.RefundProcess.Keys()[0] {
+		t.Fatalf("pool and refund queue defaults differ: %v/%v %v/%v", km.Convert.Keys(), km.RefundConvert.Keys(), km.Process.Keys(), km.RefundProcess.Keys())
+	}
+	if err := km.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

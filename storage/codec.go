@@ -233,7 +233,12 @@ func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
 	w.s(o.Attention)
 	w.s(o.Channel)
 	w.s(o.TradeID)
-	if o.Shipment.Shipped() {
+	switch {
+	case o.AwaitingReturn:
+		w.b[0] = orderFlagsVersion
+		w.shipment(&o.Shipment)
+		w.u(orderFlagAwaitingReturn)
+	case o.Shipment.Shipped():
 		w.b[0] = orderShippedVersion
 		w.shipment(&o.Shipment)
 	}
@@ -245,7 +250,7 @@ func decodeOrder(b []byte) (domain.SalesOrder, error) {
 	var o domain.SalesOrder
 	d := dec{b: b}
 	version := d.byte()
-	if version != recordVersion && version != orderShippedVersion {
+	if version != recordVersion && version != orderShippedVersion && version != orderFlagsVersion {
 		return o, errCorrupt
 	}
 	o.No = d.u()
@@ -255,8 +260,11 @@ func decodeOrder(b []byte) (domain.SalesOrder, error) {
 	o.Attention = d.s()
 	o.Channel = d.s()
 	o.TradeID = d.s()
-	if version == orderShippedVersion {
+	if version != recordVersion {
 		d.shipment(&o.Shipment)
+	}
+	if version == orderFlagsVersion {
+		o.AwaitingReturn = d.u()&orderFlagAwaitingReturn != 0
 	}
 	return o, d.err
 }
@@ -264,6 +272,18 @@ func decodeOrder(b []byte) (domain.SalesOrder, error) {
 // An order that has shipped carries its shipment after the fields every order has, so an
 // order still awaiting shipment costs no bytes for it.
 const orderShippedVersion = 2
+
+// An order waiting for its goods to come back (a return_goods refund) also carries
+// flags after the shipment; other orders are written as versions 1 and 2 still are.
+const (
+	orderFlagsVersion       = 3
+	orderFlagAwaitingReturn = 1 << 0
+)
+
+// orderHasShipment tells from an encoded order whether it carries a shipment.
+func orderHasShipment(v []byte) bool {
+	return len(v) > 0 && (v[0] == orderShippedVersion || v[0] == orderFlagsVersion)
+}
 
 func (e *enc) shipment(s *domain.Shipment) {
 	e.s(s.Carrier)

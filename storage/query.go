@@ -463,6 +463,7 @@ type Counts struct {
 	// how many tracking numbers were replaced in all (seed 001 charges for each).
 	NoTracking int
 	Replaced   int
+	Refunds    RefundCounts
 }
 
 // Counts reads the counters and counts due-today and overdue orders from the ship-by
@@ -491,6 +492,7 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 				c.DueToday++
 			}
 		}
+		c.Refunds = refundCounts(tx, now)
 		return nil
 	})
 	return c, err

@@ -259,7 +259,7 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy
 func (s *Store) EachShipment(since time.Time, fn func(domain.SalesOrder) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
-			if len(v) == 0 || v[0] != orderShippedVersion {
+			if !orderHasShipment(v) {
 				return nil
 			}
 			o, err := loadOrder(v, txGetter(tx))

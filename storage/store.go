@@ -12,6 +12,13 @@
 //	orders_by_ref        reference 0x00 no(8) → nil; trade ID and payment reference, for bulk tracking
 //	orders_by_tracking   tracking number → no(8); a number belongs to one order
 //	audit                seq(8) → JSON audit event
+//	refunds              channel 0x00 refundID → refund request (refunds.go)
+//	refunds_by_state     state(1) | respondBy(8) | channel 0x00 refundID → search text
+//	order_refunds        orderNo(8) | seq(4) → a refund given on that order
+//	outbox               seq(8) → JSON message owed to a channel; seq/outbox in meta
+//
+// Counters of the refund queue: refund/<state>, refund/changed, and refunded@<currency>,
+// the minor units refunded in that currency.
 //
 // Times in index keys are Unix seconds with the sign bit flipped, so they sort in time order.
 // Public methods open the transaction; private ones take *bbolt.Tx so that a batch, its
@@ -47,7 +54,8 @@ var (
 	bOrdersByTrack  = []byte("orders_by_tracking")
 	bAudit          = []byte("audit")
 
-	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit}
+	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
+		bRefunds, bRefundsByState, bOrderRefunds, bOutbox}
 
 	kSchema   = []byte("schema")
 	kOrderSeq = []byte("seq/order")

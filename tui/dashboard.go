@@ -65,14 +65,32 @@ func (m dashboardModel) view() string {
 	for _, st := range domain.OrderStatuses[1:] {
 		orders = append(orders, countRow{label: strings.ReplaceAll(st.String(), "_", " "), n: c.Orders[st]})
 	}
-	left, right := m.panelLines("Pending pool", pool), m.panelLines("Sales orders", orders)
-	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")))
-	box := s.box.Width(w + 2) // + padding
-	lp, rp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n"))
-	if lipgloss.Width(lp)+2+lipgloss.Width(rp) <= m.width {
-		return lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp)
+	r := c.Refunds
+	refunds := []countRow{
+		{label: "pending", n: r.Pending},
+		{label: "due within 24 h", n: r.DueSoon, style: &s.warn},
+		{label: "overdue", n: r.Overdue, style: &s.loud, note: "◀ LATE"},
+		{label: "changed", n: r.Changed, style: &s.warn},
+		{},
+		{label: "converted", n: r.Converted},
+		{label: "rejected", n: r.Rejected},
+		{label: "processed", n: r.Processed},
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, lp, rp)
+	left, right, third := m.panelLines("Pending pool", pool), m.panelLines("Sales orders", orders), m.panelLines("Refund queue", refunds)
+	for _, t := range r.Refunded {
+		third = append(third, fmt.Sprintf("%-13s %10s", "refunded "+t.Currency, t.Decimal()))
+	}
+	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")))
+	box := s.box.Width(w + 2) // + padding
+	lp, rp, tp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n"))
+	pw := lipgloss.Width(lp)
+	switch {
+	case 3*pw+4 <= m.width:
+		return lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp)
+	case 2*pw+2 <= m.width:
+		return lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp)
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp)
 }
 
 // panelLines draws a titled list of counts.

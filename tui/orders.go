@@ -52,13 +52,17 @@ type ordersModel struct {
 	started bool
 	filter  filterBox
 
-	detailOpen  bool
-	detail      domain.SalesOrder
-	detailPager pager
+	detailOpen    bool
+	detail        domain.SalesOrder
+	detailRefunds []domain.Refund
+	detailPager   pager
 
 	formOpen    bool
 	form        trackForm
 	lastCarrier string // the carrier of the last save, offered to the next form
+
+	refundOpen bool
+	refundForm refundForm
 }
 
 func newOrders(c *common) ordersModel {
@@ -101,13 +105,13 @@ func (m ordersModel) refresh() (ordersModel, tea.Cmd) {
 
 func (m ordersModel) loadOrder(no uint64) tea.Cmd {
 	store := m.c.store
-	return func() tea.Msg {
+	return tea.Batch(func() tea.Msg {
 		o, found, err := store.Order(no)
 		return orderMsg{order: o, found: found, err: err}
-	}
+	}, loadOrderRefunds(store, no))
 }
 
-func (m ordersModel) capturing() bool { return m.filter.editing() || m.formOpen }
+func (m ordersModel) capturing() bool { return m.filter.editing() || m.formOpen || m.refundOpen }
 
 func (m ordersModel) update(msg tea.Msg) (ordersModel, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -122,6 +126,10 @@ func (m ordersModel) update(msg tea.Msg) (ordersModel, tea.Cmd) {
 		}
 	case trackSavedMsg:
 		return m.trackSaved(msg)
+	case orderRefundsMsg:
+		return m.orderRefunds(msg)
+	case partialSavedMsg:
+		return m.partialSaved(msg)
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -142,6 +150,9 @@ func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
 		}
 		return m, cmd
 	}
+	if m.refundOpen {
+		return m.refundFormKey(msg)
+	}
 	if m.formOpen {
 		var cmd tea.Cmd
 		var closed bool
@@ -156,6 +167,8 @@ func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
 			m.detailOpen = false
 		} else if key.Matches(msg, k.Track) {
 			m.formOpen, m.form = true, newTrackForm(m.c, m.detail, m.lastCarrier)
+		} else if key.Matches(msg, k.PartialRefund) {
+			return m.openRefundForm(m.detail)
 		} else {
 			m.detailPager.update(msg, k, len(m.detailLines()), m.height-1)
 		}
@@ -177,9 +190,13 @@ func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
 		if row, ok := m.win.current(); ok {
 			m.formOpen, m.form = true, newTrackForm(m.c, row.Order, m.lastCarrier)
 		}
+	case key.Matches(msg, k.PartialRefund):
+		if row, ok := m.win.current(); ok {
+			return m.openRefundForm(row.Order)
+		}
 	case key.Matches(msg, k.Open):
 		if row, ok := m.win.current(); ok {
-			m.detailOpen, m.detail, m.detailPager = true, row.Order, pager{}
+			m.detailOpen, m.detail, m.detailRefunds, m.detailPager = true, row.Order, nil, pager{}
 			return m, m.loadOrder(row.Order.No)
 		}
 	}
@@ -225,17 +242,22 @@ func (m ordersModel) trackSaved(msg trackSavedMsg) (ordersModel, tea.Cmd) {
 func (m ordersModel) shortHelp() []key.Binding {
 	k := &m.c.keys
 	switch {
+	case m.refundOpen:
+		return m.refundForm.shortHelp()
 	case m.formOpen:
 		return m.form.shortHelp()
 	case m.filter.editing():
 		return []key.Binding{helpOnly(inputHelp(k.Confirm).Help().Key, "keep filter"), helpOnly(inputHelp(k.Cancel).Help().Key, "clear filter")}
 	case m.detailOpen:
-		return []key.Binding{k.Track, k.Back, k.Up, k.Down}
+		return []key.Binding{k.Track, k.PartialRefund, k.Back, k.Up, k.Down}
 	}
-	return []key.Binding{k.Open, k.Track, k.Filter, k.Reverse, k.Up, k.Down, k.PageDown, k.End}
+	return []key.Binding{k.Open, k.Track, k.PartialRefund, k.Filter, k.Reverse, k.Up, k.Down, k.PageDown, k.End}
 }
 
 func (m ordersModel) view() string {
+	if m.refundOpen {
+		return m.refundForm.view(m.width, m.height)
+	}
 	if m.formOpen {
 		return m.form.view(m.width, m.height)
 	}
@@ -371,6 +393,7 @@ func (m ordersModel) detailLines() []string {
 		lines = append(lines, s.danger.Render(Fit("attention", 16))+s.danger.Render(Cut(o.Attention, m.width-16)))
 	}
 	lines = append(lines, m.shipmentLines()...)
+	lines = append(lines, m.refundLines()...)
 	lines = append(lines, "", s.title.Render(fmt.Sprintf("Items — %s, %s", plural(len(o.Items), "line", "lines"), plural(o.ItemCount(), "unit", "units"))))
 	return append(lines, itemLines(s, o.Items, m.width)...)
 }

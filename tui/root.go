@@ -86,6 +86,7 @@ const (
 	viewPool
 	viewOrders
 	viewTracking
+	viewRefunds
 	viewAudit
 	viewHelp // last: NextView cycles through the views before it
 )
@@ -143,6 +144,8 @@ type Model struct {
 	audit  auditModel
 	help   helpModel
 
+	refunds refundsModel
+
 	counts      storage.Counts
 	countsSeq   uint64
 	status      statusMsg
@@ -167,7 +170,7 @@ func New(cfg Config) Model {
 	}
 	return Model{
 		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
-		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), audit: newAudit(c), help: newHelp(c),
+		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), refunds: newRefunds(c), audit: newAudit(c), help: newHelp(c),
 	}
 }
 
@@ -260,13 +263,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // broadcast hands a result to every view; each keeps what it asked for.
 func (m Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var c1, c2, c3, c4 tea.Cmd
+	var c1, c2, c3, c4, c5 tea.Cmd
 	m.dash = m.dash.update(msg)
 	m.pool, c1 = m.pool.update(msg)
 	m.orders, c2 = m.orders.update(msg)
 	m.bulk, c3 = m.bulk.update(msg)
 	m.audit, c4 = m.audit.update(msg)
-	return m, tea.Batch(c1, c2, c3, c4)
+	m.refunds, c5 = m.refunds.update(msg)
+	return m, tea.Batch(c1, c2, c3, c4, c5)
 }
 
 func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
@@ -274,12 +278,13 @@ func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
 	bh := m.bodyHeight()
 	m.dash = m.dash.setSize(w, bh)
 	m.help = m.help.setSize(w, bh)
-	var c1, c2, c3, c4 tea.Cmd
+	var c1, c2, c3, c4, c5 tea.Cmd
 	m.pool, c1 = m.pool.setSize(w, bh)
 	m.orders, c2 = m.orders.setSize(w, bh)
 	m.bulk, c3 = m.bulk.setSize(w, bh)
 	m.audit, c4 = m.audit.setSize(w, bh)
-	return m, tea.Batch(c1, c2, c3, c4)
+	m.refunds, c5 = m.refunds.setSize(w, bh)
+	return m, tea.Batch(c1, c2, c3, c4, c5)
 }
 
 // bodyHeight is the screen minus the header line and the three status lines.
@@ -295,6 +300,8 @@ func (m Model) capturing() bool {
 		return m.orders.capturing()
 	case viewTracking:
 		return m.bulk.capturing()
+	case viewRefunds:
+		return m.refunds.capturing()
 	case viewAudit:
 		return m.audit.capturing()
 	}
@@ -344,6 +351,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.show(viewOrders)
 	case key.Matches(msg, k.Tracking):
 		return m.show(viewTracking)
+	case key.Matches(msg, k.Refunds):
+		return m.show(viewRefunds)
 	case key.Matches(msg, k.Audit):
 		return m.show(viewAudit)
 	case key.Matches(msg, k.NextView):
@@ -363,6 +372,8 @@ func (m Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.orders, cmd = m.orders.update(msg)
 	case viewTracking:
 		m.bulk, cmd = m.bulk.update(msg)
+	case viewRefunds:
+		m.refunds, cmd = m.refunds.update(msg)
 	case viewAudit:
 		m.audit, cmd = m.audit.update(msg)
 	case viewHelp:
@@ -401,6 +412,10 @@ func (m *Model) refresh() tea.Cmd {
 		var cmd tea.Cmd
 		m.bulk, cmd = m.bulk.refresh()
 		cmds = append(cmds, cmd)
+	case viewRefunds:
+		var cmd tea.Cmd
+		m.refunds, cmd = m.refunds.refresh()
+		cmds = append(cmds, cmd)
 	case viewAudit:
 		var cmd tea.Cmd
 		m.audit, cmd = m.audit.refresh()
@@ -427,6 +442,8 @@ func (m Model) View() string {
 		body = m.orders.view()
 	case viewTracking:
 		body = m.bulk.view()
+	case viewRefunds:
+		body = m.refunds.view()
 	case viewAudit:
 		body = m.audit.view()
 	case viewHelp:
@@ -454,6 +471,7 @@ func (m Model) header() string {
 		{viewPool, k.Pool, "Pool"},
 		{viewOrders, k.Orders, "Orders"},
 		{viewTracking, k.Tracking, "Tracking"},
+		{viewRefunds, k.Refunds, "Refunds"},
 		{viewAudit, k.Audit, "Audit"},
 		{viewHelp, k.Help, "Help"},
 	}
@@ -519,13 +537,15 @@ func (m Model) shortHelp() string {
 	var bs []key.Binding
 	switch m.active {
 	case viewDashboard:
-		bs = []key.Binding{k.Pool, k.Orders, k.Audit, k.NextView, k.Refresh}
+		bs = []key.Binding{k.Pool, k.Orders, k.Refunds, k.Audit, k.NextView, k.Refresh}
 	case viewPool:
 		bs = m.pool.shortHelp()
 	case viewOrders:
 		bs = m.orders.shortHelp()
 	case viewTracking:
 		bs = m.bulk.shortHelp()
+	case viewRefunds:
+		bs = m.refunds.shortHelp()
 	case viewAudit:
 		bs = m.audit.shortHelp()
 	case viewHelp:

@@ -78,12 +78,12 @@ func TestKeysReadTogetherAreHandledOneByOne(t *testing.T) {
 
 func TestViewSwitching(t *testing.T) {
 	h := newHarness(t, manyTrades(3), 120, 30)
-	h.mustShow("Pending pool", "Sales orders") // the dashboard's two panels
+	h.mustShow("Pending pool", "Sales orders", "Refund queue") // the dashboard's panels
 	for _, step := range []struct {
 		key  string
 		want viewID
 	}{
-		{"2", viewPool}, {"3", viewOrders}, {"tab", viewTracking}, {"tab", viewAudit}, {"tab", viewDashboard}, {"4", viewTracking}, {"tab", viewAudit}, {"tab", viewDashboard}, {"tab", viewPool},
+		{"2", viewPool}, {"3", viewOrders}, {"tab", viewTracking}, {"tab", viewRefunds}, {"tab", viewAudit}, {"tab", viewDashboard}, {"4", viewTracking}, {"5", viewRefunds}, {"tab", viewAudit}, {"tab", viewDashboard}, {"tab", viewPool},
 		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"7", viewAudit}, {"1", viewDashboard},
 	} {
 		h.press(step.key)
