@@ -193,3 +193,41 @@ func TestTrackingFormNeverShowsEscapes(t *testing.T) {
 		t.Fatalf("raw escape reached the screen: %q", v)
 	}
 }
+
+func TestOperatorShipsButNeedsASupervisorToOverrideOrRefund(t *testing.T) {
+	h := newHarness(t, manyTrades(2), 120, 36, chinaWarehouse, asRole(domain.RoleOperator))
+	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	h.press("3", "t")
+	h.typeText("ems")
+	h.press("tab")
+	h.typeText(badS10)
+	h.press("tab", "tab", "tab", "tab")
+	h.typeText("label printed by the post office")
+	h.press("ctrl+s")
+	h.mustShow("needs the supervisor role")
+	if o := h.order(1); o.Status != domain.OrderAwaitingShipment {
+		t.Fatal("an operator's override was saved")
+	}
+	h.press("shift+tab", "shift+tab", "shift+tab", "shift+tab", "ctrl+u")
+	h.typeText(goodS10)
+	h.press("ctrl+s")
+	if o := h.order(1); o.Shipment.Number != goodS10 {
+		t.Fatalf("an operator could not ship a valid number: %+v", o.Shipment)
+	}
+	// Viewers may not ship at all.
+	v := newHarness(t, manyTrades(1), 120, 36, chinaWarehouse, asRole(domain.RoleViewer))
+	if _, err := v.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	v.press("3", "t")
+	v.typeText("ems")
+	v.press("tab")
+	v.typeText(goodS10)
+	v.press("ctrl+s")
+	v.mustShow("needs the operator role")
+	if o := v.order(1); o.Status != domain.OrderAwaitingShipment {
+		t.Fatal("a viewer shipped an order")
+	}
+}
