@@ -60,6 +60,8 @@ func (m dashboardModel) view() string {
 		{label: "due today", n: c.DueToday, style: &s.warn},
 		{label: "overdue", n: c.Overdue, style: &s.loud, note: "◀ LATE"},
 		{label: "needs attention", n: c.Attention, style: &s.danger, note: "◀ look"},
+		{label: "no tracking yet", n: c.NoTracking, style: &s.warn, note: "◀ tracking:none"},
+		{label: "numbers replaced", n: c.Replaced},
 		{},
 	}
 	for _, st := range domain.OrderStatuses[1:] {

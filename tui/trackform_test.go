@@ -124,6 +124,8 @@ func TestTrackingFormOverrideAndNoTracking(t *testing.T) {
 	if got := strings.Join(h.orderNos(), " "); got != "SO00000001" {
 		t.Fatalf("carrier:ems shows %s", got)
 	}
+	h.press("1")
+	h.mustShow(dashRow("no tracking yet", 1))
 }
 
 func TestTrackingFormBadDateAndInternational(t *testing.T) {
