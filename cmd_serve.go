@@ -68,7 +68,7 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return inputError{err}
 	}
-	store, err := storage.Open(e.dbPath, storage.Options{})
+	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within})
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func cmdServe(e *env, args []string) error {
 		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,
 		Command: func(s *server.Session, args []string) int {
 			se := &env{
-				dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name,
+				dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within,
 				stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
 				store: store, role: s.Operator.Role, session: s.ID, remote: true,
 			}
@@ -89,6 +89,7 @@ func cmdServe(e *env, args []string) error {
 			return tui.New(tui.Config{
 				Store: store, Keys: keys, Operator: s.Operator.Name, Role: s.Operator.Role, Session: s.ID,
 				Location: loc, Now: e.now, DBLabel: e.dbPath, Renderer: s.Renderer, Context: s.Context,
+				Policy: e.policy(),
 			})
 		},
 	})

@@ -103,17 +103,18 @@ func (e *env) flags(fs *flag.FlagSet) {
 	if e.remote {
 		// The server decides the database and the operator; a session may not read the
 		// server's files (config) or act as someone else.
-		for _, name := range []string{"db", "operator", "config"} {
+		// The warehouse's settings are the server's too.
+		for _, name := range []string{"db", "operator", "config", "country", "ship-within"} {
 			fs.Var(remoteFlag(name), name, "not accepted over SSH")
 		}
 	} else {
 		fs.StringVar(&e.dbPath, "db", e.dbPath, "database file")
 		fs.StringVar(&e.operator, "operator", e.operator, "operator name for the audit log")
 		fs.StringVar(&e.config, "config", e.config, "key binding config file")
+		fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
+		fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
 	}
 	fs.StringVar(&e.tz, "tz", e.tz, "warehouse time zone")
-	fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
-	fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
 }
 
 // policy is the warehouse's shipping settings from the flags.

@@ -637,3 +637,27 @@ func TestServeHint(t *testing.T) {
 		}
 	}
 }
+
+func TestServeShippingUsesTheServersSettingsAndRoles(t *testing.T) {
+	s := startServer(t)
+	want(t, s.ssh("bob", "", "pool", "convert", "--all-ready"), 0, "SO00000002")
+	// The warehouse is in CN (the server's default): RU is international, so an
+	// arrival date is required where the carrier has none.
+	want(t, s.ssh("bob", "", "ship", "R-77", "--carrier", "other", "--tracking", "X1", "--url", "https://courier.example/X1"), 1,
+		"international parcel to RU")
+	want(t, s.ssh("bob", "", "ship", "R-77", "--country", "RU", "--carrier", "other", "--tracking", "X1", "--url", "https://courier.example/X1"), 2,
+		"--country is not accepted over SSH")
+	// An operator ships; overriding a bad number needs a supervisor; a viewer may not ship.
+	want(t, s.ssh("vic", "", "ship", "T1001", "--carrier", "ems", "--tracking", "EE040293660CN"), 1, "needs the operator role")
+	want(t, s.ssh("bob", "", "ship", "T1001", "--carrier", "ems", "--tracking", "EB084456702CN", "--override", "'post office label'"), 1,
+		"needs the supervisor role")
+	want(t, s.ssh("bob", "", "ship", "T1001", "--carrier", "ems", "--tracking", "EE040293660CN"), 0, "SO00000001 shipped with ems")
+	want(t, s.ssh("ana", "", "ship", "T1001", "--carrier", "ems", "--tracking", "EB084456702CN", "--override", "'post office label'"), 0, "corrected")
+	// Bulk tracking reads standard input over SSH, never the server's files.
+	want(t, s.ssh("bob", "", "import", "tracking", "/etc/passwd"), 2, "over SSH, import reads standard input")
+	up := "SO1:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=EB084456702CN\n"
+	want(t, s.ssh("bob", up, "import", "tracking", "-", "--dry-run"), 0, "unchanged", "dry run")
+	want(t, s.ssh("vic", up, "import", "tracking", "-"), 1, "needs the operator role")
+	r := s.ssh("ana", "", "export", "audit", "--format", "jsonl")
+	want(t, r, 0, `"action":"order.ship"`, `"action":"tracking.correct"`, `"operator":"ana"`, `"field":"tracking"`)
+}

@@ -146,7 +146,11 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 	c, number, err := CheckTrackingNumber(in.Carrier, in.Number)
 	override := strings.TrimSpace(in.Override)
 	if err != nil {
-		if _, isRule := err.(*TrackingError); !isRule || override == "" {
+		_, isRule := err.(*TrackingError)
+		if isRule && old.Number == number && old.Carrier == c.Code {
+			return o, ShipUnchanged, nil // its own number, accepted earlier with an override
+		}
+		if !isRule || override == "" {
 			return o, 0, err
 		}
 	} else {

@@ -61,6 +61,10 @@ func TestShipRefusesBadNumberUnlessOverridden(t *testing.T) {
 	if got.Shipment.Override != "label printed by the post office" {
 		t.Fatalf("override reason not recorded: %+v", got.Shipment)
 	}
+	// Entering the accepted number again is a no-op, not a new refusal.
+	if _, out, err := Ship(got, ShipInput{Carrier: "ems", Number: s10Bad}, tNow, cnPolicy); err != nil || out != ShipUnchanged {
+		t.Fatalf("the overridden number again: %v %v", out, err)
+	}
 	// An override does not excuse an unknown carrier or an empty number.
 	if _, _, err := Ship(o, ShipInput{Carrier: "pigeon", Number: s10Good, Override: "x"}, tNow, cnPolicy); err == nil {
 		t.Fatal("unknown carrier accepted with an override")

@@ -123,8 +123,10 @@ func PlanTracking(lines []TrackingLine, lookup OrderLookup, owner NumberOwner, n
 		}
 		number := NormalizeTracking(l.Number)
 		p.Verdicts[i].Carrier, p.Verdicts[i].Number = carrier, number
-		// A bad number is this line's own fault: it does not contradict other lines.
-		if _, _, err := CheckTrackingNumber(carrier, number); err != nil {
+		// A bad number is this line's own fault: it does not contradict other lines. The
+		// order's own number, accepted earlier with an override, is not checked again.
+		own := o.Shipment.Number == number && o.Shipment.Carrier == carrier
+		if _, _, err := CheckTrackingNumber(carrier, number); err != nil && !own {
 			p.Verdicts[i].Err = err.Error()
 			continue
 		}
