@@ -91,6 +91,15 @@ const tabMark = "⇥"
 // the preview draws only the rows that fit.
 const maxPasteLines = 10000
 
+// A paste of more than blockLines lines into an empty box is kept as a block beside the
+// text box rather than in it: the textarea redraws and re-wraps every line on every key,
+// which takes a third of a second at ten thousand lines. A block is checked and applied
+// like typed text, but not edited; maxBlockLines bounds it (the command line takes more).
+const (
+	blockLines    = 500
+	maxBlockLines = 100_000
+)
+
 // lineNumberCells: the textarea reserves 4 cells for line numbers but draws
 // MaxHeight's digits plus two spaces; the text box is narrowed by the rest.
 const lineNumberCells = 7
@@ -105,6 +114,8 @@ type bulkModel struct {
 	checking bool
 	applying bool
 	err      string // why the last paste could not be read at all
+	block    string // a large paste, kept out of the text box (see blockLines)
+	blockN   int    // its line count
 
 	check   bulkCheck
 	rows    []bulkRow
@@ -193,6 +204,9 @@ func (m bulkModel) update(msg tea.Msg) (bulkModel, tea.Cmd) {
 
 func (m bulkModel) editKey(msg tea.KeyMsg) (bulkModel, tea.Cmd) {
 	k := &m.c.keys
+	if m.block != "" {
+		return m.blockKey(msg)
+	}
 	switch {
 	case command(msg, k.Save):
 		return m.startCheck(m.input.Value())
@@ -215,6 +229,23 @@ func (m bulkModel) editKey(msg tea.KeyMsg) (bulkModel, tea.Cmd) {
 	return m.type_(msg)
 }
 
+// blockKey handles keys while a large paste is held as a block: check it, or clear it.
+func (m bulkModel) blockKey(msg tea.KeyMsg) (bulkModel, tea.Cmd) {
+	k := &m.c.keys
+	switch {
+	case command(msg, k.Save):
+		return m.startCheck(m.block)
+	case command(msg, k.ClearFilter):
+		m.seq++
+		m.block, m.blockN, m.checking = "", 0, false
+		return m, report("pasted block cleared")
+	case typed(msg):
+		return m, report(fmt.Sprintf("the %d pasted lines are kept as a block, not edited here: %s checks them, %s clears them",
+			m.blockN, m.c.keys.Save.Help().Key, m.c.keys.ClearFilter.Help().Key))
+	}
+	return m, nil
+}
+
 // type_ hands a key to the text box. Text from outside (a paste) is made
 // printable first, and a check of the old text is dropped.
 func (m bulkModel) type_(msg tea.KeyMsg) (bulkModel, tea.Cmd) {
@@ -225,6 +256,14 @@ func (m bulkModel) type_(msg tea.KeyMsg) (bulkModel, tea.Cmd) {
 		msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(tabMark)}
 	case msg.Type == tea.KeyRunes:
 		text := pasteable(string(msg.Runes))
+		if n := strings.Count(strings.TrimRight(text, "\n"), "\n") + 1; msg.Paste && n > blockLines && m.input.Value() == "" {
+			if n > maxBlockLines {
+				return m, reportErr(fmt.Errorf("paste refused: %d lines, at most %d at a time here — use shipdesk import tracking FILE", n, maxBlockLines))
+			}
+			m.input.Blur()
+			m.block, m.blockN = text, n
+			return m, report(fmt.Sprintf("%d lines pasted: %s checks them", n, m.c.keys.Save.Help().Key))
+		}
 		if n := m.input.LineCount() + strings.Count(text, "\n"); n > maxPasteLines {
 			text = strings.TrimRight(text, "\n")
 			if n = m.input.LineCount() + strings.Count(text, "\n"); n > maxPasteLines {
@@ -498,6 +537,7 @@ func (m bulkModel) applied(msg bulkAppliedMsg) (bulkModel, tea.Cmd) {
 	m.results = resultsPanel{title: "Bulk tracking: " + summary, lines: resultLines(msg.check)}
 	m.mode, m.check, m.rows = bulkResults, bulkCheck{}, nil
 	m.input.Reset()
+	m.block, m.blockN = "", 0
 	m.seq++
 	return m, tea.Batch(report(summary+" — see results"), changed)
 }
@@ -548,6 +588,9 @@ func (m bulkModel) shortHelp() []key.Binding {
 	case bulkPreview:
 		return []key.Binding{helpOnly(k.Confirm.Help().Key, "apply…"), helpOnly(k.Back.Help().Key, "edit lines"), check, k.Up, k.Down, k.PageDown, k.PageUp}
 	}
+	if m.block != "" {
+		return []key.Binding{check, helpOnly(k.ClearFilter.Help().Key, "clear")}
+	}
 	if m.input.Focused() {
 		return []key.Binding{check, helpOnly(k.Back.Help().Key, "stop editing")}
 	}
@@ -582,11 +625,34 @@ func (m bulkModel) editView() string {
 		err = errors.New(m.err)
 	}
 	hint := "GSPAY: REF:: URL:: Tracking ID=NUMBER   or CSV with a header: order,carrier,tracking[,shipped_at,eta]   (tabs show as " + tabMark + ")"
+	if m.block != "" {
+		return strings.Join(m.blockView(s, err), "\n")
+	}
 	return strings.Join([]string{
 		titleLine(s, "Bulk tracking", parts, err),
 		s.dim.Render(Cut(hint, m.width)),
 		m.input.View(),
 	}, "\n")
+}
+
+// blockView shows the start of a large paste, which is not edited here.
+func (m bulkModel) blockView(s styles, err error) []string {
+	k := &m.c.keys
+	parts := []string{plural(m.blockN, "line", "lines") + " pasted as a block"}
+	if m.checking {
+		parts = append(parts, s.warn.Render("checking…"))
+	}
+	lines := []string{
+		titleLine(s, "Bulk tracking", parts, err),
+		s.dim.Render(Cut(fmt.Sprintf("too many lines to edit here: %s checks them, %s clears them", k.Save.Help().Key, k.ClearFilter.Help().Key), m.width)),
+	}
+	rest := m.block
+	for len(lines) < m.height && rest != "" {
+		line, tail, _ := strings.Cut(rest, "\n")
+		rest = tail
+		lines = append(lines, s.dim.Render("│ ")+Cut(strings.ReplaceAll(line, tabMark, " "), m.width-2))
+	}
+	return lines
 }
 
 func bulkColumns() []column {

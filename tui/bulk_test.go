@@ -376,3 +376,40 @@ func TestPasteable(t *testing.T) {
 		}
 	}
 }
+
+func TestBulkLargePasteIsKeptAsABlock(t *testing.T) {
+	h := bulkFixture(t)
+	var b strings.Builder
+	b.WriteString(gspay("TRB1", s10a) + "\r\n")
+	for i := 0; i < 1200; i++ {
+		b.WriteString(gspay(fmt.Sprintf("TRNONE%d", i), domain.S10Number("EA", i, "CN")) + "\r\n")
+	}
+	h.paste(b.String())
+	m := h.bulk()
+	if m.blockN != 1201 || m.input.Value() != "" {
+		t.Fatalf("block of %d lines, text box %d lines", m.blockN, m.input.LineCount())
+	}
+	h.mustShow("1201 lines pasted as a block", "TRB1::")
+	h.press("x") // not edited: a hint, and the block is unchanged
+	if h.bulk().blockN != 1201 {
+		t.Fatal("a typed key changed the block")
+	}
+	h.ctrlS()
+	h.mustShow("1 to ship", "1200 in error")
+	h.press("enter")
+	h.mustShow("Ship 1 order? 1200 bad lines will be skipped.")
+	h.press("y")
+	if got := h.shipment("TRB1").Number; got != s10a {
+		t.Fatalf("TRB1 number %q after applying the block", got)
+	}
+	if h.bulk().block != "" {
+		t.Fatal("the block stayed after it was applied")
+	}
+	// A new block can be cleared without checking it.
+	h.press("esc")
+	h.paste(b.String())
+	h.send(tea.KeyMsg{Type: tea.KeyCtrlL})
+	if h.bulk().block != "" {
+		t.Fatal("ctrl+l did not clear the block")
+	}
+}
