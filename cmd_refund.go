@@ -155,9 +155,9 @@ func cmdRefund(e *env, args []string) error {
 	done := map[string]string{"convert": "converted", "reject": "rejected", "process": "processed"}[action]
 	for _, r := range res.Rows {
 		if r.Done {
-			fmt.Fprintf(e.stdout, "%s %s: %s\n", done, r.Key, r.Text)
+			fmt.Fprintf(e.stdout, "%s %s: %s\n", done, r.Key, safeText(r.Text))
 		} else {
-			fmt.Fprintf(e.stdout, "skipped %s: %s\n", r.Key, r.Reason)
+			fmt.Fprintf(e.stdout, "skipped %s: %s\n", r.Key, safeText(r.Reason))
 		}
 	}
 	fmt.Fprintf(e.stdout, "%d %s, %d skipped\n", res.Done(), done, res.Skipped())
@@ -187,7 +187,7 @@ func refundPartial(e *env, rest []string, amount, reason string) error {
 		return inputError{err}
 	}
 	fmt.Fprintf(e.stdout, "%s: refunded %s (%s); left to refund %s of %s paid\n",
-		domain.OrderNumber(res.Order.No), res.Refund.Amount, res.Refund.Reason, res.Left, res.Order.Total)
+		domain.OrderNumber(res.Order.No), res.Refund.Amount, safeText(res.Refund.Reason), res.Left, res.Order.Total)
 	return nil
 }
 

@@ -52,7 +52,9 @@ func cmdShip(e *env, args []string) error {
 	if err := e.require(domain.ActionShip); err != nil {
 		return err
 	}
-	if in.Override != "" {
+	// Accepting a number its carrier refuses is a supervisor's call; an override given
+	// with a valid number is ignored and needs nothing more.
+	if _, _, err := domain.CheckTrackingNumber(in.Carrier, in.Number); in.Override != "" && errors.As(err, new(*domain.TrackingError)) {
 		if err := e.require(domain.ActionOverride); err != nil {
 			return err
 		}
@@ -74,27 +76,27 @@ func cmdShip(e *env, args []string) error {
 	no := domain.OrderNumber(o.No)
 	switch outcome {
 	case domain.ShipUnchanged:
-		fmt.Fprintf(e.stdout, "%s already has %s %s: nothing changed\n", no, sh.Carrier, sh.Number)
+		fmt.Fprintf(e.stdout, "%s already has %s %s: nothing changed\n", no, sh.Carrier, safeText(sh.Number))
 		return nil
 	case domain.ShipCorrected:
 		h := sh.History[len(sh.History)-1]
 		fmt.Fprintf(e.stdout, "%s corrected %s → %s (replaced %d time%s)\n", no, h.OldNumber, sh.Number, sh.Replaced, plural(sh.Replaced))
 	default:
 		if sh.Number == "" {
-			fmt.Fprintf(e.stdout, "%s shipped without tracking: %s\n", no, sh.NoTracking)
+			fmt.Fprintf(e.stdout, "%s shipped without tracking: %s\n", no, safeText(sh.NoTracking))
 		} else {
 			fmt.Fprintf(e.stdout, "%s shipped with %s %s\n", no, sh.Carrier, sh.Number)
 		}
 	}
 	if sh.URL != "" {
-		fmt.Fprintf(e.stdout, "  tracking  %s\n", sh.URL)
+		fmt.Fprintf(e.stdout, "  tracking  %s\n", safeText(sh.URL))
 	}
 	fmt.Fprintf(e.stdout, "  shipped   %s\n", sh.ShippedAt.In(loc).Format("2006-01-02 15:04"))
 	if !sh.ETA.IsZero() {
 		fmt.Fprintf(e.stdout, "  arrives   %s\n", sh.ETA.In(loc).Format("2006-01-02"))
 	}
 	if sh.Override != "" {
-		fmt.Fprintf(e.stdout, "  override  %s\n", sh.Override)
+		fmt.Fprintf(e.stdout, "  override  %s\n", safeText(sh.Override))
 	}
 	return nil
 }
@@ -210,10 +212,20 @@ func printVerdicts(w io.Writer, name string, verdicts []domain.TrackingVerdict, 
 	}
 }
 
+// safeLines is safeText line by line: a message of several lines keeps its line breaks.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = safeText(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // safeText keeps control characters from a file out of the operator's terminal.
 func safeText(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || // C0, DEL, C1 (8-bit CSI)
+			(r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) { // bidi, invisible
 			return '?'
 		}
 		return r

@@ -228,7 +228,7 @@ func report(stderr io.Writer, err error, dbPath string) int {
 		fmt.Fprint(stderr, usage)
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "shipdesk: %v\n\n%s", err, usage)
+		fmt.Fprintf(stderr, "shipdesk: %s\n\n%s", safeLines(err.Error()), usage)
 		return exitUsage
 	case errors.Is(err, storage.ErrInUse):
 		if how := serveHint(dbPath); how != "" {
@@ -238,7 +238,8 @@ func report(stderr io.Writer, err error, dbPath string) int {
 		}
 		return exitInUse
 	}
-	fmt.Fprintf(stderr, "shipdesk: %v\n", err)
+	// Errors quote what came from outside (files, channels, other operators' reasons).
+	fmt.Fprintf(stderr, "shipdesk: %s\n", safeLines(err.Error()))
 	return exitInput
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Refund is money given back on a sales order: the answer to a refund request, or a
@@ -84,6 +85,9 @@ func decisionText(what, reason, operator string, reasonNeeded bool) (string, str
 		return "", "", fmt.Errorf("%s needs a reason", what)
 	case len(reason) > maxField:
 		return "", "", fmt.Errorf("the reason for %s is longer than %d bytes", what, maxField)
+	case strings.IndexFunc(reason, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0:
+		// It is written back to the channel and shown to other operators.
+		return "", "", fmt.Errorf("the reason for %s holds control or invisible characters: type it again", what)
 	case operator == "":
 		return "", "", fmt.Errorf("%s needs the operator's name", what)
 	}
@@ -238,6 +242,9 @@ func PartialRefund(o SalesOrder, prior []Refund, amount Money, reason string, no
 	reason, op, err := decisionText("a partial refund on "+OrderNumber(o.No), reason, operator, true)
 	if err != nil {
 		return Refund{}, err
+	}
+	if o.Status == OrderCancelled {
+		return Refund{}, fmt.Errorf("order %s is cancelled: a cancelled order was refunded in full, so there is nothing to compensate", OrderNumber(o.No))
 	}
 	if err := CheckRefund(o, prior, amount); err != nil {
 		return Refund{}, err

@@ -240,6 +240,8 @@ func TestRejectRefund(t *testing.T) {
 		{"blank reason", " \t\n", "ana", req, "needs a reason"},
 		{"long reason", strings.Repeat("x", maxField+1), "ana", req, "longer than 4096"},
 		{"no operator", "fake claim", "", req, "operator"},
+		{"escape sequence", "no\x1b]0;pwned\x07", "ana", req, "control or invisible characters"},
+		{"bidi override", "fake \u202eclaim", "ana", req, "control or invisible characters"},
 		{"converted", "fake claim", "ana", *request(sampleClaim(), RefundConverted), "already converted"},
 		{"rejected twice", "fake claim", "ana", *request(sampleClaim(), RefundRejected), "already rejected"},
 		{"processed", "fake claim", "ana", *request(sampleClaim(), RefundProcessed), "already processed"},
@@ -316,6 +318,9 @@ func TestPartialRefund(t *testing.T) {
 		{"no currency", nil, Money{Minor: 100}, "goodwill", "ana", "refund in no currency refused"},
 		{"no reason", nil, cny(100), "  ", "ana", "a partial refund on SO00000042 needs a reason"},
 		{"no operator", nil, cny(100), "goodwill", "", "operator"},
+	}
+	if _, err := PartialRefund(paidOrder(OrderCancelled), nil, cny(100), "goodwill", tNow, "ana"); err == nil || !strings.Contains(err.Error(), "is cancelled") {
+		t.Errorf("partial refund on a cancelled order: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -126,6 +127,9 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 		return o, 0, fmt.Errorf("order %s is %s: it cannot be shipped", OrderNumber(o.No), o.Status)
 	}
 	old := o.Shipment
+	if o.Attention != "" && o.Status == OrderAwaitingShipment {
+		return o, 0, fmt.Errorf("order %s needs attention before it ships: %s", OrderNumber(o.No), o.Attention)
+	}
 	if strings.TrimSpace(in.NoTracking) != "" {
 		if in.Number != "" || in.Carrier != "" && in.Carrier != "other" {
 			return o, 0, fmt.Errorf("give either a tracking number or a reason for shipping without one, not both")
@@ -160,6 +164,9 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 		return o, ShipUnchanged, nil
 	}
 	url := strings.TrimSpace(in.URL)
+	if reason := checkTrackingURL(url); reason != "" {
+		return o, 0, errors.New(reason)
+	}
 	if url == "" {
 		url = c.URL(number)
 	}

@@ -283,3 +283,36 @@ func TestS10Number(t *testing.T) {
 		t.Fatalf("S10Number = %s, want EE040293660CN", got)
 	}
 }
+
+func TestPlanTrackingContestedNumberLeavesNoLineApplied(t *testing.T) {
+	a, b := awaitingOrder(1, "CN"), awaitingOrder(2, "CN")
+	p := PlanTracking([]TrackingLine{
+		{Line: 1, Ref: a.TradeID, Carrier: "ems", Number: s10Good},
+		{Line: 2, Ref: a.TradeID, Carrier: "ems", Number: s10Good}, // same again: would be unchanged
+		{Line: 3, Ref: b.TradeID, Carrier: "ems", Number: s10Good}, // the same number for another order
+	}, lookupOf(a, b), noOwner, tNow, cnPolicy, "ana")
+	for _, v := range p.Verdicts {
+		if v.OK() {
+			t.Errorf("line %d: %s — a contested number must not pass on any line", v.Line, v)
+		}
+	}
+	if len(p.Orders) != 0 {
+		t.Fatalf("%d orders would be written", len(p.Orders))
+	}
+}
+
+func TestShipRefusesOrdersNeedingAttentionAndBadURLs(t *testing.T) {
+	o := FlagCancelled(awaitingOrder(1, "CN"), TradeCancelled)
+	if _, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good}, tNow, cnPolicy); err == nil || !strings.Contains(err.Error(), "needs attention") {
+		t.Fatalf("an order whose trade was cancelled shipped: %v", err)
+	}
+	p := PlanTracking([]TrackingLine{{Line: 1, Ref: o.TradeID, Carrier: "ems", Number: s10Good}}, lookupOf(o), noOwner, tNow, cnPolicy, "ana")
+	if p.Verdicts[0].OK() || !strings.Contains(p.Verdicts[0].Err, "cancelled") {
+		t.Fatalf("bulk verdict for a cancelled trade: %s", p.Verdicts[0])
+	}
+	for _, u := range []string{"not a url :: x", "https://x.example/a\nb", "ftp://x.example/a"} {
+		if _, _, err := Ship(awaitingOrder(2, "CN"), ShipInput{Carrier: "other", Number: "X1", URL: u}, tNow, cnPolicy); err == nil {
+			t.Errorf("URL %q accepted", u)
+		}
+	}
+}

@@ -87,115 +87,92 @@ type OrderLookup func(ref string) (SalesOrder, error)
 // NumberOwner says which order already holds a tracking number, if any.
 type NumberOwner func(number string) (orderNo uint64, ok bool)
 
-// PlanTracking gives every line of a bulk upload its verdict. Lines are applied in order,
-// so a later line for the same order sees what an earlier one did; two lines giving one
-// order different numbers, or one number to two orders, are both errors: the file
-// contradicts itself and the operator must say which is right.
+// PlanTracking gives every line of a bulk upload its verdict. It works in two passes.
+// The first finds each line's order, carrier and number and marks the lines that are
+// wrong on their own (unknown order, bad number, a number another order holds) or that
+// contradict each other: two lines giving one order different numbers, or one number to
+// two orders, are all errors — the file must say which is right. The second applies the
+// remaining lines in file order, so a later line for the same order sees what an earlier
+// one did and every verdict describes exactly what applying will do.
 func PlanTracking(lines []TrackingLine, lookup OrderLookup, owner NumberOwner, now time.Time, pol ShipPolicy, operator string) TrackingPlan {
-	p := TrackingPlan{Orders: map[uint64]SalesOrder{}, Before: map[uint64]SalesOrder{}}
-	type first struct {
-		idx    int
-		number string
-		order  uint64
-	}
-	byOrder := map[uint64]first{}
-	byNumber := map[string]first{}
-	conflict := func(i int, why string) {
-		if p.Verdicts[i].OK() {
-			p.Verdicts[i].Err = why
-			p.Verdicts[i].Outcome = 0
-		}
-	}
-	for _, l := range lines {
-		v := TrackingVerdict{Line: l.Line, Ref: l.Ref}
-		p.Verdicts = append(p.Verdicts, v)
-		i := len(p.Verdicts) - 1
+	p := TrackingPlan{Verdicts: make([]TrackingVerdict, len(lines)), Orders: map[uint64]SalesOrder{}, Before: map[uint64]SalesOrder{}}
+	found := make([]SalesOrder, len(lines))
+	numbers := map[uint64][]int{} // order → lines naming it
+	holders := map[string][]int{} // number → lines giving it
+	for i, l := range lines {
+		v := &p.Verdicts[i]
+		v.Line, v.Ref = l.Line, l.Ref
 		o, err := lookup(strings.TrimSpace(l.Ref))
 		if err != nil {
-			p.Verdicts[i].Err = err.Error()
+			v.Err = err.Error()
 			continue
 		}
-		p.Verdicts[i].OrderNo, p.Verdicts[i].Key = o.No, o.Key
+		found[i] = o
+		v.OrderNo, v.Key = o.No, o.Key
 		carrier, err := lineCarrier(l)
 		if err != nil {
-			p.Verdicts[i].Err = err.Error()
+			v.Err = err.Error()
 			continue
 		}
 		number := NormalizeTracking(l.Number)
-		p.Verdicts[i].Carrier, p.Verdicts[i].Number = carrier, number
+		v.Carrier, v.Number = carrier, number
 		// A bad number is this line's own fault: it does not contradict other lines. The
 		// order's own number, accepted earlier with an override, is not checked again.
 		own := o.Shipment.Number == number && o.Shipment.Carrier == carrier
 		if _, _, err := CheckTrackingNumber(carrier, number); err != nil && !own {
-			p.Verdicts[i].Err = err.Error()
+			v.Err = err.Error()
 			continue
-		}
-		if f, seen := byOrder[o.No]; seen && f.number != number {
-			why := fmt.Sprintf("line %d gives %s the number %s, this line %s: keep one", lines[f.idx].Line, OrderNumber(o.No), f.number, number)
-			conflict(i, why)
-			conflict(f.idx, fmt.Sprintf("line %d gives %s another number (%s): keep one", l.Line, OrderNumber(o.No), number))
-			continue
-		} else if !seen {
-			byOrder[o.No] = first{idx: i, number: number, order: o.No}
-		}
-		if f, seen := byNumber[number]; seen && f.order != o.No {
-			conflict(i, fmt.Sprintf("number %s is also on line %d for %s", number, lines[f.idx].Line, OrderNumber(f.order)))
-			conflict(f.idx, fmt.Sprintf("number %s is also on line %d for %s", number, l.Line, OrderNumber(o.No)))
-			continue
-		} else if !seen {
-			byNumber[number] = first{idx: i, number: number, order: o.No}
 		}
 		if no, used := owner(number); used && no != o.No {
-			p.Verdicts[i].Err = fmt.Sprintf("number %s is already used by %s", number, OrderNumber(no))
+			v.Err = fmt.Sprintf("number %s is already used by %s", number, OrderNumber(no))
 			continue
 		}
-		cur, ok := p.Orders[o.No]
-		if !ok {
-			cur = o
-		}
-		next, outcome, err := Ship(cur, ShipInput{Carrier: carrier, Number: number, URL: l.URL, ShippedAt: l.ShippedAt, ETA: l.ETA, Operator: operator}, now, pol)
-		if err != nil {
-			p.Verdicts[i].Err = err.Error()
-			continue
-		}
-		p.Verdicts[i].Outcome = outcome
-		p.Verdicts[i].OldNumber = cur.Shipment.Number
-		if outcome == ShipUnchanged {
-			continue
-		}
-		if _, ok := p.Before[o.No]; !ok {
-			p.Before[o.No] = o
-		}
-		p.Orders[o.No] = next
+		numbers[o.No] = append(numbers[o.No], i)
+		holders[number] = append(holders[number], i)
 	}
-	// A line that became an error after a later line contradicted it must not be applied.
-	p.Orders = map[uint64]SalesOrder{}
-	return p.replay(lines, now, pol, operator)
-}
-
-// replay recomputes the new orders from the good lines only, so that a line turned into an
-// error by a later contradiction leaves no trace in what is applied.
-func (p TrackingPlan) replay(lines []TrackingLine, now time.Time, pol ShipPolicy, operator string) TrackingPlan {
-	for i, v := range p.Verdicts {
-		if !v.OK() || v.Outcome == ShipUnchanged {
+	for no, idx := range numbers {
+		for _, i := range idx {
+			for _, j := range idx {
+				if p.Verdicts[j].Number != p.Verdicts[i].Number {
+					p.Verdicts[i].Err = fmt.Sprintf("line %d gives %s the number %s, this line %s: keep one",
+						lines[j].Line, OrderNumber(no), p.Verdicts[j].Number, p.Verdicts[i].Number)
+					break
+				}
+			}
+		}
+	}
+	for number, idx := range holders {
+		for _, i := range idx {
+			for _, j := range idx {
+				if p.Verdicts[j].OrderNo != p.Verdicts[i].OrderNo {
+					p.Verdicts[i].Err = fmt.Sprintf("number %s is also on line %d for %s", number, lines[j].Line, OrderNumber(p.Verdicts[j].OrderNo))
+					break
+				}
+			}
+		}
+	}
+	for i, l := range lines {
+		v := &p.Verdicts[i]
+		if !v.OK() {
 			continue
 		}
 		cur, ok := p.Orders[v.OrderNo]
 		if !ok {
-			cur = p.Before[v.OrderNo]
+			cur = found[i]
 		}
-		l := lines[i]
-		next, _, err := Ship(cur, ShipInput{Carrier: v.Carrier, Number: v.Number, URL: l.URL, ShippedAt: l.ShippedAt, ETA: l.ETA, Operator: operator}, now, pol)
+		next, outcome, err := Ship(cur, ShipInput{Carrier: v.Carrier, Number: v.Number, URL: l.URL, ShippedAt: l.ShippedAt, ETA: l.ETA, Operator: operator}, now, pol)
 		if err != nil {
-			p.Verdicts[i].Err, p.Verdicts[i].Outcome = err.Error(), 0
+			v.Err = err.Error()
 			continue
 		}
-		p.Orders[v.OrderNo] = next
-	}
-	for no := range p.Before {
-		if _, ok := p.Orders[no]; !ok {
-			delete(p.Before, no)
+		v.Outcome, v.OldNumber = outcome, cur.Shipment.Number
+		if outcome == ShipUnchanged {
+			continue
 		}
+		if _, ok := p.Before[v.OrderNo]; !ok {
+			p.Before[v.OrderNo] = found[i]
+		}
+		p.Orders[v.OrderNo] = next
 	}
 	return p
 }
