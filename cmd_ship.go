@@ -170,7 +170,7 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 	if dryRun || (len(syntax) > 0 && !skipBad) {
 		plan, err = s.PlanTracking(lines, pol, now, e.operator)
 	} else {
-		plan, err = s.ApplyTracking(lines, pol, skipBad, now, e.actor())
+		plan, err = s.ApplyTracking(lines, len(syntax), pol, skipBad, now, e.actor())
 	}
 	if err != nil && !errors.Is(err, storage.ErrBadLines) {
 		return err

@@ -142,3 +142,44 @@ func itemsText(items []Item) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// DiffRefund lists the fields of a refund request that differ between before (nil for a
+// new request) and after.
+func DiffRefund(before, after *RefundRequest) []FieldChange {
+	var b RefundRequest
+	if before != nil {
+		b = *before
+	}
+	key := after.RefundKey.String()
+	var out []FieldChange
+	add := func(field, x, y string) {
+		if x != y {
+			out = append(out, FieldChange{Key: key, Field: field, Before: x, After: y})
+		}
+	}
+	state := func(r *RefundRequest) string {
+		if r.State == 0 {
+			return ""
+		}
+		return r.State.String()
+	}
+	add("state", state(&b), state(after))
+	add("trade_id", b.TradeID, after.TradeID)
+	add("kind", kindName(b.Kind), kindName(after.Kind))
+	add("amount", b.AmountText(), after.AmountText())
+	add("reason", b.Reason, after.Reason)
+	add("requested_at", timeText(b.RequestedAt), timeText(after.RequestedAt))
+	add("decision", b.Decision, after.Decision)
+	add("order_no", orderNo(b.OrderNo), orderNo(after.OrderNo))
+	if b.Refunded != after.Refunded {
+		add("refunded", moneyText(b.Refunded), moneyText(after.Refunded))
+	}
+	return out
+}
+
+func kindName(k RefundKind) string {
+	if k == 0 {
+		return ""
+	}
+	return k.String()
+}

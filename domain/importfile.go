@@ -245,6 +245,7 @@ const maxLine = 1 << 20
 // chunks, which the lines of a batch point into, and a chunk is reused once its batch is
 // decoded (the decoded strings are copies): no line is copied and little memory is new.
 func scanJSONL(name string, r io.Reader, emit func([]Trade) error, chunk int) error {
+	r = SkipBOM(r)
 	type parsed struct {
 		line  int
 		trade Trade
@@ -413,7 +414,7 @@ var CSVColumns = []string{"channel", "platform", "trade_id", "buyer", "consignee
 // A row with an empty sku is a header-only order.
 func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 	c := newCollector(name)
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(SkipBOM(r))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
@@ -516,4 +517,14 @@ func sameHeader(a, b RawTrade) bool {
 	return a.Channel == b.Channel && a.Platform == b.Platform && a.TradeID == b.TradeID && a.Buyer == b.Buyer &&
 		a.Consignee == b.Consignee && a.TradeStatus == b.TradeStatus && a.PaymentRef == b.PaymentRef &&
 		a.PaidAt == b.PaidAt && a.Currency == b.Currency && a.Total == b.Total
+}
+
+// SkipBOM drops a UTF-8 byte order mark at the start of r, which spreadsheet programs
+// on Windows write in front of CSV and text exports.
+func SkipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	return br
 }

@@ -154,7 +154,7 @@ func (c *refundCollector) result() (RefundFile, error) {
 // line rejects the whole file; the error lists each bad line as name:line: reason.
 func ParseRefundJSONL(name string, r io.Reader) (RefundFile, error) {
 	c := newRefundCollector(name)
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(SkipBOM(r))
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	line := 0
 	for sc.Scan() {
@@ -190,7 +190,7 @@ var RefundCSVColumns = []string{"channel", "refund_id", "trade_id", "kind", "amo
 // it starts on.
 func ParseRefundCSV(name string, r io.Reader) (RefundFile, error) {
 	c := newRefundCollector(name)
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(SkipBOM(r))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {

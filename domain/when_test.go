@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,5 +24,21 @@ func TestParseWhen(t *testing.T) {
 		if _, err := ParseWhen(bad, msk); err == nil {
 			t.Errorf("ParseWhen(%q) accepted", bad)
 		}
+	}
+}
+
+func TestImportFilesTakeAByteOrderMark(t *testing.T) {
+	line := `{"channel":"tb-main","platform":"taobao","trade_id":"T1001","buyer":"a","consignee":{"name":"A","phone":"1","address":"x","country":"CN"},"trade_status":"paid","payment_ref":"TR1","paid_at":"2026-11-20T10:00:00Z","currency":"CNY","total":"1.00","items":[{"sku":"S","title":"T","qty":1,"price":"1.00"}]}`
+	f, err := ParseJSONL("bom.jsonl", strings.NewReader("\ufeff"+line+"\r\n"))
+	if err != nil || len(f.Trades) != 1 {
+		t.Fatalf("orders JSON Lines with a BOM: %v", err)
+	}
+	r, err := ParseRefundJSONL("bom.jsonl", strings.NewReader("\ufeff"+`{"channel":"tb-main","refund_id":"R1","trade_id":"T1001","kind":"not_received","amount":"1.00","reason":"lost","requested_at":"2026-11-21T08:00:00Z"}`+"\n"))
+	if err != nil || len(r.Claims) != 1 {
+		t.Fatalf("refund JSON Lines with a BOM: %v", err)
+	}
+	c, err := ParseRefundCSV("bom.csv", strings.NewReader("\ufeffchannel,refund_id,trade_id,kind,amount,reason,requested_at\ntb-main,R1,T1001,not_received,1.00,lost,2026-11-21T08:00:00Z\n"))
+	if err != nil || len(c.Claims) != 1 {
+		t.Fatalf("refund CSV with a BOM: %v", err)
 	}
 }

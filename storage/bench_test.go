@@ -226,7 +226,7 @@ func BenchmarkTrackingUpload10k(b *testing.B) {
 		if err != nil || len(file.Errors) > 0 {
 			b.Fatalf("parse: %v %v", err, file.Errors)
 		}
-		p, err := s.ApplyTracking(file.Lines, pol, false, demo.BenchNow, by)
+		p, err := s.ApplyTracking(file.Lines, 0, pol, false, demo.BenchNow, by)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -306,6 +306,10 @@ func (s *Store) ImportRefunds(claims []domain.RefundClaim, now time.Time, by Act
 			if err := w.putRefund(cur, &next); err != nil {
 				return err
 			}
+			if outcome == domain.ImportUpdated {
+				// New requests are counted, not listed: their content is the file.
+				w.changed(c.RefundKey.String(), domain.DiffRefund(before, &next)...)
+			}
 		}
 		if err := w.audit(AuditEvent{At: now, Action: "refund.import", Detail: map[string]string{
 			"requests": strconv.Itoa(len(claims)), "new": strconv.Itoa(res.New), "updated": strconv.Itoa(res.Updated),
@@ -421,6 +425,7 @@ func (s *Store) refundBatch(name string, keys []domain.RefundKey, now time.Time,
 			}
 			res.Rows = append(res.Rows, RefundRowResult{Key: k, Done: true, OrderNo: step.orderNo, Text: step.text})
 			done = append(done, k.String())
+			w.changed(k.String(), domain.DiffRefund(old, &step.next)...)
 			audit[k.String()] = fmt.Sprintf("%s → %s: %s", old.State, step.next.State, step.text)
 			for obj, change := range step.audit {
 				audit[obj] = change
@@ -432,7 +437,7 @@ func (s *Store) refundBatch(name string, keys []domain.RefundKey, now time.Time,
 		if len(done) == 0 {
 			return nil
 		}
-		if err := w.audit(AuditEvent{At: now, Action: name, Objects: done, Detail: audit}, by); err != nil {
+		if err := w.audit(AuditEvent{At: now, Action: name, Detail: audit}, by); err != nil {
 			return err
 		}
 		return w.commit()
@@ -484,14 +489,17 @@ func (s *Store) ConvertRefunds(keys []domain.RefundKey, now time.Time, by Actor)
 			step.audit = map[string]string{domain.OrderNumber(o.No): change}
 		}
 		step.write = func() error {
+			so := domain.OrderNumber(o.No)
 			if c.Refund != nil {
 				if err := w.addRefund(&next, *c.Refund); err != nil {
 					return err
 				}
+				w.changed(so, domain.FieldChange{Key: so, Field: "refund", After: c.Refund.Amount.String() + " (" + r.RefundKey.String() + ")"})
 			}
 			if !orderChanged {
 				return nil
 			}
+			w.changed(so, domain.DiffOrder(o, &next)...)
 			return w.putOrder(o, &next)
 		}
 		return step, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -345,8 +346,17 @@ func TestRefundBatchAuditsBeforeAndAfter(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if last.Action != "refund.convert" || last.Operator != "op" || !reflect.DeepEqual(last.Objects, []string{"tb:R1"}) {
+	if last.Action != "refund.convert" || last.Operator != "op" || !reflect.DeepEqual(last.Objects, []string{"SO00000001", "tb:R1"}) {
 		t.Fatalf("audit: %+v", last)
+	}
+	for _, want := range []domain.FieldChange{
+		{Key: "SO00000001", Field: "status", Before: "awaiting_shipment", After: "cancelled"},
+		{Key: "SO00000001", Field: "refund", After: "144.97 CNY (tb:R1)"},
+		{Key: "tb:R1", Field: "state", Before: "pending", After: "converted"},
+	} {
+		if !slices.Contains(last.Changes, want) {
+			t.Fatalf("audit changes lack %+v: %+v", want, last.Changes)
+		}
 	}
 	if got := last.Detail["tb:R1"]; got != "pending → converted: SO00000001 cancelled, refunded 144.97 CNY" {
 		t.Fatalf("request change: %q", got)
@@ -497,5 +507,26 @@ func TestOlderFileReadsAsEmptyQueue(t *testing.T) {
 	}
 	if _, found, err := ro.Refund(rkey("tb", "R1")); err != nil || found {
 		t.Fatalf("refund: %v %v", found, err)
+	}
+}
+
+func TestRefundImportAuditsUpdatedRequests(t *testing.T) {
+	s := refundStore(t)
+	mustImportRefunds(t, s, t0, claim("tb", "R1", "T1", domain.RefundNotReceived, 1, t0))
+	changed := claim("tb", "R1", "T1", domain.RefundReceivedNoReturn, 1, t0)
+	mustImportRefunds(t, s, t0, changed)
+	var last AuditEvent
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		_, v := tx.Bucket(bAudit).Cursor().Last()
+		return json.Unmarshal(v, &last)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if last.Action != "refund.import" || !slices.Contains(last.Objects, "tb:R1") {
+		t.Fatalf("audit of an updating import: %+v", last)
+	}
+	want := domain.FieldChange{Key: "tb:R1", Field: "kind", Before: "not_received", After: "received_no_return"}
+	if !slices.Contains(last.Changes, want) {
+		t.Fatalf("changes lack %+v: %+v", want, last.Changes)
 	}
 }

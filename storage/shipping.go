@@ -216,11 +216,12 @@ func (s *Store) PlanTracking(lines []domain.TrackingLine, pol domain.ShipPolicy,
 // ApplyTracking plans the upload again inside one write transaction and writes every good
 // line. With lines in error it writes nothing and returns ErrBadLines, unless skipBad
 // asks to apply the good lines anyway (rule 11: nothing is half-applied by accident).
-func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy, skipBad bool, now time.Time, by Actor) (p domain.TrackingPlan, err error) {
+// unreadable is how many lines of the upload did not parse, for the audit event.
+func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol domain.ShipPolicy, skipBad bool, now time.Time, by Actor) (p domain.TrackingPlan, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		p = domain.PlanTracking(lines, func(ref string) (domain.SalesOrder, error) { return lookupRef(tx, ref) },
 			trackingOwner(tx), now, pol, by.Operator)
-		if p.Bad() && !skipBad {
+		if (p.Bad() || unreadable > 0) && !skipBad {
 			return ErrBadLines
 		}
 		if len(p.Orders) == 0 {
@@ -242,7 +243,7 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy
 		}
 		ship, correct, unchanged, bad := p.Counts()
 		if err := w.audit(AuditEvent{At: now, Action: "tracking.import", Detail: map[string]string{
-			"ship": strconv.Itoa(ship), "correct": strconv.Itoa(correct), "unchanged": strconv.Itoa(unchanged), "skipped_bad": strconv.Itoa(bad),
+			"ship": strconv.Itoa(ship), "correct": strconv.Itoa(correct), "unchanged": strconv.Itoa(unchanged), "skipped_bad": strconv.Itoa(bad + unreadable),
 		}}, by); err != nil {
 			return err
 		}
@@ -254,8 +255,9 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, pol domain.ShipPolicy
 	return p, err
 }
 
-// EachShipment streams the orders that have shipped at or after since (zero = all), by
-// sales-order number, for `export tracking`.
+// EachShipment streams the orders whose shipment was entered or corrected at or after
+// since (zero = all), by sales-order number, for `export tracking`: a number corrected
+// today on a parcel shipped last week goes out again.
 func (s *Store) EachShipment(since time.Time, fn func(domain.SalesOrder) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
@@ -266,10 +268,19 @@ func (s *Store) EachShipment(since time.Time, fn func(domain.SalesOrder) error) 
 			if err != nil {
 				return err
 			}
-			if !since.IsZero() && o.Shipment.ShippedAt.Before(since) {
+			if !since.IsZero() && lastChange(o.Shipment).Before(since) {
 				return nil
 			}
 			return fn(o)
 		})
 	})
+}
+
+// lastChange is when a shipment was last entered or corrected.
+func lastChange(sh domain.Shipment) time.Time {
+	t := sh.ShippedAt
+	if n := len(sh.History); n > 0 && sh.History[n-1].At.After(t) {
+		t = sh.History[n-1].At
+	}
+	return t
 }

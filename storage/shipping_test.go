@@ -154,7 +154,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 		{Line: 5, Ref: "jd:T2", Carrier: "ems", Number: bad}, // bad check digit
 	}
 	before := snapshot(t, s)
-	p, err := s.ApplyTracking(lines, cn, false, t0, Actor{Operator: "ana"})
+	p, err := s.ApplyTracking(lines, 0, cn, false, t0, Actor{Operator: "ana"})
 	if !errors.Is(err, ErrBadLines) {
 		t.Fatalf("err = %v, want ErrBadLines", err)
 	}
@@ -171,7 +171,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	if err != nil || len(preview.Verdicts) != 5 || snapshot(t, s) != before {
 		t.Fatalf("preview: %v, or it wrote", err)
 	}
-	p, err = s.ApplyTracking(lines, cn, true, t0, Actor{Operator: "ana"})
+	p, err = s.ApplyTracking(lines, 0, cn, true, t0, Actor{Operator: "ana"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	}
 	// Applying the same file again: every good line is unchanged and nothing is written.
 	before = snapshot(t, s)
-	p, err = s.ApplyTracking(lines[:2], cn, false, t0, Actor{Operator: "ana"})
+	p, err = s.ApplyTracking(lines[:2], 0, cn, false, t0, Actor{Operator: "ana"})
 	if _, _, unchanged, _ := p.Counts(); err != nil || unchanged != 2 || snapshot(t, s) != before {
 		t.Fatalf("re-apply: %v unchanged=%d", err, unchanged)
 	}
@@ -198,6 +198,15 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	s.EachShipment(t0.Add(time.Minute), func(domain.SalesOrder) error { n++; return nil })
 	if n != 0 {
 		t.Fatalf("since filter let %d through", n)
+	}
+	// A correction later puts the order back in the export from then on.
+	if _, _, err := s.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0.Add(time.Hour), Actor{Operator: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	s.EachShipment(t0.Add(time.Minute), func(o domain.SalesOrder) error { got = append(got, o.No); return nil })
+	if len(got) != 1 || got[0] != 1 {
+		t.Fatalf("since after a correction: %v", got)
 	}
 }
 

@@ -32,12 +32,19 @@ type wtx struct {
 // trail collects, while a transaction runs, the objects it changed and how.
 type trail struct {
 	objects []string
+	listed  map[string]bool
 	changes []domain.FieldChange
 }
 
-// changed records an object and the fields of it that changed, for the audit event.
+// changed records an object (once) and the fields of it that changed, for the audit event.
 func (w *wtx) changed(object string, changes ...domain.FieldChange) {
-	w.trail.objects = append(w.trail.objects, object)
+	if !w.trail.listed[object] {
+		if w.trail.listed == nil {
+			w.trail.listed = map[string]bool{}
+		}
+		w.trail.listed[object] = true
+		w.trail.objects = append(w.trail.objects, object)
+	}
 	w.trail.changes = append(w.trail.changes, changes...)
 }
 

@@ -510,7 +510,7 @@ func (m bulkModel) apply() (bulkModel, tea.Cmd) {
 	c.lines = append([]domain.TrackingLine(nil), c.lines...)
 	do := func() tea.Msg {
 		var err error
-		c.plan, err = store.ApplyTracking(c.lines, pol, skip, now, op)
+		c.plan, err = store.ApplyTracking(c.lines, len(c.syntax), pol, skip, now, op)
 		return bulkAppliedMsg{check: c, err: err}
 	}
 	return m, tea.Batch(report("applying tracking…"), do)
