@@ -100,12 +100,15 @@ func CheckRefundPending(r RefundRequest) error {
 	case RefundPending:
 		return nil
 	case RefundConverted:
-		return fmt.Errorf("refund %s is already converted: %s refunded on %s by %s", r.RefundKey, r.Refunded, OrderNumber(r.OrderNo), r.Operator)
+		return fmt.Errorf("refund %s is already converted: %s refunded on %s by %s at %s", r.RefundKey, r.Refunded, OrderNumber(r.OrderNo), r.Operator, decidedAt(r))
 	case RefundRejected, RefundProcessed:
-		return fmt.Errorf("refund %s is already %s by %s (%s)", r.RefundKey, r.State, r.Operator, r.Decision)
+		return fmt.Errorf("refund %s is already %s by %s at %s (%s)", r.RefundKey, r.State, r.Operator, decidedAt(r), r.Decision)
 	}
 	return fmt.Errorf("refund %s has no queue state", r.RefundKey)
 }
+
+// decidedAt is when a request was answered, as the refusal of a second answer names it.
+func decidedAt(r RefundRequest) string { return r.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC") }
 
 // RefundConversion is the outcome of converting a request: everything storage writes in
 // one transaction.

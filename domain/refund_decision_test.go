@@ -151,7 +151,7 @@ func TestConvertRefundRefused(t *testing.T) {
 		{"wrong order", pending(RefundNotReceived, cny(14497)), &otherOrder, nil, "ana", "not tb-main:T1001"},
 		{"no operator", pending(RefundNotReceived, cny(14497)), &shipped, nil, "  ", "operator"},
 		{"already converted", *request(sampleClaim(), RefundConverted), &shipped, nil, "ana", "already converted: 144.97 CNY refunded on SO00000042 by ana"},
-		{"already rejected", *request(sampleClaim(), RefundRejected), &shipped, nil, "ana", "already rejected by ana (goods already signed for)"},
+		{"already rejected", *request(sampleClaim(), RefundRejected), &shipped, nil, "ana", "already rejected by ana at 2026-11-20 10:00 UTC (goods already signed for)"},
 		{"already processed", *request(sampleClaim(), RefundProcessed), nil, nil, "ana", "already processed"},
 		{"foreign refund on record", pending(RefundAfterSale, cny(100)), &shipped, []Refund{{Amount: Money{100, "USD"}}}, "ana", "fix that record first"},
 	}
