@@ -64,6 +64,8 @@ type exportOrder struct {
 	ShipBy    string `json:"ship_by"`
 	CreatedAt string `json:"created_at"`
 	Attention string `json:"attention,omitempty"`
+	// AwaitingReturn: a return_goods refund was converted; the goods are on their way back.
+	AwaitingReturn bool `json:"awaiting_return,omitempty"`
 	exportTrade
 }
 
@@ -127,7 +129,7 @@ func cmdExport(e *env, args []string) error {
 		}
 		return s.EachOrder(func(o domain.SalesOrder) error {
 			return enc.Encode(exportOrder{OrderNo: domain.OrderNumber(o.No), Key: o.Key.String(), Status: o.Status.String(),
-				ShipBy: isoTime(o.ShipBy), CreatedAt: isoTime(o.CreatedAt), Attention: o.Attention, exportTrade: wireTrade(o.Trade)})
+				ShipBy: isoTime(o.ShipBy), CreatedAt: isoTime(o.CreatedAt), Attention: o.Attention, AwaitingReturn: o.AwaitingReturn, exportTrade: wireTrade(o.Trade)})
 		})
 	}
 	// CSV: the import columns, one row per line item, with the state columns in front.
