@@ -39,6 +39,7 @@ func TestCLIShipCorrectAndNoTracking(t *testing.T) {
 	want(t, shipdesk(t, db, "ship", "T1001", "--carrier", "ems", "--tracking", "ee 040293660 cn"), 0,
 		"SO00000001 shipped with ems EE040293660CN", "arrives")
 	want(t, shipdesk(t, db, "ship", "TR1223370463258", "--carrier", "ems", "--tracking", "EE040293660CN"), 0, "nothing changed")
+	want(t, shipdesk(t, db, "ship", "SO1", "--carrier", "ems", "--tracking", "EE040293660CN", "--eta", "2026-12-24"), 0, "URL or dates were updated", "arrives   2026-12-24")
 	want(t, shipdesk(t, db, "ship", "SO2", "--carrier", "ems", "--tracking", "EE040293660CN", "--eta", "2026-12-20"), 1, "already used by SO00000001")
 	want(t, shipdesk(t, db, "ship", "tb-main:T1001", "--carrier", "ems", "--tracking", "EB084456702CN", "--override", "printed by the post office"), 0,
 		"corrected EE040293660CN → EB084456702CN", "replaced 1 time", "override")

@@ -78,6 +78,8 @@ func cmdShip(e *env, args []string) error {
 	case domain.ShipUnchanged:
 		fmt.Fprintf(e.stdout, "%s already has %s %s: nothing changed\n", no, sh.Carrier, safeText(sh.Number))
 		return nil
+	case domain.ShipUpdated:
+		fmt.Fprintf(e.stdout, "%s keeps %s %s; its URL or dates were updated\n", no, sh.Carrier, safeText(sh.Number))
 	case domain.ShipCorrected:
 		h := sh.History[len(sh.History)-1]
 		fmt.Fprintf(e.stdout, "%s corrected %s → %s (replaced %d time%s)\n", no, h.OldNumber, sh.Number, sh.Replaced, plural(sh.Replaced))

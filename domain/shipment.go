@@ -64,10 +64,11 @@ const (
 	ShipNew                              // the order ships now
 	ShipCorrected                        // the number of a shipped order was replaced
 	ShipTracked                          // an order shipped without tracking got its number
+	ShipUpdated                          // the same number with a new URL, shipped-at or arrival
 )
 
 var shipOutcomeNames = map[ShipOutcome]string{
-	ShipUnchanged: "unchanged", ShipNew: "ship", ShipCorrected: "correct", ShipTracked: "add tracking",
+	ShipUnchanged: "unchanged", ShipNew: "ship", ShipCorrected: "correct", ShipTracked: "add tracking", ShipUpdated: "update",
 }
 
 func (o ShipOutcome) String() string { return shipOutcomeNames[o] }
@@ -152,7 +153,7 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 	if err != nil {
 		_, isRule := err.(*TrackingError)
 		if isRule && old.Number == number && old.Carrier == c.Code {
-			return o, ShipUnchanged, nil // its own number, accepted earlier with an override
+			return sameNumber(o, in, pol) // its own number, accepted earlier with an override
 		}
 		if !isRule || override == "" {
 			return o, 0, err
@@ -161,7 +162,7 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 		override = "" // a valid number needs no override
 	}
 	if old.Number == number && old.Carrier == c.Code {
-		return o, ShipUnchanged, nil
+		return sameNumber(o, in, pol)
 	}
 	url := strings.TrimSpace(in.URL)
 	if reason := checkTrackingURL(url); reason != "" {
@@ -206,6 +207,33 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 		o.Status = OrderShipped
 	}
 	return o, outcome, nil
+}
+
+// sameNumber handles an order's own number entered again: nothing changes, unless the
+// entry gives another URL, shipped-at or expected arrival, which are put right in place
+// (the number is not replaced, so nothing goes into its history).
+func sameNumber(o SalesOrder, in ShipInput, pol ShipPolicy) (SalesOrder, ShipOutcome, error) {
+	s := o.Shipment
+	if u := strings.TrimSpace(in.URL); u != "" {
+		if reason := checkTrackingURL(u); reason != "" {
+			return o, 0, errors.New(reason)
+		}
+		s.URL = u
+	}
+	if !in.ShippedAt.IsZero() {
+		s.ShippedAt = in.ShippedAt
+	}
+	if !in.ETA.IsZero() {
+		s.ETA = in.ETA
+	}
+	if s.URL == o.Shipment.URL && s.ShippedAt.Equal(o.Shipment.ShippedAt) && s.ETA.Equal(o.Shipment.ETA) {
+		return o, ShipUnchanged, nil
+	}
+	if err := checkDates(s, o, pol); err != nil {
+		return o, 0, err
+	}
+	o.Shipment = s
+	return o, ShipUpdated, nil
 }
 
 // International reports whether an order leaves the warehouse's country (rule 10).

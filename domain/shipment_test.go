@@ -316,3 +316,25 @@ func TestShipRefusesOrdersNeedingAttentionAndBadURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestShipSameNumberPutsDatesAndURLRight(t *testing.T) {
+	o, _, err := Ship(awaitingOrder(1, "CN"), ShipInput{Carrier: "ems", Number: s10Good}, t0, cnPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eta := t0.Add(10 * 24 * time.Hour)
+	got, out, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good, ETA: eta, URL: "https://track.example/EE"}, tNow, cnPolicy)
+	if err != nil || out != ShipUpdated {
+		t.Fatalf("same number, new arrival: %v %v", out, err)
+	}
+	sh := got.Shipment
+	if !sh.ETA.Equal(eta) || sh.URL != "https://track.example/EE" || sh.Replaced != 0 || len(sh.History) != 0 || !sh.ShippedAt.Equal(t0) {
+		t.Fatalf("after the update: %+v", sh)
+	}
+	if _, out, _ := Ship(got, ShipInput{Carrier: "ems", Number: s10Good, ETA: eta}, tNow, cnPolicy); out != ShipUnchanged {
+		t.Fatalf("the same values again: %v, want unchanged", out)
+	}
+	if _, _, err := Ship(got, ShipInput{Carrier: "ems", Number: s10Good, ETA: t0.Add(-time.Hour)}, tNow, cnPolicy); err == nil {
+		t.Fatal("an arrival before shipping accepted as an update")
+	}
+}

@@ -34,6 +34,8 @@ func (v TrackingVerdict) String() string {
 		return fmt.Sprintf("will correct %s → %s", v.OldNumber, v.Number)
 	case ShipUnchanged:
 		return "unchanged"
+	case ShipUpdated:
+		return "will update the URL or dates of " + v.Number
 	case ShipTracked:
 		return "will add tracking " + v.Number
 	case ShipNew:
@@ -58,7 +60,7 @@ func (p TrackingPlan) Counts() (ship, correct, unchanged, bad int) {
 		switch {
 		case !v.OK():
 			bad++
-		case v.Outcome == ShipCorrected:
+		case v.Outcome == ShipCorrected, v.Outcome == ShipUpdated:
 			correct++
 		case v.Outcome == ShipUnchanged:
 			unchanged++

@@ -199,6 +199,8 @@ func shipAction(o domain.ShipOutcome) string {
 		return "tracking.correct"
 	case domain.ShipTracked:
 		return "tracking.add"
+	case domain.ShipUpdated:
+		return "tracking.update"
 	}
 	return "order.ship"
 }

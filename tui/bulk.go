@@ -393,7 +393,7 @@ func verdictRow(v domain.TrackingVerdict) bulkRow {
 	switch {
 	case !v.OK():
 		r.kind = kindBad
-	case v.Outcome == domain.ShipCorrected:
+	case v.Outcome == domain.ShipCorrected, v.Outcome == domain.ShipUpdated:
 		r.kind = kindCorrect
 	case v.Outcome == domain.ShipUnchanged:
 		r.kind = kindUnchanged
@@ -571,6 +571,8 @@ func appliedText(v domain.TrackingVerdict) string {
 		return fmt.Sprintf("corrected %s → %s", v.OldNumber, v.Number)
 	case domain.ShipUnchanged:
 		return "unchanged"
+	case domain.ShipUpdated:
+		return "URL or dates updated"
 	case domain.ShipTracked:
 		return "tracking added: " + v.Number
 	}

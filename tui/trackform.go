@@ -278,6 +278,8 @@ func savedText(msg trackSavedMsg) string {
 		return fmt.Sprintf("%s already has %s: nothing changed", no, sh.Number)
 	case domain.ShipCorrected:
 		return fmt.Sprintf("%s: tracking corrected to %s (replaced %d×)", no, sh.Number, sh.Replaced)
+	case domain.ShipUpdated:
+		return fmt.Sprintf("%s keeps %s: URL or dates updated", no, sh.Number)
 	}
 	if sh.Number == "" {
 		return fmt.Sprintf("%s shipped without tracking: %s", no, sh.NoTracking)
@@ -393,6 +395,8 @@ func (f trackForm) verdictLine(next domain.SalesOrder, outcome domain.ShipOutcom
 		return s.dim.Render("= the order already has this number")
 	case domain.ShipCorrected:
 		text = fmt.Sprintf("✓ will replace %s with %s", f.order.Shipment.Number, sh.Number)
+	case domain.ShipUpdated:
+		text = "✓ same number: will update the URL or dates"
 	default:
 		if sh.Number == "" {
 			text = "✓ will ship without tracking"
