@@ -27,6 +27,9 @@ func filterHelp() []field {
 		{"words", "all must match"},
 		{"channel:NAME", "one channel"},
 		{"state:NAME,…", "states; prefix ok; state:all"},
+		{"carrier:CODE", "orders shipped with it"},
+		{"tracking:none", "shipped, no number yet"},
+		{"due:overdue", "or due:today, due:late"},
 	}
 }
 
