@@ -120,3 +120,18 @@ func TestCLIExportTrackingGSPAYChunks(t *testing.T) {
 	want(t, shipdesk(t, db, "export", "tracking", "--format", "xml"), 2, "gspay, csv or jsonl")
 	want(t, shipdesk(t, db, "carriers"), 0, "ems", "russianpost", "ups", "other")
 }
+
+func TestCLIOutputNeverCarriesEscapes(t *testing.T) {
+	db := shippingDB(t)
+	evil := writeFile(t, "evil.txt", "TR\x1b]0;pwned\x07X:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=EE040293660CN\n")
+	r := shipdesk(t, db, "import", "tracking", evil)
+	want(t, r, 1, "nothing written")
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") {
+		t.Fatalf("raw escape in the output: %q", r.stdout+r.stderr)
+	}
+	r = shipdesk(t, db, "ship", "T1001", "--no-tracking", "label\x1b[2Jprinter")
+	want(t, r, 1, "control or invisible characters")
+	if strings.ContainsRune(r.stdout+r.stderr, '\x1b') {
+		t.Fatalf("raw escape in the output: %q", r.stdout)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/tui"
 )
 
 // cmdShip: shipdesk ship REF --carrier C --tracking N [...] | ship REF --no-tracking REASON
@@ -76,29 +77,29 @@ func cmdShip(e *env, args []string) error {
 	no := domain.OrderNumber(o.No)
 	switch outcome {
 	case domain.ShipUnchanged:
-		fmt.Fprintf(e.stdout, "%s already has %s %s: nothing changed\n", no, sh.Carrier, safeText(sh.Number))
+		fmt.Fprintf(e.stdout, "%s already has %s %s: nothing changed\n", no, sh.Carrier, tui.Safe(sh.Number))
 		return nil
 	case domain.ShipUpdated:
-		fmt.Fprintf(e.stdout, "%s keeps %s %s; its URL or dates were updated\n", no, sh.Carrier, safeText(sh.Number))
+		fmt.Fprintf(e.stdout, "%s keeps %s %s; its URL or dates were updated\n", no, sh.Carrier, tui.Safe(sh.Number))
 	case domain.ShipCorrected:
 		h := sh.History[len(sh.History)-1]
 		fmt.Fprintf(e.stdout, "%s corrected %s → %s (replaced %d time%s)\n", no, h.OldNumber, sh.Number, sh.Replaced, plural(sh.Replaced))
 	default:
 		if sh.Number == "" {
-			fmt.Fprintf(e.stdout, "%s shipped without tracking: %s\n", no, safeText(sh.NoTracking))
+			fmt.Fprintf(e.stdout, "%s shipped without tracking: %s\n", no, tui.Safe(sh.NoTracking))
 		} else {
 			fmt.Fprintf(e.stdout, "%s shipped with %s %s\n", no, sh.Carrier, sh.Number)
 		}
 	}
 	if sh.URL != "" {
-		fmt.Fprintf(e.stdout, "  tracking  %s\n", safeText(sh.URL))
+		fmt.Fprintf(e.stdout, "  tracking  %s\n", tui.Safe(sh.URL))
 	}
 	fmt.Fprintf(e.stdout, "  shipped   %s\n", sh.ShippedAt.In(loc).Format("2006-01-02 15:04"))
 	if !sh.ETA.IsZero() {
 		fmt.Fprintf(e.stdout, "  arrives   %s\n", sh.ETA.In(loc).Format("2006-01-02"))
 	}
 	if sh.Override != "" {
-		fmt.Fprintf(e.stdout, "  override  %s\n", safeText(sh.Override))
+		fmt.Fprintf(e.stdout, "  override  %s\n", tui.Safe(sh.Override))
 	}
 	return nil
 }
@@ -200,7 +201,7 @@ func printVerdicts(w io.Writer, name string, verdicts []domain.TrackingVerdict, 
 	i, j := 0, 0
 	for i < len(verdicts) || j < len(syntax) {
 		if j < len(syntax) && (i == len(verdicts) || syntax[j].Line < verdicts[i].Line) {
-			fmt.Fprintf(tw, "%s:%d\t\terror: %s\n", name, syntax[j].Line, safeText(syntax[j].Reason))
+			fmt.Fprintf(tw, "%s:%d\t\terror: %s\n", name, syntax[j].Line, tui.Safe(syntax[j].Reason))
 			j++
 			continue
 		}
@@ -209,29 +210,18 @@ func printVerdicts(w io.Writer, name string, verdicts []domain.TrackingVerdict, 
 		if v.OrderNo != 0 {
 			order = domain.OrderNumber(v.OrderNo)
 		}
-		fmt.Fprintf(tw, "%s:%d\t%s\t%s\t%s\n", name, v.Line, safeText(v.Ref), order, safeText(v.String()))
+		fmt.Fprintf(tw, "%s:%d\t%s\t%s\t%s\n", name, v.Line, tui.Safe(v.Ref), order, tui.Safe(v.String()))
 		i++
 	}
 }
 
-// safeLines is safeText line by line: a message of several lines keeps its line breaks.
+// safeLines is tui.Safe line by line: a message of several lines keeps its line breaks.
 func safeLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = safeText(l)
+		lines[i] = tui.Safe(l)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// safeText keeps control characters from a file out of the operator's terminal.
-func safeText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || // C0, DEL, C1 (8-bit CSI)
-			(r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) { // bidi, invisible
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 // exportTracking: shipdesk export tracking [--format gspay|csv|jsonl] [--since T]

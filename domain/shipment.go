@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Shipment is how a sales order left the warehouse (SPEC §2, rules 7–13).
@@ -128,6 +129,11 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 		return o, 0, fmt.Errorf("order %s is %s: it cannot be shipped", OrderNumber(o.No), o.Status)
 	}
 	old := o.Shipment
+	for _, reason := range []string{in.NoTracking, in.Override} {
+		if strings.IndexFunc(strings.TrimSpace(reason), func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+			return o, 0, errors.New("a reason may not hold control or invisible characters: type it again")
+		}
+	}
 	if o.Attention != "" && o.Status == OrderAwaitingShipment {
 		return o, 0, fmt.Errorf("order %s needs attention before it ships: %s", OrderNumber(o.No), o.Attention)
 	}
