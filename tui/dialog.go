@@ -192,3 +192,50 @@ func pageOf[T any](lines []T, top, height int) []T {
 	top = max(0, min(top, len(lines)))
 	return lines[top:min(len(lines), top+height)]
 }
+
+// overlayKind is what a list's action overlay shows.
+type overlayKind uint8
+
+const (
+	noOverlay overlayKind = iota
+	confirming
+	prompting
+	showingResults
+)
+
+// actionOverlay is the confirmation or reason prompt before a list's bulk action and
+// the results panel after it; the pool and the refund queue embed it.
+type actionOverlay struct {
+	overlay overlayKind
+	confirm confirmDialog
+	prompt  reasonPrompt
+	results resultsPanel
+}
+
+// step handles a key while the overlay is open. run says the operator accepted the
+// action, with the reason typed when one was asked for.
+func (a *actionOverlay) step(msg tea.KeyMsg, k *keymap.KeyMap, height int) (run bool, reason string, cmd tea.Cmd) {
+	switch a.overlay {
+	case confirming:
+		switch a.confirm.update(msg, k) {
+		case accepted:
+			return true, "", nil
+		case cancelled:
+			a.overlay = noOverlay
+		}
+	case prompting:
+		out, cmd := a.prompt.update(msg, k)
+		switch out {
+		case accepted:
+			return true, a.prompt.reason(), nil
+		case cancelled:
+			a.overlay = noOverlay
+		}
+		return false, "", cmd
+	case showingResults:
+		if a.results.update(msg, k, height) {
+			a.overlay = noOverlay
+		}
+	}
+	return false, "", nil
+}

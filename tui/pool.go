@@ -55,15 +55,6 @@ type pendingAction struct {
 	reason string
 }
 
-type poolOverlay uint8
-
-const (
-	noOverlay poolOverlay = iota
-	confirming
-	prompting
-	showingResults
-)
-
 // Messages of the pool view.
 type (
 	poolEntryMsg struct {
@@ -103,10 +94,7 @@ type poolModel struct {
 	detail      domain.PoolEntry
 	detailPager pager
 
-	overlay poolOverlay
-	confirm confirmDialog
-	prompt  reasonPrompt
-	results resultsPanel
+	actionOverlay
 	pending pendingAction
 	busy    bool
 	ready   int // ready entries, from the counts, for "convert all ready"
@@ -412,32 +400,13 @@ func (m poolModel) ask(p pendingAction) (poolModel, tea.Cmd) {
 }
 
 func (m poolModel) overlayKey(msg tea.KeyMsg) (poolModel, tea.Cmd) {
-	k := &m.c.keys
-	switch m.overlay {
-	case confirming:
-		switch m.confirm.update(msg, k) {
-		case accepted:
-			return m.run(m.pending)
-		case cancelled:
-			m.overlay = noOverlay
-		}
-	case prompting:
-		out, cmd := m.prompt.update(msg, k)
-		switch out {
-		case accepted:
-			p := m.pending
-			p.reason = m.prompt.reason()
-			return m.run(p)
-		case cancelled:
-			m.overlay = noOverlay
-		}
-		return m, cmd
-	case showingResults:
-		if m.results.update(msg, k, m.height) {
-			m.overlay = noOverlay
-		}
+	run, reason, cmd := m.step(msg, &m.c.keys, m.height)
+	if run {
+		p := m.pending
+		p.reason = reason
+		return m.run(p)
 	}
-	return m, nil
+	return m, cmd
 }
 
 // run applies the action in one storage transaction inside a cmd.

@@ -94,10 +94,7 @@ type refundsModel struct {
 	detail      storage.RefundDetail
 	detailPager pager
 
-	overlay poolOverlay
-	confirm confirmDialog
-	prompt  reasonPrompt
-	results resultsPanel
+	actionOverlay
 	pending refundPending
 	busy    bool
 }
@@ -379,32 +376,13 @@ func (m refundsModel) ask(p refundPending) (refundsModel, tea.Cmd) {
 }
 
 func (m refundsModel) overlayKey(msg tea.KeyMsg) (refundsModel, tea.Cmd) {
-	k := &m.c.keys
-	switch m.overlay {
-	case confirming:
-		switch m.confirm.update(msg, k) {
-		case accepted:
-			return m.run(m.pending)
-		case cancelled:
-			m.overlay = noOverlay
-		}
-	case prompting:
-		out, cmd := m.prompt.update(msg, k)
-		switch out {
-		case accepted:
-			p := m.pending
-			p.reason = m.prompt.reason()
-			return m.run(p)
-		case cancelled:
-			m.overlay = noOverlay
-		}
-		return m, cmd
-	case showingResults:
-		if m.results.update(msg, k, m.height) {
-			m.overlay = noOverlay
-		}
+	run, reason, cmd := m.step(msg, &m.c.keys, m.height)
+	if run {
+		p := m.pending
+		p.reason = reason
+		return m.run(p)
 	}
-	return m, nil
+	return m, cmd
 }
 
 // run answers the requests in one storage transaction inside a cmd.
