@@ -288,7 +288,13 @@ func orderHasShipment(v []byte) bool {
 func (e *enc) shipment(s *domain.Shipment) {
 	e.s(s.Carrier)
 	e.s(s.Number)
-	e.s(s.URL)
+	// A URL the carrier's template gives is not stored (most are: ~70 bytes an order); an
+	// empty URL reads back as the template's.
+	if s.URL == templateURL(s.Carrier, s.Number) {
+		e.s("")
+	} else {
+		e.s(s.URL)
+	}
 	e.t(s.ShippedAt)
 	e.t(s.ETA)
 	e.s(s.NoTracking)
@@ -310,7 +316,9 @@ func (e *enc) shipment(s *domain.Shipment) {
 func (d *dec) shipment(s *domain.Shipment) {
 	s.Carrier = d.s()
 	s.Number = d.s()
-	s.URL = d.s()
+	if s.URL = d.s(); s.URL == "" {
+		s.URL = templateURL(s.Carrier, s.Number)
+	}
 	s.ShippedAt = d.t()
 	s.ETA = d.t()
 	s.NoTracking = d.s()
@@ -352,4 +360,16 @@ func loadOrder(v []byte, get func(bucket, key []byte) []byte) (domain.SalesOrder
 	}
 	o.Trade = e.Trade
 	return o, nil
+}
+
+// templateURL is the tracking page the carrier's template gives for number, or "".
+func templateURL(carrier, number string) string {
+	if number == "" {
+		return ""
+	}
+	c, ok := domain.CarrierByCode(carrier)
+	if !ok {
+		return ""
+	}
+	return c.URL(number)
 }

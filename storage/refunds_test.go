@@ -449,7 +449,7 @@ func TestRefundCodecRoundTrip(t *testing.T) {
 		t.Fatalf("refund round trip:\n got %+v\nwant %+v (%v)", gotF, f, err)
 	}
 	o := domain.SalesOrder{No: 3, Trade: domain.Trade{Key: domain.Key{Channel: "tb", TradeID: "T"}}, Status: domain.OrderShipped,
-		CreatedAt: t0, ShipBy: t0, AwaitingReturn: true, Shipment: domain.Shipment{Carrier: "ems", Number: numA, ShippedAt: t0}}
+		CreatedAt: t0, ShipBy: t0, AwaitingReturn: true, Shipment: domain.Shipment{Carrier: "ems", Number: numA, URL: "http://www.ems.com.cn/english-main.jsp", ShippedAt: t0}}
 	gotO, err := decodeOrder(encodeOrder(nil, &o))
 	if err != nil || !reflect.DeepEqual(gotO, o) {
 		t.Fatalf("order round trip:\n got %+v\nwant %+v (%v)", gotO, o, err)

@@ -254,6 +254,19 @@ func TestShippedOrderCodecRoundTrip(t *testing.T) {
 		got.Shipment.History[0] != o.Shipment.History[0] {
 		t.Fatalf("round trip: %+v", got.Shipment)
 	}
+	// A URL the template gives is not stored, and reads back the same.
+	derived := o
+	derived.Shipment.URL = "http://www.ems.com.cn/english-main.jsp"
+	derived.Shipment.Carrier, derived.Shipment.Number = "sf", "SF1234567890123"
+	sf, _ := domain.CarrierByCode("sf")
+	derived.Shipment.URL = sf.URL("SF1234567890123")
+	short, long := encodeOrder(nil, &derived), encodeOrder(nil, &o)
+	if back, err := decodeOrder(short); err != nil || back.Shipment.URL != derived.Shipment.URL {
+		t.Fatalf("derived URL round trip: %q %v", back.Shipment.URL, err)
+	}
+	if len(short) >= len(long)+len(derived.Shipment.URL)-len(o.Shipment.URL) {
+		t.Fatalf("a derived URL was stored: %d bytes", len(short))
+	}
 	plain := domain.SalesOrder{No: 8, Status: domain.OrderAwaitingShipment}
 	if b := encodeOrder(nil, &plain); b[0] != recordVersion {
 		t.Fatalf("an unshipped order is written as version %d", b[0])
