@@ -302,21 +302,9 @@ func (m poolModel) selectAll() (poolModel, tea.Cmd) {
 	m.stopSelectAll = cancel
 	src, gen := m.source(), m.gen
 	return m, func() tea.Msg {
-		var keys []domain.Key
-		var from storage.Pos
-		for {
-			rows, more, err := src.fetch(ctx, from, false, 1000)
-			if err != nil {
-				return poolKeysMsg{gen: gen, err: err}
-			}
-			for _, r := range rows {
-				keys = append(keys, r.Entry.Key)
-			}
-			if !more || len(rows) == 0 {
-				return poolKeysMsg{gen: gen, keys: keys}
-			}
-			from = rows[len(rows)-1].Pos
-		}
+		keys, err := allKeys(ctx, src, func(r storage.PoolRow) storage.Pos { return r.Pos },
+			func(r storage.PoolRow) domain.Key { return r.Entry.Key })
+		return poolKeysMsg{gen: gen, keys: keys, err: err}
 	}
 }
 

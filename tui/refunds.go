@@ -291,21 +291,9 @@ func (m refundsModel) selectAll() (refundsModel, tea.Cmd) {
 	m.stopSelectAll = cancel
 	src, gen := m.source(), m.gen
 	return m, func() tea.Msg {
-		var keys []domain.RefundKey
-		var from storage.Pos
-		for {
-			rows, more, err := src.fetch(ctx, from, false, 1000)
-			if err != nil {
-				return refundKeysMsg{gen: gen, err: err}
-			}
-			for _, r := range rows {
-				keys = append(keys, r.Request.RefundKey)
-			}
-			if !more || len(rows) == 0 {
-				return refundKeysMsg{gen: gen, keys: keys}
-			}
-			from = rows[len(rows)-1].Pos
-		}
+		keys, err := allKeys(ctx, src, func(r storage.RefundRow) storage.Pos { return r.Pos },
+			func(r storage.RefundRow) domain.RefundKey { return r.Request.RefundKey })
+		return refundKeysMsg{gen: gen, keys: keys, err: err}
 	}
 }
 

@@ -383,3 +383,23 @@ func (w *window[T]) position() string {
 	}
 	return fmt.Sprintf("row %d of %d", n, w.offset+len(w.rows))
 }
+
+// allKeys pages through every row of src, in a cmd, collecting keyOf of each: for
+// "select all filtered", whose keys are never drawn, so the window's bound does not apply.
+func allKeys[T, K any](ctx context.Context, src source[T], posOf func(T) storage.Pos, keyOf func(T) K) ([]K, error) {
+	var keys []K
+	var from storage.Pos
+	for {
+		rows, more, err := src.fetch(ctx, from, false, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			keys = append(keys, keyOf(r))
+		}
+		if !more || len(rows) == 0 {
+			return keys, nil
+		}
+		from = posOf(rows[len(rows)-1])
+	}
+}
