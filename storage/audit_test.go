@@ -344,7 +344,8 @@ func TestVersion1EntriesStillRead(t *testing.T) {
 		if err := wt.commit(); err != nil {
 			return err
 		}
-		return tx.Bucket(bPool).Put(poolKey(nil, e.Key), w.b)
+		seq, _ := findEntry(txGetter(tx), poolKey(nil, e.Key))
+		return tx.Bucket(bPoolEntries).Put(seq, w.b)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +356,7 @@ func TestVersion1EntriesStillRead(t *testing.T) {
 		t.Fatalf("after convert: %+v", got)
 	}
 	if err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bPool).Get(poolKey(nil, e.Key)); v[0] != entryVersion {
+		if v := entryRecord(txGetter(tx), poolKey(nil, e.Key)); v[0] != entryVersion {
 			return fmt.Errorf("rewritten record is version %d", v[0])
 		}
 		return nil

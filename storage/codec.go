@@ -93,6 +93,24 @@ func (d *dec) s() string {
 	return v
 }
 
+// raw is a string field's bytes, not copied: valid only as long as the record.
+func (d *dec) raw() []byte {
+	n := d.u()
+	if d.err != nil {
+		return nil
+	}
+	if uint64(len(d.b)) < n {
+		d.err = errCorrupt
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+// skip passes over a string field.
+func (d *dec) skip() { d.raw() }
+
 func (d *dec) byte() uint8 {
 	if d.err != nil {
 		return 0
@@ -350,7 +368,7 @@ func loadOrder(v []byte, get func(bucket, key []byte) []byte) (domain.SalesOrder
 	if err != nil {
 		return o, err
 	}
-	pv := get(bPool, poolKey(nil, o.Key))
+	pv := entryRecord(get, poolKey(nil, o.Key))
 	if pv == nil {
 		return o, fmt.Errorf("order %s: pool entry %s is missing", domain.OrderNumber(o.No), o.Key)
 	}

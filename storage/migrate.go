@@ -1,12 +1,23 @@
 package storage
 
 import (
+	"encoding/binary"
+	"fmt"
+
 	bolt "go.etcd.io/bbolt"
 )
 
 // migrations[v] brings a file of schema v to v+1 inside the opening transaction.
 var migrations = map[uint64]func(*bolt.Tx) error{
-	1: buildRefIndex,
+	// buildRefIndex reads each order's trade from its pool entry in the current layout, so
+	// a schema-1 file gets the arrival-keyed pool first (the step for 2 then finds it done).
+	1: func(tx *bolt.Tx) error {
+		if err := arrivalPool(tx); err != nil {
+			return err
+		}
+		return buildRefIndex(tx)
+	},
+	2: arrivalPool,
 }
 
 func migrate(tx *bolt.Tx, from uint64) error {
@@ -27,8 +38,9 @@ func migrate(tx *bolt.Tx, from uint64) error {
 // by tracking number, from the primary records. It is also how the indexes are rebuilt.
 func buildRefIndex(tx *bolt.Tx) error {
 	w := newWtx(tx, 1024)
+	get := txGetter(tx)
 	err := tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
-		o, err := loadOrder(v, txGetter(tx))
+		o, err := loadOrder(v, get)
 		if err != nil {
 			return err
 		}
@@ -40,6 +52,45 @@ func buildRefIndex(tx *bolt.Tx) error {
 	})
 	if err != nil {
 		return err
+	}
+	return w.commit()
+}
+
+// arrivalPool (schema 2 → 3) moves the pool entries out of the pool bucket, where they
+// were keyed channel 0x00 tradeID, into pool_entries under arrival numbers handed out in
+// the old key order, and makes pool the hashed key index (poolids.go). The writes go
+// through the overlay, which keeps it a few seconds at a million entries; the old records
+// stay where bbolt mapped them until the commit has written them again. It does nothing
+// to a pool already in this layout.
+func arrivalPool(tx *bolt.Tx) error {
+	if k, _ := tx.Bucket(bPoolEntries).Cursor().First(); k != nil {
+		return nil
+	}
+	w := newWtx(tx, 4096)
+	type moved struct{ pk, seq []byte }
+	var all []moved
+	err := tx.Bucket(bPool).ForEach(func(k, v []byte) error {
+		e, err := decodeEntry(v)
+		if err != nil {
+			return fmt.Errorf("pool entry %q: %w", k, err)
+		}
+		seq := w.keep(binary.BigEndian.AppendUint64(w.room(8), w.nextEntrySeq()))
+		w.put(bPoolEntries, seq, v)
+		w.indexEntry(k, seq, &e)
+		all = append(all, moved{k, seq})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bPool); err != nil {
+		return err
+	}
+	if _, err := tx.CreateBucket(bPool); err != nil {
+		return err
+	}
+	for _, m := range all {
+		w.addID(m.pk, m.seq)
 	}
 	return w.commit()
 }

@@ -71,9 +71,27 @@ func cmpOp(a, b op) int {
 	return a.seq - b.seq
 }
 
-// apply calls each for the last write of every key, in key order, merging the sorted
-// blocks; first is called once before, with the smallest key.
+// apply calls each for the last write of every key, in key order; first is called once
+// before, with the smallest key.
 func (ov *overlay) apply(first func(key []byte), each func(*op) error) error {
+	return applyMerged(ov.merged(), first, each)
+}
+
+func applyMerged(ops []*op, first func(key []byte), each func(*op) error) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	first(ops[0].key)
+	for _, o := range ops {
+		if err := each(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// merged is the last write of every key, in key order: the sorted blocks merged.
+func (ov *overlay) merged() []*op {
 	ov.sorting.Wait()
 	if last := ov.blocks[len(ov.blocks)-1]; len(last) < blockSize {
 		slices.SortFunc(last, cmpOp)
@@ -85,22 +103,19 @@ func (ov *overlay) apply(first func(key []byte), each func(*op) error) error {
 		}
 	}
 	h.init()
+	out := make([]*op, 0, ov.n)
 	var prev *op
 	for len(h) > 0 {
 		o := h.pop()
-		if prev == nil {
-			first(o.key)
-		} else if !bytes.Equal(o.key, prev.key) {
-			if err := each(prev); err != nil {
-				return err
-			}
+		if prev != nil && !bytes.Equal(o.key, prev.key) {
+			out = append(out, prev)
 		}
 		prev = o
 	}
-	if prev == nil {
-		return nil
+	if prev != nil {
+		out = append(out, prev)
 	}
-	return each(prev)
+	return out
 }
 
 // blockHeap is a min-heap of sorted blocks by their first op; pop slices it off.

@@ -161,7 +161,7 @@ func (sc *scanner) advance(best int) (int, []byte, []byte, bool) {
 // direction read. It stops early, returning ctx.Err(), when ctx is cancelled.
 func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool, limit int) (rows []PoolRow, more bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		pool := tx.Bucket(bPool)
+		get := txGetter(tx)
 		words := byteWords(q.Words)
 		var (
 			sc      *scanner
@@ -181,7 +181,6 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			}
 			sc = newScanner(tx.Bucket(bPoolByChannel), [][]byte{prefix}, from, reverse)
 		}
-		var pk []byte
 		for n := 0; ; n++ {
 			if n&1023 == 1023 {
 				if err := ctx.Err(); err != nil {
@@ -192,19 +191,22 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			if !ok {
 				return nil
 			}
+			var seq []byte
 			if byState {
-				pk = suffix[8:]
-				if !textMatches(val, words) {
+				if len(val) < 8 {
+					return fmt.Errorf("pool_by_state %q: no arrival number", suffix)
+				}
+				if seq = val[:8]; !textMatches(val[8:], words) {
 					continue
 				}
-			} else if len(val) != 1 || !q.wants(domain.PoolState(val[0])) {
+			} else if len(val) != 9 {
+				return fmt.Errorf("pool_by_channel %q: no arrival number", suffix)
+			} else if seq = val[1:]; !q.wants(domain.PoolState(val[0])) {
 				continue
-			} else {
-				pk = channelToPoolKey(pk, q.Channel, suffix)
 			}
-			v := pool.Get(pk)
+			v := get(bPoolEntries, seq)
 			if v == nil {
-				return fmt.Errorf("index points at missing pool entry %q", pk)
+				return fmt.Errorf("index points at missing pool entry %x", seq)
 			}
 			e, err := decodeEntry(v)
 			if err != nil {
@@ -226,19 +228,6 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 		}
 	}
 	return rows, more, err
-}
-
-// channelToPoolKey rebuilds the pool key from a pool_by_channel suffix: with a channel
-// prefix the suffix is paid(8)|tradeID, without one it is channel 0x00 paid(8) tradeID.
-func channelToPoolKey(dst []byte, channel string, suffix []byte) []byte {
-	dst = dst[:0]
-	if channel != "" {
-		dst = append(append(dst, channel...), 0)
-		return append(dst, suffix[8:]...)
-	}
-	i := bytes.IndexByte(suffix, 0)
-	dst = append(dst, suffix[:i+1]...)
-	return append(dst, suffix[i+9:]...)
 }
 
 // PoolCount is the number of rows of q when it can be read from the counters (no words).
@@ -270,7 +259,7 @@ func counter(tx *bolt.Tx, name string) int64 {
 // PoolEntry reads one entry.
 func (s *Store) PoolEntry(k domain.Key) (e domain.PoolEntry, found bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bPool).Get(poolKey(nil, k))
+		v := entryRecord(txGetter(tx), poolKey(nil, k))
 		if v == nil {
 			return nil
 		}
@@ -281,10 +270,10 @@ func (s *Store) PoolEntry(k domain.Key) (e domain.PoolEntry, found bool, err err
 	return e, found, err
 }
 
-// EachPool streams every pool entry in key order (for export).
+// EachPool streams every pool entry in the order they arrived (for export).
 func (s *Store) EachPool(fn func(domain.PoolEntry) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bPool).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bPoolEntries).ForEach(func(_, v []byte) error {
 			e, err := decodeEntry(v)
 			if err != nil {
 				return err
@@ -354,6 +343,7 @@ type OrderRow struct {
 func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bool, limit int) (rows []OrderRow, more bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		orders := tx.Bucket(bOrders)
+		get := txGetter(tx)
 		words := append(byteWords(q.Words), q.marks()...)
 		inShipBy := q.shipByBounds()
 		var prefixes [][]byte
@@ -382,7 +372,7 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 			if v == nil {
 				return fmt.Errorf("index points at missing order %x", suffix[8:16])
 			}
-			o, err := loadOrder(v, txGetter(tx))
+			o, err := loadOrder(v, get)
 			if err != nil {
 				return err
 			}
@@ -441,8 +431,9 @@ func (s *Store) Order(no uint64) (o domain.SalesOrder, found bool, err error) {
 // EachOrder streams every sales order by number (for export).
 func (s *Store) EachOrder(fn func(domain.SalesOrder) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
+		get := txGetter(tx)
 		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
-			o, err := loadOrder(v, txGetter(tx))
+			o, err := loadOrder(v, get)
 			if err != nil {
 				return err
 			}
@@ -506,9 +497,23 @@ func byteWords(words []string) [][]byte {
 	return out
 }
 
-// txGetter reads straight from the buckets of a read transaction.
+// txGetter reads straight from the buckets of a read transaction, opening each bucket
+// once (a read transaction does not keep the buckets it opened).
 func txGetter(tx *bolt.Tx) func(bucket, key []byte) []byte {
-	return func(bucket, key []byte) []byte { return tx.Bucket(bucket).Get(key) }
+	var names [4][]byte
+	var open [4]*bolt.Bucket
+	return func(bucket, key []byte) []byte {
+		for i, b := range open {
+			if b == nil {
+				names[i], open[i] = bucket, tx.Bucket(bucket)
+				return open[i].Get(key)
+			}
+			if bytes.Equal(names[i], bucket) {
+				return b.Get(key)
+			}
+		}
+		return tx.Bucket(bucket).Get(key)
+	}
 }
 
 // hasPrefix is bytes.HasPrefix with a fast path for the one-byte state prefixes.

@@ -82,7 +82,7 @@ func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
 
 // notConverted explains why a key has no sales order.
 func notConverted(tx *bolt.Tx, k domain.Key) error {
-	v := tx.Bucket(bPool).Get(poolKey(nil, k))
+	v := entryRecord(txGetter(tx), poolKey(nil, k))
 	if v == nil {
 		return fmt.Errorf("unknown order %s: it is not in shipdesk", k)
 	}
@@ -262,11 +262,12 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 // today on a parcel shipped last week goes out again.
 func (s *Store) EachShipment(since time.Time, fn func(domain.SalesOrder) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
+		get := txGetter(tx)
 		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
 			if !orderHasShipment(v) {
 				return nil
 			}
-			o, err := loadOrder(v, txGetter(tx))
+			o, err := loadOrder(v, get)
 			if err != nil {
 				return err
 			}

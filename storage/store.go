@@ -1,11 +1,15 @@
 // Package storage is the one door to the bbolt file. Bucket tree:
 //
-//	meta                 schema → uint64; seq/order → last sales-order number; seq/audit
+//	meta                 schema → uint64; seq/order → last sales-order number; seq/audit;
+//	                       seq/entry → last pool-entry arrival number
 //	counts               name → int64 (big-endian), kept up to date in every write transaction:
 //	                       pool/<state>, pool/changed, pool/<state>/<channel>, order/<status>, order/attention
-//	pool                 channel 0x00 tradeID → pool entry (codec.go)
-//	pool_by_state        state(1) | paidAt(8) | channel 0x00 tradeID → nil
-//	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1)
+//	pool                 slot(2) → packed (hash bits(4) | seq(8)) items: the pool's key index,
+//	                       65,536 slots by the hash of channel 0x00 tradeID (poolids.go)
+//	pool_entries         seq(8) → pool entry (codec.go); seq is the entry's arrival number, so
+//	                       new entries append however their trade IDs sort (schema 3)
+//	pool_by_state        state(1) | paidAt(8) | channel 0x00 tradeID → seq(8) | lower-cased search text
+//	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1) | seq(8)
 //	orders               no(8) → sales order
 //	orders_by_key        channel 0x00 tradeID → no(8)
 //	orders_by_status     status(1) | shipBy(8) | no(8) → search text (order number, trade, tracking, carrier)
@@ -39,12 +43,13 @@ import (
 )
 
 // SchemaVersion is the layout this build writes. Files of a newer schema are refused.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	bMeta           = []byte("meta")
 	bCounts         = []byte("counts")
 	bPool           = []byte("pool")
+	bPoolEntries    = []byte("pool_entries")
 	bPoolByState    = []byte("pool_by_state")
 	bPoolByChannel  = []byte("pool_by_channel")
 	bOrders         = []byte("orders")
@@ -54,12 +59,13 @@ var (
 	bOrdersByTrack  = []byte("orders_by_tracking")
 	bAudit          = []byte("audit")
 
-	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
+	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolEntries, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
 		bRefunds, bRefundsByState, bOrderRefunds, bOutbox}
 
 	kSchema   = []byte("schema")
 	kOrderSeq = []byte("seq/order")
 	kAuditSeq = []byte("seq/audit")
+	kEntrySeq = []byte("seq/entry")
 )
 
 // ErrInUse means another process holds the database file.
@@ -131,10 +137,27 @@ func Open(path string, opt Options) (*Store, error) {
 	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}}
 	if err := s.init(opt.ReadOnly); err != nil {
 		db.Close()
+		if errors.Is(err, errOlderSchema) {
+			// A file of an older layout is upgraded by one read-write open, then opened
+			// as asked: read-only code would misread it.
+			rw := opt
+			rw.ReadOnly = false
+			up, err := Open(path, rw)
+			if err != nil {
+				return nil, err
+			}
+			if err := up.Close(); err != nil {
+				return nil, err
+			}
+			return Open(path, opt)
+		}
 		return nil, err
 	}
 	return s, nil
 }
+
+// errOlderSchema means a read-only open found a file that needs migrating first.
+var errOlderSchema = errors.New("database needs upgrading")
 
 func (s *Store) init(readOnly bool) error {
 	check := func(tx *bolt.Tx) error {
@@ -145,6 +168,9 @@ func (s *Store) init(readOnly bool) error {
 		if v := m.Get(kSchema); len(v) == 8 && binary.BigEndian.Uint64(v) > SchemaVersion {
 			return fmt.Errorf("%s: %w (schema %d, this build reads up to %d) — upgrade shipdesk",
 				s.path, ErrNewerSchema, binary.BigEndian.Uint64(v), SchemaVersion)
+		}
+		if v := m.Get(kSchema); readOnly && len(v) == 8 && binary.BigEndian.Uint64(v) < SchemaVersion {
+			return errOlderSchema
 		}
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,19 @@ type wtx struct {
 	ikey    []byte // scratch for lookups
 	trail   trail  // what the transaction's audit event will list
 	arena          // keys and values written
+
+	// entrySeq is the last pool-entry arrival number handed out: read from meta (as
+	// entryBase) at the first new entry, written back once at commit.
+	entrySeq, entryBase    uint64
+	entrySeqRead, entryNew bool
+	// The pool-entry records this transaction wrote, for reading back: those of entries
+	// that arrived in it by arrival number - entryBase - 1 (a slice, not a map: an import
+	// adds a hundred thousand), those of earlier entries by arrival number.
+	fresh     [][]byte
+	rewritten map[uint64][]byte
+	// slots are the slots of the pool's key index this transaction changed (poolids.go).
+	// indexed by slot number, made at the first new entry.
+	slots [][]byte
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -48,8 +62,10 @@ func (w *wtx) changed(object string, changes ...domain.FieldChange) {
 	w.trail.changes = append(w.trail.changes, changes...)
 }
 
-// readBack are the buckets a transaction reads its own writes from.
-var readBack = map[string]bool{string(bPool): true, string(bOrders): true, string(bOrdersByKey): true}
+// readBack are the buckets a transaction reads its own writes from through their
+// overlay; pool_entries is read back through wtx.fresh and wtx.rewritten.
+// pool (the key index) through wtx.slots.
+var readBack = map[string]bool{string(bOrders): true, string(bOrdersByKey): true}
 
 func newWtx(tx *bolt.Tx, hint int) *wtx {
 	return &wtx{tx: tx, pending: map[string]*overlay{}, hint: hint, counts: map[counterKey]int64{}}
@@ -85,6 +101,15 @@ func (w *wtx) del(bucket, k []byte) {
 
 // get reads through the overlay; the result is only valid inside the transaction.
 func (w *wtx) get(bucket, k []byte) []byte {
+	switch string(bucket) {
+	case string(bPoolEntries):
+		return w.getRecord(k)
+	case string(bPool):
+		if items, ok := w.changedSlot(k); ok {
+			return items
+		}
+		return w.tx.Bucket(bPool).Get(k)
+	}
 	if ov := w.pending[string(bucket)]; ov != nil {
 		if o, ok := ov.latestOf(k); ok {
 			if o.del {
@@ -97,17 +122,36 @@ func (w *wtx) get(bucket, k []byte) []byte {
 }
 
 // commit applies each bucket's overlay in key order (the last write of a key wins), then
-// the counters.
+// the counters and the last arrival number.
 func (w *wtx) commit() error {
+	if w.entryNew {
+		if err := w.tx.Bucket(bMeta).Put(kEntrySeq, u64(w.entrySeq)); err != nil {
+			return err
+		}
+		w.entryNew = false
+	}
+	w.flushIDs()
 	names := make([]string, 0, len(w.pending))
 	for name := range w.pending {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	for _, name := range names {
+	// One goroutine merges the buckets' sorted blocks, in bucket order, while this one
+	// writes the buckets already merged into bbolt: the two halves of the commit use both
+	// cores.
+	merged := make([]chan []*op, len(names))
+	for i := range merged {
+		merged[i] = make(chan []*op, 1)
+	}
+	go func() {
+		for i, name := range names {
+			merged[i] <- w.pending[name].merged()
+		}
+	}()
+	for i, name := range names {
 		b := w.tx.Bucket([]byte(name))
 		b.FillPercent = fillPercent(name)
-		err := w.pending[name].apply(func(first []byte) {
+		err := applyMerged(<-merged[i], func(first []byte) {
 			// Keys only added after the last one leave no gaps to fill later: pack the pages.
 			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(last, first) < 0 {
 				b.FillPercent = 1.0
@@ -178,9 +222,56 @@ func channelIndexKey(dst []byte, k domain.Key, paid time.Time) []byte {
 	return append(dst, k.TradeID...)
 }
 
+// nextEntrySeq hands out the arrival number of a new pool entry.
+func (w *wtx) nextEntrySeq() uint64 {
+	if !w.entrySeqRead {
+		if v := w.tx.Bucket(bMeta).Get(kEntrySeq); len(v) == 8 {
+			w.entrySeq = binary.BigEndian.Uint64(v)
+		}
+		w.entryBase, w.entrySeqRead = w.entrySeq, true
+	}
+	w.entrySeq++
+	w.entryNew = true
+	return w.entrySeq
+}
+
+// putRecord writes the record of the pool entry with arrival number seq.
+func (w *wtx) putRecord(seq, rec []byte) {
+	w.put(bPoolEntries, seq, rec)
+	n := binary.BigEndian.Uint64(seq)
+	if i := n - w.entryBase - 1; w.entrySeqRead && n > w.entryBase && i <= uint64(len(w.fresh)) {
+		if i == uint64(len(w.fresh)) {
+			w.fresh = append(w.fresh, rec)
+		} else {
+			w.fresh[i] = rec
+		}
+		return
+	}
+	if w.rewritten == nil {
+		w.rewritten = map[uint64][]byte{}
+	}
+	w.rewritten[n] = rec
+}
+
+// getRecord reads the record of the pool entry with arrival number seq through this
+// transaction's writes.
+func (w *wtx) getRecord(seq []byte) []byte {
+	if len(seq) != 8 {
+		return nil
+	}
+	n := binary.BigEndian.Uint64(seq)
+	if i := n - w.entryBase - 1; w.entrySeqRead && n > w.entryBase && i < uint64(len(w.fresh)) {
+		return w.fresh[i]
+	}
+	if rec, ok := w.rewritten[n]; ok {
+		return rec
+	}
+	return w.tx.Bucket(bPoolEntries).Get(seq)
+}
+
 func (w *wtx) getEntry(k domain.Key) (*domain.PoolEntry, error) {
 	w.key = poolKey(w.key, k)
-	v := w.get(bPool, w.key)
+	v := entryRecord(w.get, w.key)
 	if v == nil {
 		return nil, nil
 	}
@@ -199,10 +290,23 @@ func countEntry(w *wtx, e *domain.PoolEntry, sign int64) {
 	}
 }
 
-// putEntry writes next over old (nil if new), keeping indexes and counters in step.
-// Keys and values handed to Put are fresh slices: bbolt keeps them until the commit.
+// putEntry writes next over old (nil if new), keeping indexes and counters in step. A new
+// entry gets the next arrival number (two appends, to the key index and to the records,
+// wherever its trade ID sorts); an existing one keeps its number and only its record is
+// rewritten. Keys and values handed to Put are fresh slices: bbolt keeps them until the
+// commit.
 func (w *wtx) putEntry(old *domain.PoolEntry, next *domain.PoolEntry) error {
 	pk := w.keep(poolKey(w.room(len(next.Channel)+1+len(next.TradeID)), next.Key))
+	var seq []byte
+	if old != nil {
+		if seq, _ = findEntry(w.get, pk); len(seq) != 8 {
+			return fmt.Errorf("pool entry %s: no arrival number in the key index", next.Key)
+		}
+		seq = w.keep(append(w.room(8), seq...))
+	} else {
+		seq = w.keep(binary.BigEndian.AppendUint64(w.room(8), w.nextEntrySeq()))
+		w.addID(pk, seq)
+	}
 	if old != nil {
 		countEntry(w, old, -1)
 		if old.State != next.State || !old.PaidAt.Equal(next.PaidAt) {
@@ -213,13 +317,21 @@ func (w *wtx) putEntry(old *domain.PoolEntry, next *domain.PoolEntry) error {
 		}
 	}
 	countEntry(w, next, 1)
-	w.put(bPool, pk, w.keep(encodeEntry(w.room(tradeSize(&next.Trade)+len(next.Reason)+32), next)))
-	// The state index carries the search text, so filtering scans it and decodes only
-	// matches; the channel index carries just the state, to stay small.
-	text := w.keep(domain.AppendSearchText(w.room(searchSize(&next.Trade)), &next.Trade))
-	w.put(bPoolByState, w.keep(stateIndexKey(w.room(9+len(pk)), next.State, next.PaidAt, pk)), text)
-	w.put(bPoolByChannel, w.keep(channelIndexKey(w.room(len(pk)+8), next.Key, next.PaidAt)), w.keep(append(w.room(1), byte(next.State))))
+	w.putRecord(seq, w.keep(encodeEntry(w.room(tradeSize(&next.Trade)+len(next.Reason)+32), next)))
+	w.indexEntry(pk, seq, next)
 	return nil
+}
+
+// indexEntry files entry e (pool key pk, arrival number seq) in the state and channel
+// indexes. Both values lead to the record by its arrival number, so a window reads one
+// record a row without the key index. The state index also carries the search text, so
+// filtering scans it and decodes only matches; the channel index carries the state.
+func (w *wtx) indexEntry(pk, seq []byte, e *domain.PoolEntry) {
+	v := w.room(8 + searchSize(&e.Trade))
+	v = w.keep(domain.AppendSearchText(append(v, seq...), &e.Trade))
+	w.put(bPoolByState, w.keep(stateIndexKey(w.room(9+len(pk)), e.State, e.PaidAt, pk)), v)
+	v = w.keep(append(append(w.room(9), byte(e.State)), seq...))
+	w.put(bPoolByChannel, w.keep(channelIndexKey(w.room(len(pk)+8), e.Key, e.PaidAt)), v)
 }
 
 // searchSize is about the size of a trade's search text (lower-casing may change it a little).
@@ -383,7 +495,7 @@ func init() {
 // room for inserts between existing keys.
 func fillPercent(bucket string) float64 {
 	switch bucket {
-	case string(bOrders), string(bAudit):
+	case string(bOrders), string(bAudit), string(bPoolEntries):
 		return 1.0
 	}
 	return 0.7

@@ -1,0 +1,93 @@
+package storage
+
+import (
+	"encoding/binary"
+	"fmt"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// The key index keeps only 48 bits of a key's hash, so two keys can share them. Such a
+// twin is planted here by hand (a real 48-bit collision is too rare to find): the index
+// must confirm every candidate against its record, so the twin is never taken for the
+// other key, and a new key whose bits are taken is still new.
+func TestKeyIndexConfirmsCandidatesAgainstTheRecord(t *testing.T) {
+	s := openTemp(t)
+	a, b := trade("tb", "A1", t0, 1), trade("jd", "B2", t0, 2)
+	mustImport(t, s, a, b)
+	twin := domain.Key{Channel: "tb", TradeID: "TWIN"}
+	// Plant an item with twin's slot and bits that points at a's record, before a's own.
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		seqA, _ := findEntry(txGetter(tx), poolKey(nil, a.Key))
+		if seqA == nil {
+			return fmt.Errorf("a is not in the key index")
+		}
+		slot, bits := slotOf(poolKey(nil, twin))
+		old := tx.Bucket(bPool).Get(slot[:])
+		items := binary.BigEndian.AppendUint32(nil, bits)
+		items = append(append(items, seqA...), old...)
+		return tx.Bucket(bPool).Put(slot[:], items)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := s.PoolEntry(twin); err != nil || found {
+		t.Fatalf("a key that was never imported was found through a twin item: %v %v", found, err)
+	}
+	if got := entry(t, s, a.Key); got.TradeID != "A1" {
+		t.Fatalf("a: %+v", got)
+	}
+
+	// Importing the twin makes a new entry; a, b and the twin are each found as themselves.
+	tw := trade("tb", "TWIN", t0, 3)
+	if res := mustImport(t, s, tw); res.New != 1 {
+		t.Fatalf("import of the twin: %+v", res)
+	}
+	for _, tr := range []domain.Trade{a, b, tw} {
+		if got := entry(t, s, tr.Key); got.Key != tr.Key || len(got.Items) != len(tr.Items) {
+			t.Fatalf("%s read back as %+v", tr.Key, got.Key)
+		}
+	}
+	// And an update of the twin lands on the twin, not on a.
+	tw.Buyer = "twin buyer"
+	if res := mustImport(t, s, tw); res.Updated != 1 {
+		t.Fatalf("update of the twin: %+v", res)
+	}
+	if got := entry(t, s, a.Key); got.Buyer != a.Buyer {
+		t.Fatalf("a was overwritten by the twin's update: %+v", got)
+	}
+	if got := entry(t, s, twin); got.Buyer != "twin buyer" {
+		t.Fatalf("twin: %+v", got)
+	}
+}
+
+// Keys written in one transaction are found by later ones in it (through the changed
+// slots), also where two share a slot, and a key repeated in a batch is one entry.
+func TestKeyIndexReadsItsOwnWrites(t *testing.T) {
+	s := openTemp(t)
+	var trades []domain.Trade
+	shared := map[[2]byte]int{}
+	for i := range 3000 {
+		trades = append(trades, trade("tb", fmt.Sprintf("K%05d", i), t0, 1))
+		slot, _ := slotOf(poolKey(nil, trades[i].Key))
+		shared[slot]++
+	}
+	if len(shared) == 3000 {
+		t.Fatal("fixture: no two keys share a slot")
+	}
+	trades = append(trades, trades[17])
+	if res := mustImport(t, s, trades...); res.New != 3000 {
+		t.Fatalf("import: %+v", res)
+	}
+	for _, i := range []int{0, 17, 1234, 2999} {
+		if got := entry(t, s, trades[i].Key); got.TradeID != trades[i].TradeID {
+			t.Fatalf("entry %d: %+v", i, got.Key)
+		}
+	}
+	if res := mustImport(t, s, trades[:10]...); res.Unchanged != 10 {
+		t.Fatalf("re-import: %+v", res)
+	}
+}
