@@ -92,5 +92,11 @@ func arrivalPool(tx *bolt.Tx) error {
 	for _, m := range all {
 		w.addID(m.pk, m.seq)
 	}
+	// The pool entry now finds its order number: orders_by_key goes.
+	if tx.Bucket(bOrdersByKey) != nil {
+		if err := tx.DeleteBucket(bOrdersByKey); err != nil {
+			return err
+		}
+	}
 	return w.commit()
 }

@@ -39,6 +39,21 @@ func schema2Pool(t *testing.T, s *Store) {
 				return err
 			}
 		}
+		byKey, err := tx.CreateBucket(bOrdersByKey)
+		if err != nil {
+			return err
+		}
+		for _, e := range old {
+			d, err := decodeEntry(e.v)
+			if err != nil {
+				return err
+			}
+			if d.OrderNo != 0 {
+				if err := byKey.Put(e.k, u64(d.OrderNo)); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.DeleteBucket(bPoolEntries); err != nil {
 			return err
 		}
@@ -147,6 +162,9 @@ func TestMigrationKeysPoolByArrival(t *testing.T) {
 		}
 		if v := tx.Bucket(bMeta).Get(kEntrySeq); len(v) != 8 || binary.BigEndian.Uint64(v) != uint64(len(keys)) {
 			t.Errorf("seq/entry %x, want %d", v, len(keys))
+		}
+		if tx.Bucket(bOrdersByKey) != nil {
+			t.Error("orders_by_key is still there after the migration")
 		}
 		items := 0
 		if err := tx.Bucket(bPool).ForEach(func(k, v []byte) error {

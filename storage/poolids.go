@@ -3,6 +3,8 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+
+	"shipdesk/domain"
 )
 
 // The key index of the pool (bucket pool) finds an entry's arrival number from its key
@@ -98,6 +100,21 @@ func (w *wtx) flushIDs() {
 		}
 	}
 	w.slots = nil
+}
+
+// orderNoOf is the number of the sales order that the pool entry with key pk became, or
+// 0 if it is not converted (or not in the pool).
+func orderNoOf(get func(bucket, key []byte) []byte, pk []byte) uint64 {
+	rec := entryRecord(get, pk)
+	if len(rec) < 2 || domain.PoolState(rec[1]) != domain.PoolConverted {
+		return 0
+	}
+	d := dec{b: rec[3:]} // version, state, changed
+	d.skip()             // reason
+	if no := d.u(); d.err == nil {
+		return no
+	}
+	return 0
 }
 
 // recordHasKey says whether a pool-entry record (codec.go) is the one of pool key pk,

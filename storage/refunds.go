@@ -620,7 +620,7 @@ func (s *Store) RefundWindow(ctx context.Context, q RefundQuery, from Pos, back 
 		if !refundsKept(tx) {
 			return nil
 		}
-		refunds, byKey := tx.Bucket(bRefunds), tx.Bucket(bOrdersByKey)
+		refunds, get := tx.Bucket(bRefunds), txGetter(tx)
 		words := byteWords(q.Words)
 		var channel []byte
 		if q.Channel != "" {
@@ -661,8 +661,8 @@ func (s *Store) RefundWindow(ctx context.Context, q RefundQuery, from Pos, back 
 				return err
 			}
 			row := RefundRow{Request: r, Pos: append(Pos{}, suffix...)}
-			if no := byKey.Get(poolKey(nil, r.OrderKey())); len(no) == 8 {
-				row.OrderNo = binary.BigEndian.Uint64(no)
+			if no := orderNoOf(get, poolKey(nil, r.OrderKey())); no != 0 {
+				row.OrderNo = no
 			}
 			rows = append(rows, row)
 		}
@@ -728,11 +728,11 @@ func (s *Store) RefundDetail(k domain.RefundKey) (d RefundDetail, err error) {
 		if d.Request, err = decodeRefundRequest(v); err != nil {
 			return err
 		}
-		no := tx.Bucket(bOrdersByKey).Get(poolKey(nil, d.Request.OrderKey()))
-		if len(no) != 8 {
+		no := orderNoOf(txGetter(tx), poolKey(nil, d.Request.OrderKey()))
+		if no == 0 {
 			return nil
 		}
-		o, found, err := orderByNo(tx, binary.BigEndian.Uint64(no))
+		o, found, err := orderByNo(tx, no)
 		if err != nil || !found {
 			return err
 		}

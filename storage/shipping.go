@@ -46,8 +46,8 @@ func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
 		if err != nil {
 			return none, err
 		}
-		if v := tx.Bucket(bOrdersByKey).Get(poolKey(nil, k)); len(v) == 8 {
-			if o, found, err := orderByNo(tx, binary.BigEndian.Uint64(v)); err != nil || found {
+		if no := orderNoOf(txGetter(tx), poolKey(nil, k)); no != 0 {
+			if o, found, err := orderByNo(tx, no); err != nil || found {
 				return o, err
 			}
 		}

@@ -11,7 +11,6 @@
 //	pool_by_state        state(1) | paidAt(8) | channel 0x00 tradeID → seq(8) | lower-cased search text
 //	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1) | seq(8)
 //	orders               no(8) → sales order
-//	orders_by_key        channel 0x00 tradeID → no(8)
 //	orders_by_status     status(1) | shipBy(8) | no(8) → search text (order number, trade, tracking, carrier)
 //	orders_by_ref        reference 0x00 no(8) → nil; trade ID and payment reference, for bulk tracking
 //	orders_by_tracking   tracking number → no(8); a number belongs to one order
@@ -53,13 +52,13 @@ var (
 	bPoolByState    = []byte("pool_by_state")
 	bPoolByChannel  = []byte("pool_by_channel")
 	bOrders         = []byte("orders")
-	bOrdersByKey    = []byte("orders_by_key")
+	bOrdersByKey    = []byte("orders_by_key") // before schema 3; the pool entry has the order number
 	bOrdersByStatus = []byte("orders_by_status")
 	bOrdersByRef    = []byte("orders_by_ref")
 	bOrdersByTrack  = []byte("orders_by_tracking")
 	bAudit          = []byte("audit")
 
-	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolEntries, bPoolByState, bPoolByChannel, bOrders, bOrdersByKey, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
+	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolEntries, bPoolByState, bPoolByChannel, bOrders, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
 		bRefunds, bRefundsByState, bOrderRefunds, bOutbox}
 
 	kSchema   = []byte("schema")

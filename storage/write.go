@@ -65,7 +65,7 @@ func (w *wtx) changed(object string, changes ...domain.FieldChange) {
 // readBack are the buckets a transaction reads its own writes from through their
 // overlay; pool_entries is read back through wtx.fresh and wtx.rewritten.
 // pool (the key index) through wtx.slots.
-var readBack = map[string]bool{string(bOrders): true, string(bOrdersByKey): true}
+var readBack = map[string]bool{string(bOrders): true}
 
 func newWtx(tx *bolt.Tx, hint int) *wtx {
 	return &wtx{tx: tx, pending: map[string]*overlay{}, hint: hint, counts: map[counterKey]int64{}}
@@ -371,7 +371,6 @@ func (w *wtx) putOrder(old, next *domain.SalesOrder) error {
 			w.del(bOrdersByTrack, []byte(n))
 		}
 	} else {
-		w.put(bOrdersByKey, poolKey(nil, next.Key), u64(next.No))
 		w.indexRefs(next)
 	}
 	if n := next.Shipment.Number; n != "" && (old == nil || old.Shipment.Number != n) {
@@ -385,11 +384,11 @@ func (w *wtx) putOrder(old, next *domain.SalesOrder) error {
 
 func (w *wtx) getOrderByKey(k domain.Key) (*domain.SalesOrder, error) {
 	w.key = poolKey(w.key, k)
-	v := w.get(bOrdersByKey, w.key)
-	if len(v) != 8 {
+	no := orderNoOf(w.get, w.key)
+	if no == 0 {
 		return nil, nil
 	}
-	return w.getOrder(binary.BigEndian.Uint64(v))
+	return w.getOrder(no)
 }
 
 func (w *wtx) getOrder(no uint64) (*domain.SalesOrder, error) {
