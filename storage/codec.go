@@ -241,7 +241,16 @@ func decodeEntry(b []byte) (domain.PoolEntry, error) {
 // Orders store only their own fields and the key: the trade is read from the pool entry,
 // which never changes once converted (imports skip converted keys). That halves the size
 // of a year of orders.
-func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
+func encodeOrder(dst []byte, o *domain.SalesOrder) []byte { return encodeOrderAt(dst, o, 0) }
+
+// An order written since schema 3 names its pool entry by its arrival number (orderAtEntry
+// set in the version byte) instead of by channel and trade ID: the trade is then one read
+// away (no key index on the way) and the record is smaller. Orders written before keep
+// their key and are read through the key index.
+const orderAtEntry = 0x10
+
+// encodeOrderAt writes o naming its pool entry by arrival number seq (by key if seq is 0).
+func encodeOrderAt(dst []byte, o *domain.SalesOrder, seq uint64) []byte {
 	w := enc{b: dst[:0]}
 	w.byte(recordVersion)
 	w.u(o.No)
@@ -249,8 +258,12 @@ func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
 	w.t(o.CreatedAt)
 	w.t(o.ShipBy)
 	w.s(o.Attention)
-	w.s(o.Channel)
-	w.s(o.TradeID)
+	if seq != 0 {
+		w.u(seq)
+	} else {
+		w.s(o.Channel)
+		w.s(o.TradeID)
+	}
 	switch {
 	case o.AwaitingReturn:
 		w.b[0] = orderFlagsVersion
@@ -260,31 +273,49 @@ func encodeOrder(dst []byte, o *domain.SalesOrder) []byte {
 		w.b[0] = orderShippedVersion
 		w.shipment(&o.Shipment)
 	}
+	if seq != 0 {
+		w.b[0] |= orderAtEntry
+	}
 	return w.b
 }
 
 // decodeOrder reads an order's own fields; loadOrder adds the trade.
 func decodeOrder(b []byte) (domain.SalesOrder, error) {
-	var o domain.SalesOrder
+	o, _, err := decodeOrderAt(b)
+	return o, err
+}
+
+// decodeOrderAt is decodeOrder that also gives the arrival number of the order's pool
+// entry, or 0 for an order that names it by key (o.Key is then not set).
+func decodeOrderAt(b []byte) (o domain.SalesOrder, seq uint64, err error) {
 	d := dec{b: b}
 	version := d.byte()
+	at := version&orderAtEntry != 0
+	version &^= orderAtEntry
 	if version != recordVersion && version != orderShippedVersion && version != orderFlagsVersion {
-		return o, errCorrupt
+		return o, 0, errCorrupt
 	}
 	o.No = d.u()
 	o.Status = domain.OrderStatus(d.byte())
 	o.CreatedAt = d.t()
 	o.ShipBy = d.t()
 	o.Attention = d.s()
-	o.Channel = d.s()
-	o.TradeID = d.s()
+	if at {
+		seq = d.u()
+	} else {
+		o.Channel = d.s()
+		o.TradeID = d.s()
+	}
 	if version != recordVersion {
 		d.shipment(&o.Shipment)
 	}
 	if version == orderFlagsVersion {
 		o.AwaitingReturn = d.u()&orderFlagAwaitingReturn != 0
 	}
-	return o, d.err
+	if at && seq == 0 && d.err == nil {
+		d.err = errCorrupt
+	}
+	return o, seq, d.err
 }
 
 // An order that has shipped carries its shipment after the fields every order has, so an
@@ -300,7 +331,7 @@ const (
 
 // orderHasShipment tells from an encoded order whether it carries a shipment.
 func orderHasShipment(v []byte) bool {
-	return len(v) > 0 && (v[0] == orderShippedVersion || v[0] == orderFlagsVersion)
+	return len(v) > 0 && (v[0]&^orderAtEntry == orderShippedVersion || v[0]&^orderAtEntry == orderFlagsVersion)
 }
 
 func (e *enc) shipment(s *domain.Shipment) {
@@ -364,12 +395,16 @@ func (d *dec) shipment(s *domain.Shipment) {
 
 // loadOrder decodes an order and fills in its trade from the pool entry, read by get.
 func loadOrder(v []byte, get func(bucket, key []byte) []byte) (domain.SalesOrder, error) {
-	o, err := decodeOrder(v)
+	o, seq, err := decodeOrderAt(v)
 	if err != nil {
 		return o, err
 	}
-	pv := entryRecord(get, poolKey(nil, o.Key))
-	if pv == nil {
+	var pv []byte
+	if seq != 0 {
+		if pv = get(bPoolEntries, u64(seq)); pv == nil {
+			return o, fmt.Errorf("order %s: pool entry number %d is missing", domain.OrderNumber(o.No), seq)
+		}
+	} else if pv = entryRecord(get, poolKey(nil, o.Key)); pv == nil {
 		return o, fmt.Errorf("order %s: pool entry %s is missing", domain.OrderNumber(o.No), o.Key)
 	}
 	e, err := decodeEntry(pv)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"shipdesk/domain"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -91,6 +93,27 @@ func arrivalPool(tx *bolt.Tx) error {
 	}
 	for _, m := range all {
 		w.addID(m.pk, m.seq)
+	}
+	if err := w.commit(); err != nil {
+		return err
+	}
+	// Orders name their pool entry by arrival number from now on.
+	w = newWtx(tx, 4096)
+	get := txGetter(tx)
+	err = tx.Bucket(bOrders).ForEach(func(k, v []byte) error {
+		o, seq, err := decodeOrderAt(v)
+		if err != nil || seq != 0 {
+			return err
+		}
+		at, _ := findEntry(get, poolKey(nil, o.Key))
+		if at == nil {
+			return fmt.Errorf("order %s: pool entry %s is missing", domain.OrderNumber(o.No), o.Key)
+		}
+		w.put(bOrders, k, encodeOrderAt(nil, &o, binary.BigEndian.Uint64(at)))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// The pool entry now finds its order number: orders_by_key goes.
 	if tx.Bucket(bOrdersByKey) != nil {

@@ -18,6 +18,25 @@ import (
 func schema2Pool(t *testing.T, s *Store) {
 	t.Helper()
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		// Orders named their pool entry by key.
+		get := txGetter(tx)
+		type order struct {
+			k []byte
+			o domain.SalesOrder
+		}
+		var orders []order
+		if err := tx.Bucket(bOrders).ForEach(func(k, v []byte) error {
+			o, err := loadOrder(v, get)
+			orders = append(orders, order{append([]byte{}, k...), o})
+			return err
+		}); err != nil {
+			return err
+		}
+		for _, o := range orders {
+			if err := tx.Bucket(bOrders).Put(o.k, encodeOrder(nil, &o.o)); err != nil {
+				return err
+			}
+		}
 		type kv struct{ k, v []byte }
 		var old []kv
 		if err := tx.Bucket(bPoolEntries).ForEach(func(_, rec []byte) error {
@@ -165,6 +184,14 @@ func TestMigrationKeysPoolByArrival(t *testing.T) {
 		}
 		if tx.Bucket(bOrdersByKey) != nil {
 			t.Error("orders_by_key is still there after the migration")
+		}
+		if err := tx.Bucket(bOrders).ForEach(func(k, v []byte) error {
+			if v[0]&orderAtEntry == 0 {
+				t.Errorf("order %x still names its pool entry by key", k)
+			}
+			return nil
+		}); err != nil {
+			return err
 		}
 		items := 0
 		if err := tx.Bucket(bPool).ForEach(func(k, v []byte) error {

@@ -91,3 +91,48 @@ func TestKeyIndexReadsItsOwnWrites(t *testing.T) {
 		t.Fatalf("re-import: %+v", res)
 	}
 }
+
+// An order record that names its pool entry by key (as written before schema 3) still
+// reads, through the key index, and is written back naming it by arrival number.
+func TestOrderNamingItsEntryByKeyStillReads(t *testing.T) {
+	s := openTemp(t)
+	tr := trade("tb", "K1", t0, 2)
+	mustImport(t, s, tr)
+	if _, err := s.Convert([]domain.Key{tr.Key}, t0, Actor{Operator: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	want, found, err := s.Order(1)
+	if err != nil || !found || want.Key != tr.Key {
+		t.Fatalf("order 1: %+v %v %v", want.Key, found, err)
+	}
+	rewrite := func(fn func(v []byte) []byte) {
+		t.Helper()
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bOrders)
+			return b.Put(u64(1), fn(b.Get(u64(1))))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stored []byte
+	rewrite(func(v []byte) []byte {
+		stored = append([]byte{}, v...)
+		return encodeOrder(nil, &want)
+	})
+	if stored[0]&orderAtEntry == 0 {
+		t.Fatalf("a new order names its pool entry by key (version byte %#x)", stored[0])
+	}
+	got, found, err := s.Order(1)
+	if err != nil || !found || got.Key != tr.Key || len(got.Items) != 2 {
+		t.Fatalf("order named by key: %+v %v %v", got.Key, found, err)
+	}
+	if _, _, err := s.Ship("tb:K1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	rewrite(func(v []byte) []byte {
+		if v[0]&orderAtEntry == 0 {
+			t.Errorf("a rewritten order still names its pool entry by key")
+		}
+		return v
+	})
+}

@@ -377,9 +377,25 @@ func (w *wtx) putOrder(old, next *domain.SalesOrder) error {
 		w.put(bOrdersByTrack, []byte(n), u64(next.No))
 	}
 	countOrder(w, next, 1)
-	w.put(bOrders, u64(next.No), encodeOrder(nil, next))
+	w.put(bOrders, u64(next.No), encodeOrderAt(nil, next, w.orderEntrySeq(old, next)))
 	w.put(bOrdersByStatus, statusIndexKey(nil, next.Status, next.ShipBy, next.No), []byte(orderSearchText(next)))
 	return nil
+}
+
+// orderEntrySeq is the arrival number of the pool entry of order next: the one its
+// record already names, else found by key (a new order, or one written before schema 3).
+func (w *wtx) orderEntrySeq(old, next *domain.SalesOrder) uint64 {
+	if old != nil {
+		if v := w.get(bOrders, u64(old.No)); v != nil {
+			if _, seq, err := decodeOrderAt(v); err == nil && seq != 0 {
+				return seq
+			}
+		}
+	}
+	if seq, _ := findEntry(w.get, poolKey(nil, next.Key)); len(seq) == 8 {
+		return binary.BigEndian.Uint64(seq)
+	}
+	return 0
 }
 
 func (w *wtx) getOrderByKey(k domain.Key) (*domain.SalesOrder, error) {
