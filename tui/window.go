@@ -137,15 +137,18 @@ func (w *window[T]) load(kind loadKind) tea.Cmd {
 	}
 	seq, ctx := w.reset()
 	src, limit := w.src, w.capacity()
+	// A jump to either end reads one screen, so its frame comes at once; ensure then reads
+	// the page beyond it in the background.
+	screen := w.page()
 	switch kind {
 	case loadStart:
 		return func() tea.Msg {
-			rows, more, err := src.fetch(ctx, nil, false, limit)
+			rows, more, err := src.fetch(ctx, nil, false, screen)
 			return finish(src, windowMsg[T]{seq: seq, kind: kind, rows: rows, moreAfter: more, err: err})
 		}
 	case loadEnd:
 		return func() tea.Msg {
-			rows, more, err := src.fetch(ctx, nil, true, limit)
+			rows, more, err := src.fetch(ctx, nil, true, screen)
 			return finish(src, windowMsg[T]{seq: seq, kind: kind, rows: rows, moreBefore: more, err: err})
 		}
 	}
