@@ -11,15 +11,23 @@ import (
 
 // migrations[v] brings a file of schema v to v+1 inside the opening transaction.
 var migrations = map[uint64]func(*bolt.Tx) error{
-	// buildRefIndex reads each order's trade from its pool entry in the current layout, so
-	// a schema-1 file gets the arrival-keyed pool first (the step for 2 then finds it done).
-	1: func(tx *bolt.Tx) error {
+	// Schema 1 had no reference index and schema 2 had it as a B+tree; the step to 3 moves
+	// the pool and (re)builds the reference index hashed, so both take it.
+	1: nil,
+	2: func(tx *bolt.Tx) error {
 		if err := arrivalPool(tx); err != nil {
+			return err
+		}
+		if tx.Bucket(bOrdersByRef) != nil {
+			if err := tx.DeleteBucket(bOrdersByRef); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.CreateBucket(bOrdersByRef); err != nil {
 			return err
 		}
 		return buildRefIndex(tx)
 	},
-	2: arrivalPool,
 }
 
 func migrate(tx *bolt.Tx, from uint64) error {
@@ -36,8 +44,8 @@ func migrate(tx *bolt.Tx, from uint64) error {
 	return nil
 }
 
-// buildRefIndex (schema 1 → 2) indexes every order by trade ID and payment reference, and
-// by tracking number, from the primary records. It is also how the indexes are rebuilt.
+// buildRefIndex (part of the step to schema 3) indexes every order by trade ID and payment
+// reference (hashed), and by tracking number, from the primary records.
 func buildRefIndex(tx *bolt.Tx) error {
 	w := newWtx(tx, 1024)
 	get := txGetter(tx)

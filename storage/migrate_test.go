@@ -32,9 +32,22 @@ func schema2Pool(t *testing.T, s *Store) {
 		}); err != nil {
 			return err
 		}
+		// The reference index was a B+tree of reference 0x00 no(8) → nil.
+		if err := tx.DeleteBucket(bOrdersByRef); err != nil {
+			return err
+		}
+		refs, err := tx.CreateBucket(bOrdersByRef)
+		if err != nil {
+			return err
+		}
 		for _, o := range orders {
 			if err := tx.Bucket(bOrders).Put(o.k, encodeOrder(nil, &o.o)); err != nil {
 				return err
+			}
+			for _, r := range []string{o.o.TradeID, o.o.PaymentRef} {
+				if err := refs.Put(binary.BigEndian.AppendUint64(append([]byte(r), 0), o.o.No), nil); err != nil {
+					return err
+				}
 			}
 		}
 		type kv struct{ k, v []byte }
@@ -223,6 +236,14 @@ func TestMigrationKeysPoolByArrival(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// The reference index was rebuilt hashed: trade IDs and payment references find their
+	// orders (Z9 is a trade ID in two channels, converted in one).
+	for ref, want := range map[string]domain.Key{"Z9": keys[0], "TRZ9": keys[0], "A1": keys[3], "TRM5": keys[4]} {
+		if o, err := s.FindOrder(ref); err != nil || o.Key != want {
+			t.Errorf("FindOrder(%q) after migration: %v %v, want %v", ref, o.Key, err, want)
+		}
 	}
 
 	// New entries after the migration get numbers after the migrated ones; an update keeps its number.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,18 +54,37 @@ func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
 		}
 		return none, notConverted(tx, k)
 	}
-	var nos []uint64
-	if b := tx.Bucket(bOrdersByRef); b != nil {
-		prefix := append([]byte(ref), 0)
-		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
-			nos = append(nos, binary.BigEndian.Uint64(k[len(prefix):]))
+	// The orders filed under the reference's hash bits, confirmed against each order.
+	var found []domain.SalesOrder
+	var lookErr error
+	candidates(txGetter(tx), bOrdersByRef, []byte(ref), func(val []byte) bool {
+		no := binary.BigEndian.Uint64(val)
+		for _, o := range found {
+			if o.No == no {
+				return false
+			}
 		}
+		o, ok, err := orderByNo(tx, no)
+		if err != nil {
+			lookErr = err
+			return true
+		}
+		if ok && (o.TradeID == ref || o.PaymentRef == ref) {
+			found = append(found, o)
+		}
+		return false
+	})
+	if lookErr != nil {
+		return none, lookErr
 	}
+	nos := make([]uint64, len(found))
+	for i, o := range found {
+		nos[i] = o.No
+	}
+	slices.Sort(nos)
 	switch len(nos) {
 	case 1:
-		o, _, err := orderByNo(tx, nos[0])
-		return o, err
+		return found[0], nil
 	case 0:
 		for _, ch := range poolChannels(tx) {
 			if err := notConverted(tx, domain.Key{Channel: ch, TradeID: ref}); !strings.HasPrefix(err.Error(), "unknown order") {

@@ -5,14 +5,15 @@
 //	counts               name → int64 (big-endian), kept up to date in every write transaction:
 //	                       pool/<state>, pool/changed, pool/<state>/<channel>, order/<status>, order/attention
 //	pool                 slot(2) → packed (hash bits(4) | seq(8)) items: the pool's key index,
-//	                       65,536 slots by the hash of channel 0x00 tradeID (poolids.go)
+//	                       65,536 slots by the hash of channel 0x00 tradeID (hashindex.go)
 //	pool_entries         seq(8) → pool entry (codec.go); seq is the entry's arrival number, so
 //	                       new entries append however their trade IDs sort (schema 3)
 //	pool_by_state        state(1) | paidAt(8) | channel 0x00 tradeID → seq(8) | lower-cased search text
 //	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1) | seq(8)
-//	orders               no(8) → sales order
+//	orders               no(8) → sales order, naming its pool entry by arrival number
 //	orders_by_status     status(1) | shipBy(8) | no(8) → search text (order number, trade, tracking, carrier)
-//	orders_by_ref        reference 0x00 no(8) → nil; trade ID and payment reference, for bulk tracking
+//	orders_by_ref        slot(2) → packed (hash bits(4) | no(8)) items: orders by trade ID and
+//	                       payment reference, hashed like pool (hashindex.go), for bulk tracking
 //	orders_by_tracking   tracking number → no(8); a number belongs to one order
 //	audit                seq(8) → JSON audit event
 //	refunds              channel 0x00 refundID → refund request (refunds.go)

@@ -38,9 +38,10 @@ type wtx struct {
 	// adds a hundred thousand), those of earlier entries by arrival number.
 	fresh     [][]byte
 	rewritten map[uint64][]byte
-	// slots are the slots of the pool's key index this transaction changed (poolids.go).
+	// slots are the slots of the hashed indexes this transaction changed, by bucket
+	// (hashindex.go).
 	// indexed by slot number, made at the first new entry.
-	slots [][]byte
+	slots map[string][][]byte
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -63,8 +64,8 @@ func (w *wtx) changed(object string, changes ...domain.FieldChange) {
 }
 
 // readBack are the buckets a transaction reads its own writes from through their
-// overlay; pool_entries is read back through wtx.fresh and wtx.rewritten.
-// pool (the key index) through wtx.slots.
+// overlay; pool_entries is read back through wtx.fresh and wtx.rewritten, the hashed
+// indexes (pool, orders_by_ref) through wtx.slots.
 var readBack = map[string]bool{string(bOrders): true}
 
 func newWtx(tx *bolt.Tx, hint int) *wtx {
@@ -105,10 +106,15 @@ func (w *wtx) get(bucket, k []byte) []byte {
 	case string(bPoolEntries):
 		return w.getRecord(k)
 	case string(bPool):
-		if items, ok := w.changedSlot(k); ok {
+		if items, ok := w.changedSlot(bucket, k); ok {
 			return items
 		}
 		return w.tx.Bucket(bPool).Get(k)
+	case string(bOrdersByRef):
+		if items, ok := w.changedSlot(bucket, k); ok {
+			return items
+		}
+		return w.tx.Bucket(bOrdersByRef).Get(k)
 	}
 	if ov := w.pending[string(bucket)]; ov != nil {
 		if o, ok := ov.latestOf(k); ok {
@@ -130,7 +136,7 @@ func (w *wtx) commit() error {
 		}
 		w.entryNew = false
 	}
-	w.flushIDs()
+	w.flushSlots()
 	names := make([]string, 0, len(w.pending))
 	for name := range w.pending {
 		names = append(names, name)
@@ -479,16 +485,11 @@ func carrierMark(code string) string { return "\x01c=" + strings.ToLower(code) +
 
 // indexRefs lets a bulk tracking line find the order by trade ID or payment reference.
 func (w *wtx) indexRefs(o *domain.SalesOrder) {
-	w.put(bOrdersByRef, refKey(o.TradeID, o.No), nil)
+	no := w.keep(binary.BigEndian.AppendUint64(w.room(8), o.No))
+	w.hashAdd(bOrdersByRef, []byte(o.TradeID), no)
 	if r := o.PaymentRef; r != "" && r != o.TradeID {
-		w.put(bOrdersByRef, refKey(r, o.No), nil)
+		w.hashAdd(bOrdersByRef, []byte(r), no)
 	}
-}
-
-func refKey(ref string, no uint64) []byte {
-	k := make([]byte, 0, len(ref)+9)
-	k = append(append(k, ref...), 0)
-	return binary.BigEndian.AppendUint64(k, no)
 }
 
 // Counter names per state, built once.

@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -135,4 +136,32 @@ func TestOrderNamingItsEntryByKeyStillReads(t *testing.T) {
 		}
 		return v
 	})
+}
+
+// The reference index confirms candidates too: an item planted under a reference's hash
+// bits that leads to an order without that reference is not taken for it.
+func TestReferenceIndexConfirmsCandidates(t *testing.T) {
+	s := openTemp(t)
+	mustImport(t, s, trade("tb", "R1", t0, 1))
+	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.FindOrder("R1"); err != nil || o.No != 1 {
+		t.Fatalf("R1: %v %v", o.No, err)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		slot, bits := slotOf([]byte("NOT-A-REF"))
+		b := tx.Bucket(bOrdersByRef)
+		items := binary.BigEndian.AppendUint32(append([]byte{}, b.Get(slot[:])...), bits)
+		return b.Put(slot[:], binary.BigEndian.AppendUint64(items, 1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.FindOrder("NOT-A-REF"); err == nil || !strings.Contains(err.Error(), "unknown order") {
+		t.Fatalf("a planted item was taken for the reference: %v %v", o.No, err)
+	}
+	if o, err := s.FindOrder("TRR1"); err != nil || o.No != 1 {
+		t.Fatalf("payment reference: %v %v", o.No, err)
+	}
 }
