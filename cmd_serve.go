@@ -135,9 +135,16 @@ func cmdServe(e *env, args []string) error {
 // so that a local shipdesk that finds the file locked can say how to connect.
 func serveFile(dbPath string) string { return dbPath + ".serve" }
 
+// writeServeFile writes the file whole under a temporary name and renames it, so a reader
+// never sees it half written.
 func writeServeFile(dbPath, addr string) error {
 	body := fmt.Sprintf("%s\npid %d\n", addr, os.Getpid())
-	if err := os.WriteFile(serveFile(dbPath), []byte(body), 0o644); err != nil {
+	tmp := serveFile(dbPath) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", serveFile(dbPath), err)
+	}
+	if err := os.Rename(tmp, serveFile(dbPath)); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", serveFile(dbPath), err)
 	}
 	return nil

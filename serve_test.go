@@ -123,8 +123,10 @@ func startServer(t *testing.T, flags ...string) *testServer {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if data, err := os.ReadFile(s.db + ".serve"); err == nil {
-			s.addr = strings.SplitN(string(data), "\n", 2)[0]
-			return s
+			if addr, _, complete := strings.Cut(string(data), "\n"); complete && addr != "" {
+				s.addr = addr
+				return s
+			}
 		}
 		select {
 		case <-s.exited:
