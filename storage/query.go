@@ -62,6 +62,10 @@ type scanner struct {
 	heads    [][]byte // current full key per prefix, nil when exhausted
 	vals     [][]byte
 	reverse  bool
+	// stop, when set, ends the scan at the first suffix at or after it (before it, with
+	// stopBelow): the scan of one part of a split range.
+	stop      []byte
+	stopBelow bool
 }
 
 func newScanner(b *bolt.Bucket, prefixes [][]byte, from []byte, reverse bool) *scanner {
@@ -142,6 +146,9 @@ func (sc *scanner) advance(best int) (int, []byte, []byte, bool) {
 	}
 	p := sc.prefixes[best]
 	suffix, val := sc.heads[best][len(p):], sc.vals[best]
+	if sc.stop != nil && (bytes.Compare(suffix, sc.stop) < 0) == sc.stopBelow {
+		return 0, nil, nil, false
+	}
 	var k, v []byte
 	if sc.reverse {
 		k, v = sc.curs[best].Prev()
@@ -161,66 +168,32 @@ func (sc *scanner) advance(best int) (int, []byte, []byte, bool) {
 // direction read. It stops early, returning ctx.Err(), when ctx is cancelled.
 func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool, limit int) (rows []PoolRow, more bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		get := txGetter(tx)
 		words := byteWords(q.Words)
-		var (
-			sc      *scanner
-			byState = q.Channel == "" && q.Sort == SortPaidAt
-		)
 		reverse := back != q.Desc
-		if byState {
-			var prefixes [][]byte
-			for _, st := range q.states() {
-				prefixes = append(prefixes, []byte{byte(st)})
-			}
-			sc = newScanner(tx.Bucket(bPoolByState), prefixes, from, reverse)
-		} else {
+		if q.Channel != "" || q.Sort != SortPaidAt {
 			var prefix []byte
 			if q.Channel != "" {
 				prefix = append([]byte(q.Channel), 0)
 			}
-			sc = newScanner(tx.Bucket(bPoolByChannel), [][]byte{prefix}, from, reverse)
+			sc := newScanner(tx.Bucket(bPoolByChannel), [][]byte{prefix}, from, reverse)
+			rows, more, err = scanPool(ctx, tx, sc, false, q, words, limit)
+			return err
 		}
-		for n := 0; ; n++ {
-			if n&1023 == 1023 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			_, suffix, val, ok := sc.next()
-			if !ok {
-				return nil
-			}
-			var seq []byte
-			if byState {
-				if len(val) < 8 {
-					return fmt.Errorf("pool_by_state %q: no arrival number", suffix)
-				}
-				if seq = val[:8]; !textMatches(val[8:], words) {
-					continue
-				}
-			} else if len(val) != 9 {
-				return fmt.Errorf("pool_by_channel %q: no arrival number", suffix)
-			} else if seq = val[1:]; !q.wants(domain.PoolState(val[0])) {
-				continue
-			}
-			v := get(bPoolEntries, seq)
-			if v == nil {
-				return fmt.Errorf("index points at missing pool entry %x", seq)
-			}
-			e, err := decodeEntry(v)
-			if err != nil {
+		var prefixes [][]byte
+		n := int64(0)
+		for _, st := range q.states() {
+			prefixes = append(prefixes, []byte{byte(st)})
+			n += counter(tx, "pool/"+st.String())
+		}
+		if len(words) > 0 && n >= parallelScanFrom {
+			if split, ok := splitTime(tx.Bucket(bPoolByState), prefixes, from, reverse); ok {
+				rows, more, err = scanPoolSplit(ctx, tx, prefixes, split, from, reverse, q, words, limit)
 				return err
 			}
-			if !byState && len(words) > 0 && !domain.TradeMatches(&e.Trade, q.Words) {
-				continue
-			}
-			if len(rows) == limit {
-				more = true
-				return nil
-			}
-			rows = append(rows, PoolRow{Entry: e, Pos: append(Pos{}, suffix...)})
 		}
+		sc := newScanner(tx.Bucket(bPoolByState), prefixes, from, reverse)
+		rows, more, err = scanPool(ctx, tx, sc, true, q, words, limit)
+		return err
 	})
 	if back {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
@@ -228,6 +201,139 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 		}
 	}
 	return rows, more, err
+}
+
+// parallelScanFrom is the number of index entries from which a word filter scans the state
+// index in two halves, one per core: below it a scan takes a few milliseconds anyway.
+var parallelScanFrom int64 = 100_000 // a variable for tests
+
+// scanPool reads up to limit rows from sc (the state index when byState, else the channel
+// index) in scan order. more says whether another row matched after them.
+func scanPool(ctx context.Context, tx *bolt.Tx, sc *scanner, byState bool, q PoolQuery, words [][]byte, limit int) (rows []PoolRow, more bool, err error) {
+	get := txGetter(tx)
+	for n := 0; ; n++ {
+		if n&1023 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return rows, false, err
+			}
+		}
+		_, suffix, val, ok := sc.next()
+		if !ok {
+			return rows, false, nil
+		}
+		var seq []byte
+		if byState {
+			if len(val) < 8 {
+				return rows, false, fmt.Errorf("pool_by_state %q: no arrival number", suffix)
+			}
+			if seq = val[:8]; !textMatches(val[8:], words) {
+				continue
+			}
+		} else if len(val) != 9 {
+			return rows, false, fmt.Errorf("pool_by_channel %q: no arrival number", suffix)
+		} else if seq = val[1:]; !q.wants(domain.PoolState(val[0])) {
+			continue
+		}
+		v := get(bPoolEntries, seq)
+		if v == nil {
+			return rows, false, fmt.Errorf("index points at missing pool entry %x", seq)
+		}
+		e, err := decodeEntry(v)
+		if err != nil {
+			return rows, false, err
+		}
+		if !byState && len(words) > 0 && !domain.TradeMatches(&e.Trade, q.Words) {
+			continue
+		}
+		if len(rows) == limit {
+			return rows, true, nil
+		}
+		rows = append(rows, PoolRow{Entry: e, Pos: append(Pos{}, suffix...)})
+	}
+}
+
+// splitTime is the paid time halfway through the state-index range a scan from from (in
+// its direction) covers, as an 8-byte key suffix; ok is false when the range is empty.
+// Entries are paid about evenly over a year, so halfway in time is about halfway in
+// entries.
+func splitTime(b *bolt.Bucket, prefixes [][]byte, from Pos, reverse bool) ([]byte, bool) {
+	var lo, hi uint64
+	found := false
+	for _, p := range prefixes {
+		c := b.Cursor()
+		// Entries without a paid time (time 0) sort first and would skew the halfway
+		// point far from the middle of the entries: the range starts at the first paid.
+		first, _ := c.Seek(binary.BigEndian.AppendUint64(append([]byte{}, p...), 1))
+		if first == nil || !bytes.HasPrefix(first, p) || len(first) < len(p)+8 {
+			continue
+		}
+		last, _ := c.Seek(successor(p))
+		if last == nil {
+			last, _ = c.Last()
+		} else {
+			last, _ = c.Prev()
+		}
+		f, l := binary.BigEndian.Uint64(first[len(p):]), binary.BigEndian.Uint64(last[len(p):])
+		if !found || f < lo {
+			lo = f
+		}
+		if !found || l > hi {
+			hi = l
+		}
+		found = true
+	}
+	if len(from) >= 8 {
+		if t := binary.BigEndian.Uint64(from); reverse {
+			hi = min(hi, t)
+		} else {
+			lo = max(lo, t)
+		}
+	}
+	if !found || hi <= lo+1 {
+		return nil, false
+	}
+	return binary.BigEndian.AppendUint64(nil, lo+(hi-lo)/2), true
+}
+
+// scanPoolSplit scans the state index in two parts at once, split at paid time split: the
+// part the scan meets first and the rest. The first part's rows come first; the second is
+// only needed when the first has fewer than limit, and is stopped as soon as it is not.
+// Both parts read in the one read-only transaction, each with its own cursors: reading a
+// read-only bbolt transaction changes nothing shared (its statistics are atomic). A
+// second transaction would not do: opening one while holding another can deadlock
+// against a writer that waits to remap the file.
+func scanPoolSplit(ctx context.Context, tx *bolt.Tx, prefixes [][]byte, split, from Pos, reverse bool, q PoolQuery, words [][]byte, limit int) ([]PoolRow, bool, error) {
+	ctx2, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type part struct {
+		rows []PoolRow
+		more bool
+		err  error
+	}
+	second := make(chan part, 1)
+	go func() {
+		var p part
+		sc := newScanner(tx.Bucket(bPoolByState), prefixes, split, reverse)
+		p.rows, p.more, p.err = scanPool(ctx2, tx, sc, true, q, words, limit)
+		second <- p
+	}()
+	sc := newScanner(tx.Bucket(bPoolByState), prefixes, from, reverse)
+	sc.stop, sc.stopBelow = split, reverse
+	rows, more, err := scanPool(ctx, tx, sc, true, q, words, limit)
+	if err != nil || more {
+		cancel()
+		<-second
+		return rows, more, err
+	}
+	p := <-second
+	if p.err != nil {
+		return nil, false, p.err
+	}
+	need := limit - len(rows)
+	if len(p.rows) > need {
+		return append(rows, p.rows[:need]...), true, nil
+	}
+	return append(rows, p.rows...), p.more, nil
 }
 
 // PoolCount is the number of rows of q when it can be read from the counters (no words).
