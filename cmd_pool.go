@@ -78,7 +78,7 @@ func cmdImport(e *env, args []string) error {
 	// Files are parsed while the transaction writes what they hold so far; any bad line
 	// in any file rolls the whole transaction back, after every file has been checked.
 	var bad []string
-	res, err := s.ImportFrom(func(add func([]domain.Trade) error) error {
+	res, err := s.ImportFromSized(func(add func([]domain.Trade) error) error {
 		for _, src := range srcs {
 			if err := feedImport(src, add, len(bad) == 0); err != nil {
 				var ie domain.ImportErrors
@@ -92,7 +92,7 @@ func cmdImport(e *env, args []string) error {
 			return inputError{fmt.Errorf("nothing imported:\n%s", strings.Join(bad, "\n"))}
 		}
 		return nil
-	}, e.now(), e.actor())
+	}, expectTrades(srcs), e.now(), e.actor())
 	if err != nil {
 		return err
 	}
@@ -107,6 +107,20 @@ func cmdImport(e *env, args []string) error {
 
 // importSource is one file to import: a named file, read while the transaction runs, or
 // standard input, read beforehand (data).
+// expectTrades guesses how many trades the sources hold from their sizes (about 400
+// bytes a JSON line or CSV row), for sizing the import's tables; 0 if it cannot tell.
+func expectTrades(srcs []importSource) int {
+	n := int64(0)
+	for _, src := range srcs {
+		if src.data != nil {
+			n += int64(len(src.data))
+		} else if fi, err := os.Stat(src.name); err == nil {
+			n += fi.Size()
+		}
+	}
+	return int(n / 400)
+}
+
 type importSource struct {
 	name string
 	kind string // jsonl or csv

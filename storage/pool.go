@@ -35,12 +35,19 @@ func (s *Store) Import(trades []domain.Trade, now time.Time, by Actor) (ImportRe
 // The audit event lists the entries the import changed (updated, re-added, orders
 // flagged) with their fields before → after; new entries are counted, not listed.
 func (s *Store) ImportFrom(feed func(add func([]domain.Trade) error) error, now time.Time, by Actor) (ImportResult, error) {
+	return s.ImportFromSized(feed, 0, now, by)
+}
+
+// ImportFromSized is ImportFrom told about how many trades to expect (0: unknown), so the
+// transaction's tables are made that size once instead of growing through it.
+func (s *Store) ImportFromSized(feed func(add func([]domain.Trade) error) error, expect int, now time.Time, by Actor) (ImportResult, error) {
 	var res ImportResult
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res, n = ImportResult{}, 0
-		w := newWtx(tx, 1024)
-		seen := map[domain.Key]importSeen{}
+		w := newWtx(tx, max(1024, min(expect, 1<<20)))
+		seen := make(map[domain.Key]importSeen, min(expect, 1<<20))
+		w.fresh = make([][]byte, 0, min(expect, 1<<20))
 		err := feed(func(trades []domain.Trade) error {
 			n += len(trades)
 			for i := range trades {
