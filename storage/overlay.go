@@ -71,12 +71,8 @@ func cmpOp(a, b op) int {
 	return a.seq - b.seq
 }
 
-// apply calls each for the last write of every key, in key order; first is called once
-// before, with the smallest key.
-func (ov *overlay) apply(first func(key []byte), each func(*op) error) error {
-	return applyMerged(ov.merged(), first, each)
-}
-
+// applyMerged calls each for every op of ops (an overlay's merged writes), in order; first
+// is called once before, with the smallest key.
 func applyMerged(ops []*op, first func(key []byte), each func(*op) error) error {
 	if len(ops) == 0 {
 		return nil

@@ -26,7 +26,7 @@ func TestOverlayAppliesLastWriteInKeyOrder(t *testing.T) {
 			}
 			var keys []string
 			var firstKey []byte
-			err := ov.apply(func(k []byte) { firstKey = k }, func(o *op) error {
+			err := applyMerged(ov.merged(), func(k []byte) { firstKey = k }, func(o *op) error {
 				w := want[string(o.key)]
 				if string(o.val) != string(w.val) || o.del != w.del {
 					t.Errorf("%s: applied %q del=%v, want the last write %q del=%v", o.key, o.val, o.del, w.val, w.del)

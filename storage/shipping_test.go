@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -207,37 +206,6 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	s.EachShipment(t0.Add(time.Minute), func(o domain.SalesOrder) error { got = append(got, o.No); return nil })
 	if len(got) != 1 || got[0] != 1 {
 		t.Fatalf("since after a correction: %v", got)
-	}
-}
-
-func TestMigrationBuildsReferenceIndex(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustImport(t, s, trade("tb", "T1", t0, 1))
-	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t"}); err != nil {
-		t.Fatal(err)
-	}
-	// Make it look like a schema-1 file: no reference index.
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bOrdersByRef); err != nil {
-			return err
-		}
-		return tx.Bucket(bMeta).Put(kSchema, u64(1))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if o, err := s.FindOrder("TRT1"); err != nil || o.No != 1 {
-		t.Fatalf("after migration: %v %v", o.No, err)
 	}
 }
 
