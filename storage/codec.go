@@ -217,6 +217,33 @@ func encodeEntry(dst []byte, e *domain.PoolEntry) []byte {
 	return w.b
 }
 
+// entryHeadOf is what lookups need of a pool-entry record, read without copying: as far
+// as the trade's channel and ID, which lead the trade.
+type entryHeadOf struct {
+	state            domain.PoolState
+	orderNo          uint64
+	channel, tradeID []byte // valid only as long as the record
+}
+
+// entryHead reads a record's head the way decodeEntry reads the whole; ok is false for a
+// record it cannot read.
+func entryHead(b []byte) (h entryHeadOf, ok bool) {
+	d := dec{b: b}
+	v := d.byte()
+	h.state = domain.PoolState(d.byte())
+	d.byte() // changed
+	d.skip() // reason
+	h.orderNo = d.u()
+	d.i() // imported
+	d.i() // updated
+	if v >= entryVersion {
+		d.skip() // state by
+		d.i()    // state at
+	}
+	h.channel, h.tradeID = d.raw(), d.raw()
+	return h, d.err == nil && (v == entryV1 || v == entryVersion)
+}
+
 func decodeEntry(b []byte) (domain.PoolEntry, error) {
 	var e domain.PoolEntry
 	d := dec{b: b}

@@ -125,38 +125,16 @@ func (w *wtx) addID(pk, seq []byte) { w.hashAdd(bPool, pk, seq) }
 // orderNoOf is the number of the sales order that the pool entry with key pk became, or
 // 0 if it is not converted (or not in the pool).
 func orderNoOf(get func(bucket, key []byte) []byte, pk []byte) uint64 {
-	rec := entryRecord(get, pk)
-	if len(rec) < 2 || domain.PoolState(rec[1]) != domain.PoolConverted {
+	h, ok := entryHead(entryRecord(get, pk))
+	if !ok || h.state != domain.PoolConverted {
 		return 0
 	}
-	d := dec{b: rec[3:]} // version, state, changed
-	d.skip()             // reason
-	if no := d.u(); d.err == nil {
-		return no
-	}
-	return 0
+	return h.orderNo
 }
 
-// recordHasKey says whether a pool-entry record (codec.go) is the one of pool key pk,
-// reading only as far as the trade's channel and ID.
+// recordHasKey says whether a pool-entry record is the one of pool key pk.
 func recordHasKey(rec, pk []byte) bool {
 	i := bytes.IndexByte(pk, 0)
-	if i < 0 {
-		return false
-	}
-	d := dec{b: rec}
-	v := d.byte()
-	d.byte() // state
-	d.byte() // changed
-	d.skip() // reason
-	d.u()    // order number
-	d.i()    // imported
-	d.i()    // updated
-	if v >= entryVersion {
-		d.skip() // state by
-		d.i()    // state at
-	}
-	ch := d.raw()
-	id := d.raw()
-	return d.err == nil && bytes.Equal(ch, pk[:i]) && bytes.Equal(id, pk[i+1:])
+	h, ok := entryHead(rec)
+	return ok && i >= 0 && bytes.Equal(h.channel, pk[:i]) && bytes.Equal(h.tradeID, pk[i+1:])
 }

@@ -165,3 +165,25 @@ func TestReferenceIndexConfirmsCandidates(t *testing.T) {
 		t.Fatalf("payment reference: %v %v", o.No, err)
 	}
 }
+
+// entryHead reads the same state, order number and key as decodeEntry, and refuses what
+// decodeEntry refuses.
+func TestEntryHeadAgreesWithDecodeEntry(t *testing.T) {
+	e := domain.PoolEntry{Trade: trade("jd", "H1", t0, 2), State: domain.PoolConverted, OrderNo: 4242,
+		Reason: "why", StateBy: "ana", StateAt: t0, ImportedAt: t0, UpdatedAt: t0}
+	rec := encodeEntry(nil, &e)
+	h, ok := entryHead(rec)
+	if !ok || h.state != e.State || h.orderNo != e.OrderNo || string(h.channel) != "jd" || string(h.tradeID) != "H1" {
+		t.Fatalf("entryHead = %+v, %v", h, ok)
+	}
+	if !recordHasKey(rec, poolKey(nil, e.Key)) || recordHasKey(rec, poolKey(nil, domain.Key{Channel: "jd", TradeID: "H2"})) {
+		t.Fatal("recordHasKey does not tell its own key from another")
+	}
+	bad := append([]byte{99}, rec[1:]...)
+	if _, err := decodeEntry(bad); err == nil {
+		t.Fatal("fixture: decodeEntry read an unknown version")
+	}
+	if _, ok := entryHead(bad); ok {
+		t.Fatal("entryHead read a record of an unknown version")
+	}
+}

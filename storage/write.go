@@ -105,16 +105,11 @@ func (w *wtx) get(bucket, k []byte) []byte {
 	switch string(bucket) {
 	case string(bPoolEntries):
 		return w.getRecord(k)
-	case string(bPool):
+	case string(bPool), string(bOrdersByRef): // hashed indexes
 		if items, ok := w.changedSlot(bucket, k); ok {
 			return items
 		}
-		return w.tx.Bucket(bPool).Get(k)
-	case string(bOrdersByRef):
-		if items, ok := w.changedSlot(bucket, k); ok {
-			return items
-		}
-		return w.tx.Bucket(bOrdersByRef).Get(k)
+		return w.tx.Bucket(bucket).Get(k)
 	}
 	if ov := w.pending[string(bucket)]; ov != nil {
 		if o, ok := ov.latestOf(k); ok {
