@@ -14,7 +14,8 @@ import (
 // a collision costs a read, never a wrong answer. Two buckets are such indexes:
 //
 //   - pool: pool key (channel 0x00 tradeID) → arrival number of the pool entry;
-//   - orders_by_ref: trade ID or payment reference → sales-order number.
+//   - orders_by_ref: payment reference → sales-order number (a trade ID is found through
+//     pool: its converted entry names its order).
 //
 // Why: keys that sort at random (most platforms' trade IDs, every payment reference) land
 // on a different page of a B+tree each, and bbolt rewrites each page it touches. A million
@@ -55,43 +56,83 @@ func candidates(get func(bucket, key []byte) []byte, bucket, k []byte, fn func(v
 	}
 }
 
+// hashed is one hashed index as a transaction sees it, by slot number.
+type hashed struct {
+	changed [][]byte // the slots this transaction changed (its own copies); nil until the first
+	// stored are the slots as stored, read in one pass by a transaction that expects many
+	// rows (nil: read one lookup each). They point into the file's map, valid while the
+	// transaction runs and until its commit.
+	stored [][]byte
+}
+
+// wholeSlotsFrom is the number of rows a transaction expects from which it reads a hashed
+// index's slots in one pass (a cursor walk of a few thousand pages, a few milliseconds)
+// rather than with a B+tree lookup per key.
+var wholeSlotsFrom = 8192 // a variable for tests
+
+// hashedIndex is the transaction's view of the hashed index bucket.
+func (w *wtx) hashedIndex(bucket []byte) *hashed {
+	h := w.slots[string(bucket)]
+	if h != nil {
+		return h
+	}
+	h = &hashed{}
+	if w.hint >= wholeSlotsFrom {
+		h.stored = make([][]byte, 1<<slotBits)
+		c := w.tx.Bucket(bucket).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) == 2 {
+				h.stored[binary.BigEndian.Uint16(k)] = v
+			}
+		}
+	}
+	if w.slots == nil {
+		w.slots = map[string]*hashed{}
+	}
+	w.slots[string(bucket)] = h
+	return h
+}
+
+// slotItems is the value of slot key slot in the hashed index bucket as this transaction
+// left it.
+func (w *wtx) slotItems(bucket, slot []byte) []byte {
+	if len(slot) != 2 {
+		return nil
+	}
+	h := w.hashedIndex(bucket)
+	s := binary.BigEndian.Uint16(slot)
+	if h.changed != nil && h.changed[s] != nil {
+		return h.changed[s]
+	}
+	if h.stored != nil {
+		return h.stored[s]
+	}
+	return w.tx.Bucket(bucket).Get(slot)
+}
+
 // hashAdd files val (8 bytes) under key k in the hashed index bucket. The slot is copied
 // on its first change in the transaction and written once, at commit.
 func (w *wtx) hashAdd(bucket, k, val []byte) {
 	slot, bits := slotOf(k)
-	slots := w.slots[string(bucket)]
-	if slots == nil {
-		slots = make([][]byte, 1<<slotBits)
-		if w.slots == nil {
-			w.slots = map[string][][]byte{}
-		}
-		w.slots[string(bucket)] = slots
+	h := w.hashedIndex(bucket)
+	if h.changed == nil {
+		h.changed = make([][]byte, 1<<slotBits)
 	}
 	s := binary.BigEndian.Uint16(slot[:])
-	items := slots[s]
+	items := h.changed[s]
 	if items == nil {
-		old := w.tx.Bucket(bucket).Get(slot[:])
+		old := w.slotItems(bucket, slot[:])
 		items = make([]byte, len(old), len(old)+4*idItem)
 		copy(items, old)
 	}
 	items = binary.BigEndian.AppendUint32(items, bits)
-	slots[s] = append(items, val...)
-}
-
-// changedSlot is the slot's items as this transaction left them, if it changed them.
-func (w *wtx) changedSlot(bucket, slot []byte) ([]byte, bool) {
-	slots := w.slots[string(bucket)]
-	if slots == nil || len(slot) != 2 {
-		return nil, false
-	}
-	items := slots[binary.BigEndian.Uint16(slot)]
-	return items, items != nil
+	h.changed[s] = append(items, val...)
 }
 
 // flushSlots hands the changed slots to the overlay, in slot order.
 func (w *wtx) flushSlots() {
-	for name, slots := range w.slots {
-		for s, items := range slots {
+	for name, h := range w.slots {
+		for s, items := range h.changed {
 			if items != nil {
 				w.put([]byte(name), w.keep(binary.BigEndian.AppendUint16(w.room(2), uint16(s))), items)
 			}

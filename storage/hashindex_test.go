@@ -187,3 +187,63 @@ func TestEntryHeadAgreesWithDecodeEntry(t *testing.T) {
 		t.Fatal("entryHead read a record of an unknown version")
 	}
 }
+
+// A transaction that expects many rows reads a hashed index's slots in one pass instead of
+// one lookup a key: the tests above again, with every transaction reading that way.
+func TestHashedIndexesReadWhole(t *testing.T) {
+	defer func(n int) { wholeSlotsFrom = n }(wholeSlotsFrom)
+	wholeSlotsFrom = 0
+	t.Run("candidates", TestKeyIndexConfirmsCandidatesAgainstTheRecord)
+	t.Run("own writes", TestKeyIndexReadsItsOwnWrites)
+	t.Run("orders by key", TestOrderNamingItsEntryByKeyStillReads)
+	t.Run("references", TestReferenceIndexConfirmsCandidates)
+}
+
+// orders_by_ref files payment references only: a trade ID is found through the pool's key
+// index, in every channel. Trade-ID items that files written earlier still hold find the
+// same order once; a trade ID that is also another order's payment reference names both.
+func TestTradeIDsAreFoundThroughThePool(t *testing.T) {
+	s := shippingStore(t) // SO1 tb:T1 … SO4 tb:T3, payment references TR + trade ID
+	filed := func(ref string) (nos []uint64) {
+		t.Helper()
+		if err := s.db.View(func(tx *bolt.Tx) error {
+			candidates(txGetter(tx), bOrdersByRef, []byte(ref), func(val []byte) bool {
+				nos = append(nos, binary.BigEndian.Uint64(val))
+				return false
+			})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return nos
+	}
+	if nos := filed("T1"); len(nos) != 0 {
+		t.Fatalf("trade ID T1 is filed in orders_by_ref: %v", nos)
+	}
+	if nos := filed("TRT1"); len(nos) != 1 || nos[0] != 1 {
+		t.Fatalf("payment reference TRT1 filed as %v, want [1]", nos)
+	}
+	// A trade-ID item as an older file holds it.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		slot, bits := slotOf([]byte("T1"))
+		b := tx.Bucket(bOrdersByRef)
+		items := binary.BigEndian.AppendUint32(append([]byte{}, b.Get(slot[:])...), bits)
+		return b.Put(slot[:], binary.BigEndian.AppendUint64(items, 1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.FindOrder("T1"); err != nil || o.No != 1 {
+		t.Fatalf("T1 with an old item: %v %v", o.No, err)
+	}
+	// A new order whose trade ID is SO4's payment reference.
+	mustImport(t, s, trade("jd", "TRT3", t0, 1))
+	if _, err := s.Convert([]domain.Key{{Channel: "jd", TradeID: "TRT3"}}, t0, Actor{Operator: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FindOrder("TRT3"); err == nil || !strings.Contains(err.Error(), "matches SO00000004, SO00000005") {
+		t.Fatalf("TRT3 names SO4 (payment reference) and SO5 (trade ID): %v", err)
+	}
+	if o, err := s.FindOrder("TRTRT3"); err != nil || o.No != 5 {
+		t.Fatalf("SO5 by its payment reference: %v %v", o.No, err)
+	}
+}

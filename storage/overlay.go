@@ -71,13 +71,13 @@ func cmpOp(a, b op) int {
 	return a.seq - b.seq
 }
 
-// applyMerged calls each for every op of ops (an overlay's merged writes), in order; first
-// is called once before, with the smallest key.
-func applyMerged(ops []*op, first func(key []byte), each func(*op) error) error {
+// applyMerged calls each for every op of ops (an overlay's merged writes), in order; before
+// is called once before, with them all.
+func applyMerged(ops []*op, before func(ops []*op), each func(*op) error) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	first(ops[0].key)
+	before(ops)
 	for _, o := range ops {
 		if err := each(o); err != nil {
 			return err

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // An overlay applies the last write of every key once, in key order, however the writes
@@ -26,7 +28,7 @@ func TestOverlayAppliesLastWriteInKeyOrder(t *testing.T) {
 			}
 			var keys []string
 			var firstKey []byte
-			err := applyMerged(ov.merged(), func(k []byte) { firstKey = k }, func(o *op) error {
+			err := applyMerged(ov.merged(), func(ops []*op) { firstKey = ops[0].key }, func(o *op) error {
 				w := want[string(o.key)]
 				if string(o.val) != string(w.val) || o.del != w.del {
 					t.Errorf("%s: applied %q del=%v, want the last write %q del=%v", o.key, o.val, o.del, w.val, w.del)
@@ -65,5 +67,99 @@ func TestArenaKeepsWhatFitsAndWhatOutgrows(t *testing.T) {
 		if cap(kept[i]) != len(kept[i]) && len(kept[i]) <= 1+i%5 {
 			t.Fatalf("value %d shares room beyond its end (cap %d)", i, cap(kept[i]))
 		}
+	}
+}
+
+// packable: writes that add keys in a few runs between neighbouring stored keys (or after
+// the last) are packed; writes all over the bucket or rewrites of stored keys are not.
+func TestPackable(t *testing.T) {
+	s := openTemp(t)
+	keys := func(format string, from, to, step int) (ops []*op) {
+		for i := from; i < to; i += step {
+			ops = append(ops, &op{key: []byte(fmt.Sprintf(format, i)), val: []byte("v")})
+		}
+		return ops
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("test"))
+		if err != nil {
+			return err
+		}
+		for _, o := range keys("k%04d", 0, 1000, 10) { // k0000, k0010, … k0990
+			if err := b.Put(o.key, o.val); err != nil {
+				return err
+			}
+		}
+		for _, c := range []struct {
+			name string
+			ops  []*op
+			want bool
+		}{
+			{"after the last", keys("k%04d", 1000, 2000, 1), true},
+			{"one gap", keys("k0500-%04d", 0, 500, 1), true},
+			{"three gaps", append(append(keys("k0100-%04d", 0, 300, 1), keys("k0200-%04d", 0, 300, 1)...), keys("k0900-%04d", 0, 300, 1)...), true},
+			{"every gap", keys("k%04d", 1, 1000, 10), false},
+			{"rewrites", keys("k%04d", 0, 1000, 10), false},
+			{"empty bucket", nil, true},
+		} {
+			if got := packable(b, c.ops); got != c.want {
+				t.Errorf("%s: packable = %v, want %v", c.name, got, c.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A commit packs the pages of keys added in one gap full, and leaves room in pages where
+// keys went in all over.
+func TestCommitPacksRunsOfNewKeys(t *testing.T) {
+	fill := func(between func(i, j int) string) float64 {
+		s := openTemp(t)
+		var fill float64
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucket([]byte("test"))
+			if err != nil {
+				return err
+			}
+			for i := range 1000 {
+				if err := b.Put([]byte(fmt.Sprintf("k%04d", i)), make([]byte, 40)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			w := newWtx(tx, 1024)
+			for i := range 1000 {
+				for j := range 20 {
+					w.put([]byte("test"), []byte(between(i, j)), make([]byte, 40))
+				}
+			}
+			return w.commit()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.db.View(func(tx *bolt.Tx) error {
+			st := tx.Bucket([]byte("test")).Stats()
+			fill = float64(st.LeafInuse) / float64(st.LeafAlloc)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fill
+	}
+	if f := fill(func(i, j int) string { return fmt.Sprintf("k0500-%05d", i*20+j) }); f < 0.9 {
+		t.Errorf("20,000 keys added in one gap: pages %.0f %% full, want them packed", 100*f)
+	}
+	if f := fill(func(i, j int) string { return fmt.Sprintf("k%04d-%02d", i, j) }); f > 0.85 {
+		t.Errorf("20,000 keys added in every gap: pages %.0f %% full, want room left", 100*f)
 	}
 }

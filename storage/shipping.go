@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -30,7 +31,35 @@ func (s *Store) FindOrder(ref string) (o domain.SalesOrder, err error) {
 	return o, err
 }
 
+// lookupRef is the sales order ref names (see FindOrder).
 func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
+	return newRefFinder(tx).find(ref)
+}
+
+// refFinder finds orders by reference inside one transaction; a bulk upload makes one
+// and asks it for every line.
+type refFinder struct {
+	tx       *bolt.Tx
+	get      func(bucket, key []byte) []byte
+	channels []string // the channels with pool entries, read at the first bare reference
+	read     bool
+}
+
+func newRefFinder(tx *bolt.Tx) *refFinder { return &refFinder{tx: tx, get: txGetter(tx)} }
+
+func (f *refFinder) poolChannels() []string {
+	if !f.read {
+		f.channels, f.read = poolChannels(f.tx), true
+	}
+	return f.channels
+}
+
+// find is lookupRef. A bare reference is looked up as a trade ID in every channel through
+// the pool's key index (every sales order was converted from the pool entry of its key,
+// and the entry keeps its order number) and as a payment reference through orders_by_ref;
+// each order found is confirmed to carry the reference.
+func (f *refFinder) find(ref string) (domain.SalesOrder, error) {
+	tx := f.tx
 	ref = strings.TrimSpace(ref)
 	var none domain.SalesOrder
 	if ref == "" {
@@ -47,18 +76,16 @@ func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
 		if err != nil {
 			return none, err
 		}
-		if no := orderNoOf(txGetter(tx), poolKey(nil, k)); no != 0 {
+		if no := orderNoOf(f.get, poolKey(nil, k)); no != 0 {
 			if o, found, err := orderByNo(tx, no); err != nil || found {
 				return o, err
 			}
 		}
 		return none, notConverted(tx, k)
 	}
-	// The orders filed under the reference's hash bits, confirmed against each order.
 	var found []domain.SalesOrder
 	var lookErr error
-	candidates(txGetter(tx), bOrdersByRef, []byte(ref), func(val []byte) bool {
-		no := binary.BigEndian.Uint64(val)
+	take := func(no uint64) bool {
 		for _, o := range found {
 			if o.No == no {
 				return false
@@ -73,20 +100,27 @@ func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
 			found = append(found, o)
 		}
 		return false
+	}
+	var pk []byte
+	for _, ch := range f.poolChannels() {
+		pk = poolKey(pk, domain.Key{Channel: ch, TradeID: ref})
+		if no := orderNoOf(f.get, pk); no != 0 && take(no) {
+			return none, lookErr
+		}
+	}
+	// Payment references, and the trade IDs of orders filed here before schema 3.
+	candidates(f.get, bOrdersByRef, []byte(ref), func(val []byte) bool {
+		return take(binary.BigEndian.Uint64(val))
 	})
 	if lookErr != nil {
 		return none, lookErr
 	}
-	nos := make([]uint64, len(found))
-	for i, o := range found {
-		nos[i] = o.No
-	}
-	slices.Sort(nos)
-	switch len(nos) {
+	slices.SortFunc(found, func(a, b domain.SalesOrder) int { return cmp.Compare(a.No, b.No) })
+	switch len(found) {
 	case 1:
 		return found[0], nil
 	case 0:
-		for _, ch := range poolChannels(tx) {
+		for _, ch := range f.poolChannels() {
 			if err := notConverted(tx, domain.Key{Channel: ch, TradeID: ref}); !strings.HasPrefix(err.Error(), "unknown order") {
 				return none, err
 			}
@@ -94,8 +128,8 @@ func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
 		return none, fmt.Errorf("unknown order %q: no sales order has that trade ID or payment reference", ref)
 	}
 	var names []string
-	for _, no := range nos {
-		names = append(names, domain.OrderNumber(no))
+	for _, o := range found {
+		names = append(names, domain.OrderNumber(o.No))
 	}
 	return none, fmt.Errorf("ambiguous reference %q: it matches %s — use CHANNEL:TRADE_ID", ref, strings.Join(names, ", "))
 }
@@ -228,7 +262,7 @@ func shipAction(o domain.ShipOutcome) string {
 // PlanTracking gives every line of a bulk tracking upload its verdict, writing nothing.
 func (s *Store) PlanTracking(lines []domain.TrackingLine, pol domain.ShipPolicy, now time.Time, operator string) (p domain.TrackingPlan, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		p = domain.PlanTracking(lines, func(ref string) (domain.SalesOrder, error) { return lookupRef(tx, ref) },
+		p = domain.PlanTracking(lines, newRefFinder(tx).find,
 			trackingOwner(tx), now, pol, operator)
 		return nil
 	})
@@ -241,7 +275,7 @@ func (s *Store) PlanTracking(lines []domain.TrackingLine, pol domain.ShipPolicy,
 // unreadable is how many lines of the upload did not parse, for the audit event.
 func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol domain.ShipPolicy, skipBad bool, now time.Time, by Actor) (p domain.TrackingPlan, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		p = domain.PlanTracking(lines, func(ref string) (domain.SalesOrder, error) { return lookupRef(tx, ref) },
+		p = domain.PlanTracking(lines, newRefFinder(tx).find,
 			trackingOwner(tx), now, pol, by.Operator)
 		if (p.Bad() || unreadable > 0) && !skipBad {
 			return ErrBadLines

@@ -12,8 +12,9 @@
 //	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1) | seq(8)
 //	orders               no(8) → sales order, naming its pool entry by arrival number
 //	orders_by_status     status(1) | shipBy(8) | no(8) → search text (order number, trade, tracking, carrier)
-//	orders_by_ref        slot(2) → packed (hash bits(4) | no(8)) items: orders by trade ID and
-//	                       payment reference, hashed like pool (hashindex.go), for bulk tracking
+//	orders_by_ref        slot(2) → packed (hash bits(4) | no(8)) items: orders by payment
+//	                       reference, hashed like pool (hashindex.go), for bulk tracking; by trade
+//	                       ID too in files written before trade IDs were found through pool
 //	orders_by_tracking   tracking number → no(8); a number belongs to one order
 //	audit                seq(8) → JSON audit event
 //	refunds              channel 0x00 refundID → refund request (refunds.go)

@@ -38,10 +38,8 @@ type wtx struct {
 	// adds a hundred thousand), those of earlier entries by arrival number.
 	fresh     [][]byte
 	rewritten map[uint64][]byte
-	// slots are the slots of the hashed indexes this transaction changed, by bucket
-	// (hashindex.go).
-	// indexed by slot number, made at the first new entry.
-	slots map[string][][]byte
+	// slots are the hashed indexes as this transaction sees them, by bucket (hashindex.go).
+	slots map[string]*hashed
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -106,10 +104,7 @@ func (w *wtx) get(bucket, k []byte) []byte {
 	case string(bPoolEntries):
 		return w.getRecord(k)
 	case string(bPool), string(bOrdersByRef): // hashed indexes
-		if items, ok := w.changedSlot(bucket, k); ok {
-			return items
-		}
-		return w.tx.Bucket(bucket).Get(k)
+		return w.slotItems(bucket, k)
 	}
 	if ov := w.pending[string(bucket)]; ov != nil {
 		if o, ok := ov.latestOf(k); ok {
@@ -152,9 +147,8 @@ func (w *wtx) commit() error {
 	for i, name := range names {
 		b := w.tx.Bucket([]byte(name))
 		b.FillPercent = fillPercent(name)
-		err := applyMerged(<-merged[i], func(first []byte) {
-			// Keys only added after the last one leave no gaps to fill later: pack the pages.
-			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(last, first) < 0 {
+		err := applyMerged(<-merged[i], func(ops []*op) {
+			if packable(b, ops) {
 				b.FillPercent = 1.0
 			}
 		}, func(o *op) error {
@@ -478,12 +472,11 @@ const markNoTracking = "\x01nt\x01"
 
 func carrierMark(code string) string { return "\x01c=" + strings.ToLower(code) + "\x01" }
 
-// indexRefs lets a bulk tracking line find the order by trade ID or payment reference.
+// indexRefs lets a bulk tracking line find the order by payment reference. Trade IDs need
+// no filing here: the order's pool entry, found by key, names it (refFinder).
 func (w *wtx) indexRefs(o *domain.SalesOrder) {
-	no := w.keep(binary.BigEndian.AppendUint64(w.room(8), o.No))
-	w.hashAdd(bOrdersByRef, []byte(o.TradeID), no)
 	if r := o.PaymentRef; r != "" && r != o.TradeID {
-		w.hashAdd(bOrdersByRef, []byte(r), no)
+		w.hashAdd(bOrdersByRef, []byte(r), w.keep(binary.BigEndian.AppendUint64(w.room(8), o.No)))
 	}
 }
 
@@ -500,6 +493,35 @@ func init() {
 	for _, st := range domain.OrderStatuses {
 		orderCounter[st] = "order/" + st.String()
 	}
+}
+
+// packable says whether the writes ops (in key order) to bucket b add their keys in a few
+// runs, each between two neighbouring stored keys or after the last: as a day's import does
+// at the end of each state's and each channel's range of paid times. Nothing is inserted
+// among such keys later, so the pages they fill are best packed full, not left 70 % full
+// for inserts that never come. It looks the runs up with one cursor seek each and says no
+// once it has needed more than one seek per 64 writes (writes all over the bucket, or
+// rewrites of stored keys, where the fill does not matter).
+func packable(b *bolt.Bucket, ops []*op) bool {
+	c := b.Cursor()
+	seeks, limit := 0, len(ops)/64+1
+	for i := 0; i < len(ops); {
+		if seeks++; seeks > limit {
+			return false
+		}
+		k, _ := c.Seek(ops[i].key)
+		if k == nil {
+			return true // the rest go after the last stored key
+		}
+		if bytes.Equal(k, ops[i].key) {
+			i++ // a stored key rewritten or deleted
+			continue
+		}
+		// ops[i] and the writes after it up to k fill the gap before stored key k.
+		rest := ops[i:]
+		i += sort.Search(len(rest), func(j int) bool { return bytes.Compare(rest[j].key, k) >= 0 })
+	}
+	return true
 }
 
 // fillPercent packs buckets whose keys only grow (sequence numbers) full; the others keep
