@@ -70,6 +70,9 @@ func cmdImport(e *env, args []string) error {
 		}
 		srcs = append(srcs, src)
 	}
+	if e.store == nil && !e.remote { // a process of its own, not a server's session
+		defer readyBulkMemory(importSize(srcs))()
+	}
 	s, err := openStore(e, false)
 	if err != nil {
 		return err
@@ -109,7 +112,10 @@ func cmdImport(e *env, args []string) error {
 // standard input, read beforehand (data).
 // expectTrades guesses how many trades the sources hold from their sizes (about 400
 // bytes a JSON line or CSV row), for sizing the import's tables; 0 if it cannot tell.
-func expectTrades(srcs []importSource) int {
+func expectTrades(srcs []importSource) int { return int(importSize(srcs) / 400) }
+
+// importSize is the sources' size in bytes, as far as it can tell.
+func importSize(srcs []importSource) int64 {
 	n := int64(0)
 	for _, src := range srcs {
 		if src.data != nil {
@@ -118,7 +124,7 @@ func expectTrades(srcs []importSource) int {
 			n += fi.Size()
 		}
 	}
-	return int(n / 400)
+	return n
 }
 
 type importSource struct {
