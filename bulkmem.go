@@ -19,7 +19,7 @@ const (
 	bulkMemoryFrom   = 8 << 20 // bytes of input below which an import is left as it is
 	bulkHeapPerInput = 5       // heap bytes per byte of input, measured: 235 MB for 52 MB
 	bulkHeapBase     = 64 << 20
-	bulkPopulateMax  = 1 << 30 // never map more than this ahead
+	bulkHeapMax      = 1 << 30 // the most heap let grow uncollected (and mapped ahead)
 	// bulkLiveShare is the share of the expected heap that the live heap may reach before
 	// the collector goes back to its usual pacing: an import that keeps more alive than
 	// expected (new trades paid all over a big file's year touch more of its pages) would
@@ -32,18 +32,19 @@ const (
 // heap nears the expected size (a memory limit, with the collection percentage off), and
 // that much memory is mapped up front (populate), so the heap grows into pages already
 // there. A watcher puts the usual pacing back as soon as the live heap passes
-// bulkLiveShare of the limit. An operator's own GOMEMLIMIT is left alone.
+// bulkLiveShare of the limit, so an import bigger than bulkHeapMax allows is collected
+// as usual once it is under way. An operator's own GOMEMLIMIT is left alone.
 func readyBulkMemory(inputBytes int64) (restore func()) {
 	if inputBytes < bulkMemoryFrom {
 		return func() {}
 	}
-	limit := bulkHeapPerInput*inputBytes + bulkHeapBase
+	limit := min(bulkHeapPerInput*inputBytes+bulkHeapBase, bulkHeapMax)
 	if old := debug.SetMemoryLimit(-1); old != math.MaxInt64 {
 		return func() {}
 	}
 	oldPercent := debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(limit)
-	populate(min(limit, bulkPopulateMax) * 9 / 10)
+	populate(limit * 9 / 10)
 	usual := func() {
 		debug.SetGCPercent(oldPercent)
 		debug.SetMemoryLimit(math.MaxInt64)
