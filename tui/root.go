@@ -10,6 +10,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ type common struct {
 	loc      *time.Location
 	now      func() time.Time
 	policy   domain.ShipPolicy
+	// helpLines are the status bar's help lines drawn so far, by width and bindings:
+	// drawing one styles every binding, a tenth of a list's frame.
+	helpLines map[string]string
 }
 
 // actor is who the session's changes are recorded as.
@@ -554,5 +558,24 @@ func (m Model) shortHelp() string {
 	if !m.capturing() {
 		bs = append(bs, k.Help, k.Quit)
 	}
-	return helpLine(m.c.styles, m.width, bs...)
+	return m.c.helpLine(m.width, bs)
+}
+
+// helpLine is helpLine for the status bar, remembered.
+func (c *common) helpLine(width int, bs []key.Binding) string {
+	var id strings.Builder
+	id.WriteString(strconv.Itoa(width))
+	for _, b := range bs {
+		h := b.Help()
+		id.WriteString("\x00" + h.Key + "\x01" + h.Desc)
+	}
+	if line, ok := c.helpLines[id.String()]; ok {
+		return line
+	}
+	if c.helpLines == nil || len(c.helpLines) > 256 {
+		c.helpLines = map[string]string{}
+	}
+	line := helpLine(c.styles, width, bs...)
+	c.helpLines[id.String()] = line
+	return line
 }

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
 	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/storage"
@@ -132,4 +135,32 @@ func keymapEntries(k keymap.KeyMap) []string {
 		out = append(out, e.Binding.Help().Desc)
 	}
 	return out
+}
+
+// The status bar's help line is remembered per width and bindings, so it must still follow
+// the view, the width and the state of the view (a form open).
+func TestStatusBarHelpFollowsViewAndWidth(t *testing.T) {
+	h := newHarness(t, manyTrades(2), 120, 30)
+	last := func() string {
+		lines := strings.Split(h.view(), "\n")
+		return lines[len(lines)-1]
+	}
+	h.press("2")
+	if l := last(); !strings.Contains(l, "convert to order") {
+		t.Fatalf("pool status bar: %q", l)
+	}
+	h.press("1")
+	if l := last(); strings.Contains(l, "convert to order") {
+		t.Fatalf("dashboard status bar still shows the pool's keys: %q", l)
+	}
+	h.press("2")
+	wide := last()
+	h.send(tea.WindowSizeMsg{Width: 50, Height: 30})
+	if l := last(); l == wide || ansi.StringWidth(l) > 50 {
+		t.Fatalf("status bar at 50 columns: %q (%d cells)", l, ansi.StringWidth(l))
+	}
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	if l := last(); l != wide {
+		t.Fatalf("status bar back at 120 columns: %q, want %q", l, wide)
+	}
 }
