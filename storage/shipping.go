@@ -108,7 +108,7 @@ func (f *refFinder) find(ref string) (domain.SalesOrder, error) {
 			return none, lookErr
 		}
 	}
-	// Payment references, and the trade IDs of orders filed here before schema 3.
+	// Payment references, and the trade IDs that earlier versions also filed there.
 	candidates(f.get, bOrdersByRef, []byte(ref), func(val []byte) bool {
 		return take(binary.BigEndian.Uint64(val))
 	})
