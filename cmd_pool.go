@@ -108,8 +108,6 @@ func cmdImport(e *env, args []string) error {
 	return nil
 }
 
-// importSource is one file to import: a named file, read while the transaction runs, or
-// standard input, read beforehand (data).
 // expectTrades guesses how many trades the sources hold from their sizes (about 400
 // bytes a JSON line or CSV row), for sizing the import's tables; 0 if it cannot tell.
 func expectTrades(srcs []importSource) int { return int(importSize(srcs) / 400) }
@@ -127,6 +125,8 @@ func importSize(srcs []importSource) int64 {
 	return n
 }
 
+// importSource is one file to import: a named file, read while the transaction runs, or
+// standard input, read beforehand (data).
 type importSource struct {
 	name string
 	kind string // jsonl or csv
