@@ -58,7 +58,7 @@ func candidates(get func(bucket, key []byte) []byte, bucket, k []byte, fn func(v
 
 // hashed is one hashed index as a transaction sees it, by slot number.
 type hashed struct {
-	changed [][]byte // the slots this transaction changed (its own copies); nil until the first
+	changed [][]byte // the slots this transaction changed (its own copies); nil until its first change
 	// stored are the slots as stored, read in one pass by a transaction that expects many
 	// rows (nil: read one lookup each). They point into the file's map, valid while the
 	// transaction runs and until its commit.
