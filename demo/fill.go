@@ -85,7 +85,7 @@ func shipments(i int, t domain.Trade, path []domain.OrderStatus, at time.Time) [
 // Cached returns the path of a demo database of n orders as they stand at now, kept in
 // the temporary folder so benchmarks of every package share one file and write it once.
 func Cached(n int, now time.Time) (string, error) {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("shipdesk-bench-v%d-%d-%d.db", storage.SchemaVersion, n, now.Unix()))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("shipdesk-bench-v%d-p%d-%d-%d.db", storage.SchemaVersion, storage.PageSize>>10, n, now.Unix()))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}

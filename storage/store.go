@@ -128,6 +128,7 @@ func Open(path string, opt Options) (*Store, error) {
 		// Reserve address space up front: each remap as the file grows copies every
 		// dirty node of the running transaction, which dominated bulk imports.
 		InitialMmapSize: 4 << 30,
+		PageSize:        PageSize, // for a new file; an existing one keeps its own
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", path, ErrInUse)
@@ -286,10 +287,18 @@ func timeKey(dst []byte, t time.Time) []byte {
 // Sync flushes the file to disk; for stores opened with NoSync.
 func (s *Store) Sync() error { return s.db.Sync() }
 
+// PageSize is the page size of a new database file. A commit writes every page it
+// changed with a write call of its own, so larger pages mean fewer calls and fewer
+// nodes for the bulk writes (imports, conversions) whose new keys land together, at the
+// cost of more bytes for a change that touches one row of a page; 16 KB measured better
+// than the system's 4 KB (README, Performance).
+const PageSize = 16 << 10
+
 // CompactTo writes a packed copy of the database to dst (which must not exist): no free
-// pages, full pages, the free list saved. `shipdesk demo` writes this way.
+// pages, full pages, the free list saved, pages of PageSize. `shipdesk demo` writes this
+// way.
 func (s *Store) CompactTo(dst string) error {
-	out, err := bolt.Open(dst, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType})
+	out, err := bolt.Open(dst, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, PageSize: PageSize})
 	if err != nil {
 		return err
 	}

@@ -48,3 +48,49 @@ func TestCodecRoundTrip(t *testing.T) {
 		t.Fatal("truncated record decoded without error")
 	}
 }
+
+// A new file gets pages of PageSize, and so does a compacted copy; a file made with
+// other pages keeps them and works as before.
+func TestPageSize(t *testing.T) {
+	dir := t.TempDir()
+	pageSize := func(s *Store) int { return s.db.Info().PageSize }
+	s := openTemp(t)
+	if got := pageSize(s); got != PageSize {
+		t.Fatalf("new file: pages of %d bytes, want %d", got, PageSize)
+	}
+	mustImport(t, s, trade("tmall", "1", t0, 2))
+	packed := filepath.Join(dir, "packed.db")
+	if err := s.CompactTo(packed); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(packed, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pageSize(c); got != PageSize {
+		t.Fatalf("compacted copy: pages of %d bytes, want %d", got, PageSize)
+	}
+	if e := entry(t, c, domain.Key{Channel: "tmall", TradeID: "1"}); len(e.Items) != 2 {
+		t.Fatalf("compacted copy lost the entry's items: %+v", e)
+	}
+	c.Close()
+
+	old := filepath.Join(dir, "old.db")
+	db, err := bolt.Open(old, 0o600, &bolt.Options{PageSize: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	o, err := Open(old, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if got := pageSize(o); got != 4096 {
+		t.Fatalf("a 4 KB file opened with pages of %d bytes", got)
+	}
+	mustImport(t, o, trade("tmall", "2", t0, 1))
+	if e := entry(t, o, domain.Key{Channel: "tmall", TradeID: "2"}); e.TradeID != "2" {
+		t.Fatalf("4 KB file: entry %+v", e)
+	}
+}
