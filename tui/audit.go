@@ -208,7 +208,7 @@ func (m auditModel) listView() []string {
 		if i == cur {
 			base = s.cursorRow
 		}
-		lines = append(lines, gutter(s, base, i == cur, false)+renderRow(cols, widths, m.cells(r), base, tw))
+		lines = append(lines, gutter(&s, base, i == cur, false)+renderRow(cols, widths, m.cells(r), base, tw))
 	}
 	if len(rows) == 0 && !m.win.loading {
 		text := "no changes recorded yet"
@@ -220,7 +220,7 @@ func (m auditModel) listView() []string {
 	return lines
 }
 
-func (m auditModel) cells(r storage.AuditRow) []cell {
+func (m *auditModel) cells(r storage.AuditRow) []cell {
 	ev := r.Event
 	objects := strings.Join(ev.Objects, " ")
 	if more := r.ObjectCount - len(ev.Objects); more > 0 {

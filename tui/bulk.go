@@ -674,7 +674,7 @@ func (m bulkModel) previewView() []string {
 		fmt.Sprintf("%d to ship", ship),
 		countStyled(correct, "to correct", s.warn),
 		fmt.Sprintf("%d unchanged", unchanged),
-		countStyled(bad, "in error", s.danger.Bold(true)),
+		countStyled(bad, "in error", s.urgent),
 	}
 	parts := []string{strings.ToUpper(m.check.format), strings.Join(counts, s.dim.Render(" · "))}
 	rows := pageOf(m.rows, m.top, m.previewHeight())
@@ -707,7 +707,7 @@ func (m bulkModel) previewView() []string {
 		if cur {
 			base = s.cursorRow
 		}
-		lines = append(lines, gutter(s, base, cur, false)+renderRow(cols, widths, cells, base, tw))
+		lines = append(lines, gutter(&s, base, cur, false)+renderRow(cols, widths, cells, base, tw))
 	}
 	if len(m.rows) == 0 {
 		return append(lines, s.dim.Render("no lines to check"))

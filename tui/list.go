@@ -61,7 +61,7 @@ func sortArrow(desc bool) string {
 
 // gutter marks the row under the cursor and selected rows: the cursor shows
 // even on a terminal without reverse video.
-func gutter(s styles, base lipgloss.Style, cursor, selected bool) string {
+func gutter(s *styles, base lipgloss.Style, cursor, selected bool) string {
 	if !cursor && !selected {
 		return base.Render("   ") // one Render for most rows of a frame
 	}

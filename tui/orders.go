@@ -290,7 +290,7 @@ func (m ordersModel) listView() []string {
 		if i == cur {
 			base = s.cursorRow
 		}
-		lines = append(lines, gutter(s, base, i == cur, false)+renderRow(cols, widths, m.cells(r.Order), base, tw))
+		lines = append(lines, gutter(&s, base, i == cur, false)+renderRow(cols, widths, m.cells(r.Order), base, tw))
 	}
 	if len(rows) == 0 && !m.win.loading {
 		lines = append(lines, s.dim.Render("  no orders match"))
@@ -323,11 +323,10 @@ func statusLabel(st domain.OrderStatus) string {
 
 // urgency is the text and style of an order's due mark: words as well as
 // colours, so a colourless terminal still shows what is late.
-func (m ordersModel) urgency(o domain.SalesOrder) cell {
+func (m *ordersModel) urgency(o domain.SalesOrder) cell {
 	switch domain.UrgencyOf(o, m.c.now(), m.c.loc) {
 	case domain.UrgencyOverdue:
-		loud := m.c.styles.danger.Bold(true)
-		return cell{text: "OVERDUE", style: &loud}
+		return cell{text: "OVERDUE", style: &m.c.styles.urgent}
 	case domain.UrgencyDueToday:
 		return cell{text: "today", style: &m.c.styles.warn}
 	}
@@ -335,7 +334,7 @@ func (m ordersModel) urgency(o domain.SalesOrder) cell {
 }
 
 // trackingCell is carrier and number, or a loud mark for an order shipped without one.
-func (m ordersModel) trackingCell(o domain.SalesOrder) cell {
+func (m *ordersModel) trackingCell(o domain.SalesOrder) cell {
 	sh := o.Shipment
 	switch {
 	case sh.MissingTracking():
@@ -346,7 +345,7 @@ func (m ordersModel) trackingCell(o domain.SalesOrder) cell {
 	return cell{}
 }
 
-func (m ordersModel) cells(o domain.SalesOrder) []cell {
+func (m *ordersModel) cells(o domain.SalesOrder) []cell {
 	due := m.urgency(o)
 	attention := ""
 	if o.Attention != "" {
@@ -358,8 +357,7 @@ func (m ordersModel) cells(o domain.SalesOrder) []cell {
 	cells[orderShipByColumn-2].style = track.style
 	cells[orderShipByColumn].style = due.style
 	cells[orderShipByColumn+1].style = due.style
-	mark := m.c.styles.danger.Bold(true)
-	cells[orderShipByColumn+2].style = &mark
+	cells[orderShipByColumn+2].style = &m.c.styles.urgent
 	return cells
 }
 

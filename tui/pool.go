@@ -547,7 +547,7 @@ func (m poolModel) listView() []string {
 		if i == cur {
 			base = s.cursorRow
 		}
-		lines = append(lines, gutter(s, base, i == cur, m.selected[r.Entry.Key])+renderRow(cols, widths, m.cells(r.Entry), base, tw))
+		lines = append(lines, gutter(&s, base, i == cur, m.selected[r.Entry.Key])+renderRow(cols, widths, m.cells(r.Entry), base, tw))
 	}
 	if len(rows) == 0 && !m.win.loading {
 		lines = append(lines, s.dim.Render("  "+m.emptyText()))
@@ -562,7 +562,7 @@ func (m poolModel) emptyText() string {
 	return "the pool is empty — nothing waits for conversion"
 }
 
-func (m poolModel) cells(e domain.PoolEntry) []cell {
+func (m *poolModel) cells(e domain.PoolEntry) []cell {
 	shipTo := e.Consignee.Address
 	if e.Consignee.Country != "" {
 		shipTo += ", " + e.Consignee.Country

@@ -491,7 +491,7 @@ func (m refundsModel) listView() []string {
 		if i == cur {
 			base = s.cursorRow
 		}
-		lines = append(lines, gutter(s, base, i == cur, m.selected[r.Request.RefundKey])+renderRow(cols, widths, m.cells(r), base, tw))
+		lines = append(lines, gutter(&s, base, i == cur, m.selected[r.Request.RefundKey])+renderRow(cols, widths, m.cells(r), base, tw))
 	}
 	if len(rows) == 0 && !m.win.loading {
 		text := "no refund requests wait for an answer"
@@ -519,7 +519,7 @@ func refundStateNames(sts []domain.RefundState) string {
 
 // timeLeft is a request's deadline as words, styled by urgency: "OVERDUE 1d 4h" loud,
 // "5h left" in warning colour, "3d 2h left" plain; answered requests show their state.
-func (m refundsModel) timeLeft(r domain.RefundRequest) cell {
+func (m *refundsModel) timeLeft(r domain.RefundRequest) cell {
 	if !r.State.Open() {
 		return cell{text: r.State.String(), style: &m.c.styles.dim}
 	}
@@ -527,8 +527,7 @@ func (m refundsModel) timeLeft(r domain.RefundRequest) cell {
 	left := r.TimeLeft(now)
 	switch domain.RefundUrgencyOf(r, now) {
 	case domain.RefundOverdue:
-		loud := m.c.styles.danger.Bold(true)
-		return cell{text: "OVERDUE " + span(-left), style: &loud}
+		return cell{text: "OVERDUE " + span(-left), style: &m.c.styles.urgent}
 	case domain.RefundDueSoon:
 		return cell{text: span(left) + " left", style: &m.c.styles.warn}
 	}
@@ -548,7 +547,7 @@ func span(d time.Duration) string {
 	return fmt.Sprintf("%dm", mins)
 }
 
-func (m refundsModel) cells(row storage.RefundRow) []cell {
+func (m *refundsModel) cells(row storage.RefundRow) []cell {
 	r := row.Request
 	order := cell{text: "no order", style: &m.c.styles.warn}
 	if row.OrderNo != 0 {

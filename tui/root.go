@@ -216,7 +216,7 @@ func tick() tea.Cmd {
 }
 
 // countsCmd reads the counts; a reply older than the newest request is dropped.
-func (m Model) countsCmd() tea.Cmd {
+func (m *Model) countsCmd() tea.Cmd {
 	seq, store, now, loc := m.countsSeq, m.c.store, m.c.now(), m.c.loc
 	return func() tea.Msg {
 		c, err := store.Counts(now, loc)
@@ -292,7 +292,7 @@ func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
 }
 
 // bodyHeight is the screen minus the header line and the three status lines.
-func (m Model) bodyHeight() int { return max(0, m.height-4) }
+func (m *Model) bodyHeight() int { return max(0, m.height-4) }
 
 // capturing reports whether the active view takes every key: while typing
 // into an input or answering a dialog, "q" is a letter, not quit.
@@ -464,7 +464,7 @@ func (m Model) View() string {
 
 // header shows the view tabs, labelled with their bound keys, and the
 // warehouse clock.
-func (m Model) header() string {
+func (m *Model) header() string {
 	s, k := m.c.styles, &m.c.keys
 	tabs := []struct {
 		id   viewID
@@ -500,7 +500,7 @@ func (m Model) header() string {
 // countsLine is the quick status, most urgent first so a narrow terminal
 // cuts the least urgent: overdue, due today, awaiting shipment orders, then
 // the open pool, ready and changed entries.
-func (m Model) countsLine() string {
+func (m *Model) countsLine() string {
 	s, c := m.c.styles, m.counts
 	if c.Pool == nil {
 		return s.dim.Render("counting…")
@@ -514,7 +514,7 @@ func (m Model) countsLine() string {
 	}
 	sep := s.dim.Render(" · ")
 	return strings.Join([]string{
-		num(c.Overdue, s.danger.Bold(true), "overdue"),
+		num(c.Overdue, s.urgent, "overdue"),
 		num(c.DueToday, s.warn, "due today"),
 		fmt.Sprintf("%d awaiting", c.Orders[domain.OrderAwaitingShipment]),
 	}, sep) + s.dim.Render(" │ ") + s.title.Render("pool ") + strings.Join([]string{
@@ -525,7 +525,7 @@ func (m Model) countsLine() string {
 }
 
 // statusLine names the database and the operator, then the last action's result.
-func (m Model) statusLine() string {
+func (m *Model) statusLine() string {
 	s := m.c.styles
 	who := s.dim.Render(cutLeft(m.dbLabel, max(12, m.width/3)) + " · " + Cut(m.c.operator, 20) + " (" + m.c.role.String() + ")")
 	text := Safe(m.status.text)
@@ -536,7 +536,7 @@ func (m Model) statusLine() string {
 }
 
 // shortHelp is generated from the active view's bindings.
-func (m Model) shortHelp() string {
+func (m *Model) shortHelp() string {
 	k := &m.c.keys
 	var bs []key.Binding
 	switch m.active {

@@ -22,6 +22,7 @@ type styles struct {
 	ok        lipgloss.Style
 	warn      lipgloss.Style // due today
 	danger    lipgloss.Style // overdue, errors
+	urgent    lipgloss.Style // overdue orders and their attention mark
 	loud      lipgloss.Style // overdue count on the dashboard
 	box       lipgloss.Style // dialogs and dashboard panels
 }
@@ -46,6 +47,7 @@ func newStyles(r *lipgloss.Renderer) styles {
 		ok:        s().Foreground(lipgloss.Color("2")),
 		warn:      s().Foreground(lipgloss.Color("3")),
 		danger:    s().Foreground(lipgloss.Color("1")),
+		urgent:    s().Foreground(lipgloss.Color("1")).Bold(true),
 		loud:      s().Foreground(lipgloss.Color("1")).Bold(true).Reverse(true),
 		box:       s().Border(lipgloss.RoundedBorder()).Padding(0, 1),
 	}

@@ -194,8 +194,22 @@ func cutLeft(s string, max int) string {
 	return ansi.TruncateLeft(t, w-max+1, "…")
 }
 
-// fitLine truncates a styled line to width cells.
-func fitLine(s string, width int) string { return ansi.Truncate(s, width, "") }
+// fitLine truncates a styled line to width cells. A line of printable ASCII is its
+// length wide; others are measured once and remembered for the next frames.
+func fitLine(s string, width int) string {
+	if printableASCII(s) {
+		if len(s) <= width {
+			return s
+		}
+		return s[:max(width, 0)]
+	}
+	return fittedLines.get(s, width, truncateLine)
+}
+
+func truncateLine(s string, width int) string { return ansi.Truncate(s, width, "") }
+
+// fittedLines holds the lines fitted lately: a few screens of a few sessions.
+var fittedLines = newMemo(1024)
 
 // frame makes s exactly height lines, each at most width cells.
 func frame(s string, width, height int) string {

@@ -103,6 +103,20 @@ func fit(s string, width int, pad bool) string {
 		}
 		return s
 	}
+	n := width << 1
+	if pad {
+		n |= 1
+	}
+	return fittedCells.get(s, n, fitMeasured)
+}
+
+// fittedCells holds the non-ASCII cells fitted lately, keyed by text and width<<1|pad:
+// the cells of a few screens of a few sessions.
+var fittedCells = newMemo(4096)
+
+// fitMeasured is fit of text that is not all printable ASCII; n is width<<1|pad.
+func fitMeasured(s string, n int) string {
+	width, pad := n>>1, n&1 == 1
 	s = Safe(s)
 
 	// Walk whole grapheme clusters (a wide character, a letter with its

@@ -1,0 +1,61 @@
+package tui
+
+import "sync"
+
+// memo remembers the results of a pure function of a string and a number for the
+// strings of the last frames drawn. Measuring non-ASCII text (grapheme clusters and their
+// widths) took most of a list's View, and consecutive frames draw mostly the same cells
+// and lines: the frame before a jump's rows arrive is the frame before it, and a cursor
+// step redraws the same rows. Two generations of at most size entries each; a hit in the
+// older one moves into the current one, so what the last frames used stays. Shared by
+// the sessions of a server, hence the lock.
+type memo struct {
+	mu        sync.Mutex
+	size      int
+	cur, prev map[memoKey]string
+}
+
+type memoKey struct {
+	s string
+	n int
+}
+
+func newMemo(size int) *memo {
+	return &memo{size: size, cur: make(map[memoKey]string, size)}
+}
+
+// get returns f(s, n), from memory when s and n were asked for lately.
+func (m *memo) get(s string, n int, f func(string, int) string) string {
+	k := memoKey{s, n}
+	m.mu.Lock()
+	v, ok := m.cur[k]
+	if !ok {
+		if v, ok = m.prev[k]; ok {
+			m.put(k, v)
+		}
+	}
+	m.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = f(s, n)
+	m.mu.Lock()
+	m.put(k, v)
+	m.mu.Unlock()
+	return v
+}
+
+// put files k in the current generation, which becomes the older one when full.
+func (m *memo) put(k memoKey, v string) {
+	if len(m.cur) >= m.size {
+		m.prev, m.cur = m.cur, make(map[memoKey]string, m.size)
+	}
+	m.cur[k] = v
+}
+
+// len is how many entries are remembered, both generations.
+func (m *memo) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.cur) + len(m.prev)
+}
