@@ -52,10 +52,3 @@ func (m *memo) put(k memoKey, v string) {
 	}
 	m.cur[k] = v
 }
-
-// len is how many entries are remembered, both generations.
-func (m *memo) len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.cur) + len(m.prev)
-}

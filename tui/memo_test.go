@@ -7,6 +7,13 @@ import (
 	"testing"
 )
 
+// len is how many entries m remembers, both generations.
+func (m *memo) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.cur) + len(m.prev)
+}
+
 func TestMemoRemembersLatelyUsedResults(t *testing.T) {
 	m := newMemo(4)
 	calls := map[memoKey]int{}
