@@ -18,6 +18,12 @@ import (
 // Every read carries the window's sequence number. A new query, Home, End or
 // a refresh starts a new sequence and cancels the reads of the old one; their
 // results, if they still arrive, are dropped.
+//
+// The first and the last screen of the list are read ahead, once the window
+// has rows, so that Home and End show their rows at once, in the frame of the
+// key, like any move inside the window. They belong to the list as it was at
+// the last query or refresh (the window's generation): a refresh, which
+// follows every change to the data, drops them and reads them again.
 
 // source reads rows of one query. Both functions run inside tea.Cmds, so they
 // must capture copies of everything they use.
@@ -34,6 +40,8 @@ const (
 	loadAround                 // the rows around the cursor (refresh after a change)
 	loadBefore                 // the page before the window
 	loadAfter                  // the page after the window
+	loadHead                   // the first screen, read ahead for Home
+	loadTail                   // the last screen, read ahead for End
 )
 
 // windowMsg is the result of one read.
@@ -48,6 +56,7 @@ type windowMsg[T any] struct {
 	total      int
 	exact      bool
 	err        error
+	gen        uint64 // loadHead, loadTail: the generation they were read in
 }
 
 // minPage keeps reads useful on tiny terminals and before the first resize.
@@ -77,10 +86,19 @@ type window[T any] struct {
 	pendingBefore bool
 	pendingAfter  bool
 	err           error
+
+	// gen counts queries and refreshes; genCtx is cancelled when it moves on.
+	// ends are the first and last screens (as start and end reads) of generation
+	// gen, read ahead; nil until they are in.
+	gen       uint64
+	genCtx    context.Context
+	genCancel context.CancelFunc
+	ends      [2]*windowMsg[T]
+	endsAsked [2]bool
 }
 
 func newWindow[T any](posOf func(T) storage.Pos, idOf func(T) string) window[T] {
-	return window[T]{posOf: posOf, idOf: idOf, ctx: context.Background()}
+	return window[T]{posOf: posOf, idOf: idOf, ctx: context.Background(), genCtx: context.Background()}
 }
 
 func (w *window[T]) page() int     { return max(w.height, minPage) }
@@ -116,15 +134,27 @@ func (w *window[T]) reset() (uint64, context.Context) {
 	return w.seq, w.ctx
 }
 
+// nextGen starts a new generation: the ends read ahead, or being read, are dropped.
+func (w *window[T]) nextGen() {
+	if w.genCancel != nil {
+		w.genCancel()
+	}
+	w.gen++
+	w.genCtx, w.genCancel = context.WithCancel(context.Background())
+	w.ends, w.endsAsked = [2]*windowMsg[T]{}, [2]bool{}
+}
+
 // query replaces the source and reads the first rows.
 func (w *window[T]) query(src source[T]) tea.Cmd {
 	w.src = src
+	w.nextGen()
 	return w.load(loadStart)
 }
 
 // refresh re-reads the rows around the cursor, keeping it on the same row
 // when that row is still in the list.
 func (w *window[T]) refresh() tea.Cmd {
+	w.nextGen()
 	if len(w.rows) == 0 {
 		return w.load(loadStart)
 	}
@@ -200,13 +230,60 @@ func (w *window[T]) loadEdge(back bool) tea.Cmd {
 	}
 }
 
+// readEnd reads ahead the first (back false) or last screen of the list.
+func (w *window[T]) readEnd(back bool) tea.Cmd {
+	kind, i := loadHead, 0
+	if back {
+		kind, i = loadTail, 1
+	}
+	w.endsAsked[i] = true
+	gen, ctx, src, screen := w.gen, w.genCtx, w.src, w.page()
+	return func() tea.Msg {
+		rows, more, err := src.fetch(ctx, nil, back, screen)
+		msg := windowMsg[T]{kind: kind, gen: gen, rows: rows, moreBefore: more && back, moreAfter: more && !back, err: err}
+		return finish(src, msg)
+	}
+}
+
+// keepEnd keeps the rows of a start or end read as the list's first or last
+// screen, when the read was one screen (a jump's) and of this generation.
+func (w *window[T]) keepEnd(msg windowMsg[T]) {
+	i := 0
+	if msg.kind == loadEnd || msg.kind == loadTail {
+		i = 1
+	}
+	if len(msg.rows) > w.page() {
+		return
+	}
+	msg.rows = append([]T(nil), msg.rows...) // the window grows and trims its own
+	msg.gen = w.gen
+	w.ends[i], w.endsAsked[i] = &msg, true
+}
+
+// jump shows a screen kept by keepEnd, as if it had just been read.
+func (w *window[T]) jump(end *windowMsg[T]) tea.Cmd {
+	seq, _ := w.reset()
+	msg := *end
+	msg.seq, msg.kind = seq, loadStart
+	if end.kind == loadTail || end.kind == loadEnd {
+		msg.kind = loadEnd
+	}
+	return w.apply(msg) // apply keeps a copy of the rows as the end
+}
+
 // ensure reads the neighbouring page when the cursor is within a screen of
-// the window's edge and the list goes on.
+// the window's edge and the list goes on, and the ends of the list ahead.
 func (w *window[T]) ensure() tea.Cmd {
 	if w.loading || len(w.rows) == 0 {
 		return nil
 	}
 	var cmds []tea.Cmd
+	if w.moreBefore && !w.endsAsked[0] {
+		cmds = append(cmds, w.readEnd(false))
+	}
+	if w.moreAfter && !w.endsAsked[1] {
+		cmds = append(cmds, w.readEnd(true))
+	}
 	if w.moreAfter && !w.pendingAfter && len(w.rows)-1-w.cursor < w.page() {
 		w.pendingAfter = true
 		cmds = append(cmds, w.loadEdge(false))
@@ -221,6 +298,12 @@ func (w *window[T]) ensure() tea.Cmd {
 // apply takes in a read. Results of an old sequence, or edge reads that no
 // longer continue the window, are dropped.
 func (w *window[T]) apply(msg windowMsg[T]) tea.Cmd {
+	if msg.kind == loadHead || msg.kind == loadTail {
+		if msg.gen == w.gen && msg.err == nil {
+			w.keepEnd(msg)
+		}
+		return nil
+	}
 	if msg.seq != w.seq {
 		return nil
 	}
@@ -239,9 +322,11 @@ func (w *window[T]) apply(msg windowMsg[T]) tea.Cmd {
 	w.err = nil
 	switch msg.kind {
 	case loadStart:
+		w.keepEnd(msg)
 		w.rows, w.cursor, w.top = msg.rows, 0, 0
 		w.moreBefore, w.moreAfter = false, msg.moreAfter
 	case loadEnd:
+		w.keepEnd(msg)
 		w.rows, w.cursor = msg.rows, len(msg.rows)-1
 		w.top = max(0, len(msg.rows)-w.height)
 		w.moreBefore, w.moreAfter = msg.moreBefore, false
@@ -352,12 +437,18 @@ func (w *window[T]) home() tea.Cmd {
 	if !w.moreBefore && len(w.rows) > 0 {
 		return w.move(-w.cursor)
 	}
+	if w.ends[0] != nil {
+		return w.jump(w.ends[0])
+	}
 	return w.load(loadStart)
 }
 
 func (w *window[T]) end() tea.Cmd {
 	if !w.moreAfter && len(w.rows) > 0 {
 		return w.move(len(w.rows) - 1 - w.cursor)
+	}
+	if w.ends[1] != nil {
+		return w.jump(w.ends[1])
 	}
 	return w.load(loadEnd)
 }
