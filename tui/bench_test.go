@@ -108,7 +108,7 @@ func openConsole(tb testing.TB, s *storage.Store) *driver {
 	return d
 }
 
-func (d *driver) model() Model { return d.m.(Model) }
+func (d *driver) model() *Model { return d.m.(*Model) }
 
 // update hands msg to the model and returns its command without running it.
 // The benchmarks share one database and must leave it as written: a key

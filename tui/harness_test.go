@@ -187,7 +187,7 @@ func keyMsg(k string) tea.KeyMsg {
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
 
-func (h *harness) model() Model { return h.m.(Model) }
+func (h *harness) model() *Model { return h.m.(*Model) }
 func (h *harness) view() string { return h.m.View() }
 
 // orderNos are the sales-order numbers in the orders window, in order.

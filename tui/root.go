@@ -158,7 +158,7 @@ type Model struct {
 }
 
 // New builds the console for one session.
-func New(cfg Config) Model {
+func New(cfg Config) *Model {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
@@ -172,7 +172,7 @@ func New(cfg Config) Model {
 		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
 		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 	}
-	return Model{
+	return &Model{
 		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
 		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), refunds: newRefunds(c), audit: newAudit(c), help: newHelp(c),
 	}
@@ -180,7 +180,7 @@ func New(cfg Config) Model {
 
 // Init reads the counts and, unless NoLive, subscribes to the store's
 // changes and starts the clock tick.
-func (m Model) Init() tea.Cmd {
+func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.countsCmd()}
 	if m.live {
 		cmds = append(cmds, subscribe(m.c.store), tick())
@@ -231,7 +231,7 @@ func (m *Model) loadCounts() tea.Cmd {
 
 // Update routes a message: keys to the global bindings or the active view,
 // results to the views that asked for them.
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m.resize(msg.Width, msg.Height)
@@ -266,7 +266,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // broadcast hands a result to every view; each keeps what it asked for.
-func (m Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var c1, c2, c3, c4, c5 tea.Cmd
 	m.dash = m.dash.update(msg)
 	m.pool, c1 = m.pool.update(msg)
@@ -277,7 +277,7 @@ func (m Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(c1, c2, c3, c4, c5)
 }
 
-func (m Model) resize(w, h int) (tea.Model, tea.Cmd) {
+func (m *Model) resize(w, h int) (tea.Model, tea.Cmd) {
 	m.width, m.height = w, h
 	bh := m.bodyHeight()
 	m.dash = m.dash.setSize(w, bh)
@@ -296,7 +296,7 @@ func (m *Model) bodyHeight() int { return max(0, m.height-4) }
 
 // capturing reports whether the active view takes every key: while typing
 // into an input or answering a dialog, "q" is a letter, not quit.
-func (m Model) capturing() bool {
+func (m *Model) capturing() bool {
 	switch m.active {
 	case viewPool:
 		return m.pool.capturing()
@@ -316,19 +316,19 @@ func (m Model) capturing() bool {
 // as one message ("jjj" when a key repeats over a slow SSH link, "2/abc" when
 // typed ahead): one key at a time, so that "/" opens the filter and the
 // runes after it become its text.
-func (m Model) eachRune(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m *Model) eachRune(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	cmds := make([]tea.Cmd, 0, len(msg.Runes))
 	for _, r := range msg.Runes {
 		one := msg
 		one.Runes = []rune{r}
 		next, cmd := m.key(one)
-		m = next.(Model)
+		m = next.(*Model)
 		cmds = append(cmds, cmd)
 	}
 	return m, tea.Batch(cmds...)
 }
 
-func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := &m.c.keys
 	if msg.Type == tea.KeyCtrlC {
 		return m.quit()
@@ -367,7 +367,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m.keyToView(msg)
 }
 
-func (m Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m *Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch m.active {
 	case viewPool:
@@ -386,7 +386,7 @@ func (m Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) quit() (tea.Model, tea.Cmd) {
+func (m *Model) quit() (tea.Model, tea.Cmd) {
 	if m.unsubscribe != nil {
 		m.unsubscribe()
 	}
@@ -394,7 +394,7 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 }
 
 // show makes v the active view and brings it up to date.
-func (m Model) show(v viewID) (tea.Model, tea.Cmd) {
+func (m *Model) show(v viewID) (tea.Model, tea.Cmd) {
 	m.active = v
 	return m, m.refresh()
 }
@@ -429,7 +429,7 @@ func (m *Model) refresh() tea.Cmd {
 }
 
 // View draws the header, the active view and the status lines.
-func (m Model) View() string {
+func (m *Model) View() string {
 	if m.width == 0 {
 		return ""
 	}

@@ -14,11 +14,11 @@ import (
 // jumpOnce sends one key to the model and returns it before the commands the
 // key started have run: what the frame of that key shows, before any read
 // comes back.
-func jumpOnce(h *harness, key string) (Model, tea.Cmd) {
+func jumpOnce(h *harness, key string) (*Model, tea.Cmd) {
 	h.t.Helper()
 	m, cmd := h.m.Update(keyMsg(key))
 	h.m = m
-	return m.(Model), cmd
+	return m.(*Model), cmd
 }
 
 func TestHomeAndEndShowTheEndsReadAheadInTheFrameOfTheKey(t *testing.T) {
