@@ -188,7 +188,7 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 func (h *harness) model() *Model { return h.m.(*Model) }
-func (h *harness) view() string { return h.m.View() }
+func (h *harness) view() string  { return h.m.View() }
 
 // orderNos are the sales-order numbers in the orders window, in order.
 func (h *harness) orderNos() []string {
