@@ -539,6 +539,48 @@ func TestServeReloadsOperatorsWithoutDroppingSessions(t *testing.T) {
 	c.ended(10 * time.Second)
 }
 
+func TestServeReloadEndsTheConsolesOfRevokedKeys(t *testing.T) {
+	s := startServer(t)
+	vic := s.console("vic", 100, 30)
+	ana := s.console("ana", 100, 30)
+	bob := s.console("bob", 100, 30)
+	for _, c := range []*console{vic, ana, bob} {
+		waitFor(t, c.out, 0, "Dashboard", 10*time.Second)
+	}
+	// vic's key goes, ana is made a viewer, bob stays as he was.
+	demoted := strings.Replace(s.keys["ana"].line, "supervisor", "viewer", 1)
+	if demoted == s.keys["ana"].line {
+		t.Fatalf("ana's line has no role to change: %q", demoted)
+	}
+	body := demoted + "\n" + s.keys["bob"].line + "\n"
+	if err := os.WriteFile(s.operators+".new", []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(s.operators+".new", s.operators); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, s.log, 0, "operators file reloaded: 2 keys", 10*time.Second)
+	if code := vic.ended(10 * time.Second); code != 1 {
+		t.Fatalf("vic's console: exit %d, want 1", code)
+	}
+	waitFor(t, vic.errOut, 0, "your key was removed from the operators file", 5*time.Second)
+	if code := ana.ended(10 * time.Second); code != 1 {
+		t.Fatalf("ana's console: exit %d, want 1", code)
+	}
+	waitFor(t, ana.errOut, 0, "now lists your key as ana, viewer", 5*time.Second)
+	waitFor(t, s.log, 0, "key revoked, console closed", 5*time.Second)
+
+	// bob's console goes on; ana connects again, as a viewer.
+	mark := bob.out.Len()
+	bob.send("2")
+	waitFor(t, bob.out, mark, "Pending pool", 5*time.Second)
+	want(t, s.ssh("ana", "", "pool", "convert", "tb-main:T1001"), 1, "needs the operator role")
+	bob.send("q")
+	if code := bob.ended(10 * time.Second); code != 0 {
+		t.Fatalf("bob's console: exit %d", code)
+	}
+}
+
 func TestServeLimits(t *testing.T) {
 	s := startServer(t, "--max-sessions", "1", "--idle-timeout", "2s")
 	c := s.console("ana", 100, 30)

@@ -232,8 +232,13 @@ func (r *registry) lookup(key gossh.PublicKey) (Operator, bool) {
 	if key == nil {
 		return Operator{}, false
 	}
+	return r.lookupMarshalled(string(key.Marshal()))
+}
+
+// lookupMarshalled finds the operator of a key in its wire form.
+func (r *registry) lookupMarshalled(key string) (Operator, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	op, ok := r.byKey[string(key.Marshal())]
+	op, ok := r.byKey[key]
 	return op, ok
 }

@@ -28,6 +28,8 @@ import (
 	"github.com/charmbracelet/wish"
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
+
+	"shipdesk/domain"
 )
 
 // Config is what a server needs. Command and Console are the application: the server
@@ -79,6 +81,8 @@ type Server struct {
 type live struct {
 	id       string
 	operator string
+	role     domain.Role
+	key      string       // the proven key, marshalled: what a reload looks up again
 	program  *tea.Program // nil for a command
 	ended    chan struct{}
 	why      atomic.Value // string: why the server ended it
@@ -177,8 +181,10 @@ func (s *Server) Serve() error {
 	return err
 }
 
-// Reload reads the operators file again. Sessions in progress go on; new connections
-// use the new file. On an error the operators in force stay, and the error is returned.
+// Reload reads the operators file again. New connections use the new file; sessions
+// whose key it no longer lists, or lists with another name or role, are ended
+// (endRevoked); the others go on. On an error the operators in force stay, and the error
+// is returned.
 func (s *Server) Reload() error {
 	n, err := s.reg.reload()
 	if err != nil {
@@ -186,7 +192,38 @@ func (s *Server) Reload() error {
 		return err
 	}
 	s.log.Printf("operators file reloaded: %d keys", n)
+	s.endRevoked()
 	return nil
+}
+
+// endRevoked ends the consoles of keys the operators file no longer lists as they were
+// (removed, or given to another name or role): each quits and tells the operator why,
+// as at shutdown. A command in progress finishes what it was doing (it is one
+// transaction); the log names it.
+func (s *Server) endRevoked() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.sessions {
+		var why string
+		switch op, ok := s.reg.lookupMarshalled(l.key); {
+		case !ok:
+			why = "your key was removed from the operators file: session closed."
+		case op.Name != l.operator || op.Role != l.role:
+			why = fmt.Sprintf("the operators file now lists your key as %s, %s: session closed. Connect again to go on.", op.Name, op.Role)
+		default:
+			continue
+		}
+		if cur, _ := l.why.Load().(string); cur != "" {
+			continue // already ending
+		}
+		l.why.Store(why)
+		if l.program == nil {
+			s.log.Printf("session %s: %s (%s): key revoked; a command in progress finishes, a console starting is refused", l.id, l.operator, l.role)
+			continue
+		}
+		s.log.Printf("session %s: %s (%s): key revoked, console closed", l.id, l.operator, l.role)
+		l.program.Quit()
+	}
 }
 
 // watch reloads the operators file when it changes (polling its time, size and inode:
@@ -308,7 +345,7 @@ func (s *Server) admit(op Operator) (*live, error) {
 	if len(s.sessions) >= s.cfg.MaxSessions {
 		return nil, ErrServerFull
 	}
-	l := &live{id: newID(), operator: op.Name, ended: make(chan struct{})}
+	l := &live{id: newID(), operator: op.Name, role: op.Role, key: string(op.Key.Marshal()), ended: make(chan struct{})}
 	s.sessions[l.id] = l
 	s.wg.Add(1)
 	return l, nil
@@ -351,10 +388,16 @@ func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
 	s.mu.Lock()
 	l.program = p
 	closing := s.closing.Load()
+	revoked, _ := l.why.Load().(string)
 	s.mu.Unlock()
 	if closing {
 		// Shutdown began before there was a program to quit.
 		fmt.Fprintf(sess.Stderr(), "shipdesk: %s\n", shutdownWhy)
+		return 1
+	}
+	if revoked != "" {
+		// A reload revoked the key before there was a program to quit.
+		fmt.Fprintf(sess.Stderr(), "shipdesk: %s\n", revoked)
 		return 1
 	}
 	ctx, cancel := context.WithCancel(sess.Context())
