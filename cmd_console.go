@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -33,8 +35,31 @@ func runConsole(e *env) error {
 		Store: s, Keys: keys, Operator: e.operator, Role: e.role, Location: loc, Now: e.now, DBLabel: e.dbPath,
 		Policy: e.policy(),
 	})
-	_, err = tea.NewProgram(m, tea.WithAltScreen()).Run()
+	p := tea.NewProgram(m, tea.WithAltScreen())
+	defer quitOnHangup(p)()
+	_, err = p.Run()
 	return err
+}
+
+// quitOnHangup quits the console when its terminal goes away (SIGHUP: the window or the
+// SSH connection closed), so that it ends as if the operator had quit: the database is
+// closed and a demo's temporary folder removed. Bubble Tea itself handles SIGINT and
+// SIGTERM. The returned function stops listening.
+func quitOnHangup(p *tea.Program) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-hup:
+			p.Quit()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+	}
 }
 
 // runDemoConsole writes a demo database to a temporary file and opens the console on it.
