@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -147,18 +148,14 @@ func (w *wtx) commit() error {
 	// nodes of its own bucket and counts in the transaction's statistics atomically; the
 	// tests that commit many buckets run under the race detector to keep that true.
 	var (
-		next int
-		mu   sync.Mutex
+		next atomic.Int64
 		errs [2]error
 		wg   sync.WaitGroup
 	)
 	for g := range errs {
 		wg.Go(func() {
 			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
+				i := int(next.Add(1) - 1)
 				if i >= len(names) {
 					return
 				}

@@ -246,28 +246,25 @@ func (w *window[T]) readEnd(back bool) tea.Cmd {
 }
 
 // keepEnd keeps the rows of a start or end read as the list's first or last
-// screen, when the read was one screen (a jump's) and of this generation.
+// screen, when the read was one screen (a jump's), as the start or end read a
+// jump to it replays. Callers have checked that it is of this generation.
 func (w *window[T]) keepEnd(msg windowMsg[T]) {
-	i := 0
+	i, kind := 0, loadStart
 	if msg.kind == loadEnd || msg.kind == loadTail {
-		i = 1
+		i, kind = 1, loadEnd
 	}
 	if len(msg.rows) > w.page() {
 		return
 	}
+	msg.kind = kind
 	msg.rows = append([]T(nil), msg.rows...) // the window grows and trims its own
-	msg.gen = w.gen
 	w.ends[i], w.endsAsked[i] = &msg, true
 }
 
 // jump shows a screen kept by keepEnd, as if it had just been read.
 func (w *window[T]) jump(end *windowMsg[T]) tea.Cmd {
-	seq, _ := w.reset()
 	msg := *end
-	msg.seq, msg.kind = seq, loadStart
-	if end.kind == loadTail || end.kind == loadEnd {
-		msg.kind = loadEnd
-	}
+	msg.seq, _ = w.reset()
 	return w.apply(msg) // apply keeps a copy of the rows as the end
 }
 
