@@ -284,16 +284,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // handle is every session: who it is (from the proven key), whether there is room, then
 // a console or one command.
 func (s *Server) handle(sess ssh.Session) {
-	op, ok := s.reg.lookup(sess.PublicKey())
-	if !ok {
-		// The key was removed from the file after the handshake, or never proved.
-		fmt.Fprintln(sess.Stderr(), "shipdesk: this key is not in the operators file")
-		_ = sess.Exit(1)
-		return
-	}
-	l, err := s.admit(op)
+	op, l, err := s.admit(sess.PublicKey())
 	if err != nil {
-		fmt.Fprintf(sess.Stderr(), "shipdesk: %v (%d sessions); try again later\n", err, s.cfg.MaxSessions)
+		if errors.Is(err, ErrServerFull) {
+			err = fmt.Errorf("%w (%d sessions); try again later", err, s.cfg.MaxSessions)
+		}
+		fmt.Fprintf(sess.Stderr(), "shipdesk: %v\n", err)
 		_ = sess.Exit(1)
 		return
 	}
@@ -335,20 +331,27 @@ func describe(cmd []string) string {
 	return fmt.Sprintf("command %q", cmd)
 }
 
-// admit registers a session, unless the server is full or closing.
-func (s *Server) admit(op Operator) (*live, error) {
+// admit finds the operator of the session's key and registers the session, unless the
+// key is not in the operators file (removed after the handshake, or never proved), or
+// the server is full or closing. The key is looked up under the sessions' lock, which a
+// reload's endRevoked takes after replacing the file's keys: a session is either seen
+// by it or admitted under the new file, never neither.
+func (s *Server) admit(key ssh.PublicKey) (Operator, *live, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing.Load() {
-		return nil, errors.New("the server is shutting down")
-	}
-	if len(s.sessions) >= s.cfg.MaxSessions {
-		return nil, ErrServerFull
+	op, ok := s.reg.lookup(key)
+	switch {
+	case !ok:
+		return Operator{}, nil, errors.New("this key is not in the operators file")
+	case s.closing.Load():
+		return Operator{}, nil, errors.New("the server is shutting down")
+	case len(s.sessions) >= s.cfg.MaxSessions:
+		return Operator{}, nil, ErrServerFull
 	}
 	l := &live{id: newID(), operator: op.Name, role: op.Role, key: string(op.Key.Marshal()), ended: make(chan struct{})}
 	s.sessions[l.id] = l
 	s.wg.Add(1)
-	return l, nil
+	return op, l, nil
 }
 
 func (s *Server) leave(l *live) {
