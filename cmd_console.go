@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"shipdesk/keymap"
+	"shipdesk/storage"
 	"shipdesk/tui"
 )
 
@@ -26,7 +27,7 @@ func runConsole(e *env) error {
 	if err != nil {
 		return inputError{err}
 	}
-	s, err := openStore(e, false)
+	s, err := openConsoleStore(e)
 	if err != nil {
 		return err
 	}
@@ -75,4 +76,13 @@ func runDemoConsole(e *env) error {
 		return err
 	}
 	return runConsole(e)
+}
+
+// openConsoleStore opens the database for the console: as a command would, and folding
+// staged index rows while the operator is not writing (a server's store already does).
+func openConsoleStore(e *env) (*storage.Store, error) {
+	if e.store != nil {
+		return e.store.Share(), nil
+	}
+	return storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter})
 }

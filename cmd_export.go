@@ -195,6 +195,9 @@ type statusJSON struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
 	Refunds refundsStatus `json:"refunds"`
+	Index   struct {
+		Staged int `json:"staged"`
+	} `json:"index"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -230,6 +233,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
+	j.Index.Staged = c.Staged
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)
@@ -243,5 +247,8 @@ func cmdStatus(e *env, args []string) error {
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	printRefundStatus(e.stdout, c.Refunds)
+	if c.Staged > 0 {
+		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)
+	}
 	return nil
 }

@@ -68,7 +68,7 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return inputError{err}
 	}
-	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within})
+	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter})
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ usage:
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk status [--json]
+  shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
                  [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
 
@@ -294,6 +295,8 @@ func dispatch(e *env, args []string) error {
 		return cmdExport(e, rest)
 	case "status":
 		return cmdStatus(e, rest)
+	case "fold":
+		return cmdFold(e, rest)
 	case "ship":
 		return cmdShip(e, rest)
 	case "carriers":
@@ -349,6 +352,10 @@ func openStore(e *env, readOnly bool) (*storage.Store, error) {
 	}
 	return storage.Open(e.dbPath, storage.Options{ReadOnly: readOnly, ShipWithin: e.within})
 }
+
+// foldAfter is how long the console and the server wait after the last write before they
+// fold the staged index rows into the indexes (storage.Store.Fold).
+const foldAfter = 3 * time.Second
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {

@@ -327,10 +327,10 @@ func given(keys []domain.Key) func(*bolt.Tx) []domain.Key {
 func (s *Store) ConvertAllReady(now time.Time, by Actor) (BatchResult, error) {
 	ready := func(tx *bolt.Tx) []domain.Key {
 		var keys []domain.Key
-		c := tx.Bucket(bPoolByState).Cursor()
+		c := openIndex(tx, bPoolByState).cursor()
 		st := byte(domain.PoolReady)
-		for k, _ := c.Seek([]byte{st}); k != nil && k[0] == st; k, _ = c.Next() {
-			keys = append(keys, splitPoolKey(k[9:]))
+		for c.seek([]byte{st}, false); c.k != nil && c.k[0] == st; c.next() {
+			keys = append(keys, splitPoolKey(c.k[9:]))
 		}
 		return keys
 	}

@@ -58,7 +58,7 @@ type PoolRow struct {
 // sequence, comparing the key suffixes after each prefix: a k-way merge of cursors.
 type scanner struct {
 	prefixes [][]byte
-	curs     []*bolt.Cursor
+	curs     []*cursor
 	heads    [][]byte // current full key per prefix, nil when exhausted
 	vals     [][]byte
 	reverse  bool
@@ -68,36 +68,30 @@ type scanner struct {
 	stopBelow bool
 }
 
-func newScanner(b *bolt.Bucket, prefixes [][]byte, from []byte, reverse bool) *scanner {
+func newScanner(ix index, prefixes [][]byte, from []byte, reverse bool) *scanner {
 	sc := &scanner{prefixes: prefixes, reverse: reverse}
 	for _, p := range prefixes {
-		c := b.Cursor()
-		var k, v []byte
+		c := ix.cursor()
 		seek := append(append([]byte{}, p...), from...)
 		switch {
 		case !reverse:
-			k, v = c.Seek(seek)
-			if from != nil && bytes.Equal(k, seek) {
-				k, v = c.Next()
+			if c.seek(seek, false); from != nil && bytes.Equal(c.k, seek) {
+				c.next()
 			}
 		case from == nil && len(p) == 0:
-			k, v = c.Last()
+			c.seek(nil, true)
+		case from == nil:
+			c.seek(successor(p), true)
 		default:
-			if from == nil {
-				seek = successor(p)
-			}
-			if k, _ = c.Seek(seek); k == nil {
-				k, v = c.Last()
-			} else {
-				k, v = c.Prev()
-			}
+			c.seek(seek, true)
 		}
+		k := c.k
 		if k != nil && !bytes.HasPrefix(k, p) {
 			k = nil
 		}
 		sc.curs = append(sc.curs, c)
 		sc.heads = append(sc.heads, k)
-		sc.vals = append(sc.vals, v)
+		sc.vals = append(sc.vals, c.v)
 	}
 	return sc
 }
@@ -149,12 +143,9 @@ func (sc *scanner) advance(best int) (int, []byte, []byte, bool) {
 	if sc.stop != nil && (bytes.Compare(suffix, sc.stop) < 0) == sc.stopBelow {
 		return 0, nil, nil, false
 	}
-	var k, v []byte
-	if sc.reverse {
-		k, v = sc.curs[best].Prev()
-	} else {
-		k, v = sc.curs[best].Next()
-	}
+	c := sc.curs[best]
+	c.next()
+	k, v := c.k, c.v
 	if k != nil && !hasPrefix(k, p) {
 		k = nil
 	}
@@ -175,7 +166,7 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			if q.Channel != "" {
 				prefix = append([]byte(q.Channel), 0)
 			}
-			sc := newScanner(tx.Bucket(bPoolByChannel), [][]byte{prefix}, from, reverse)
+			sc := newScanner(openIndex(tx, bPoolByChannel), [][]byte{prefix}, from, reverse)
 			rows, more, err = scanPool(ctx, tx, sc, false, q, words, limit)
 			return err
 		}
@@ -186,12 +177,12 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			n += counter(tx, "pool/"+st.String())
 		}
 		if len(words) > 0 && n >= parallelScanFrom {
-			if split, ok := splitTime(tx.Bucket(bPoolByState), prefixes, from, reverse); ok {
+			if split, ok := splitTime(openIndex(tx, bPoolByState), prefixes, from, reverse); ok {
 				rows, more, err = scanPoolSplit(ctx, tx, prefixes, split, from, reverse, q, words, limit)
 				return err
 			}
 		}
-		sc := newScanner(tx.Bucket(bPoolByState), prefixes, from, reverse)
+		sc := newScanner(openIndex(tx, bPoolByState), prefixes, from, reverse)
 		rows, more, err = scanPool(ctx, tx, sc, true, q, words, limit)
 		return err
 	})
@@ -256,23 +247,20 @@ func scanPool(ctx context.Context, tx *bolt.Tx, sc *scanner, byState bool, q Poo
 // its direction) covers, as an 8-byte key suffix; ok is false when the range is empty.
 // Entries are paid about evenly over a year, so halfway in time is about halfway in
 // entries.
-func splitTime(b *bolt.Bucket, prefixes [][]byte, from Pos, reverse bool) ([]byte, bool) {
+func splitTime(ix index, prefixes [][]byte, from Pos, reverse bool) ([]byte, bool) {
 	var lo, hi uint64
 	found := false
 	for _, p := range prefixes {
-		c := b.Cursor()
+		c := ix.cursor()
 		// Entries without a paid time (time 0) sort first and would skew the halfway
 		// point far from the middle of the entries: the range starts at the first paid.
-		first, _ := c.Seek(binary.BigEndian.AppendUint64(append([]byte{}, p...), 1))
+		c.seek(binary.BigEndian.AppendUint64(append([]byte{}, p...), 1), false)
+		first := c.k
 		if first == nil || !bytes.HasPrefix(first, p) || len(first) < len(p)+8 {
 			continue
 		}
-		last, _ := c.Seek(successor(p))
-		if last == nil {
-			last, _ = c.Last()
-		} else {
-			last, _ = c.Prev()
-		}
+		c.seek(successor(p), true)
+		last := c.k
 		f, l := binary.BigEndian.Uint64(first[len(p):]), binary.BigEndian.Uint64(last[len(p):])
 		if !found || f < lo {
 			lo = f
@@ -313,11 +301,11 @@ func scanPoolSplit(ctx context.Context, tx *bolt.Tx, prefixes [][]byte, split, f
 	second := make(chan part, 1)
 	go func() {
 		var p part
-		sc := newScanner(tx.Bucket(bPoolByState), prefixes, split, reverse)
+		sc := newScanner(openIndex(tx, bPoolByState), prefixes, split, reverse)
 		p.rows, p.more, p.err = scanPool(ctx2, tx, sc, true, q, words, limit)
 		second <- p
 	}()
-	sc := newScanner(tx.Bucket(bPoolByState), prefixes, from, reverse)
+	sc := newScanner(openIndex(tx, bPoolByState), prefixes, from, reverse)
 	sc.stop, sc.stopBelow = split, reverse
 	rows, more, err := scanPool(ctx, tx, sc, true, q, words, limit)
 	if err != nil || more {
@@ -456,7 +444,7 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 		for _, st := range q.statuses() {
 			prefixes = append(prefixes, []byte{byte(st)})
 		}
-		sc := newScanner(tx.Bucket(bOrdersByStatus), prefixes, from, back != q.Desc)
+		sc := newScanner(openIndex(tx, bOrdersByStatus), prefixes, from, back != q.Desc)
 		for n := 0; ; n++ {
 			if n&1023 == 1023 {
 				if err := ctx.Err(); err != nil {
@@ -561,6 +549,8 @@ type Counts struct {
 	NoTracking int
 	Replaced   int
 	Refunds    RefundCounts
+	// Staged is the index rows staged since the last fold (staged.go).
+	Staged int
 }
 
 // Counts reads the counters and counts due-today and overdue orders from the ship-by
@@ -578,11 +568,13 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 		c.Attention = int(counter(tx, "order/attention"))
 		c.NoTracking = int(counter(tx, "order/no_tracking"))
 		c.Replaced = int(counter(tx, "tracking/replaced"))
+		c.Staged = int(counter(tx, kStaged))
 		overdueBefore, dueBefore := domain.DueWindow(now, loc)
 		od := timeKey([]byte{byte(domain.OrderAwaitingShipment)}, overdueBefore)
 		end := timeKey([]byte{byte(domain.OrderAwaitingShipment)}, dueBefore)
-		cur := tx.Bucket(bOrdersByStatus).Cursor()
-		for k, _ := cur.Seek([]byte{byte(domain.OrderAwaitingShipment)}); k != nil && bytes.Compare(k[:9], end) < 0; k, _ = cur.Next() {
+		cur := openIndex(tx, bOrdersByStatus).cursor()
+		for cur.seek([]byte{byte(domain.OrderAwaitingShipment)}, false); cur.k != nil && bytes.Compare(cur.k[:9], end) < 0; cur.next() {
+			k := cur.k
 			if bytes.Compare(k[:9], od) < 0 {
 				c.Overdue++
 			} else {

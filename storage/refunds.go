@@ -630,7 +630,7 @@ func (s *Store) RefundWindow(ctx context.Context, q RefundQuery, from Pos, back 
 		for _, st := range q.states() {
 			prefixes = append(prefixes, []byte{byte(st)})
 		}
-		sc := newScanner(tx.Bucket(bRefundsByState), prefixes, from, back != q.Desc)
+		sc := newScanner(openIndex(tx, bRefundsByState), prefixes, from, back != q.Desc)
 		for n := 0; ; n++ {
 			if n&1023 == 1023 {
 				if err := ctx.Err(); err != nil {

@@ -61,7 +61,8 @@ var (
 	bAudit          = []byte("audit")
 
 	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolEntries, bPoolByState, bPoolByChannel, bOrders, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
-		bRefunds, bRefundsByState, bOrderRefunds, bOutbox}
+		bRefunds, bRefundsByState, bOrderRefunds, bOutbox,
+		stagedIndexes[string(bPoolByState)], stagedIndexes[string(bPoolByChannel)], stagedIndexes[string(bOrdersByStatus)]}
 
 	kSchema   = []byte("schema")
 	kOrderSeq = []byte("seq/order")
@@ -81,6 +82,9 @@ type Options struct {
 	LockWait   time.Duration // how long to wait for another process's lock; default 1s
 	ShipWithin time.Duration // payment to ship-by; default domain.DefaultShipWithin
 	NoSync     bool          // skip fsync per commit: only for bulk loads that can be redone
+	// FoldAfter, when set, folds the staged index rows (Fold) once this long has passed
+	// without a write, in the background: the console and the server set it.
+	FoldAfter time.Duration
 }
 
 // Store is an open database.
@@ -92,6 +96,8 @@ type Store struct {
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
 	shares int // users besides the opener (Share); the file closes with the last
+
+	quiet quietFold
 }
 
 // DefaultPath is $XDG_DATA_HOME/shipdesk/shipdesk.db (or ~/.local/share/...).
@@ -137,6 +143,10 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}}
+	s.quiet.after = opt.FoldAfter
+	if opt.ReadOnly {
+		s.quiet.after = 0
+	}
 	if err := s.init(opt.ReadOnly); err != nil {
 		db.Close()
 		if errors.Is(err, errOlderSchema) {
@@ -154,6 +164,11 @@ func Open(path string, opt Options) (*Store, error) {
 			return Open(path, opt)
 		}
 		return nil, err
+	}
+	if s.quiet.after > 0 {
+		if staged, err := s.Staged(); err == nil && staged > 0 {
+			s.foldWhenQuiet()
+		}
 	}
 	return s, nil
 }
@@ -219,6 +234,7 @@ func (s *Store) Close() error {
 		delete(s.subs, ch)
 	}
 	s.mu.Unlock()
+	s.stopFolding()
 	return s.db.Close()
 }
 
@@ -249,6 +265,7 @@ func (s *Store) Subscribe() (<-chan Change, func()) {
 }
 
 func (s *Store) publish(c Change) {
+	s.foldWhenQuiet()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for ch := range s.subs {

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -139,44 +138,43 @@ func (w *wtx) commit() error {
 	slices.SortFunc(names, func(a, b string) int { return cmp.Or(w.pending[b].n-w.pending[a].n, strings.Compare(a, b)) })
 	// Bucket handles are looked up here, on one goroutine: the transaction caches them.
 	buckets := make([]*bolt.Bucket, len(names))
+	indexes := make([]index, len(names))
+	recents := make([]*bolt.Bucket, len(names))
 	for i, name := range names {
 		buckets[i] = w.tx.Bucket([]byte(name))
+		if r := stagedIndexes[name]; r != nil {
+			indexes[i], recents[i] = openIndex(w.tx, []byte(name)), w.tx.Bucket(r)
+		}
 	}
+	var staged atomic.Int64
+	staged.Store(counter(w.tx, kStaged))
+	before := staged.Load()
 	// Two writers take the buckets in turn, each merging a bucket's sorted blocks and
 	// writing them into bbolt, so the commit uses both cores. bbolt's transactions are
 	// not meant to be shared between goroutines, but a Put or Delete only touches the
 	// nodes of its own bucket and counts in the transaction's statistics atomically; the
 	// tests that commit many buckets run under the race detector to keep that true.
-	var (
-		next atomic.Int64
-		errs [2]error
-		wg   sync.WaitGroup
-	)
-	for g := range errs {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(names) {
-					return
-				}
-				if err := applyBucket(buckets[i], names[i], w.pending[names[i]]); err != nil {
-					errs[g] = err
-					return
-				}
+	err := inParallel(len(names), func(i int) error {
+		ops := w.pending[names[i]].merged()
+		if recents[i] != nil {
+			if len(ops) == 0 {
+				return nil
 			}
-		})
-	}
-	wg.Wait()
-	if err := cmp.Or(errs[0], errs[1]); err != nil {
+			return applyIndex(indexes[i], recents[i], ops, &staged)
+		}
+		return applyBucket(buckets[i], names[i], ops)
+	})
+	if err != nil {
 		return err
 	}
+	w.add(kStaged, "", staged.Load()-before)
 	return w.flushCounts()
 }
 
-// applyBucket writes one bucket's pending writes into bbolt in key order.
-func applyBucket(b *bolt.Bucket, name string, ov *overlay) error {
+// applyBucket writes one bucket's pending writes (in key order) into bbolt.
+func applyBucket(b *bolt.Bucket, name string, ops []*op) error {
 	b.FillPercent = fillPercent(name)
-	return applyMerged(ov.merged(), func(ops []*op) {
+	return applyMerged(ops, func(ops []*op) {
 		if packable(b, ops) {
 			b.FillPercent = 1.0
 		}

@@ -1,0 +1,434 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The time-ordered indexes (the pool's by state and by channel, the orders' by status)
+// take the rows of a day's work at their ends, but a backfill of history or a conversion
+// of entries paid all over the year changes single rows on nearly every page of them, and
+// bbolt rewrites every page it touches whole. Such scattered writes go to a staging
+// bucket beside the index instead (its ".recent" bucket): a small tree, so the same rows
+// touch few pages. Every reader merges the index with its staging bucket, where a row
+// overrides the index's row of the same key and an empty value deletes it. Later, at a
+// quiet moment (Fold), the staged rows are moved into the index in key order, a chunk at
+// a time: one pass over the index's pages for all the scattered writes gathered since.
+var stagedIndexes = map[string][]byte{
+	string(bPoolByState):    []byte("pool_by_state.recent"),
+	string(bPoolByChannel):  []byte("pool_by_channel.recent"),
+	string(bOrdersByStatus): []byte("orders_by_status.recent"),
+}
+
+// kStaged counts the rows written to the staging buckets since they were last emptied.
+const kStaged = "index/staged"
+
+var (
+	// stageFrom is the fewest writes to one index in a commit that are staged; fewer
+	// touch a few pages anyway. A variable for tests.
+	stageFrom = 1024
+	// stageCap bounds the staged rows: past it, writes go to the indexes as before,
+	// until a fold empties the staging buckets. A variable for tests.
+	stageCap int64 = 1 << 20
+)
+
+// tombstone is the value of a staged deletion: no index row has an empty value.
+var tombstone = []byte{}
+
+// index is an index and its staging bucket (nil when it has no rows, or the index none).
+type index struct{ main, recent *bolt.Bucket }
+
+func openIndex(tx *bolt.Tx, name []byte) index {
+	ix := index{main: tx.Bucket(name)}
+	if rn := stagedIndexes[string(name)]; rn != nil {
+		if r := tx.Bucket(rn); r != nil {
+			if k, _ := r.Cursor().First(); k != nil {
+				ix.recent = r
+			}
+		}
+	}
+	return ix
+}
+
+// cursor reads an index merged with its staging bucket, in one direction from a seek.
+// k and v are the current row (k nil at the end).
+type cursor struct {
+	m, r           *bolt.Cursor // r nil when nothing is staged
+	mk, mv, rk, rv []byte
+	back           bool
+	k, v           []byte
+	from           int8 // where k came from: 1 the index, 2 the staging bucket, 3 both
+}
+
+func (ix index) cursor() *cursor {
+	c := &cursor{m: ix.main.Cursor()}
+	if ix.recent != nil {
+		c.r = ix.recent.Cursor()
+	}
+	return c
+}
+
+// seek moves to the first row at or after key (forward), or the last row before key
+// (back; the last row of all when key is nil).
+func (c *cursor) seek(key []byte, back bool) {
+	c.back = back
+	c.mk, c.mv = seekOne(c.m, key, back)
+	if c.r != nil {
+		c.rk, c.rv = seekOne(c.r, key, back)
+	}
+	c.settle()
+}
+
+func seekOne(c *bolt.Cursor, key []byte, back bool) ([]byte, []byte) {
+	switch {
+	case !back:
+		return c.Seek(key)
+	case key == nil:
+		return c.Last()
+	}
+	if k, _ := c.Seek(key); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}
+
+// next moves one row on in the cursor's direction.
+func (c *cursor) next() {
+	if c.from&1 != 0 {
+		c.mk, c.mv = step(c.m, c.back)
+	}
+	if c.from&2 != 0 {
+		c.rk, c.rv = step(c.r, c.back)
+	}
+	c.settle()
+}
+
+func step(c *bolt.Cursor, back bool) ([]byte, []byte) {
+	if back {
+		return c.Prev()
+	}
+	return c.Next()
+}
+
+// settle makes k, v the row that comes first of the two heads, skipping staged deletions.
+func (c *cursor) settle() {
+	for {
+		if c.rk == nil {
+			c.k, c.v, c.from = c.mk, c.mv, 1
+			return
+		}
+		order := 1 // > 0: the staged row comes first
+		if c.mk != nil {
+			if order = bytes.Compare(c.mk, c.rk); c.back {
+				order = -order
+			}
+		}
+		switch {
+		case order < 0:
+			c.k, c.v, c.from = c.mk, c.mv, 1
+			return
+		case order == 0:
+			c.from = 3
+		default:
+			c.from = 2
+		}
+		if len(c.rv) > 0 {
+			c.k, c.v = c.rk, c.rv
+			return
+		}
+		// A staged deletion: step past it and the row it deletes.
+		if c.from == 3 {
+			c.mk, c.mv = step(c.m, c.back)
+		}
+		c.rk, c.rv = step(c.r, c.back)
+	}
+}
+
+// applyIndex writes one time-ordered index's pending writes (in key order): to its
+// staging bucket when they are many and scattered and the staging bucket has room
+// (staged, the rows written there, is counted in total), else into the index, dropping
+// any staged row of the keys written.
+func applyIndex(ix index, recent *bolt.Bucket, ops []*op, total *atomic.Int64) error {
+	if len(ops) >= stageFrom && total.Load()+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
+		total.Add(int64(len(ops)))
+		for _, o := range ops {
+			v := o.val
+			if o.del {
+				v = tombstone
+			}
+			if err := recent.Put(o.key, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if ix.recent != nil {
+		for _, k := range stagedAmong(ix.recent, ops) {
+			if err := ix.recent.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	ix.main.FillPercent = 0.7
+	if packable(ix.main, ops) {
+		ix.main.FillPercent = 1.0
+	}
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = ix.main.Delete(o.key)
+		} else {
+			err = ix.main.Put(o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stagedAmong is the keys of ops (in key order) that have a staged row: a walk of both in
+// step, seeking past the runs of either that the other lacks.
+func stagedAmong(r *bolt.Bucket, ops []*op) [][]byte {
+	var found [][]byte
+	c := r.Cursor()
+	k, _ := c.Seek(ops[0].key)
+	for i := 0; i < len(ops) && k != nil; {
+		switch order := bytes.Compare(k, ops[i].key); {
+		case order == 0:
+			found = append(found, ops[i].key)
+			i++
+			k, _ = c.Next()
+		case order < 0:
+			k, _ = c.Seek(ops[i].key)
+		default:
+			rest := ops[i:]
+			i += sort.Search(len(rest), func(j int) bool { return bytes.Compare(rest[j].key, k) >= 0 })
+		}
+	}
+	return found
+}
+
+// inParallel runs fn(0) … fn(n-1) on two goroutines, each taking the next i in turn, and
+// returns the first error.
+func inParallel(n int, fn func(i int) error) error {
+	var (
+		next atomic.Int64
+		errs [2]error
+		wg   sync.WaitGroup
+	)
+	for g := range errs {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					errs[g] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if errs[0] != nil {
+		return errs[0]
+	}
+	return errs[1]
+}
+
+// foldChunk is the number of staged rows of one index a fold moves per transaction.
+var foldChunk = 16384 // a variable for tests
+
+// Fold moves the staged index rows into their indexes, in key order, foldChunk rows of
+// each index per transaction so that other writers wait at most one chunk. It stops
+// between chunks when ctx is done, and returns how many rows it moved. What readers see
+// does not change.
+func (s *Store) Fold(ctx context.Context) (moved int, err error) {
+	for ctx.Err() == nil {
+		n, more := 0, false
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			var err error
+			n, more, err = foldOnce(tx, foldChunk)
+			return err
+		})
+		moved += n
+		if err != nil || !more {
+			return moved, err
+		}
+	}
+	return moved, ctx.Err()
+}
+
+// foldOnce moves up to limit staged rows of each index into it; more says whether rows
+// are left.
+func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
+	names := [][]byte{bPoolByState, bPoolByChannel, bOrdersByStatus}
+	// Bucket handles are looked up here, on one goroutine: the transaction caches them.
+	var mains, recents [3]*bolt.Bucket
+	for i, name := range names {
+		mains[i], recents[i] = tx.Bucket(name), tx.Bucket(stagedIndexes[string(name)])
+	}
+	var left, done [3]int
+	err = inParallel(len(names), func(i int) error {
+		var err error
+		done[i], left[i], err = foldIndex(mains[i], recents[i], limit)
+		return err
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	moved = done[0] + done[1] + done[2]
+	more = left[0]+left[1]+left[2] > 0
+	counts := tx.Bucket(bCounts)
+	if !more {
+		return moved, false, counts.Delete([]byte(kStaged))
+	}
+	n := max(counter(tx, kStaged)-int64(moved), 1)
+	return moved, true, counts.Put([]byte(kStaged), u64(uint64(n)))
+}
+
+// foldIndex moves the first limit rows of staging bucket r into index m; left says
+// whether r has rows after them.
+func foldIndex(m, r *bolt.Bucket, limit int) (moved int, left int, err error) {
+	if r == nil {
+		return 0, 0, nil
+	}
+	var (
+		ops []*op
+		a   arena
+	)
+	c := r.Cursor()
+	k, v := c.First()
+	for ; k != nil && len(ops) < limit; k, v = c.Next() {
+		o := &op{key: a.keep(append(a.room(len(k)), k...)), del: len(v) == 0}
+		if !o.del {
+			o.val = a.keep(append(a.room(len(v)), v...))
+		}
+		ops = append(ops, o)
+	}
+	if k != nil {
+		left = 1
+	}
+	if len(ops) == 0 {
+		return 0, left, nil
+	}
+	m.FillPercent = 0.7
+	if packable(m, ops) {
+		m.FillPercent = 1.0
+	}
+	for _, o := range ops {
+		if o.del {
+			err = m.Delete(o.key)
+		} else {
+			err = m.Put(o.key, o.val)
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	for _, o := range ops {
+		if err := r.Delete(o.key); err != nil {
+			return 0, 0, err
+		}
+	}
+	return len(ops), left, nil
+}
+
+// Staged is the number of rows written to the staging buckets since they were last
+// emptied (status shows it).
+func (s *Store) Staged() (n int64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		n = counter(tx, kStaged)
+		return nil
+	})
+	return n, err
+}
+
+// quietFold folds the staged rows in the background once the store has had no write for
+// a while (Options.FoldAfter): a write re-arms the timer, and a fold under way stops
+// after its chunk when a write has come meanwhile, to go on at the next quiet moment.
+type quietFold struct {
+	after time.Duration
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	writes  uint64 // writes published, to notice one during a fold
+	closed  bool
+	running sync.WaitGroup
+	cancel  context.CancelFunc
+	ctx     context.Context
+}
+
+// foldWhenQuiet (re)arms the quiet timer after a write.
+func (s *Store) foldWhenQuiet() {
+	q := &s.quiet
+	if q.after <= 0 {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return
+	}
+	q.writes++
+	if q.timer == nil {
+		q.ctx, q.cancel = context.WithCancel(context.Background())
+		q.timer = time.AfterFunc(q.after, s.foldQuietly)
+		return
+	}
+	q.timer.Reset(q.after)
+}
+
+// foldQuietly folds chunk by chunk until nothing is staged, the store closes or a write
+// comes in between.
+func (s *Store) foldQuietly() {
+	q := &s.quiet
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.running.Add(1)
+	writes, ctx := q.writes, q.ctx
+	q.mu.Unlock()
+	defer q.running.Done()
+	for ctx.Err() == nil {
+		more := false
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			var err error
+			_, more, err = foldOnce(tx, foldChunk)
+			return err
+		})
+		if err != nil || !more {
+			return
+		}
+		q.mu.Lock()
+		wrote := q.writes != writes
+		q.mu.Unlock()
+		if wrote {
+			return // the write re-armed the timer
+		}
+	}
+}
+
+// stopFolding ends the background folding before the file closes: a chunk under way
+// finishes (its transaction commits or not, whole).
+func (s *Store) stopFolding() {
+	q := &s.quiet
+	q.mu.Lock()
+	q.closed = true
+	if q.timer != nil {
+		q.timer.Stop()
+		q.cancel()
+	}
+	q.mu.Unlock()
+	q.running.Wait()
+}
