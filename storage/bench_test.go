@@ -255,3 +255,76 @@ func BenchmarkTrackingUpload10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// BenchmarkStaged measures what staging defers and what it costs readers, on a private
+// copy of the million into which 100,000 trades paid across the whole year are imported
+// (untimed): their index rows are staged, not written into the indexes.
+//
+//   - window, last, filter: the first and last windows of the whole pool and a filter
+//     matching nothing (the whole state index scanned), read with the staged rows merged in;
+//   - fold: moving the staged rows of one such import into the indexes (Store.Fold).
+func BenchmarkStaged(b *testing.B) {
+	src, err := os.ReadFile(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "staged.db")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	src = nil
+	s, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	benchStoreOf = func(*testing.B) *storage.Store { return s }
+	round := 0
+	importScattered := func(b *testing.B) {
+		round++
+		g := demo.New(1, demo.BenchNow) // the seed of the cached database: the same year
+		trades := make([]domain.Trade, 100_000)
+		for i := range trades {
+			trades[i] = g.Trade(demo.BenchSize() + i)
+			trades[i].TradeID = fmt.Sprintf("r%d-%s", round, trades[i].TradeID)
+		}
+		if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+		if n, err := s.Staged(); err != nil || n < 100_000 {
+			b.Fatalf("%d rows staged (%v): the import was not staged", n, err)
+		}
+	}
+	importScattered(b)
+	all := storage.PoolQuery{States: domain.PoolStates}
+	b.Run("window", func(b *testing.B) {
+		for b.Loop() {
+			window(b, all, nil, false)
+		}
+	})
+	b.Run("last", func(b *testing.B) {
+		for b.Loop() {
+			window(b, all, nil, true)
+		}
+	})
+	b.Run("filter", func(b *testing.B) {
+		q := storage.PoolQuery{States: domain.PoolStates, Words: []string{"zzzz-no-such-thing"}}
+		for b.Loop() {
+			window(b, q, nil, false)
+		}
+	})
+	first := true
+	b.Run("fold", func(b *testing.B) {
+		for range b.N {
+			if !first {
+				b.StopTimer()
+				importScattered(b)
+				b.StartTimer()
+			}
+			first = false
+			if _, err := s.Fold(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
