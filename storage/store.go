@@ -16,6 +16,10 @@
 //	                       reference, hashed like pool (hashindex.go), for bulk tracking; by trade
 //	                       ID too in files written before trade IDs were found through pool
 //	orders_by_tracking   tracking number → no(8); a number belongs to one order
+//	pool_by_state.recent, pool_by_channel.recent, orders_by_status.recent
+//	                     the staged rows of those three indexes, same keys and values; an
+//	                     empty value deletes the index's row (staged.go); counted in
+//	                     counts index/staged, emptied by a fold
 //	audit                seq(8) → JSON audit event
 //	refunds              channel 0x00 refundID → refund request (refunds.go)
 //	refunds_by_state     state(1) | respondBy(8) | channel 0x00 refundID → search text
