@@ -157,6 +157,11 @@ func (c *cursor) settle() {
 func applyIndex(ix index, recent *bolt.Bucket, ops []*op, total *atomic.Int64) error {
 	if len(ops) >= stageFrom && total.Load()+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
 		total.Add(int64(len(ops)))
+		// Staged rows mostly arrive into an empty bucket or after its last row: pack them.
+		recent.FillPercent = 0.7
+		if packable(recent, ops) {
+			recent.FillPercent = 1.0
+		}
 		for _, o := range ops {
 			v := o.val
 			if o.del {
