@@ -39,6 +39,26 @@ func benchPath(b *testing.B) string {
 	return path
 }
 
+// privateCopy opens a copy of the shared database for a benchmark that writes: the shared
+// one must stay as written.
+func privateCopy(b *testing.B) *storage.Store {
+	b.Helper()
+	src, err := os.ReadFile(benchPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "copy.db")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	s, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
 func demoTrades(n int) []domain.Trade {
 	g := demo.New(7, demo.BenchNow)
 	out := make([]domain.Trade, n)
@@ -79,21 +99,7 @@ func BenchmarkImport(b *testing.B) {
 //   - year: paid at random over the whole year, so every index takes them all over: the
 //     worst case.
 func BenchmarkConvert10k(b *testing.B) {
-	// A private copy: the shared database must stay as written.
-	src, err := os.ReadFile(benchPath(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "convert.db")
-	if err := os.WriteFile(path, src, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	src = nil
-	s, err := storage.Open(path, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := privateCopy(b)
 	round := 0 // testing runs each sub-benchmark more than once: every round new trades
 	for _, c := range []struct {
 		name   string
@@ -264,20 +270,7 @@ func BenchmarkTrackingUpload10k(b *testing.B) {
 //     matching nothing (the whole state index scanned), read with the staged rows merged in;
 //   - fold: moving the staged rows of one such import into the indexes (Store.Fold).
 func BenchmarkStaged(b *testing.B) {
-	src, err := os.ReadFile(benchPath(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := filepath.Join(b.TempDir(), "staged.db")
-	if err := os.WriteFile(path, src, 0o600); err != nil {
-		b.Fatal(err)
-	}
-	src = nil
-	s, err := storage.Open(path, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := privateCopy(b)
 	benchStoreOf = func(*testing.B) *storage.Store { return s }
 	round := 0
 	importScattered := func(b *testing.B) {

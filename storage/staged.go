@@ -41,15 +41,16 @@ var (
 // tombstone is the value of a staged deletion: no index row has an empty value.
 var tombstone = []byte{}
 
-// index is an index and its staging bucket (nil when it has no rows, or the index none).
-type index struct{ main, recent *bolt.Bucket }
+// index is an index, its staging bucket (stage; nil for an index without one) and that
+// bucket again as recent when it has rows (else nil: readers skip it).
+type index struct{ main, stage, recent *bolt.Bucket }
 
 func openIndex(tx *bolt.Tx, name []byte) index {
 	ix := index{main: tx.Bucket(name)}
 	if rn := stagedIndexes[string(name)]; rn != nil {
-		if r := tx.Bucket(rn); r != nil {
-			if k, _ := r.Cursor().First(); k != nil {
-				ix.recent = r
+		if ix.stage = tx.Bucket(rn); ix.stage != nil {
+			if k, _ := ix.stage.Cursor().First(); k != nil {
+				ix.recent = ix.stage
 			}
 		}
 	}
@@ -154,7 +155,8 @@ func (c *cursor) settle() {
 // staging bucket when they are many and scattered and the staging bucket has room
 // (staged, the rows written there, is counted in total), else into the index, dropping
 // any staged row of the keys written.
-func applyIndex(ix index, recent *bolt.Bucket, ops []*op, total *atomic.Int64) error {
+func applyIndex(ix index, ops []*op, total *atomic.Int64) error {
+	recent := ix.stage
 	if len(ops) >= stageFrom && total.Load()+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
 		total.Add(int64(len(ops)))
 		// Staged rows mostly arrive into an empty bucket or after its last row: pack them.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -42,7 +43,7 @@ func TestStagedIndexReadsAsOneIndex(t *testing.T) {
 	if err := db.Update(func(tx *bolt.Tx) error {
 		_, err1 := tx.CreateBucket(main)
 		_, err2 := tx.CreateBucket(recent)
-		return cmpErr(err1, err2)
+		return cmp.Or(err1, err2)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +84,11 @@ func TestStagedIndexReadsAsOneIndex(t *testing.T) {
 				total.Store(stageCap) // full: these go straight into the index
 			}
 			if err := db.Update(func(tx *bolt.Tx) error {
-				ix := index{main: tx.Bucket(main)}
-				if k, _ := tx.Bucket(recent).Cursor().First(); k != nil {
-					ix.recent = tx.Bucket(recent)
+				ix := index{main: tx.Bucket(main), stage: tx.Bucket(recent)}
+				if k, _ := ix.stage.Cursor().First(); k != nil {
+					ix.recent = ix.stage
 				}
-				return applyIndex(ix, tx.Bucket(recent), ops, &total)
+				return applyIndex(ix, ops, &total)
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -141,15 +142,6 @@ func TestStagedIndexReadsAsOneIndex(t *testing.T) {
 	if stagedSeen == 0 || folds == 0 {
 		t.Fatalf("staged rows seen %d, folds %d: the test did not exercise staging", stagedSeen, folds)
 	}
-}
-
-func cmpErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // scatteredDay runs a day of work on s: trades paid all over a year imported, half

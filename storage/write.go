@@ -139,11 +139,10 @@ func (w *wtx) commit() error {
 	// Bucket handles are looked up here, on one goroutine: the transaction caches them.
 	buckets := make([]*bolt.Bucket, len(names))
 	indexes := make([]index, len(names))
-	recents := make([]*bolt.Bucket, len(names))
 	for i, name := range names {
 		buckets[i] = w.tx.Bucket([]byte(name))
-		if r := stagedIndexes[name]; r != nil {
-			indexes[i], recents[i] = openIndex(w.tx, []byte(name)), w.tx.Bucket(r)
+		if stagedIndexes[name] != nil {
+			indexes[i] = openIndex(w.tx, []byte(name))
 		}
 	}
 	var staged atomic.Int64
@@ -156,11 +155,11 @@ func (w *wtx) commit() error {
 	// tests that commit many buckets run under the race detector to keep that true.
 	err := inParallel(len(names), func(i int) error {
 		ops := w.pending[names[i]].merged()
-		if recents[i] != nil {
+		if indexes[i].stage != nil {
 			if len(ops) == 0 {
 				return nil
 			}
-			return applyIndex(indexes[i], recents[i], ops, &staged)
+			return applyIndex(indexes[i], ops, &staged)
 		}
 		return applyBucket(buckets[i], names[i], ops)
 	})
