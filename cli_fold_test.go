@@ -63,4 +63,10 @@ func TestCLIFoldMovesStagedRows(t *testing.T) {
 		t.Fatal("the fold changed what export lists")
 	}
 	want(t, shipdesk(t, db, "fold", "extra"), 2, "fold takes no arguments")
+	// A mistyped --db is refused, not created empty.
+	missing := filepath.Join(dir, "missing.db")
+	want(t, shipdesk(t, missing, "fold"), 1, "no database at")
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Fatalf("fold on a missing database created it (%v)", err)
+	}
 }

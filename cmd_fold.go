@@ -22,6 +22,9 @@ func cmdFold(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("fold takes no arguments")
 	}
+	if err := requireDB(e); err != nil {
+		return err
+	}
 	s, err := openStore(e, false)
 	if err != nil {
 		return err

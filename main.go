@@ -346,11 +346,23 @@ func openStore(e *env, readOnly bool) (*storage.Store, error) {
 		return e.store.Share(), nil
 	}
 	if readOnly {
-		if _, err := os.Stat(e.dbPath); err != nil {
-			return nil, inputError{fmt.Errorf("no database at %s — create one with `shipdesk demo --db %s` or `shipdesk import orders FILE`", e.dbPath, e.dbPath)}
+		if err := requireDB(e); err != nil {
+			return nil, err
 		}
 	}
 	return storage.Open(e.dbPath, storage.Options{ReadOnly: readOnly, ShipWithin: e.within})
+}
+
+// requireDB refuses a command that has nothing to do on a database that is not there,
+// rather than creating an empty one (a mistyped --db).
+func requireDB(e *env) error {
+	if e.store != nil {
+		return nil
+	}
+	if _, err := os.Stat(e.dbPath); err != nil {
+		return inputError{fmt.Errorf("no database at %s — create one with `shipdesk demo --db %s` or `shipdesk import orders FILE`", e.dbPath, e.dbPath)}
+	}
+	return nil
 }
 
 // foldAfter is how long the console and the server wait after the last write before they
