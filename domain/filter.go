@@ -37,10 +37,25 @@ func appendLower(dst []byte, s string) []byte {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		dst = utf8.AppendRune(dst, unicode.ToLower(r)) // an invalid byte decodes as U+FFFD
+		if uncased(r) {
+			dst = append(dst, s[i:i+n]...) // as stored: no need to look the rune up
+		} else {
+			dst = utf8.AppendRune(dst, unicode.ToLower(r)) // an invalid byte decodes as U+FFFD
+		}
 		i += n
 	}
 	return dst
+}
+
+// uncased says whether r lies in one of the two long stretches of Unicode where no
+// character has a lower-case form: from the Coptic block's end to Cyrillic Extended-B
+// (CJK, kana, Hangul jamo, Yi) and from Latin Extended-D's end to just before the
+// full-width capitals (Hangul syllables, CJK compatibility, full-width punctuation). The
+// Chinese and Korean names, addresses and titles of most orders fall in them, and looking
+// each of their runes up in the case tables was the largest part of building the search
+// text. TestUncasedRunesHaveNoLowerCase holds the ranges to the unicode tables.
+func uncased(r rune) bool {
+	return r >= 0x2cf3 && r <= 0xa63f || r >= 0xa7f6 && r <= 0xff20
 }
 
 // TextMatches reports whether every word occurs in a SearchText.
