@@ -27,7 +27,7 @@ func TestUncasedRunesHaveNoLowerCase(t *testing.T) {
 func TestSearchTextLowerCasesEveryScript(t *testing.T) {
 	tr := Trade{Key: Key{Channel: "tb", TradeID: "TB-77"}, Buyer: "ÅSA Öberg", PaymentRef: "PAY\xffX",
 		Consignee: Consignee{Name: "马勇 ИВАН"},
-		Items: []Item{{SKU: "SKU-ＡＢ", Title: "檀香线香 한국 ΣΟΦΊΑ"}}}
+		Items:     []Item{{SKU: "SKU-ＡＢ", Title: "檀香线香 한국 ΣΟΦΊΑ"}}}
 	want := strings.Join([]string{"tb-77", "åsa öberg", "马勇 иван", "pay\ufffdx", "sku-ａｂ", "檀香线香 한국 σοφία"}, "\x00") + "\x00"
 	if got := SearchText(&tr); got != want {
 		t.Fatalf("SearchText = %q, want %q", got, want)
