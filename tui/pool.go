@@ -62,12 +62,6 @@ type (
 		found bool
 		err   error
 	}
-	// poolKeysMsg carries every key of the filter of generation gen, for select-all.
-	poolKeysMsg struct {
-		gen  uint64
-		keys []domain.Key
-		err  error
-	}
 	poolActionMsg struct {
 		action pendingAction
 		res    storage.BatchResult
@@ -86,9 +80,7 @@ type poolModel struct {
 	gen      uint64 // counts filter and sort changes, so a late select-all is dropped
 	started  bool
 	filter   filterBox
-	selected selection
-	// stopSelectAll cancels a running select-all when the filter changes.
-	stopSelectAll context.CancelFunc
+	selected marks[domain.Key]
 
 	detailOpen  bool
 	detail      domain.PoolEntry
@@ -105,7 +97,7 @@ func newPool(c *common) poolModel {
 		c:        c,
 		win:      newWindow(func(r storage.PoolRow) storage.Pos { return r.Pos }, func(r storage.PoolRow) string { return r.Entry.Key.String() }),
 		filter:   newFilterBox(c.styles),
-		selected: selection{},
+		selected: newMarks[domain.Key](),
 	}
 }
 
@@ -165,8 +157,8 @@ func (m poolModel) update(msg tea.Msg) (poolModel, tea.Cmd) {
 		if m.detailOpen && msg.found && msg.entry.Key == m.detail.Key {
 			m.detail = msg.entry
 		}
-	case poolKeysMsg:
-		return m.selectAllDone(msg)
+	case keysMsg[domain.Key]:
+		return m, m.selected.done(msg, m.gen, "entry", "entries")
 	case poolActionMsg:
 		return m.actionDone(msg)
 	case tea.KeyMsg:
@@ -217,7 +209,7 @@ func (m poolModel) listKey(msg tea.KeyMsg) (poolModel, tea.Cmd) {
 	case key.Matches(msg, k.SelectAll):
 		return m.selectAll()
 	case key.Matches(msg, k.SelectNone):
-		clear(m.selected)
+		m.selected.none()
 	case key.Matches(msg, k.ConvertAllReady):
 		return m.ask(pendingAction{act: actConvertAll})
 	case key.Matches(msg, k.Convert, k.Remove, k.Process):
@@ -266,78 +258,23 @@ func (m poolModel) applyFilter(text string) (poolModel, tea.Cmd) {
 }
 
 func (m poolModel) requery() (poolModel, tea.Cmd) {
-	m.cancelSelectAll()
+	m.selected.cancel()
 	m.gen++
 	m.started = true
 	return m, m.win.query(m.source())
 }
 
-// selection is the set of selected keys, apart from the cursor. It is a
-// map, so copies of the model share it; Update is its only writer.
-type selection map[domain.Key]bool
-
-func (s selection) toggle(k domain.Key) {
-	if s[k] {
-		delete(s, k)
-	} else {
-		s[k] = true
-	}
-}
-
-// sorted lists the keys in a stable order for the action and its results.
-func (s selection) sorted() []domain.Key {
-	keys := make([]domain.Key, 0, len(s))
-	for k := range s {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b domain.Key) int { return strings.Compare(a.String(), b.String()) })
-	return keys
-}
-
-// selectAll collects the key of every row that passes the filter, page by
-// page in a cmd: the keys are not drawn, so the window's bound does not apply.
+// selectAll selects every row that passes the filter.
 func (m poolModel) selectAll() (poolModel, tea.Cmd) {
-	m.cancelSelectAll()
-	ctx, cancel := context.WithCancel(context.Background())
-	m.stopSelectAll = cancel
-	src, gen := m.source(), m.gen
-	return m, func() tea.Msg {
-		keys, err := allKeys(ctx, src, func(r storage.PoolRow) storage.Pos { return r.Pos },
-			func(r storage.PoolRow) domain.Key { return r.Entry.Key })
-		return poolKeysMsg{gen: gen, keys: keys, err: err}
-	}
-}
-
-func (m *poolModel) cancelSelectAll() {
-	if m.stopSelectAll != nil {
-		m.stopSelectAll()
-		m.stopSelectAll = nil
-	}
-}
-
-func (m poolModel) selectAllDone(msg poolKeysMsg) (poolModel, tea.Cmd) {
-	if msg.gen != m.gen {
-		return m, nil
-	}
-	m.cancelSelectAll() // done: releases the context
-	if msg.err != nil {
-		return m, reportErr(fmt.Errorf("select all: %w", msg.err))
-	}
-	for _, k := range msg.keys {
-		m.selected[k] = true
-	}
-	return m, report(fmt.Sprintf("selected %s", plural(len(m.selected), "entry", "entries")))
+	cmd := selectAll(&m.selected, m.source(), m.gen, func(r storage.PoolRow) storage.Pos { return r.Pos },
+		func(r storage.PoolRow) domain.Key { return r.Entry.Key })
+	return m, cmd
 }
 
 // targets are the selected keys, or the row under the cursor when nothing is selected.
 func (m poolModel) targets() []domain.Key {
-	if len(m.selected) > 0 {
-		return m.selected.sorted()
-	}
-	if row, ok := m.win.current(); ok {
-		return []domain.Key{row.Entry.Key}
-	}
-	return nil
+	row, ok := m.win.current()
+	return m.selected.targets(row.Entry.Key, ok)
 }
 
 func actionFor(msg tea.KeyMsg, k *keymap.KeyMap) poolAction {
@@ -455,7 +392,7 @@ func (m poolModel) actionDone(msg poolActionMsg) (poolModel, tea.Cmd) {
 		var unknown storage.ErrUnknownKeys
 		if errors.As(msg.err, &unknown) {
 			for _, k := range unknown {
-				delete(m.selected, k)
+				delete(m.selected.set, k)
 			}
 			return m, tea.Batch(reportErr(fmt.Errorf("%s refused, nothing written — %w; another session changed the pool, the list is refreshed", v.name, msg.err)), changed)
 		}
@@ -463,7 +400,7 @@ func (m poolModel) actionDone(msg poolActionMsg) (poolModel, tea.Cmd) {
 	}
 	for i, r := range msg.res.Rows {
 		if r.Done {
-			delete(m.selected, r.Key)
+			delete(m.selected.set, r.Key)
 		} else if r.By != "" {
 			// Another session got there first: say who and when.
 			msg.res.Rows[i].Reason += " — " + m.c.whoWhen(r.By, r.At)
@@ -525,7 +462,7 @@ func (m poolModel) listView() []string {
 		sortName, sortCol = "channel", sortColumnChannel
 	}
 	parts := []string{"sort: " + sortName + " " + sortArrow(m.desc)}
-	if n := len(m.selected); n > 0 {
+	if n := len(m.selected.set); n > 0 {
 		parts = append(parts, s.mark.Render(fmt.Sprintf("● %d selected", n)))
 	}
 	parts = append(parts, m.win.position())
@@ -547,7 +484,7 @@ func (m poolModel) listView() []string {
 		if i == cur {
 			base = s.cursorRow
 		}
-		lines = append(lines, gutter(&s, base, i == cur, m.selected[r.Entry.Key])+renderRow(cols, widths, m.cells(r.Entry), base, tw))
+		lines = append(lines, gutter(&s, base, i == cur, m.selected.set[r.Entry.Key])+renderRow(cols, widths, m.cells(r.Entry), base, tw))
 	}
 	if len(rows) == 0 && !m.win.loading {
 		lines = append(lines, s.dim.Render("  "+m.emptyText()))

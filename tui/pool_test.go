@@ -195,8 +195,8 @@ func TestSelectAndConvert(t *testing.T) {
 	first := h.poolIDs()[0]
 	h.press(" ")
 	pool := h.model().pool
-	if len(pool.selected) != 1 || pool.win.cursor != 1 {
-		t.Fatalf("space: %d selected, cursor %d; want 1 selected, cursor 1", len(pool.selected), pool.win.cursor)
+	if len(pool.selected.set) != 1 || pool.win.cursor != 1 {
+		t.Fatalf("space: %d selected, cursor %d; want 1 selected, cursor 1", len(pool.selected.set), pool.win.cursor)
 	}
 	if !strings.Contains(h.lineWith(first+" "), "●") {
 		t.Errorf("selected row is not marked: %q", h.lineWith(first+" "))
@@ -207,7 +207,7 @@ func TestSelectAndConvert(t *testing.T) {
 	h.press("/")
 	h.typeText("channel:tb")
 	h.press("enter", "A", "a")
-	if n := len(h.model().pool.selected); n != 4 {
+	if n := len(h.model().pool.selected.set); n != 4 {
 		t.Fatalf("select all filtered: %d selected, want 4", n)
 	}
 	h.press("c")
@@ -225,7 +225,7 @@ func TestSelectAndConvert(t *testing.T) {
 	if e := h.entry("jd", "T4"); e.State != domain.PoolReady {
 		t.Errorf("jd:T4 outside the filter was converted")
 	}
-	if got := h.model().pool.selected; len(got) != 2 || !got[domain.Key{Channel: "tb", TradeID: "T3"}] {
+	if got := h.model().pool.selected.set; len(got) != 2 || !got[domain.Key{Channel: "tb", TradeID: "T3"}] {
 		t.Errorf("selection after convert %v, want the two skipped rows", got)
 	}
 	h.mustShow("converted 2, skipped 2 — see results")

@@ -65,11 +65,6 @@ type (
 		detail storage.RefundDetail
 		err    error
 	}
-	refundKeysMsg struct {
-		gen  uint64
-		keys []domain.RefundKey
-		err  error
-	}
 	refundActionMsg struct {
 		action refundPending
 		res    storage.RefundBatchResult
@@ -81,14 +76,13 @@ type refundsModel struct {
 	c             *common
 	width, height int
 
-	win           window[storage.RefundRow]
-	query         storage.RefundQuery
-	desc          bool
-	gen           uint64
-	started       bool
-	filter        filterBox
-	selected      map[domain.RefundKey]bool
-	stopSelectAll context.CancelFunc
+	win      window[storage.RefundRow]
+	query    storage.RefundQuery
+	desc     bool
+	gen      uint64
+	started  bool
+	filter   filterBox
+	selected marks[domain.RefundKey]
 
 	detailOpen  bool
 	detail      storage.RefundDetail
@@ -107,7 +101,7 @@ func newRefunds(c *common) refundsModel {
 		win: newWindow(func(r storage.RefundRow) storage.Pos { return r.Pos },
 			func(r storage.RefundRow) string { return r.Request.RefundKey.String() }),
 		filter:   fb,
-		selected: map[domain.RefundKey]bool{},
+		selected: newMarks[domain.RefundKey](),
 	}
 }
 
@@ -162,8 +156,8 @@ func (m refundsModel) update(msg tea.Msg) (refundsModel, tea.Cmd) {
 		if m.detailOpen && msg.key == m.detail.Request.RefundKey {
 			m.detail = msg.detail
 		}
-	case refundKeysMsg:
-		return m.selectAllDone(msg)
+	case keysMsg[domain.RefundKey]:
+		return m, m.selected.done(msg, m.gen, "request", "requests")
 	case refundActionMsg:
 		return m.actionDone(msg)
 	case tea.KeyMsg:
@@ -201,17 +195,13 @@ func (m refundsModel) listKey(msg tea.KeyMsg) (refundsModel, tea.Cmd) {
 		return m.requery()
 	case key.Matches(msg, k.Select):
 		if row, ok := m.win.current(); ok {
-			if rk := row.Request.RefundKey; m.selected[rk] {
-				delete(m.selected, rk)
-			} else {
-				m.selected[rk] = true
-			}
+			m.selected.toggle(row.Request.RefundKey)
 			return m, m.win.move(1)
 		}
 	case key.Matches(msg, k.SelectAll):
 		return m.selectAll()
 	case key.Matches(msg, k.SelectNone):
-		clear(m.selected)
+		m.selected.none()
 	case key.Matches(msg, k.RefundConvert, k.RefundReject, k.RefundProcess):
 		return m.ask(refundPending{act: m.actFor(msg), keys: m.targets()})
 	}
@@ -278,60 +268,23 @@ func (m refundsModel) applyFilter(text string) (refundsModel, tea.Cmd) {
 }
 
 func (m refundsModel) requery() (refundsModel, tea.Cmd) {
-	m.cancelSelectAll()
+	m.selected.cancel()
 	m.gen++
 	m.started = true
 	return m, m.win.query(m.source())
 }
 
-// selectAll collects the key of every request the filter matches, page by page in a cmd.
+// selectAll selects every request the filter matches.
 func (m refundsModel) selectAll() (refundsModel, tea.Cmd) {
-	m.cancelSelectAll()
-	ctx, cancel := context.WithCancel(context.Background())
-	m.stopSelectAll = cancel
-	src, gen := m.source(), m.gen
-	return m, func() tea.Msg {
-		keys, err := allKeys(ctx, src, func(r storage.RefundRow) storage.Pos { return r.Pos },
-			func(r storage.RefundRow) domain.RefundKey { return r.Request.RefundKey })
-		return refundKeysMsg{gen: gen, keys: keys, err: err}
-	}
-}
-
-func (m *refundsModel) cancelSelectAll() {
-	if m.stopSelectAll != nil {
-		m.stopSelectAll()
-		m.stopSelectAll = nil
-	}
-}
-
-func (m refundsModel) selectAllDone(msg refundKeysMsg) (refundsModel, tea.Cmd) {
-	if msg.gen != m.gen {
-		return m, nil
-	}
-	m.cancelSelectAll()
-	if msg.err != nil {
-		return m, reportErr(fmt.Errorf("select all: %w", msg.err))
-	}
-	for _, k := range msg.keys {
-		m.selected[k] = true
-	}
-	return m, report(fmt.Sprintf("selected %s", plural(len(m.selected), "request", "requests")))
+	cmd := selectAll(&m.selected, m.source(), m.gen, func(r storage.RefundRow) storage.Pos { return r.Pos },
+		func(r storage.RefundRow) domain.RefundKey { return r.Request.RefundKey })
+	return m, cmd
 }
 
 // targets are the selected requests, or the one under the cursor when none is selected.
 func (m refundsModel) targets() []domain.RefundKey {
-	if len(m.selected) > 0 {
-		keys := make([]domain.RefundKey, 0, len(m.selected))
-		for k := range m.selected {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b domain.RefundKey) int { return strings.Compare(a.String(), b.String()) })
-		return keys
-	}
-	if row, ok := m.win.current(); ok {
-		return []domain.RefundKey{row.Request.RefundKey}
-	}
-	return nil
+	row, ok := m.win.current()
+	return m.selected.targets(row.Request.RefundKey, ok)
 }
 
 // ask opens the confirmation, or the reason prompt for reject and mark processed; both
@@ -406,7 +359,7 @@ func (m refundsModel) actionDone(msg refundActionMsg) (refundsModel, tea.Cmd) {
 		var unknown storage.ErrUnknownRefunds
 		if errors.As(msg.err, &unknown) {
 			for _, k := range unknown {
-				delete(m.selected, k)
+				delete(m.selected.set, k)
 			}
 		}
 		return m, tea.Batch(reportErr(fmt.Errorf("%s failed, nothing written: %w", v.name, msg.err)), changed)
@@ -414,7 +367,7 @@ func (m refundsModel) actionDone(msg refundActionMsg) (refundsModel, tea.Cmd) {
 	p := resultsPanel{}
 	for _, r := range msg.res.Rows {
 		if r.Done {
-			delete(m.selected, r.Key)
+			delete(m.selected.set, r.Key)
 			p.lines = append(p.lines, resultLine{done: true, text: r.Key.String() + ": " + r.Text})
 			continue
 		}
@@ -469,7 +422,7 @@ func (m refundsModel) view() string {
 func (m refundsModel) listView() []string {
 	s := m.c.styles
 	parts := []string{"by respond-by " + sortArrow(m.desc), refundStateNames(m.query.States)}
-	if n := len(m.selected); n > 0 {
+	if n := len(m.selected.set); n > 0 {
 		parts = append(parts, s.mark.Render(fmt.Sprintf("● %d selected", n)))
 	}
 	parts = append(parts, m.win.position())
@@ -491,7 +444,7 @@ func (m refundsModel) listView() []string {
 		if i == cur {
 			base = s.cursorRow
 		}
-		lines = append(lines, gutter(&s, base, i == cur, m.selected[r.Request.RefundKey])+renderRow(cols, widths, m.cells(r), base, tw))
+		lines = append(lines, gutter(&s, base, i == cur, m.selected.set[r.Request.RefundKey])+renderRow(cols, widths, m.cells(r), base, tw))
 	}
 	if len(rows) == 0 && !m.win.loading {
 		text := "no refund requests wait for an answer"

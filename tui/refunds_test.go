@@ -106,6 +106,10 @@ func TestRefundQueueByRespondBy(t *testing.T) {
 	if got := h.refundIDs(); len(got) != 4 {
 		t.Fatalf("after clearing the filter: %v", got)
 	}
+	h.press("a")
+	h.mustShow("● 4 selected", "selected 4 requests")
+	h.press("A")
+	h.mustNotShow("● 4 selected")
 
 	h.press("1")
 	h.mustShow("Refund queue", dashRow("pending", 4), dashRow("due within 24 h", 1), dashRow("overdue", 1)+" ◀ LATE")
