@@ -71,21 +71,6 @@ func cmpOp(a, b op) int {
 	return a.seq - b.seq
 }
 
-// applyMerged calls each for every op of ops (an overlay's merged writes), in order; before
-// is called once before, with them all.
-func applyMerged(ops []*op, before func(ops []*op), each func(*op) error) error {
-	if len(ops) == 0 {
-		return nil
-	}
-	before(ops)
-	for _, o := range ops {
-		if err := each(o); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // merged is the last write of every key, in key order: the sorted blocks merged.
 func (ov *overlay) merged() []*op {
 	ov.sorting.Wait()

@@ -156,24 +156,10 @@ func (c *cursor) settle() {
 // (staged, the rows written there, is counted in total), else into the index, dropping
 // any staged row of the keys written.
 func applyIndex(ix index, ops []*op, total *atomic.Int64) error {
-	recent := ix.stage
 	if len(ops) >= stageFrom && total.Load()+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
 		total.Add(int64(len(ops)))
-		// Staged rows mostly arrive into an empty bucket or after its last row: pack them.
-		recent.FillPercent = 0.7
-		if packable(recent, ops) {
-			recent.FillPercent = 1.0
-		}
-		for _, o := range ops {
-			v := o.val
-			if o.del {
-				v = tombstone
-			}
-			if err := recent.Put(o.key, v); err != nil {
-				return err
-			}
-		}
-		return nil
+		// Staged rows mostly arrive into an empty bucket or after its last row: packed then.
+		return writeSorted(ix.stage, ops, 0.7, true)
 	}
 	if ix.recent != nil {
 		for _, k := range stagedAmong(ix.recent, ops) {
@@ -182,22 +168,7 @@ func applyIndex(ix index, ops []*op, total *atomic.Int64) error {
 			}
 		}
 	}
-	ix.main.FillPercent = 0.7
-	if packable(ix.main, ops) {
-		ix.main.FillPercent = 1.0
-	}
-	for _, o := range ops {
-		var err error
-		if o.del {
-			err = ix.main.Delete(o.key)
-		} else {
-			err = ix.main.Put(o.key, o.val)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeSorted(ix.main, ops, 0.7, false)
 }
 
 // stagedAmong is the keys of ops (in key order) that have a staged row: a walk of both in
@@ -259,6 +230,12 @@ var foldChunk = 16384 // a variable for tests
 // between chunks when ctx is done, and returns how many rows it moved. What readers see
 // does not change.
 func (s *Store) Fold(ctx context.Context) (moved int, err error) {
+	return s.fold(ctx, func() bool { return false })
+}
+
+// fold folds chunk by chunk until nothing is staged, ctx is done (its error returned),
+// or enough says, after a chunk, to leave the rest for later.
+func (s *Store) fold(ctx context.Context, enough func() bool) (moved int, err error) {
 	for ctx.Err() == nil {
 		n, more := 0, false
 		err := s.db.Update(func(tx *bolt.Tx) error {
@@ -267,7 +244,7 @@ func (s *Store) Fold(ctx context.Context) (moved int, err error) {
 			return err
 		})
 		moved += n
-		if err != nil || !more {
+		if err != nil || !more || enough() {
 			return moved, err
 		}
 	}
@@ -324,22 +301,8 @@ func foldIndex(m, r *bolt.Bucket, limit int) (moved int, left int, err error) {
 	if k != nil {
 		left = 1
 	}
-	if len(ops) == 0 {
-		return 0, left, nil
-	}
-	m.FillPercent = 0.7
-	if packable(m, ops) {
-		m.FillPercent = 1.0
-	}
-	for _, o := range ops {
-		if o.del {
-			err = m.Delete(o.key)
-		} else {
-			err = m.Put(o.key, o.val)
-		}
-		if err != nil {
-			return 0, 0, err
-		}
+	if err := writeSorted(m, ops, 0.7, false); err != nil {
+		return 0, 0, err
 	}
 	for _, o := range ops {
 		if err := r.Delete(o.key); err != nil {
@@ -407,23 +370,11 @@ func (s *Store) foldQuietly() {
 	writes, ctx := q.writes, q.ctx
 	q.mu.Unlock()
 	defer q.running.Done()
-	for ctx.Err() == nil {
-		more := false
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			var err error
-			_, more, err = foldOnce(tx, foldChunk)
-			return err
-		})
-		if err != nil || !more {
-			return
-		}
+	s.fold(ctx, func() bool { // a write came: it re-armed the timer
 		q.mu.Lock()
-		wrote := q.writes != writes
-		q.mu.Unlock()
-		if wrote {
-			return // the write re-armed the timer
-		}
-	}
+		defer q.mu.Unlock()
+		return q.writes != writes
+	})
 }
 
 // stopFolding ends the background folding before the file closes: a chunk under way

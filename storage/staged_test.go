@@ -353,3 +353,31 @@ func TestQuietStoreFoldsByItself(t *testing.T) {
 	}
 	checkFile(t, s)
 }
+
+// A fold told after a chunk that it has done enough (a quiet fold when a write came in)
+// leaves the rest staged, and lists read the same; told nothing, it folds everything.
+func TestFoldStopsAfterAChunkWhenToldEnough(t *testing.T) {
+	staging(t, true)
+	chunk := foldChunk
+	foldChunk = 64
+	t.Cleanup(func() { foldChunk = chunk })
+	s := openTemp(t)
+	scatteredDay(t, s)
+	want := lists(t, s)
+	before := counts(t, s).Staged
+	calls := 0
+	moved, err := s.fold(context.Background(), func() bool { calls++; return true })
+	if err != nil || calls != 1 || moved == 0 || moved > 3*foldChunk {
+		t.Fatalf("fold told enough: moved %d in %d chunks (err %v), want one chunk of each index", moved, calls, err)
+	}
+	if left := counts(t, s).Staged; left == 0 || left >= before {
+		t.Fatalf("%d rows staged after one chunk, %d before: want fewer but some", left, before)
+	}
+	if got := lists(t, s); !reflect.DeepEqual(got, want) {
+		t.Fatal("after one chunk: " + firstDiff(got, want))
+	}
+	if _, err := s.Fold(context.Background()); err != nil || counts(t, s).Staged != 0 {
+		t.Fatalf("Fold: err %v, %d rows still staged", err, counts(t, s).Staged)
+	}
+	checkFile(t, s)
+}

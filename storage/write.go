@@ -172,17 +172,35 @@ func (w *wtx) commit() error {
 
 // applyBucket writes one bucket's pending writes (in key order) into bbolt.
 func applyBucket(b *bolt.Bucket, name string, ops []*op) error {
-	b.FillPercent = fillPercent(name)
-	return applyMerged(ops, func(ops []*op) {
-		if packable(b, ops) {
-			b.FillPercent = 1.0
+	return writeSorted(b, ops, fillPercent(name), false)
+}
+
+// writeSorted writes ops (one bucket's writes, in key order) into b, its pages filled to
+// fill, or full when the writes add their keys in a few runs (packable). A deletion
+// deletes the key or, staged, puts a tombstone (a staged deletion in a staging bucket).
+func writeSorted(b *bolt.Bucket, ops []*op, fill float64, staged bool) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	b.FillPercent = fill
+	if packable(b, ops) {
+		b.FillPercent = 1.0
+	}
+	for _, o := range ops {
+		var err error
+		switch {
+		case !o.del:
+			err = b.Put(o.key, o.val)
+		case staged:
+			err = b.Put(o.key, tombstone)
+		default:
+			err = b.Delete(o.key)
 		}
-	}, func(o *op) error {
-		if o.del {
-			return b.Delete(o.key)
+		if err != nil {
+			return err
 		}
-		return b.Put(o.key, o.val)
-	})
+	}
+	return nil
 }
 
 func (w *wtx) flushCounts() error {
