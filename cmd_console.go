@@ -81,8 +81,5 @@ func runDemoConsole(e *env) error {
 // openConsoleStore opens the database for the console: as a command would, and folding
 // staged index rows while the operator is not writing (a server's store already does).
 func openConsoleStore(e *env) (*storage.Store, error) {
-	if e.store != nil {
-		return e.store.Share(), nil
-	}
-	return storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter})
+	return openWith(e, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter})
 }

@@ -342,15 +342,20 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // openStore opens the database for a command; read-only commands share the file with
 // other readers, but not with a running console or server.
 func openStore(e *env, readOnly bool) (*storage.Store, error) {
-	if e.store != nil {
-		return e.store.Share(), nil
-	}
 	if readOnly {
 		if err := requireDB(e); err != nil {
 			return nil, err
 		}
 	}
-	return storage.Open(e.dbPath, storage.Options{ReadOnly: readOnly, ShipWithin: e.within})
+	return openWith(e, storage.Options{ReadOnly: readOnly, ShipWithin: e.within})
+}
+
+// openWith opens the database with opt, or shares the server's store inside a session.
+func openWith(e *env, opt storage.Options) (*storage.Store, error) {
+	if e.store != nil {
+		return e.store.Share(), nil
+	}
+	return storage.Open(e.dbPath, opt)
 }
 
 // requireDB refuses a command that has nothing to do on a database that is not there,
