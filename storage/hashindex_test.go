@@ -1,10 +1,16 @@
 package storage
 
 import (
+	"cmp"
+	"context"
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -246,4 +252,210 @@ func TestTradeIDsAreFoundThroughThePool(t *testing.T) {
 	if o, err := s.FindOrder("TRTRT3"); err != nil || o.No != 5 {
 		t.Fatalf("SO5 by its payment reference: %v %v", o.No, err)
 	}
+}
+
+// runMatches finds exactly the items of a run with a key's slot and hash bits, in the
+// run's order, whatever the spread of the run's hashes: even, bunched in one slot, with
+// long stretches of one value, at either end.
+func TestRunMatchesFindsExactlyTheMatchingItems(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	spreads := map[string]func() (uint16, uint32){
+		"even":     func() (uint16, uint32) { return uint16(rng.Uint32()), rng.Uint32() },
+		"one slot": func() (uint16, uint32) { return 7, rng.Uint32N(50) },
+		"few":      func() (uint16, uint32) { return uint16(rng.IntN(3) * 30000), uint32(rng.IntN(4)) << 30 },
+		"ends":     func() (uint16, uint32) { return []uint16{0, 0xffff}[rng.IntN(2)], []uint32{0, ^uint32(0)}[rng.IntN(2)] },
+		"skewed": func() (uint16, uint32) {
+			if rng.IntN(10) == 0 {
+				return uint16(rng.Uint32()), rng.Uint32()
+			}
+			return 0xfff0 + uint16(rng.IntN(16)), rng.Uint32()
+		},
+	}
+	type item struct {
+		slot uint16
+		bits uint32
+		val  uint64
+	}
+	for name, next := range spreads {
+		for _, n := range []int{0, 1, 2, 9, 17, 100, 3000} {
+			items := make([]item, n)
+			for i := range items {
+				items[i].slot, items[i].bits = next()
+				items[i].val = uint64(i)
+			}
+			slices.SortFunc(items, func(a, b item) int {
+				return cmp.Or(cmp.Compare(a.slot, b.slot), cmp.Compare(a.bits, b.bits), cmp.Compare(a.val, b.val))
+			})
+			var run []byte
+			for _, it := range items {
+				run = binary.BigEndian.AppendUint16(run, it.slot)
+				run = binary.BigEndian.AppendUint32(run, it.bits)
+				run = binary.BigEndian.AppendUint64(run, it.val)
+			}
+			queries := append([]item{}, items...)
+			for range 200 {
+				s, b := next()
+				queries = append(queries, item{slot: s, bits: b}, item{slot: uint16(rng.Uint32()), bits: rng.Uint32()})
+			}
+			for _, q := range queries {
+				var want, got []uint64
+				for _, it := range items {
+					if it.slot == q.slot && it.bits == q.bits {
+						want = append(want, it.val)
+					}
+				}
+				var slot [2]byte
+				binary.BigEndian.PutUint16(slot[:], q.slot)
+				runMatches(run, slot, q.bits, func(val []byte) bool {
+					got = append(got, binary.BigEndian.Uint64(val))
+					return false
+				})
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s, %d items: slot %d bits %d: got %v, want %v", name, n, q.slot, q.bits, got, want)
+				}
+				if len(want) > 1 { // stopping at the first
+					got = got[:0]
+					if !runMatches(run, slot, q.bits, func(val []byte) bool { got = append(got, binary.BigEndian.Uint64(val)); return true }) || len(got) != 1 {
+						t.Fatalf("%s: told to stop, went on: %v", name, got)
+					}
+				}
+			}
+		}
+	}
+}
+
+// An import that adds many keys files them as a run of the key index instead of changing
+// every slot; the keys are found through the run by reads, by later transactions (a
+// lookup each, or the whole index read in one pass with its bitmap of the runs) and by
+// references; past the limit of runs keys go to the slots again; a fold moves every run
+// into the slots and nothing reads differently.
+func TestNewKeysAreStagedAsRunsUntilTheFold(t *testing.T) {
+	for _, whole := range []bool{false, true} {
+		t.Run(fmt.Sprintf("whole %v", whole), func(t *testing.T) {
+			defer func(f, m, w int) { runFrom, maxRuns, wholeSlotsFrom = f, m, w }(runFrom, maxRuns, wholeSlotsFrom)
+			runFrom, maxRuns = 50, 2
+			if whole {
+				wholeSlotsFrom = 0
+			}
+			s := openTemp(t)
+			var trades []domain.Trade
+			batch := func(n int) []domain.Trade {
+				from := len(trades)
+				for i := range n {
+					trades = append(trades, trade([]string{"tb", "jd"}[i%2], fmt.Sprintf("R%05d", from+i), t0.Add(time.Duration(i)*time.Minute), 1))
+				}
+				return trades[from:]
+			}
+			shape := func(wantRuns, wantSlotKeys int) {
+				t.Helper()
+				runs, slotKeys := 0, 0
+				s.db.View(func(tx *bolt.Tx) error {
+					tx.Bucket(hashedRuns[string(bPool)]).ForEach(func(k, v []byte) error { runs++; return nil })
+					tx.Bucket(bPool).ForEach(func(k, v []byte) error { slotKeys += len(v) / idItem; return nil })
+					return nil
+				})
+				if runs != wantRuns || slotKeys != wantSlotKeys {
+					t.Fatalf("%d runs and %d keys in slots, want %d and %d", runs, slotKeys, wantRuns, wantSlotKeys)
+				}
+			}
+			findAll := func(when string) {
+				t.Helper()
+				for _, tr := range trades {
+					if got := entry(t, s, tr.Key); got.Key != tr.Key || got.Buyer != tr.Buyer {
+						t.Fatalf("%s: %s read back as %s", when, tr.Key, got.Key)
+					}
+				}
+				if _, found, err := s.PoolEntry(domain.Key{Channel: "tb", TradeID: "R99999"}); found || err != nil {
+					t.Fatalf("%s: a key never imported: found %v, %v", when, found, err)
+				}
+				if res := mustImport(t, s, trades...); res.New != 0 || res.Unchanged+res.Skipped != len(trades) {
+					t.Fatalf("%s: re-import: %+v", when, res)
+				}
+			}
+			mustImport(t, s, batch(200)...)
+			shape(1, 0)
+			if n := counts(t, s).Staged; n != 200 {
+				t.Fatalf("%d rows counted staged, want the run's 200 keys", n)
+			}
+			runFrom = 5000
+			mustImport(t, s, batch(3000)...) // too few for a run
+			shape(1, 3000)
+			runFrom = 50
+			// 200 keys, half of them in slots that keys filed before hold.
+			held := map[[2]byte]bool{}
+			for _, tr := range trades {
+				slot, _ := slotOf(poolKey(nil, tr.Key))
+				held[slot] = true
+			}
+			from, sharing := len(trades), 0
+			for i := 0; len(trades)-from < 200; i++ {
+				tr := trade("pdd", fmt.Sprintf("S%07d", i), t0, 1)
+				slot, _ := slotOf(poolKey(nil, tr.Key))
+				if held[slot] && sharing < 100 {
+					sharing++
+				} else if held[slot] || len(trades)-from-sharing >= 100 {
+					continue
+				}
+				trades = append(trades, tr)
+			}
+			mustImport(t, s, trades[from:]...)
+			shape(2, 3000)
+			if n := stagedKeys(t, s); n != 400 {
+				t.Fatalf("%d keys in runs, want the 400 imported in them", n)
+			}
+			findAll("two runs")
+			mustImport(t, s, batch(100)...) // runs full: into the slots
+			shape(2, 3100)
+			findAll("runs full")
+			// References: a conversion of many entries files their payment references as a run.
+			var keys []domain.Key
+			for _, tr := range trades[:120] {
+				keys = append(keys, tr.Key)
+			}
+			if res, err := s.Convert(keys, t0, Actor{Operator: "t"}); err != nil || res.Done() != 120 {
+				t.Fatalf("convert: %+v %v", res, err)
+			}
+			refs := func(when string) {
+				t.Helper()
+				for i, tr := range trades[:120] {
+					if o, err := s.FindOrder(tr.PaymentRef); err != nil || o.Key != tr.Key {
+						t.Fatalf("%s: reference %d %s: %v %v", when, i, tr.PaymentRef, o.Key, err)
+					}
+				}
+			}
+			refs("staged")
+			if n := stagedKeys(t, s); n != 400+120 {
+				t.Fatalf("%d keys in runs, want the 400 pool keys and 120 references", n)
+			}
+			want := lists(t, s)
+			staged := counts(t, s).Staged // with the index rows of the 3,000 (paid among the others)
+			moved, err := s.Fold(context.Background())
+			if err != nil || moved != staged {
+				t.Fatalf("fold moved %d (%v), want the %d staged", moved, err, staged)
+			}
+			shape(0, 3500)
+			if n := counts(t, s).Staged; n != 0 {
+				t.Fatalf("after the fold %d rows counted staged", n)
+			}
+			if got := lists(t, s); !reflect.DeepEqual(got, want) {
+				t.Fatal("after the fold: " + firstDiff(got, want))
+			}
+			findAll("folded")
+			refs("folded")
+			checkFile(t, s)
+		})
+	}
+}
+
+// The tests of the hashed indexes again, with every key a transaction adds staged as a
+// run.
+func TestHashedIndexesWithRuns(t *testing.T) {
+	defer func(f int) { runFrom = f }(runFrom)
+	runFrom = 1
+	t.Run("candidates", TestKeyIndexConfirmsCandidatesAgainstTheRecord)
+	t.Run("own writes", TestKeyIndexReadsItsOwnWrites)
+	t.Run("orders by key", TestOrderNamingItsEntryByKeyStillReads)
+	t.Run("references", TestReferenceIndexConfirmsCandidates)
+	t.Run("trade IDs", TestTradeIDsAreFoundThroughThePool)
+	t.Run("read whole", TestHashedIndexesReadWhole)
 }

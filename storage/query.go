@@ -598,19 +598,25 @@ func byteWords(words []string) [][]byte {
 // txGetter reads straight from the buckets of a read transaction, opening each bucket
 // once (a read transaction does not keep the buckets it opened).
 func txGetter(tx *bolt.Tx) func(bucket, key []byte) []byte {
-	var names [4][]byte
-	var open [4]*bolt.Bucket
+	var names [6][]byte
+	var open [6]*bolt.Bucket
+	get := func(b *bolt.Bucket, key []byte) []byte {
+		if b == nil { // a bucket a file read-only from an older build lacks reads as empty
+			return nil
+		}
+		return b.Get(key)
+	}
 	return func(bucket, key []byte) []byte {
-		for i, b := range open {
-			if b == nil {
+		for i, name := range names {
+			if name == nil {
 				names[i], open[i] = bucket, tx.Bucket(bucket)
-				return open[i].Get(key)
+				return get(open[i], key)
 			}
-			if bytes.Equal(names[i], bucket) {
-				return b.Get(key)
+			if bytes.Equal(name, bucket) {
+				return get(open[i], key)
 			}
 		}
-		return tx.Bucket(bucket).Get(key)
+		return get(tx.Bucket(bucket), key)
 	}
 }
 

@@ -253,6 +253,7 @@ func (s *Store) fold(ctx context.Context, enough func() bool) (moved int, err er
 
 // foldOnce moves up to limit staged rows of each index into it; more says whether rows
 // are left.
+// The staged runs of the hashed indexes (hashindex.go) are a chunk of their own, first.
 func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
 	names := [][]byte{bPoolByState, bPoolByChannel, bOrdersByStatus}
 	// Bucket handles are looked up here, on one goroutine: the transaction caches them.
@@ -261,15 +262,38 @@ func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
 		mains[i], recents[i] = tx.Bucket(name), tx.Bucket(stagedIndexes[string(name)])
 	}
 	var left, done [3]int
-	err = inParallel(len(names), func(i int) error {
+	hashedNames := [2][]byte{bPool, bOrdersByRef}
+	var hashedMains, runs [2]*bolt.Bucket
+	for i, name := range hashedNames {
+		hashedMains[i], runs[i] = tx.Bucket(name), tx.Bucket(hashedRuns[string(name)])
+	}
+	err = inParallel(len(hashedNames), func(i int) error {
 		var err error
-		done[i], left[i], err = foldIndex(mains[i], recents[i], limit)
+		done[i], err = foldRuns(hashedMains[i], runs[i], string(hashedNames[i]))
 		return err
 	})
 	if err != nil {
 		return 0, false, err
 	}
-	moved = done[0] + done[1] + done[2]
+	if moved = done[0] + done[1]; moved > 0 {
+		for i := range recents {
+			if recents[i] != nil {
+				if k, _ := recents[i].Cursor().First(); k != nil {
+					left[i] = 1
+				}
+			}
+		}
+	} else {
+		err = inParallel(len(names), func(i int) error {
+			var err error
+			done[i], left[i], err = foldIndex(mains[i], recents[i], limit)
+			return err
+		})
+		if err != nil {
+			return 0, false, err
+		}
+		moved = done[0] + done[1] + done[2]
+	}
 	more = left[0]+left[1]+left[2] > 0
 	counts := tx.Bucket(bCounts)
 	if !more {

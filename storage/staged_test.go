@@ -18,13 +18,13 @@ import (
 	"shipdesk/domain"
 )
 
-// staging sets for the rest of the test whether every commit's index writes are staged
-// (on) or none are.
+// staging sets for the rest of the test whether every commit's index writes and new
+// hashed-index keys are staged (on) or none are.
 func staging(t *testing.T, on bool) {
 	t.Helper()
-	from, limit := stageFrom, stageCap
-	t.Cleanup(func() { stageFrom, stageCap = from, limit })
-	stageFrom, stageCap = 1, 1<<40
+	from, limit, runs := stageFrom, stageCap, runFrom
+	t.Cleanup(func() { stageFrom, stageCap, runFrom = from, limit, runs })
+	stageFrom, stageCap, runFrom = 1, 1<<40, 1
 	if !on {
 		stageCap = 0
 	}
@@ -302,6 +302,11 @@ func TestStagedWritesReadTheSameAsDirect(t *testing.T) {
 				t.Errorf("%s: %d rows left in its staging bucket", name, n)
 			}
 		}
+		for name, r := range hashedRuns {
+			if n := tx.Bucket(r).Stats().KeyN; n != 0 {
+				t.Errorf("%s: %d runs left after the fold", name, n)
+			}
+		}
 		return nil
 	})
 	checkFile(t, staged)
@@ -364,20 +369,45 @@ func TestFoldStopsAfterAChunkWhenToldEnough(t *testing.T) {
 	s := openTemp(t)
 	scatteredDay(t, s)
 	want := lists(t, s)
-	before := counts(t, s).Staged
-	calls := 0
-	moved, err := s.fold(context.Background(), func() bool { calls++; return true })
-	if err != nil || calls != 1 || moved == 0 || moved > 3*foldChunk {
-		t.Fatalf("fold told enough: moved %d in %d chunks (err %v), want one chunk of each index", moved, calls, err)
+	keys := stagedKeys(t, s)
+	if keys == 0 {
+		t.Fatal("no keys staged in runs: the test does not exercise their chunk")
 	}
-	if left := counts(t, s).Staged; left == 0 || left >= before {
-		t.Fatalf("%d rows staged after one chunk, %d before: want fewer but some", left, before)
+	// The runs of new keys are the first chunk, whole; then a chunk of each index.
+	for i, most := range []int{keys, 3 * foldChunk} {
+		before := counts(t, s).Staged
+		calls := 0
+		moved, err := s.fold(context.Background(), func() bool { calls++; return true })
+		if err != nil || calls != 1 || moved == 0 || moved > most || (i == 0 && moved != keys) {
+			t.Fatalf("fold %d told enough: moved %d in %d chunks (err %v), want one chunk of at most %d", i, moved, calls, err, most)
+		}
+		if left := counts(t, s).Staged; left == 0 || left != before-int(moved) && i == 0 || left >= before {
+			t.Fatalf("%d rows staged after one chunk, %d before: want fewer but some", left, before)
+		}
+		if got := lists(t, s); !reflect.DeepEqual(got, want) {
+			t.Fatalf("after chunk %d: %s", i, firstDiff(got, want))
+		}
 	}
-	if got := lists(t, s); !reflect.DeepEqual(got, want) {
-		t.Fatal("after one chunk: " + firstDiff(got, want))
+	if n := stagedKeys(t, s); n != 0 {
+		t.Fatalf("%d keys still in runs after their chunk", n)
 	}
 	if _, err := s.Fold(context.Background()); err != nil || counts(t, s).Staged != 0 {
 		t.Fatalf("Fold: err %v, %d rows still staged", err, counts(t, s).Staged)
 	}
 	checkFile(t, s)
+}
+
+// stagedKeys is the number of keys in the hashed indexes' staged runs.
+func stagedKeys(t *testing.T, s *Store) (n int) {
+	t.Helper()
+	s.db.View(func(tx *bolt.Tx) error {
+		for _, r := range hashedRuns {
+			tx.Bucket(r).ForEach(func(k, v []byte) error {
+				n += len(v) / runItem
+				return nil
+			})
+		}
+		return nil
+	})
+	return n
 }

@@ -66,7 +66,8 @@ var (
 
 	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolEntries, bPoolByState, bPoolByChannel, bOrders, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
 		bRefunds, bRefundsByState, bOrderRefunds, bOutbox,
-		stagedIndexes[string(bPoolByState)], stagedIndexes[string(bPoolByChannel)], stagedIndexes[string(bOrdersByStatus)]}
+		stagedIndexes[string(bPoolByState)], stagedIndexes[string(bPoolByChannel)], stagedIndexes[string(bOrdersByStatus)],
+		hashedRuns[string(bPool)], hashedRuns[string(bOrdersByRef)]}
 
 	kSchema   = []byte("schema")
 	kOrderSeq = []byte("seq/order")

@@ -108,6 +108,8 @@ func (w *wtx) get(bucket, k []byte) []byte {
 		return w.getRecord(k)
 	case string(bPool), string(bOrdersByRef): // hashed indexes
 		return w.slotItems(bucket, k)
+	case string(hashedRuns[string(bPool)]), string(hashedRuns[string(bOrdersByRef)]):
+		return w.runOf(bucket, k)
 	}
 	if ov := w.pending[string(bucket)]; ov != nil {
 		if o, ok := ov.latestOf(k); ok {
