@@ -258,16 +258,21 @@ func (w *wtx) runOf(runs, key []byte) []byte {
 		if !bytes.Equal(rb, runs) {
 			continue
 		}
-		h := w.hashedIndex([]byte(name))
-		if len(key) != 8 {
-			return nil
-		}
-		if i := binary.BigEndian.Uint64(key); i == 0 {
-			return h.seen
-		} else if i <= uint64(len(h.runs)) {
-			return h.runs[i-1]
-		}
+		return w.hashedIndex([]byte(name)).runOrSeen(key)
+	}
+	return nil
+}
+
+// runOrSeen is run key (its number) as stored, or for run 0 the bitmap of the runs' keys
+// if kept. It only reads h, so goroutines that read the transaction may call it too.
+func (h *hashed) runOrSeen(key []byte) []byte {
+	if len(key) != 8 {
 		return nil
+	}
+	if i := binary.BigEndian.Uint64(key); i == 0 {
+		return h.seen
+	} else if i <= uint64(len(h.runs)) {
+		return h.runs[i-1]
 	}
 	return nil
 }

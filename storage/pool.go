@@ -1,10 +1,13 @@
 package storage
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -48,16 +51,14 @@ func (s *Store) ImportFromSized(feed func(add func([]domain.Trade) error) error,
 		w := newWtx(tx, max(1024, min(expect, 1<<20)))
 		seen := make(map[domain.Key]importSeen, min(expect, 1<<20))
 		w.fresh = make([][]byte, 0, min(expect, 1<<20))
+		p := w.startImport(now, by, func(t *domain.Trade, pre *storedEntry) error {
+			return w.importOne(t, pre, now, by, &res, seen)
+		})
 		err := feed(func(trades []domain.Trade) error {
 			n += len(trades)
-			for i := range trades {
-				if err := w.importOne(&trades[i], now, by, &res, seen); err != nil {
-					return err
-				}
-			}
-			return nil
+			return p.add(trades)
 		})
-		if err != nil {
+		if err := p.finish(err); err != nil {
 			return err
 		}
 		if err := w.trailImport(seen); err != nil {
@@ -86,13 +87,28 @@ type importSeen struct {
 	outcome domain.ImportOutcome
 }
 
-func (w *wtx) importOne(t *domain.Trade, now time.Time, by Actor, res *ImportResult, seen map[domain.Key]importSeen) error {
-	cur, err := w.getEntry(t.Key)
-	if err != nil {
-		return fmt.Errorf("%s: %w", t.Key, err)
+// importOne applies trade t, whose entry as stored (before this transaction) pre holds.
+func (w *wtx) importOne(t *domain.Trade, pre *storedEntry, now time.Time, by Actor, res *ImportResult, seen map[domain.Key]importSeen) error {
+	prev, again := seen[t.Key]
+	if pre.fresh && !again { // new, and made ready while the trades before it were applied
+		seen[t.Key] = importSeen{outcome: domain.ImportNew}
+		res.count(domain.ImportNew, 1)
+		w.placeNew(pre.state, t.Channel, pre.n)
+		return nil
+	}
+	cur, seq := pre.entry, pre.seq
+	if pre.err != nil && !again {
+		return fmt.Errorf("%s: %w", t.Key, pre.err)
+	}
+	if again { // this transaction changed it: read it through the transaction
+		var err error
+		if cur, err = w.getEntry(t.Key); err != nil {
+			return fmt.Errorf("%s: %w", t.Key, err)
+		}
+		seq = nil
 	}
 	before := cur
-	if prev, ok := seen[t.Key]; ok {
+	if again {
 		before = prev.before
 		res.count(prev.outcome, -1)
 	}
@@ -119,7 +135,143 @@ func (w *wtx) importOne(t *domain.Trade, now time.Time, by Actor, res *ImportRes
 	if before == nil || next.State != before.State {
 		next.StateBy, next.StateAt = by.Operator, now
 	}
-	return w.putEntry(cur, &next)
+	return w.putEntryAt(cur, &next, seq)
+}
+
+// An import runs in three stages at once, on both cores: the file's lines are parsed
+// (domain.ScanJSONL's workers); each batch's keys are looked up as stored before the
+// transaction, and the entries found decoded (add, on the feeding goroutine); and the
+// trades are applied in file order (one goroutine, the only one that writes the
+// transaction's state). Until the commit nothing is written into bbolt (the writes wait
+// in the overlay), so the lookups read the transaction's file pages while the applying
+// goroutine works; the buckets are opened first, as opening one caches it.
+type importPipe struct {
+	w      *wtx
+	now    time.Time
+	by     Actor
+	arena                                  // the new entries' records and rows
+	get    func(bucket, key []byte) []byte // reads as stored
+	pk     []byte
+	jobs   chan *importJob
+	free   chan *importJob
+	done   chan struct{}
+	failed atomic.Bool
+	err    error // the applying goroutine's, read after done
+}
+
+// importJob is a batch of trades and their entries as stored.
+type importJob struct {
+	trades []domain.Trade
+	pre    []storedEntry
+}
+
+// storedEntry is a pool entry as stored before the transaction: its arrival number and
+// entry (nils if new), or the error reading it. For a key not stored (fresh) it is the
+// new entry the trade makes, ready to write (state, record, rows).
+type storedEntry struct {
+	seq   []byte
+	entry *domain.PoolEntry
+	err   error
+	fresh bool
+	state domain.PoolState
+	n     newEntry
+}
+
+// prepareNewEntries has the lookup stage make the new entries ready to write; tests turn
+// it off to check that the applying goroutine writes the same without.
+var prepareNewEntries = true
+
+// importBatch is the most trades looked up before they are handed on, so a caller's one
+// large batch is still worked on in stages.
+const importBatch = 1024
+
+var errImportStopped = errors.New("import stopped")
+
+// startImport starts the applying goroutine, which calls apply for each trade add is
+// given, in order; finish waits for it.
+func (w *wtx) startImport(now time.Time, by Actor, apply func(*domain.Trade, *storedEntry) error) *importPipe {
+	for _, name := range allBuckets {
+		w.tx.Bucket(name)
+	}
+	h := w.hashedIndex(bPool)
+	slots, entries := w.tx.Bucket(bPool), w.tx.Bucket(bPoolEntries)
+	p := &importPipe{w: w, now: now, by: by, jobs: make(chan *importJob, 8), free: make(chan *importJob, 10), done: make(chan struct{})}
+	p.get = func(bucket, key []byte) []byte {
+		switch string(bucket) {
+		case string(bPool):
+			if h.stored != nil && len(key) == 2 {
+				return h.stored[binary.BigEndian.Uint16(key)]
+			}
+			return slots.Get(key)
+		case string(bPoolEntries):
+			return entries.Get(key)
+		case string(hashedRuns[string(bPool)]):
+			return h.runOrSeen(key)
+		}
+		return nil
+	}
+	go func() {
+		defer close(p.done)
+		for j := range p.jobs {
+			for i := range j.trades {
+				if p.err != nil {
+					break
+				}
+				if p.err = apply(&j.trades[i], &j.pre[i]); p.err != nil {
+					p.failed.Store(true)
+				}
+			}
+			select {
+			case p.free <- j:
+			default:
+			}
+		}
+	}()
+	return p
+}
+
+// add looks trades up as stored and hands them to the applying goroutine.
+func (p *importPipe) add(trades []domain.Trade) error {
+	for len(trades) > 0 {
+		if p.failed.Load() {
+			return errImportStopped
+		}
+		var j *importJob
+		select {
+		case j = <-p.free:
+		default:
+			j = &importJob{}
+		}
+		batch := trades[:min(len(trades), importBatch)]
+		trades = trades[len(batch):]
+		j.trades = append(j.trades[:0], batch...)
+		j.pre = slices.Grow(j.pre[:0], len(batch))[:len(batch)]
+		for i := range j.trades {
+			p.pk = poolKey(p.pk, j.trades[i].Key)
+			pre := storedEntry{}
+			if seq, rec := findEntry(p.get, p.pk); rec != nil {
+				e, err := decodeEntry(rec)
+				pre = storedEntry{seq: seq, entry: &e, err: err}
+			} else if prepareNewEntries {
+				next, _, _ := domain.ApplyImport(nil, j.trades[i], p.now)
+				next.StateBy, next.StateAt = p.by.Operator, p.now
+				pre = storedEntry{fresh: true, state: next.State, n: prepareNew(&p.arena, &next)}
+			}
+			j.pre[i] = pre
+		}
+		p.jobs <- j
+	}
+	return nil
+}
+
+// finish waits for the applying goroutine; err is the feed's.
+func (p *importPipe) finish(err error) error {
+	close(p.jobs)
+	<-p.done
+	if p.err != nil {
+		return p.err
+	}
+	return err
 }
 
 // trailImport lists, once per key and in key order, the entries the import changed

@@ -319,9 +319,13 @@ func (w *wtx) getEntry(k domain.Key) (*domain.PoolEntry, error) {
 }
 
 func countEntry(w *wtx, e *domain.PoolEntry, sign int64) {
-	w.add(poolCounter[e.State], "", sign)
-	w.add(poolCounter[e.State], e.Channel, sign)
-	if e.Changed && e.State.Open() {
+	countState(w, e.State, e.Channel, e.Changed, sign)
+}
+
+func countState(w *wtx, st domain.PoolState, channel string, changed bool, sign int64) {
+	w.add(poolCounter[st], "", sign)
+	w.add(poolCounter[st], channel, sign)
+	if changed && st.Open() {
 		w.add("pool/changed", "", sign)
 	}
 }
@@ -332,42 +336,89 @@ func countEntry(w *wtx, e *domain.PoolEntry, sign int64) {
 // rewritten. Keys and values handed to Put are fresh slices: bbolt keeps them until the
 // commit.
 func (w *wtx) putEntry(old *domain.PoolEntry, next *domain.PoolEntry) error {
+	return w.putEntryAt(old, next, nil)
+}
+
+// putEntryAt is putEntry told old's arrival number (seq; nil: look it up).
+func (w *wtx) putEntryAt(old *domain.PoolEntry, next *domain.PoolEntry, seq []byte) error {
+	if old == nil {
+		w.placeNew(next.State, next.Channel, prepareNew(&w.arena, next))
+		return nil
+	}
 	pk := w.keep(poolKey(w.room(len(next.Channel)+1+len(next.TradeID)), next.Key))
-	var seq []byte
-	if old != nil {
+	if len(seq) != 8 {
 		if seq, _ = findEntry(w.get, pk); len(seq) != 8 {
 			return fmt.Errorf("pool entry %s: no arrival number in the key index", next.Key)
 		}
-		seq = w.keep(append(w.room(8), seq...))
-	} else {
-		seq = w.keep(binary.BigEndian.AppendUint64(w.room(8), w.nextEntrySeq()))
-		w.addID(pk, seq)
 	}
-	if old != nil {
-		countEntry(w, old, -1)
-		if old.State != next.State || !old.PaidAt.Equal(next.PaidAt) {
-			w.del(bPoolByState, stateIndexKey(w.ikey, old.State, old.PaidAt, pk))
-		}
-		if !old.PaidAt.Equal(next.PaidAt) {
-			w.del(bPoolByChannel, channelIndexKey(w.ikey, old.Key, old.PaidAt))
-		}
+	seq = w.keep(append(w.room(8), seq...))
+	countEntry(w, old, -1)
+	if old.State != next.State || !old.PaidAt.Equal(next.PaidAt) {
+		w.del(bPoolByState, stateIndexKey(w.ikey, old.State, old.PaidAt, pk))
+	}
+	if !old.PaidAt.Equal(next.PaidAt) {
+		w.del(bPoolByChannel, channelIndexKey(w.ikey, old.Key, old.PaidAt))
 	}
 	countEntry(w, next, 1)
 	w.putRecord(seq, w.keep(encodeEntry(w.room(tradeSize(&next.Trade)+len(next.Reason)+32), next)))
-	w.indexEntry(pk, seq, next)
+	w.putRows(entryRowsOf(&w.arena, pk, next), seq)
 	return nil
 }
 
+// newEntry is a new pool entry as written, made before its arrival number is known (an
+// import makes it while the trades before it are still being applied): its pool key,
+// record and index rows.
+type newEntry struct {
+	pk, rec []byte
+	rows    entryRows
+}
+
+func prepareNew(a *arena, e *domain.PoolEntry) newEntry {
+	pk := a.keep(poolKey(a.room(len(e.Channel)+1+len(e.TradeID)), e.Key))
+	rec := a.keep(encodeEntry(a.room(tradeSize(&e.Trade)+len(e.Reason)+32), e))
+	return newEntry{pk: pk, rec: rec, rows: entryRowsOf(a, pk, e)}
+}
+
+// placeNew writes a new entry (state st, of channel ch) under the next arrival number:
+// two appends, to the key index and to the records, wherever its trade ID sorts.
+func (w *wtx) placeNew(st domain.PoolState, ch string, n newEntry) {
+	seq := w.keep(binary.BigEndian.AppendUint64(w.room(8), w.nextEntrySeq()))
+	w.addID(n.pk, seq)
+	countState(w, st, ch, false, 1)
+	w.putRecord(seq, n.rec)
+	w.putRows(n.rows, seq)
+}
+
+// entryRows are an entry's rows in the state and channel indexes, with room for its
+// arrival number in both values (putRows fills it in). Both values lead to the record by
+// that number, so a window reads one record a row without the key index. The state index
+// also carries the search text, so filtering scans it and decodes only matches; the
+// channel index carries the state.
+type entryRows struct{ stateKey, stateVal, chanKey, chanVal []byte }
+
+var noSeq [8]byte
+
+func entryRowsOf(a *arena, pk []byte, e *domain.PoolEntry) entryRows {
+	var r entryRows
+	r.stateVal = a.keep(domain.AppendSearchText(append(a.room(8+searchSize(&e.Trade)), noSeq[:]...), &e.Trade))
+	r.stateKey = a.keep(stateIndexKey(a.room(9+len(pk)), e.State, e.PaidAt, pk))
+	r.chanVal = a.keep(append(append(a.room(9), byte(e.State)), noSeq[:]...))
+	r.chanKey = a.keep(channelIndexKey(a.room(len(pk)+8), e.Key, e.PaidAt))
+	return r
+}
+
+// putRows files an entry's index rows under arrival number seq.
+func (w *wtx) putRows(r entryRows, seq []byte) {
+	copy(r.stateVal, seq)
+	copy(r.chanVal[1:], seq)
+	w.put(bPoolByState, r.stateKey, r.stateVal)
+	w.put(bPoolByChannel, r.chanKey, r.chanVal)
+}
+
 // indexEntry files entry e (pool key pk, arrival number seq) in the state and channel
-// indexes. Both values lead to the record by its arrival number, so a window reads one
-// record a row without the key index. The state index also carries the search text, so
-// filtering scans it and decodes only matches; the channel index carries the state.
+// indexes.
 func (w *wtx) indexEntry(pk, seq []byte, e *domain.PoolEntry) {
-	v := w.room(8 + searchSize(&e.Trade))
-	v = w.keep(domain.AppendSearchText(append(v, seq...), &e.Trade))
-	w.put(bPoolByState, w.keep(stateIndexKey(w.room(9+len(pk)), e.State, e.PaidAt, pk)), v)
-	v = w.keep(append(append(w.room(9), byte(e.State)), seq...))
-	w.put(bPoolByChannel, w.keep(channelIndexKey(w.room(len(pk)+8), e.Key, e.PaidAt)), v)
+	w.putRows(entryRowsOf(&w.arena, pk, e), seq)
 }
 
 // searchSize is about the size of a trade's search text (lower-casing may change it a little).
