@@ -263,8 +263,8 @@ func (w *wtx) runOf(runs, key []byte) []byte {
 	return nil
 }
 
-// runOrSeen is run key (its number) as stored, or for run 0 the bitmap of the runs' keys
-// if kept. It only reads h, so goroutines that read the transaction may call it too.
+// runOrSeen is a run as stored (key 1 the newest, 2 the one before, ...), or for key 0
+// the bitmap of the runs' keys if kept. It only reads h, so goroutines that read the transaction may call it too.
 func (h *hashed) runOrSeen(key []byte) []byte {
 	if len(key) != 8 {
 		return nil
@@ -272,7 +272,7 @@ func (h *hashed) runOrSeen(key []byte) []byte {
 	if i := binary.BigEndian.Uint64(key); i == 0 {
 		return h.seen
 	} else if i <= uint64(len(h.runs)) {
-		return h.runs[i-1]
+		return h.runs[len(h.runs)-int(i)] // the newest first: recent keys are the ones looked up most
 	}
 	return nil
 }

@@ -459,3 +459,34 @@ func TestHashedIndexesWithRuns(t *testing.T) {
 	t.Run("trade IDs", TestTradeIDsAreFoundThroughThePool)
 	t.Run("read whole", TestHashedIndexesReadWhole)
 }
+
+// A transaction remembers the arrival number of the entry it read last, for writing it
+// and its order; any other key is looked up.
+func TestArrivalNumberRememberedOnlyForTheEntryReadLast(t *testing.T) {
+	s := openTemp(t)
+	a, b := trade("tb", "A", t0, 1), trade("tb", "B", t0, 1)
+	mustImport(t, s, a, b)
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		seqA, _ := findEntry(txGetter(tx), poolKey(nil, a.Key))
+		seqB, _ := findEntry(txGetter(tx), poolKey(nil, b.Key))
+		if len(seqA) != 8 || len(seqB) != 8 || string(seqA) == string(seqB) {
+			return fmt.Errorf("fixture: arrival numbers %x %x", seqA, seqB)
+		}
+		w := newWtx(tx, 0)
+		if e, err := w.getEntry(a.Key); err != nil || e == nil {
+			return fmt.Errorf("getEntry a: %v %v", e, err)
+		}
+		if got := w.seqOf(poolKey(nil, a.Key)); string(got) != string(seqA) {
+			return fmt.Errorf("a read last: number %x, want %x", got, seqA)
+		}
+		if got := w.seqOf(poolKey(nil, b.Key)); string(got) != string(seqB) {
+			return fmt.Errorf("b after reading a: number %x, want b's %x", got, seqB)
+		}
+		if got := w.seqOf(poolKey(nil, domain.Key{Channel: "tb", TradeID: "C"})); got != nil {
+			return fmt.Errorf("a key never imported: number %x", got)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

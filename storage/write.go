@@ -43,6 +43,9 @@ type wtx struct {
 	rewritten map[uint64][]byte
 	// slots are the hashed indexes as this transaction sees them, by bucket (hashindex.go).
 	slots map[string]*hashed
+	// lastPK and lastSeq are the key and arrival number of the entry getEntry found last.
+	lastPK  []byte
+	lastSeq uint64
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -307,10 +310,11 @@ func (w *wtx) getRecord(seq []byte) []byte {
 
 func (w *wtx) getEntry(k domain.Key) (*domain.PoolEntry, error) {
 	w.key = poolKey(w.key, k)
-	v := entryRecord(w.get, w.key)
+	seq, v := findEntry(w.get, w.key)
 	if v == nil {
 		return nil, nil
 	}
+	w.lastPK, w.lastSeq = append(w.lastPK[:0], w.key...), binary.BigEndian.Uint64(seq)
 	e, err := decodeEntry(v)
 	if err != nil {
 		return nil, err
@@ -347,7 +351,7 @@ func (w *wtx) putEntryAt(old *domain.PoolEntry, next *domain.PoolEntry, seq []by
 	}
 	pk := w.keep(poolKey(w.room(len(next.Channel)+1+len(next.TradeID)), next.Key))
 	if len(seq) != 8 {
-		if seq, _ = findEntry(w.get, pk); len(seq) != 8 {
+		if seq = w.seqOf(pk); len(seq) != 8 {
 			return fmt.Errorf("pool entry %s: no arrival number in the key index", next.Key)
 		}
 	}
@@ -479,10 +483,21 @@ func (w *wtx) orderEntrySeq(old, next *domain.SalesOrder) uint64 {
 			}
 		}
 	}
-	if seq, _ := findEntry(w.get, poolKey(nil, next.Key)); len(seq) == 8 {
+	if seq := w.seqOf(poolKey(nil, next.Key)); len(seq) == 8 {
 		return binary.BigEndian.Uint64(seq)
 	}
 	return 0
+}
+
+// seqOf is the arrival number of the pool entry with key pk, or nil: the one getEntry
+// found last if it is that entry (a conversion reads the entry, then writes it and its
+// order, each wanting its number; an entry keeps its number for good), else looked up.
+func (w *wtx) seqOf(pk []byte) []byte {
+	if w.lastSeq != 0 && bytes.Equal(pk, w.lastPK) {
+		return u64(w.lastSeq)
+	}
+	seq, _ := findEntry(w.get, pk)
+	return seq
 }
 
 func (w *wtx) getOrderByKey(k domain.Key) (*domain.SalesOrder, error) {
