@@ -20,6 +20,10 @@
 //	                     the staged rows of those three indexes, same keys and values; an
 //	                     empty value deletes the index's row (staged.go); counted in
 //	                     counts index/staged, emptied by a fold
+//	pool.recent, orders_by_ref.recent
+//	                     run(8) → slot(2) | hash bits(4) | value(8) items sorted by slot and
+//	                       bits: the keys a big transaction added to that hashed index, run 1
+//	                       the oldest (hashindex.go); counted in index/staged, emptied by a fold
 //	audit                seq(8) → JSON audit event
 //	refunds              channel 0x00 refundID → refund request (refunds.go)
 //	refunds_by_state     state(1) | respondBy(8) | channel 0x00 refundID → search text
