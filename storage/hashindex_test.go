@@ -199,10 +199,17 @@ func TestEntryHeadAgreesWithDecodeEntry(t *testing.T) {
 func TestHashedIndexesReadWhole(t *testing.T) {
 	defer func(n int) { wholeSlotsFrom = n }(wholeSlotsFrom)
 	wholeSlotsFrom = 0
+	hashedIndexTests(t)
+}
+
+// hashedIndexTests runs the tests of the hashed indexes as subtests, under the settings
+// the caller made.
+func hashedIndexTests(t *testing.T) {
 	t.Run("candidates", TestKeyIndexConfirmsCandidatesAgainstTheRecord)
 	t.Run("own writes", TestKeyIndexReadsItsOwnWrites)
 	t.Run("orders by key", TestOrderNamingItsEntryByKeyStillReads)
 	t.Run("references", TestReferenceIndexConfirmsCandidates)
+	t.Run("trade IDs", TestTradeIDsAreFoundThroughThePool)
 }
 
 // orders_by_ref files payment references only: a trade ID is found through the pool's key
@@ -452,11 +459,7 @@ func TestNewKeysAreStagedAsRunsUntilTheFold(t *testing.T) {
 func TestHashedIndexesWithRuns(t *testing.T) {
 	defer func(f int) { runFrom = f }(runFrom)
 	runFrom = 1
-	t.Run("candidates", TestKeyIndexConfirmsCandidatesAgainstTheRecord)
-	t.Run("own writes", TestKeyIndexReadsItsOwnWrites)
-	t.Run("orders by key", TestOrderNamingItsEntryByKeyStillReads)
-	t.Run("references", TestReferenceIndexConfirmsCandidates)
-	t.Run("trade IDs", TestTradeIDsAreFoundThroughThePool)
+	hashedIndexTests(t)
 	t.Run("read whole", TestHashedIndexesReadWhole)
 }
 
