@@ -68,10 +68,16 @@ func ParseMoney(s, currency string) (Money, error) {
 	if len(strings.TrimLeft(whole, "0")) > 15 {
 		return Money{}, fmt.Errorf("amount %q is too large", s)
 	}
-	frac += strings.Repeat("0", exp-len(frac))
-	v, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil {
-		return Money{}, fmt.Errorf("amount %q: %v", s, err)
+	// At most 15 digits before the point and 3 after it: no overflow of int64.
+	var v int64
+	for i := 0; i < len(whole); i++ {
+		v = v*10 + int64(whole[i]-'0')
+	}
+	for i := 0; i < exp; i++ {
+		v *= 10
+		if i < len(frac) {
+			v += int64(frac[i] - '0')
+		}
 	}
 	if neg {
 		v = -v
