@@ -56,7 +56,7 @@ func slotOf(k []byte) (slot [2]byte, bits uint32) {
 // transaction files its new keys as one run in the index's ".recent" bucket: a value of
 // 14-byte items (slot, hash bits, value) sorted by slot and bits, under the run's number
 // (1, 2, ... in order; 1.4 MB for 100,000 keys). A lookup reads the slot, then each run
-// (a binary search). A fold (staged.go) moves the runs' keys into their slots at a quiet
+// (runMatches). A fold (staged.go) moves the runs' keys into their slots at a quiet
 // moment, all runs in one pass over the slots, and empties the bucket.
 var hashedRuns = map[string][]byte{
 	string(bPool):        []byte("pool.recent"),
@@ -74,8 +74,8 @@ var (
 	maxRuns = 16
 )
 
-// runKeys are the keys of runs 1..maxRuns+1 (index i is run i), made once: lookups pass
-// them through a getter on every call.
+// runKeys are the keys of runs 0..64 (index i is run i), made once: lookups pass them
+// through a getter on every call.
 var runKeys = func() [][]byte {
 	ks := make([][]byte, 65)
 	for i := range ks {
@@ -168,7 +168,7 @@ type hashed struct {
 	base    []int32  // the length of each changed slot as stored: its items after that are new
 	added   int      // keys this transaction added
 	runs    [][]byte // the staged runs as stored, run i at i-1 (pointing into the file's map)
-	seen    []byte   // with stored, the bitmap of the runs' keys (see runOf); nil without runs
+	seen    []byte   // with stored, the bitmap of the runs' keys (see seenBits); nil without runs
 	// stored are the slots as stored, read in one pass by a transaction that expects many
 	// rows (nil: read one lookup each). They point into the file's map, valid while the
 	// transaction runs and until its commit.
@@ -250,9 +250,8 @@ func seenInRuns(seen []byte, slot [2]byte, bits uint32) bool {
 	return seen[b>>3]&(1<<(b&7)) != 0
 }
 
-// runOf is staged run key (its number) of the hashed index whose runs bucket is runs, as
-// this transaction reads it (its own new keys are in its changed slots until the
-// commit), or for run 0 the bitmap of the runs' keys if it keeps one.
+// runOf reads key of runs bucket runs as this transaction sees it (see runOrSeen; its own
+// new keys are in its changed slots until the commit).
 func (w *wtx) runOf(runs, key []byte) []byte {
 	for name, rb := range hashedRuns {
 		if !bytes.Equal(rb, runs) {
@@ -264,7 +263,8 @@ func (w *wtx) runOf(runs, key []byte) []byte {
 }
 
 // runOrSeen is a run as stored (key 1 the newest, 2 the one before, ...), or for key 0
-// the bitmap of the runs' keys if kept. It only reads h, so goroutines that read the transaction may call it too.
+// the bitmap of the runs' keys if kept. It only reads h, so goroutines that read the
+// transaction may call it too.
 func (h *hashed) runOrSeen(key []byte) []byte {
 	if len(key) != 8 {
 		return nil

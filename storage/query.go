@@ -601,7 +601,7 @@ func txGetter(tx *bolt.Tx) func(bucket, key []byte) []byte {
 	var names [6][]byte
 	var open [6]*bolt.Bucket
 	get := func(b *bolt.Bucket, key []byte) []byte {
-		if b == nil { // a bucket a file read-only from an older build lacks reads as empty
+		if b == nil { // a file of an older build, opened read-only, lacks newer buckets: empty
 			return nil
 		}
 		return b.Get(key)
