@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -498,29 +497,8 @@ func TestArrivalNumberRememberedOnlyForTheEntryReadLast(t *testing.T) {
 // A file written before the key indexes had runs, opened read-only (so its buckets are not
 // added), still finds its keys: the missing runs bucket reads as empty.
 func TestKeysFoundInAFileWithoutRunsBuckets(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	a := trade("tb", "OLD1", t0, 1)
-	mustImport(t, s, a)
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, rb := range hashedRuns {
-			if err := tx.DeleteBucket(rb); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := olderFile(t, [][]byte{hashedRuns[string(bPool)], hashedRuns[string(bOrdersByRef)]}, a)
 	if got := entry(t, ro, a.Key); got.Key != a.Key {
 		t.Fatalf("read back %s", got.Key)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"shipdesk/domain"
 )
 
@@ -20,6 +22,35 @@ func openTemp(t testing.TB) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// olderFile is a store read-only on a file that holds trades and lacks buckets, as a file
+// written by an earlier build does (a writable open would add them).
+func olderFile(t *testing.T, buckets [][]byte, trades ...domain.Trade) *Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, s, trades...)
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range buckets {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	return ro
 }
 
 func trade(ch, id string, paid time.Time, items int) domain.Trade {

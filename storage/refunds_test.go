@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -466,28 +465,7 @@ func TestRefundCodecRoundTrip(t *testing.T) {
 // A file written before the refund queue existed reads as an empty queue until its first
 // writable open creates the buckets.
 func TestOlderFileReadsAsEmptyQueue(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustImport(t, s, trade("tb", "T1", t0, 1))
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bRefunds, bRefundsByState, bOrderRefunds, bOutbox} {
-			if err := tx.DeleteBucket(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
+	ro := olderFile(t, [][]byte{bRefunds, bRefundsByState, bOrderRefunds, bOutbox}, trade("tb", "T1", t0, 1))
 	if c, err := ro.Counts(t0, time.UTC); err != nil || c.Refunds.Pending != 0 {
 		t.Fatalf("counts: %v %+v", err, c.Refunds)
 	}

@@ -29,27 +29,22 @@ func TestHomeAndEndShowTheEndsReadAheadInTheFrameOfTheKey(t *testing.T) {
 		t.Fatalf("ends not read ahead after the first window: head %v tail %v", w.ends[0] != nil, w.ends[1] != nil)
 	}
 
-	m, cmd := jumpOnce(h, "end")
-	if w := m.pool.win; w.loading || h.cursorID() != "T0300" {
-		t.Fatalf("End: loading %v, cursor on %s; want T0300 at once", w.loading, h.cursorID())
-	}
-	h.mustShow("T0300", "row 300 of 300")
-	// The page before the last screen is still read, in the background.
-	h.run(cmd)
-	h.press("pgup", "pgup")
-	if h.cursorID() != "T0274" {
-		t.Fatalf("two PageUps from the end: on %s, want T0274", h.cursorID())
-	}
-
-	m, cmd = jumpOnce(h, "home")
-	if w := m.pool.win; w.loading || h.cursorID() != "T0001" {
-		t.Fatalf("Home: loading %v, cursor on %s; want T0001 at once", w.loading, h.cursorID())
-	}
-	h.mustShow("T0001", "row 1 of 300")
-	h.run(cmd)
-	h.press("pgdown", "pgdown")
-	if h.cursorID() != "T0027" {
-		t.Fatalf("two PageDowns from the top: on %s, want T0027", h.cursorID())
+	// Each end is drawn in the frame of its key; the page beside it is still read, in
+	// the background.
+	for _, c := range []struct{ jump, at, row, page, after string }{
+		{"end", "T0300", "row 300 of 300", "pgup", "T0274"},
+		{"home", "T0001", "row 1 of 300", "pgdown", "T0027"},
+	} {
+		m, cmd := jumpOnce(h, c.jump)
+		if w := m.pool.win; w.loading || h.cursorID() != c.at {
+			t.Fatalf("%s: loading %v, cursor on %s; want %s at once", c.jump, w.loading, h.cursorID(), c.at)
+		}
+		h.mustShow(c.at, c.row)
+		h.run(cmd)
+		h.press(c.page, c.page)
+		if h.cursorID() != c.after {
+			t.Fatalf("two %s after %s: on %s, want %s", c.page, c.jump, h.cursorID(), c.after)
+		}
 	}
 }
 
