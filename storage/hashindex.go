@@ -250,18 +250,6 @@ func seenInRuns(seen []byte, slot [2]byte, bits uint32) bool {
 	return seen[b>>3]&(1<<(b&7)) != 0
 }
 
-// runOf reads key of runs bucket runs as this transaction sees it (see runOrSeen; its own
-// new keys are in its changed slots until the commit).
-func (w *wtx) runOf(runs, key []byte) []byte {
-	for name, rb := range hashedRuns {
-		if !bytes.Equal(rb, runs) {
-			continue
-		}
-		return w.hashedIndex([]byte(name)).runOrSeen(key)
-	}
-	return nil
-}
-
 // runOrSeen is a run as stored (key 1 the newest, 2 the one before, ...), or for key 0
 // the bitmap of the runs' keys if kept. It only reads h, so goroutines that read the
 // transaction may call it too.

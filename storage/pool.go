@@ -146,7 +146,6 @@ func (w *wtx) importOne(t *domain.Trade, pre *storedEntry, now time.Time, by Act
 // in the overlay), so the lookups read the transaction's file pages while the applying
 // goroutine works; the buckets are opened first, as opening one caches it.
 type importPipe struct {
-	w      *wtx
 	now    time.Time
 	by     Actor
 	arena                                  // the new entries' records and rows
@@ -195,7 +194,7 @@ func (w *wtx) startImport(now time.Time, by Actor, apply func(*domain.Trade, *st
 	}
 	h := w.hashedIndex(bPool)
 	slots, entries := w.tx.Bucket(bPool), w.tx.Bucket(bPoolEntries)
-	p := &importPipe{w: w, now: now, by: by, jobs: make(chan *importJob, 8), free: make(chan *importJob, 10), done: make(chan struct{})}
+	p := &importPipe{now: now, by: by, jobs: make(chan *importJob, 8), free: make(chan *importJob, 10), done: make(chan struct{})}
 	p.get = func(bucket, key []byte) []byte {
 		switch string(bucket) {
 		case string(bPool):

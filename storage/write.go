@@ -111,8 +111,10 @@ func (w *wtx) get(bucket, k []byte) []byte {
 		return w.getRecord(k)
 	case string(bPool), string(bOrdersByRef): // hashed indexes
 		return w.slotItems(bucket, k)
-	case string(hashedRuns[string(bPool)]), string(hashedRuns[string(bOrdersByRef)]):
-		return w.runOf(bucket, k)
+	case string(hashedRuns[string(bPool)]): // their staged runs (this transaction's new keys are in its changed slots)
+		return w.hashedIndex(bPool).runOrSeen(k)
+	case string(hashedRuns[string(bOrdersByRef)]):
+		return w.hashedIndex(bOrdersByRef).runOrSeen(k)
 	}
 	if ov := w.pending[string(bucket)]; ov != nil {
 		if o, ok := ov.latestOf(k); ok {
