@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"shipdesk/textsafe"
 	"strconv"
 	"strings"
 
 	"shipdesk/domain"
 	"shipdesk/storage"
-	"shipdesk/tui"
 )
 
 // importRefunds: shipdesk import refunds FILE... — every file is read and checked first;
@@ -156,9 +156,9 @@ func cmdRefund(e *env, args []string) error {
 	done := map[string]string{"convert": "converted", "reject": "rejected", "process": "processed"}[action]
 	for _, r := range res.Rows {
 		if r.Done {
-			fmt.Fprintf(e.stdout, "%s %s: %s\n", done, r.Key, tui.Safe(r.Text))
+			fmt.Fprintf(e.stdout, "%s %s: %s\n", done, r.Key, textsafe.Safe(r.Text))
 		} else {
-			fmt.Fprintf(e.stdout, "skipped %s: %s\n", r.Key, tui.Safe(r.Reason))
+			fmt.Fprintf(e.stdout, "skipped %s: %s\n", r.Key, textsafe.Safe(r.Reason))
 		}
 	}
 	fmt.Fprintf(e.stdout, "%d %s, %d skipped\n", res.Done(), done, res.Skipped())
@@ -188,7 +188,7 @@ func refundPartial(e *env, rest []string, amount, reason string) error {
 		return inputError{err}
 	}
 	fmt.Fprintf(e.stdout, "%s: refunded %s (%s); left to refund %s of %s paid\n",
-		domain.OrderNumber(res.Order.No), res.Refund.Amount, tui.Safe(res.Refund.Reason), res.Left, res.Order.Total)
+		domain.OrderNumber(res.Order.No), res.Refund.Amount, textsafe.Safe(res.Refund.Reason), res.Left, res.Order.Total)
 	return nil
 }
 

@@ -9,13 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"shipdesk/textsafe"
 	"text/tabwriter"
 	"time"
 
 	"shipdesk/domain"
 	"shipdesk/storage"
-	"shipdesk/tui"
 )
 
 // cmdShip: shipdesk ship REF --carrier C --tracking N [...] | ship REF --no-tracking REASON
@@ -77,29 +76,29 @@ func cmdShip(e *env, args []string) error {
 	no := domain.OrderNumber(o.No)
 	switch outcome {
 	case domain.ShipUnchanged:
-		fmt.Fprintf(e.stdout, "%s already has %s %s: nothing changed\n", no, sh.Carrier, tui.Safe(sh.Number))
+		fmt.Fprintf(e.stdout, "%s already has %s %s: nothing changed\n", no, sh.Carrier, textsafe.Safe(sh.Number))
 		return nil
 	case domain.ShipUpdated:
-		fmt.Fprintf(e.stdout, "%s keeps %s %s; its URL or dates were updated\n", no, sh.Carrier, tui.Safe(sh.Number))
+		fmt.Fprintf(e.stdout, "%s keeps %s %s; its URL or dates were updated\n", no, sh.Carrier, textsafe.Safe(sh.Number))
 	case domain.ShipCorrected:
 		h := sh.History[len(sh.History)-1]
 		fmt.Fprintf(e.stdout, "%s corrected %s → %s (replaced %d time%s)\n", no, h.OldNumber, sh.Number, sh.Replaced, plural(sh.Replaced))
 	default:
 		if sh.Number == "" {
-			fmt.Fprintf(e.stdout, "%s shipped without tracking: %s\n", no, tui.Safe(sh.NoTracking))
+			fmt.Fprintf(e.stdout, "%s shipped without tracking: %s\n", no, textsafe.Safe(sh.NoTracking))
 		} else {
 			fmt.Fprintf(e.stdout, "%s shipped with %s %s\n", no, sh.Carrier, sh.Number)
 		}
 	}
 	if sh.URL != "" {
-		fmt.Fprintf(e.stdout, "  tracking  %s\n", tui.Safe(sh.URL))
+		fmt.Fprintf(e.stdout, "  tracking  %s\n", textsafe.Safe(sh.URL))
 	}
 	fmt.Fprintf(e.stdout, "  shipped   %s\n", sh.ShippedAt.In(loc).Format("2006-01-02 15:04"))
 	if !sh.ETA.IsZero() {
 		fmt.Fprintf(e.stdout, "  arrives   %s\n", sh.ETA.In(loc).Format("2006-01-02"))
 	}
 	if sh.Override != "" {
-		fmt.Fprintf(e.stdout, "  override  %s\n", tui.Safe(sh.Override))
+		fmt.Fprintf(e.stdout, "  override  %s\n", textsafe.Safe(sh.Override))
 	}
 	return nil
 }
@@ -201,7 +200,7 @@ func printVerdicts(w io.Writer, name string, verdicts []domain.TrackingVerdict, 
 	i, j := 0, 0
 	for i < len(verdicts) || j < len(syntax) {
 		if j < len(syntax) && (i == len(verdicts) || syntax[j].Line < verdicts[i].Line) {
-			fmt.Fprintf(tw, "%s:%d\t\terror: %s\n", name, syntax[j].Line, tui.Safe(syntax[j].Reason))
+			fmt.Fprintf(tw, "%s:%d\t\terror: %s\n", name, syntax[j].Line, textsafe.Safe(syntax[j].Reason))
 			j++
 			continue
 		}
@@ -210,18 +209,9 @@ func printVerdicts(w io.Writer, name string, verdicts []domain.TrackingVerdict, 
 		if v.OrderNo != 0 {
 			order = domain.OrderNumber(v.OrderNo)
 		}
-		fmt.Fprintf(tw, "%s:%d\t%s\t%s\t%s\n", name, v.Line, tui.Safe(v.Ref), order, tui.Safe(v.String()))
+		fmt.Fprintf(tw, "%s:%d\t%s\t%s\t%s\n", name, v.Line, textsafe.Safe(v.Ref), order, textsafe.Safe(v.String()))
 		i++
 	}
-}
-
-// safeLines is tui.Safe line by line: a message of several lines keeps its line breaks.
-func safeLines(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = tui.Safe(l)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // exportTracking: shipdesk export tracking [--format gspay|csv|jsonl] [--since T]

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"shipdesk/textsafe"
 	"strconv"
 	"strings"
 	"time"
@@ -229,7 +230,7 @@ func report(stderr io.Writer, err error, dbPath string) int {
 		fmt.Fprint(stderr, usage)
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "shipdesk: %s\n\n%s", safeLines(err.Error()), usage)
+		fmt.Fprintf(stderr, "shipdesk: %s\n\n%s", textsafe.Lines(err.Error()), usage)
 		return exitUsage
 	case errors.Is(err, storage.ErrInUse):
 		if how := serveHint(dbPath); how != "" {
@@ -240,7 +241,7 @@ func report(stderr io.Writer, err error, dbPath string) int {
 		return exitInUse
 	}
 	// Errors quote what came from outside (files, channels, other operators' reasons).
-	fmt.Fprintf(stderr, "shipdesk: %s\n", safeLines(err.Error()))
+	fmt.Fprintf(stderr, "shipdesk: %s\n", textsafe.Lines(err.Error()))
 	return exitInput
 }
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"shipdesk/textsafe"
 	"slices"
 	"strings"
 
@@ -186,7 +187,7 @@ func (m auditModel) shortHelp() []key.Binding {
 
 func (m auditModel) view() string {
 	if m.detailOpen {
-		title := titleLine(m.c.styles, fmt.Sprintf("Audit event #%d", m.detail.Seq), []string{Safe(m.detail.Action)}, nil)
+		title := titleLine(m.c.styles, fmt.Sprintf("Audit event #%d", m.detail.Seq), []string{textsafe.Safe(m.detail.Action)}, nil)
 		return strings.Join(append([]string{title}, pageOf(m.detailLines(), m.detailPager.top, m.height-1)...), "\n")
 	}
 	return strings.Join(m.listView(), "\n")
@@ -266,7 +267,7 @@ func (m auditModel) detailLines() []string {
 		if after == "" {
 			after = "—"
 		}
-		text := Fit(c.Key, keyW) + " " + s.label.Render(Fit(c.Field, fieldW)) + " " + Safe(before) + s.dim.Render(" → ") + Safe(after)
+		text := Fit(c.Key, keyW) + " " + s.label.Render(Fit(c.Field, fieldW)) + " " + textsafe.Safe(before) + s.dim.Render(" → ") + textsafe.Safe(after)
 		lines = append(lines, fitLine(text, m.width))
 	}
 	return lines

@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"shipdesk/textsafe"
 	"strings"
 	"unicode"
 
@@ -301,7 +302,7 @@ func pasteable(s string) string {
 			continue
 		case r == '\t':
 			b.WriteString(tabMark)
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || unicode.Is(unicode.Cf, r) || isInvisible(r) ||
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f) || unicode.Is(unicode.Cf, r) || textsafe.Invisible(r) ||
 			r == '\u2028' || r == '\u2029' || r == '\uFFFD':
 			b.WriteByte('?')
 		default:
@@ -620,7 +621,7 @@ func (m bulkModel) editView() string {
 	case m.checking:
 		parts = append(parts, s.warn.Render("checking…"))
 	case !m.input.Focused():
-		parts = append(parts, s.dim.Render("not editing — paste, or "+Safe(m.c.keys.Open.Help().Key)+" to edit"))
+		parts = append(parts, s.dim.Render("not editing — paste, or "+textsafe.Safe(m.c.keys.Open.Help().Key)+" to edit"))
 	}
 	var err error
 	if m.err != "" {
@@ -730,7 +731,7 @@ func (m bulkModel) footer() []string {
 	if r.order != "" {
 		text += " " + r.order
 	}
-	out := strings.Split(ansi.Wrap(Safe(text+": "+r.verdict), max(1, m.width), " "), "\n")
+	out := strings.Split(ansi.Wrap(textsafe.Safe(text+": "+r.verdict), max(1, m.width), " "), "\n")
 	if len(out) > footerLines {
 		out = out[:footerLines]
 		out[footerLines-1] = Cut(out[footerLines-1]+" …", m.width)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -16,7 +17,7 @@ func helpLine(s styles, width int, bindings ...key.Binding) string {
 		if h.Key == "" {
 			continue
 		}
-		parts = append(parts, s.key.Render(Safe(h.Key))+" "+s.dim.Render(Safe(h.Desc)))
+		parts = append(parts, s.key.Render(textsafe.Safe(h.Key))+" "+s.dim.Render(textsafe.Safe(h.Desc)))
 	}
 	return fitLine(strings.Join(parts, "  "), width)
 }
@@ -66,7 +67,7 @@ func (m helpModel) blocks() [][]string {
 	entries := m.c.keys.Entries()
 	keyWidth := 6
 	for _, e := range entries {
-		keyWidth = max(keyWidth, lipgloss.Width(Safe(e.Binding.Help().Key))+2)
+		keyWidth = max(keyWidth, lipgloss.Width(textsafe.Safe(e.Binding.Help().Key))+2)
 	}
 	var blocks [][]string
 	group := ""
@@ -77,9 +78,9 @@ func (m helpModel) blocks() [][]string {
 		}
 		h := e.Binding.Help()
 		b := &blocks[len(blocks)-1]
-		*b = append(*b, "  "+s.key.Render(Fit(h.Key, keyWidth))+Safe(h.Desc))
+		*b = append(*b, "  "+s.key.Render(Fit(h.Key, keyWidth))+textsafe.Safe(h.Desc))
 	}
-	filter := []string{s.title.Render("Filter (" + Safe(m.c.keys.Filter.Help().Key) + ")")}
+	filter := []string{s.title.Render("Filter (" + textsafe.Safe(m.c.keys.Filter.Help().Key) + ")")}
 	for _, f := range filterHelp() {
 		filter = append(filter, "  "+s.key.Render(Fit(f.label, 14))+f.value)
 	}

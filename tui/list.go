@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -46,7 +47,7 @@ func titleLine(s styles, title string, parts []string, err error) string {
 		}
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
-		line += "  " + s.danger.Render("✗ "+Safe(err.Error()))
+		line += "  " + s.danger.Render("✗ "+textsafe.Safe(err.Error()))
 	}
 	return line
 }

@@ -1,6 +1,10 @@
 package tui
 
-import "sync"
+import (
+	"sync"
+
+	"shipdesk/textsafe"
+)
 
 // memo remembers the results of a pure function of a string and a number for the
 // strings of the last frames drawn. Measuring non-ASCII text (grapheme clusters and their
@@ -51,4 +55,36 @@ func (m *memo) put(k memoKey, v string) {
 		m.prev, m.cur = m.cur, make(map[memoKey]string, m.size)
 	}
 	m.cur[k] = v
+}
+
+// Fit is textsafe.Fit, remembered for the non-ASCII cells of the last frames drawn.
+func Fit(s string, width int) string { return fitCell(s, width, true) }
+
+// Cut is textsafe.Cut, remembered the same way.
+func Cut(s string, max int) string { return fitCell(s, max, false) }
+
+// fittedCells holds the non-ASCII cells fitted lately, keyed by text and width<<1|pad:
+// the cells of a few screens of a few sessions.
+var fittedCells = newMemo(4096)
+
+func fitCell(s string, width int, pad bool) string {
+	if width <= 0 || textsafe.PrintableASCII(s) {
+		return fitNow(s, width<<1|boolBit(pad))
+	}
+	return fittedCells.get(s, width<<1|boolBit(pad), fitNow)
+}
+
+// fitNow is textsafe.Fit or Cut of s; n is width<<1|pad.
+func fitNow(s string, n int) string {
+	if n&1 == 1 {
+		return textsafe.Fit(s, n>>1)
+	}
+	return textsafe.Cut(s, n>>1)
+}
+
+func boolBit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

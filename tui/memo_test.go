@@ -65,10 +65,10 @@ func TestFitFromMemoryIsFitMeasured(t *testing.T) {
 			for round := range 3 {
 				for _, s := range texts {
 					for w := 1; w < 14; w++ {
-						if got, want := Fit(s, w), fitMeasured(s, w<<1|1); got != want {
+						if got, want := Fit(s, w), fitNow(s, w<<1|1); got != want {
 							t.Errorf("session %d round %d: Fit(%q, %d) = %q, measuring gives %q", g, round, s, w, got, want)
 						}
-						if got, want := Cut(s, w), fitMeasured(s, w<<1); got != want {
+						if got, want := Cut(s, w), fitNow(s, w<<1); got != want {
 							t.Errorf("Cut(%q, %d) = %q, measuring gives %q", s, w, got, want)
 						}
 						line := style.warn.Render(Fit(s, w)) + strings.Repeat("x", w)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"shipdesk/textsafe"
 	"slices"
 	"strings"
 
@@ -305,7 +306,7 @@ func (m poolModel) ask(p pendingAction) (poolModel, tea.Cmd) {
 	}
 	what, them := plural(n, "entry", "entries"), "them"
 	if len(p.keys) == 1 {
-		what, them = what+" ("+Safe(p.keys[0].String())+")", "it"
+		what, them = what+" ("+textsafe.Safe(p.keys[0].String())+")", "it"
 	}
 	m.pending = p
 	switch p.act {
@@ -528,7 +529,7 @@ func (m *poolModel) cells(e domain.PoolEntry) []cell {
 
 func (m poolModel) detailView() []string {
 	e := m.detail
-	title := titleLine(m.c.styles, "Pool entry "+Safe(e.Key.String()), []string{e.State.String()}, nil)
+	title := titleLine(m.c.styles, "Pool entry "+textsafe.Safe(e.Key.String()), []string{e.State.String()}, nil)
 	return append([]string{title}, pageOf(m.detailLines(), m.detailPager.top, m.height-1)...)
 }
 

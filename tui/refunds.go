@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"shipdesk/textsafe"
 	"slices"
 	"strings"
 	"time"
@@ -299,7 +300,7 @@ func (m refundsModel) ask(p refundPending) (refundsModel, tea.Cmd) {
 	}
 	what, them := plural(n, "refund request", "refund requests"), "them"
 	if n == 1 {
-		what, them = what+" ("+Safe(p.keys[0].String())+")", "it"
+		what, them = what+" ("+textsafe.Safe(p.keys[0].String())+")", "it"
 	}
 	m.pending = p
 	switch p.act {
@@ -514,7 +515,7 @@ func (m *refundsModel) cells(row storage.RefundRow) []cell {
 
 func (m refundsModel) detailView() []string {
 	r := m.detail.Request
-	title := titleLine(m.c.styles, "Refund request "+Safe(r.RefundKey.String()), []string{r.State.String()}, nil)
+	title := titleLine(m.c.styles, "Refund request "+textsafe.Safe(r.RefundKey.String()), []string{r.State.String()}, nil)
 	return append([]string{title}, pageOf(m.detailLines(), m.detailPager.top, m.height-1)...)
 }
 

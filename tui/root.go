@@ -10,6 +10,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"shipdesk/textsafe"
 	"strconv"
 	"strings"
 	"time"
@@ -485,7 +486,7 @@ func (m *Model) header() string {
 		if t.id == m.active {
 			st = s.tabActive
 		}
-		b.WriteString(st.Render(Safe(t.b.Help().Key) + " " + t.name))
+		b.WriteString(st.Render(textsafe.Safe(t.b.Help().Key) + " " + t.name))
 		b.WriteString(" ")
 	}
 	left := b.String()
@@ -528,7 +529,7 @@ func (m *Model) countsLine() string {
 func (m *Model) statusLine() string {
 	s := m.c.styles
 	who := s.dim.Render(cutLeft(m.dbLabel, max(12, m.width/3)) + " · " + Cut(m.c.operator, 20) + " (" + m.c.role.String() + ")")
-	text := Safe(m.status.text)
+	text := textsafe.Safe(m.status.text)
 	if m.status.err {
 		text = s.danger.Render("✗ " + text)
 	}

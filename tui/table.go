@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"shipdesk/textsafe"
 	"sort"
 	"strings"
 	"time"
@@ -186,7 +187,7 @@ func fitRight(s string, width int) string {
 
 // cutLeft keeps the end of s, where a file path keeps its name.
 func cutLeft(s string, max int) string {
-	t := Safe(s)
+	t := textsafe.Safe(s)
 	w := ansi.StringWidth(t)
 	if w <= max || max <= 1 {
 		return Cut(t, max)
@@ -197,7 +198,7 @@ func cutLeft(s string, max int) string {
 // fitLine truncates a styled line to width cells. A line of printable ASCII is its
 // length wide; others are measured once and remembered for the next frames.
 func fitLine(s string, width int) string {
-	if printableASCII(s) {
+	if textsafe.PrintableASCII(s) {
 		if len(s) <= width {
 			return s
 		}

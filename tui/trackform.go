@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -309,7 +310,7 @@ func (f trackForm) view(width, height int) string {
 		case fURL:
 			if c, ok := f.carrier(); ok && in.Value() == "" {
 				if n := domain.NormalizeTracking(f.inputs[fNumber].Value()); n != "" {
-					in.Placeholder = Safe(c.URL(n))
+					in.Placeholder = textsafe.Safe(c.URL(n))
 				} else {
 					in.Placeholder = "from the carrier's tracking page"
 				}

@@ -1,4 +1,6 @@
-package tui
+// Package textsafe makes text from outside (imports, channels, other operators) safe to
+// print on a terminal: the console and the command line both draw through it.
+package textsafe
 
 import (
 	"strings"
@@ -41,7 +43,7 @@ func Safe(s string) string {
 			continue
 		case r < 0x20 || (r >= 0x7f && r <= 0x9f): // C0, DEL, C1
 			continue
-		case unicode.Is(unicode.Cf, r) || isInvisible(r):
+		case unicode.Is(unicode.Cf, r) || Invisible(r):
 			// Cf covers bidi embeddings/overrides/isolates (U+202A–202E,
 			// U+2066–2069), LRM/RLM, zero-width space/joiners, word joiner,
 			// BOM, soft hyphen and tag characters.
@@ -53,9 +55,18 @@ func Safe(s string) string {
 	return b.String()
 }
 
-// isInvisible reports blank-looking letters and marks outside Cf that are
+// Invisible reports blank-looking letters and marks outside Cf that are
 // used to spoof otherwise identical strings.
-func isInvisible(r rune) bool {
+// Lines is Safe line by line: a message of several lines keeps its line breaks.
+func Lines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Safe(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func Invisible(r rune) bool {
 	switch r {
 	case '\u034F', // combining grapheme joiner
 		'\u115F', '\u1160', '\u3164', '\uFFA0': // Hangul fillers
@@ -78,8 +89,9 @@ func Cut(s string, max int) string { return fit(s, max, false) }
 
 const ellipsis = "…" // one cell wide
 
-// printableASCII reports whether s is only the bytes 0x20–0x7E.
-func printableASCII(s string) bool {
+// PrintableASCII reports whether s is only the bytes 0x20–0x7E: such text is safe as it
+// is and every byte is one cell.
+func PrintableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
 			return false
@@ -92,7 +104,7 @@ func fit(s string, width int, pad bool) string {
 	if width <= 0 {
 		return ""
 	}
-	if printableASCII(s) {
+	if PrintableASCII(s) {
 		// Safe keeps it as it is and every byte is one cell: most of a
 		// list's cells (IDs, amounts, times), drawn for every row of every frame.
 		switch {
@@ -103,20 +115,11 @@ func fit(s string, width int, pad bool) string {
 		}
 		return s
 	}
-	n := width << 1
-	if pad {
-		n |= 1
-	}
-	return fittedCells.get(s, n, fitMeasured)
+	return fitMeasured(s, width, pad)
 }
 
-// fittedCells holds the non-ASCII cells fitted lately, keyed by text and width<<1|pad:
-// the cells of a few screens of a few sessions.
-var fittedCells = newMemo(4096)
-
-// fitMeasured is fit of text that is not all printable ASCII; n is width<<1|pad.
-func fitMeasured(s string, n int) string {
-	width, pad := n>>1, n&1 == 1
+// fitMeasured is fit of text that is not all printable ASCII.
+func fitMeasured(s string, width int, pad bool) string {
 	s = Safe(s)
 
 	// Walk whole grapheme clusters (a wide character, a letter with its
