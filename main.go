@@ -168,7 +168,7 @@ func (f remoteFlag) Set(string) error {
 
 // actor is who the command's changes are recorded as.
 func (e *env) actor() storage.Actor {
-	return storage.Actor{Operator: e.operator, Session: e.session}
+	return storage.Actor{Operator: e.operator, Session: e.session, Role: e.role}
 }
 
 // require refuses an action the operator's role may not take (exit 1).

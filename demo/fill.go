@@ -48,7 +48,7 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 			return err
 		}
 	}
-	if _, err := s.ImportRefunds(g.Refunds(n), now, storage.Actor{Operator: "demo"}); err != nil {
+	if _, err := s.ImportRefunds(g.Refunds(n), now, storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}); err != nil {
 		return err
 	}
 	// The trades of a chunk are paid all over the year, so their index rows were staged:

@@ -528,6 +528,7 @@ func (w *wtx) getOrder(no uint64) (*domain.SalesOrder, error) {
 type Actor struct {
 	Operator string
 	Session  string
+	Role     domain.Role // what the operator may do; each write checks it
 }
 
 // AuditEvent records who did what to which objects, and each changed field before →

@@ -63,7 +63,7 @@ type common struct {
 
 // actor is who the session's changes are recorded as.
 func (c *common) actor() storage.Actor {
-	return storage.Actor{Operator: c.operator, Session: c.session}
+	return storage.Actor{Operator: c.operator, Session: c.session, Role: c.role}
 }
 
 // allow is the one check of the operator's role before an action: nil when the role
