@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -14,7 +14,8 @@ import (
 	"shipdesk/storage"
 )
 
-// These tests run the built binary, as scripts will.
+// These tests run the built binary (the shipdesk main package, one folder up), as
+// scripts will.
 
 var binary string
 
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "shipdesk")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", binary, "shipdesk").CombinedOutput(); err != nil {
 		panic("build: " + err.Error() + "\n" + string(out))
 	}
 	code := m.Run()

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package cli
 
 // populate does nothing where the system has no call to map memory ahead.
 func populate(int64) {}

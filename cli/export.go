@@ -1,11 +1,12 @@
-package main
+package cli
 
 import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"shipdesk/domain"
@@ -76,40 +77,83 @@ func orderNo(no uint64) string {
 	return domain.OrderNumber(no)
 }
 
-// cmdExport: shipdesk export pool|orders|audit [--format jsonl|csv] [--since T]
+// exportKind is one thing `export` writes: its formats (the first is the default) and
+// whether it takes --since.
+type exportKind struct {
+	formats []string
+	since   bool
+}
+
+// exportKinds is every export by name.
+var exportKinds = map[string]exportKind{
+	"pool":     {[]string{"jsonl", "csv"}, false},
+	"orders":   {[]string{"jsonl", "csv"}, false},
+	"refunds":  {[]string{"jsonl", "csv"}, false},
+	"outbox":   {[]string{"jsonl", "csv"}, false},
+	"audit":    {[]string{"jsonl", "csv"}, true},
+	"tracking": {[]string{"gspay", "csv", "jsonl"}, true},
+}
+
+// cmdExport: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] |
+// export audit [--since T] [--format jsonl|csv] | export tracking [--format gspay|csv|jsonl] [--since T]
 func cmdExport(e *env, args []string) error {
 	fs := newFlagSet("export")
 	e.flags(fs)
 	format := fs.String("format", "", "jsonl or csv (tracking: also gspay)")
-	since := fs.String("since", "", "audit and tracking: from this time on")
+	sinceText := fs.String("since", "", "audit and tracking: from this time on")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) == 1 && pos[0] == "tracking" {
-		return exportTracking(e, *format, *since)
+	var kind exportKind
+	ok := len(pos) == 1
+	if ok {
+		kind, ok = exportKinds[pos[0]]
 	}
-	if len(pos) == 1 && (pos[0] == "refunds" || pos[0] == "outbox") {
-		if *since != "" {
-			return usagef("--since goes with export audit or export tracking")
-		}
-		return exportRefunds(e, pos[0], *format)
-	}
-	if *format == "" {
-		*format = "jsonl"
-	}
-	if len(pos) != 1 || (pos[0] != "pool" && pos[0] != "orders" && pos[0] != "audit") {
+	if !ok {
 		return usagef("usage: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv], export audit [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
 	}
-	if *format != "jsonl" && *format != "csv" {
-		return usagef("--format must be jsonl or csv, not %q", *format)
+	what := pos[0]
+	if *format == "" {
+		*format = kind.formats[0]
 	}
-	if pos[0] == "audit" {
-		return exportAudit(e, *format, *since)
+	if !slices.Contains(kind.formats, *format) {
+		return usagef("--format must be %s, not %q", orList(kind.formats), *format)
 	}
-	if *since != "" {
+	if *sinceText != "" && !kind.since {
 		return usagef("--since goes with export audit or export tracking")
 	}
+	var from time.Time
+	if *sinceText != "" {
+		loc, err := e.location()
+		if err != nil {
+			return err
+		}
+		if from, err = parseSince(*sinceText, e.now(), loc); err != nil {
+			return usagef("--since: %v", err)
+		}
+	}
+	switch what {
+	case "tracking":
+		return exportTracking(e, *format, from)
+	case "audit":
+		return exportAudit(e, *format, from)
+	case "refunds", "outbox":
+		return exportRefunds(e, what, *format)
+	}
+	return exportTrades(e, what, *format)
+}
+
+// orList is "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// exportTrades: export pool|orders, format jsonl or csv.
+func exportTrades(e *env, what, format string) error {
 	s, err := openStore(e, true)
 	if err != nil {
 		return err
@@ -117,10 +161,10 @@ func cmdExport(e *env, args []string) error {
 	defer s.Close()
 	out := bufio.NewWriterSize(e.stdout, 64*1024)
 	defer out.Flush()
-	if *format == "jsonl" {
+	if format == "jsonl" {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
-		if pos[0] == "pool" {
+		if what == "pool" {
 			return s.EachPool(func(p domain.PoolEntry) error {
 				return enc.Encode(exportPool{Key: p.Key.String(), State: p.State.String(), Changed: p.Changed,
 					Reason: p.Reason, OrderNo: orderNo(p.OrderNo), exportTrade: wireTrade(p.Trade),
@@ -135,7 +179,7 @@ func cmdExport(e *env, args []string) error {
 	// CSV: the import columns, one row per line item, with the state columns in front.
 	w := csv.NewWriter(out)
 	defer w.Flush()
-	if pos[0] == "pool" {
+	if what == "pool" {
 		if err := w.Write(append([]string{"key", "state", "changed", "reason", "order_no"}, domain.CSVColumns...)); err != nil {
 			return err
 		}
@@ -165,90 +209,6 @@ func writeTradeRows(w *csv.Writer, head []string, t domain.Trade) error {
 		if err := w.Write(row); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// statusJSON is the contract of `status --json`.
-type statusJSON struct {
-	Pool struct {
-		AwaitingDetail int `json:"awaiting_detail"`
-		Ready          int `json:"ready"`
-		Changed        int `json:"changed"`
-		Processed      int `json:"processed"`
-		Converted      int `json:"converted"`
-		Removed        int `json:"removed"`
-	} `json:"pool"`
-	Orders struct {
-		AwaitingShipment int `json:"awaiting_shipment"`
-		DueToday         int `json:"due_today"`
-		Overdue          int `json:"overdue"`
-		Attention        int `json:"attention"`
-		Shipped          int `json:"shipped"`
-		Delivered        int `json:"delivered"`
-		Returned         int `json:"returned"`
-		Cancelled        int `json:"cancelled"`
-		Completed        int `json:"completed"`
-		NoTracking       int `json:"shipped_no_tracking"`
-	} `json:"orders"`
-	Tracking struct {
-		Replaced int `json:"replaced"`
-	} `json:"tracking"`
-	Refunds refundsStatus `json:"refunds"`
-	Index   struct {
-		Staged int `json:"staged"`
-	} `json:"index"`
-}
-
-// cmdStatus: shipdesk status [--json]
-func cmdStatus(e *env, args []string) error {
-	fs := newFlagSet("status")
-	e.flags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("status takes no arguments")
-	}
-	loc, err := e.location()
-	if err != nil {
-		return err
-	}
-	s, err := openStore(e, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	c, err := s.Counts(e.now(), loc)
-	if err != nil {
-		return err
-	}
-	var j statusJSON
-	j.Pool.AwaitingDetail, j.Pool.Ready, j.Pool.Changed = c.Pool[domain.PoolAwaitingDetail], c.Pool[domain.PoolReady], c.Changed
-	j.Pool.Processed, j.Pool.Converted, j.Pool.Removed = c.Pool[domain.PoolProcessed], c.Pool[domain.PoolConverted], c.Pool[domain.PoolRemoved]
-	j.Orders.AwaitingShipment, j.Orders.DueToday, j.Orders.Overdue = c.Orders[domain.OrderAwaitingShipment], c.DueToday, c.Overdue
-	j.Orders.Attention, j.Orders.Shipped, j.Orders.Delivered = c.Attention, c.Orders[domain.OrderShipped], c.Orders[domain.OrderDelivered]
-	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
-	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
-	j.Refunds = refundStatus(c.Refunds)
-	j.Index.Staged = c.Staged
-	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		return enc.Encode(j)
-	}
-	fmt.Fprintf(e.stdout, "database  %s\n", s.Path())
-	fmt.Fprintf(e.stdout, "pool      %d awaiting detail, %d ready (%d changed), %d processed, %d converted, %d removed\n",
-		j.Pool.AwaitingDetail, j.Pool.Ready, j.Pool.Changed, j.Pool.Processed, j.Pool.Converted, j.Pool.Removed)
-	fmt.Fprintf(e.stdout, "orders    %d awaiting shipment: %d due today, %d overdue; %d need attention\n",
-		j.Orders.AwaitingShipment, j.Orders.DueToday, j.Orders.Overdue, j.Orders.Attention)
-	fmt.Fprintf(e.stdout, "          %d shipped, %d delivered, %d completed, %d returned, %d cancelled\n",
-		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
-	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
-	printRefundStatus(e.stdout, c.Refunds)
-	if c.Staged > 0 {
-		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)
 	}
 	return nil
 }

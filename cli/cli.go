@@ -1,0 +1,253 @@
+// Package cli is shipdesk's command line: the console, the server and the commands for
+// scripts, one file per verb. Main runs a command line for the shipdesk binary; the SSH
+// server runs an operator's command line through the same dispatch (serve.go).
+//
+// A new verb is a file holding its function, func(e *env, args []string) error, and one
+// line in verbs. It parses its own flags after the common ones (newFlagSet, e.flags,
+// parseInterleaved), returns usagef(…) for a command line that does not parse (exit 2),
+// inputError{err} for bad input or a refused action (exit 1), and opens the database with
+// openStore.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+	"shipdesk/textsafe"
+)
+
+// Exit codes are a contract with scripts.
+const (
+	exitOK    = 0
+	exitInput = 1 // bad input or refused action; nothing written
+	exitUsage = 2
+	exitInUse = 3 // another process holds the database
+)
+
+const usage = `shipdesk — a terminal console for fulfilment operators
+
+usage:
+  shipdesk [--db PATH]                                  the console
+  shipdesk --demo                                       the console on a fresh demo database in a temp file
+  shipdesk demo --db PATH [--orders N] [--force]        write a demo database
+  shipdesk import orders FILE...                        JSON Lines (.jsonl) or CSV (.csv)
+  shipdesk import tracking FILE [--dry-run] [--skip-bad]   GSPAY lines or CSV order,carrier,tracking[,shipped_at,eta]
+  shipdesk ship REF --carrier C --tracking N [--url U] [--shipped-at T] [--eta T] [--override REASON]
+  shipdesk ship REF --no-tracking REASON                REF is SO number, CHANNEL:TRADE_ID, trade ID or payment ref
+  shipdesk carriers                                     the carrier registry: codes, formats, tracking pages
+  shipdesk pool convert|remove|process [--reason R] KEY...   KEY is CHANNEL:TRADE_ID
+  shipdesk pool convert --all-ready
+  shipdesk import refunds FILE...                       refund requests, JSON Lines or CSV (- reads standard input)
+  shipdesk refund convert|reject|process [--reason R] KEY...   KEY is CHANNEL:REFUND_ID; reject and process need --reason
+  shipdesk refund partial ORDER_REF --amount 12.50 --reason R  ORDER_REF as for ship
+  shipdesk export pool|orders [--format jsonl|csv]      to stdout
+  shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
+  shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
+  shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
+  shipdesk status [--json]
+  shipdesk fold                                         fold staged index rows into the indexes now
+  shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
+                 [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
+
+flags accepted everywhere:
+  --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)
+  --tz ZONE         warehouse time zone, e.g. Asia/Shanghai (default $SHIPDESK_TZ, else the machine's)
+  --operator NAME   who is acting, for the audit log (default $SHIPDESK_OPERATOR, else $USER)
+  --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
+  --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
+  --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
+  --cpuprofile FILE write a CPU profile (before the subcommand)
+
+FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
+Each FILE or standard input may hold at most 1 GiB of orders, 64 MiB of tracking or
+64 MiB of refund requests; a larger one is refused and nothing is imported.
+T (--since, --shipped-at, --eta) is 2026-11-20, "2026-11-20 08:00" or RFC 3339 in the
+warehouse's zone; --since also takes a time back from now such as 24h or 7d.
+Over SSH (ssh -p PORT HOST COMMAND…) the same commands run with the operator's role;
+import reads standard input there: ssh -p 2222 box import orders - < orders.jsonl
+
+exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage, 3 database in use
+`
+
+// verb is one subcommand.
+type verb struct {
+	name  string
+	run   func(e *env, args []string) error
+	local bool // not over SSH: it writes the server's files or starts a server
+}
+
+// verbs is the table of subcommands: a new verb is a file with its function and one line
+// here.
+func verbs() []verb {
+	return []verb{
+		{name: "demo", run: cmdDemo, local: true},
+		{name: "import", run: cmdImport},
+		{name: "pool", run: cmdPool},
+		{name: "export", run: cmdExport},
+		{name: "status", run: cmdStatus},
+		{name: "fold", run: cmdFold},
+		{name: "ship", run: cmdShip},
+		{name: "carriers", run: cmdCarriers},
+		{name: "serve", run: cmdServe, local: true},
+		{name: "refund", run: cmdRefund},
+		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
+	}
+}
+
+// Main runs one shipdesk command line as the invoking user, with the environment's
+// settings, and returns its exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{
+		dbPath:   os.Getenv("SHIPDESK_DB"),
+		tz:       os.Getenv("SHIPDESK_TZ"),
+		operator: firstNonEmpty(os.Getenv("SHIPDESK_OPERATOR"), os.Getenv("USER"), "operator"),
+		country:  firstNonEmpty(os.Getenv("SHIPDESK_COUNTRY"), "CN"),
+		stdin:    stdin, stdout: stdout, stderr: stderr,
+		now:  func() time.Time { return time.Now().UTC() },
+		role: domain.RoleSupervisor, // the invoking user owns the file
+	}
+	if e.dbPath == "" {
+		e.dbPath = storage.DefaultPath()
+	}
+	if v := os.Getenv("SHIPDESK_SHIP_WITHIN"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			return report(stderr, usagef("SHIPDESK_SHIP_WITHIN: %v", err), e.dbPath)
+		}
+		e.within = d
+	}
+	return report(stderr, dispatch(e, args), e.dbPath)
+}
+
+// usageError is a command line that doesn't parse: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// inputError is bad input or a refused action: exit 1.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+// exitCode is the exit code for what a command returned, told apart by the error's type.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, storage.ErrInUse):
+		return exitInUse
+	}
+	return exitInput
+}
+
+// report prints err for an operator and maps it to the exit code. dbPath is the
+// database the command meant, to say how to reach a server that holds it.
+func report(stderr io.Writer, err error, dbPath string) int {
+	code := exitCode(err)
+	switch {
+	case err == nil:
+	case code == exitOK: // help
+		fmt.Fprint(stderr, usage)
+	case code == exitUsage:
+		fmt.Fprintf(stderr, "shipdesk: %s\n\n%s", textsafe.Lines(err.Error()), usage)
+	case code == exitInUse:
+		if how := serveHint(dbPath); how != "" {
+			fmt.Fprintf(stderr, "shipdesk: %v\n%s\n", err, how)
+		} else {
+			fmt.Fprintf(stderr, "shipdesk: %v\nAnother shipdesk (a console or `shipdesk serve`) has it open. Close it, or when it is a server, connect to it over SSH instead.\n", err)
+		}
+	default:
+		// Errors quote what came from outside (files, channels, other operators' reasons).
+		fmt.Fprintf(stderr, "shipdesk: %s\n", textsafe.Lines(err.Error()))
+	}
+	return code
+}
+
+// dispatch parses the common flags and runs the console or the verb the command line
+// names.
+func dispatch(e *env, args []string) error {
+	// Common flags may come before the subcommand.
+	fs := newFlagSet("shipdesk")
+	e.flags(fs)
+	demoConsole, cpuProfile := new(bool), new(string)
+	if !e.remote {
+		fs.BoolVar(demoConsole, "demo", false, "run the console on a fresh demo database")
+		fs.StringVar(cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to this file")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		if e.remote {
+			return usagef("give a command, or connect without one for the console (ssh -t)")
+		}
+		if *demoConsole {
+			return runDemoConsole(e)
+		}
+		return runConsole(e)
+	}
+	name, rest := rest[0], rest[1:]
+	for _, v := range verbs() {
+		if v.name != name {
+			continue
+		}
+		if v.local && e.remote {
+			return usagef("%s is not available over SSH", name)
+		}
+		return v.run(e, rest)
+	}
+	return usagef("unknown command %q", name)
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseInterleaved lets flags and arguments mix (`pool process KEY --reason R`).
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"strconv"
+
+	"shipdesk/domain"
+)
+
+// exportRefund is one request as `export refunds` writes it.
+type exportRefund struct {
+	Key         string `json:"key"`
+	State       string `json:"state"`
+	Changed     bool   `json:"changed"`
+	Channel     string `json:"channel"`
+	RefundID    string `json:"refund_id"`
+	TradeID     string `json:"trade_id"`
+	Kind        string `json:"kind"`
+	Amount      string `json:"amount"`
+	Currency    string `json:"currency"`
+	Reason      string `json:"reason"`
+	RequestedAt string `json:"requested_at"`
+	RespondBy   string `json:"respond_by"`
+	Decision    string `json:"decision,omitempty"`
+	Operator    string `json:"operator,omitempty"`
+	OrderNo     string `json:"order_no,omitempty"`
+	Refunded    string `json:"refunded,omitempty"`
+	ImportedAt  string `json:"imported_at"`
+	UpdatedAt   string `json:"updated_at"`
+}
+
+var exportRefundColumns = []string{"key", "state", "changed", "channel", "refund_id", "trade_id", "kind", "amount", "currency",
+	"reason", "requested_at", "respond_by", "decision", "operator", "order_no", "refunded", "imported_at", "updated_at"}
+
+func wireRefund(r domain.RefundRequest) exportRefund {
+	x := exportRefund{
+		Key: r.RefundKey.String(), State: r.State.String(), Changed: r.Changed, Channel: r.Channel, RefundID: r.RefundID,
+		TradeID: r.TradeID, Kind: r.Kind.String(), Amount: r.Amount.Decimal(), Currency: r.Amount.Currency, Reason: r.Reason,
+		RequestedAt: isoTime(r.RequestedAt), RespondBy: isoTime(r.RespondBy), Decision: r.Decision, Operator: r.Operator,
+		OrderNo: orderNo(r.OrderNo), ImportedAt: isoTime(r.ImportedAt), UpdatedAt: isoTime(r.UpdatedAt),
+	}
+	if r.State == domain.RefundConverted {
+		x.Refunded = r.Refunded.Decimal()
+	}
+	return x
+}
+
+func (x exportRefund) row() []string {
+	return []string{x.Key, x.State, strconv.FormatBool(x.Changed), x.Channel, x.RefundID, x.TradeID, x.Kind, x.Amount, x.Currency,
+		x.Reason, x.RequestedAt, x.RespondBy, x.Decision, x.Operator, x.OrderNo, x.Refunded, x.ImportedAt, x.UpdatedAt}
+}
+
+// exportOutbox is one message owed to a channel.
+type exportOutbox struct {
+	Seq       uint64 `json:"seq"`
+	Channel   string `json:"channel"`
+	Kind      string `json:"kind"`
+	Key       string `json:"key"`
+	Body      string `json:"body"`
+	CreatedAt string `json:"created_at"`
+}
+
+// exportRefunds: shipdesk export refunds|outbox [--format jsonl|csv]
+func exportRefunds(e *env, what, format string) error {
+	s, err := openStore(e, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	out := bufio.NewWriterSize(e.stdout, 64*1024)
+	defer out.Flush()
+	var write func(row []string, v any) error
+	if format == "jsonl" {
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		write = func(_ []string, v any) error { return enc.Encode(v) }
+	} else {
+		w := csv.NewWriter(out)
+		defer w.Flush()
+		write = func(row []string, _ any) error { return w.Write(row) }
+		header := exportRefundColumns
+		if what == "outbox" {
+			header = []string{"seq", "channel", "kind", "key", "body", "created_at"}
+		}
+		if err := w.Write(header); err != nil {
+			return err
+		}
+	}
+	if what == "outbox" {
+		return s.EachOutbox(func(seq uint64, m domain.OutboxMessage) error {
+			x := exportOutbox{Seq: seq, Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: isoTime(m.CreatedAt)}
+			return write([]string{strconv.FormatUint(seq, 10), x.Channel, x.Kind, x.Key, x.Body, x.CreatedAt}, x)
+		})
+	}
+	return s.EachRefund(func(r domain.RefundRequest) error {
+		x := wireRefund(r)
+		return write(x.row(), x)
+	})
+}

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"shipdesk/domain"
+)
+
+// exportTracking: shipdesk export tracking [--format gspay|csv|jsonl] [--since T]
+func exportTracking(e *env, format string, from time.Time) error {
+	s, err := openStore(e, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	out := bufio.NewWriterSize(e.stdout, 64*1024)
+	defer out.Flush()
+	switch format {
+	case "gspay":
+		var rows []domain.GSPAYRow
+		err = s.EachShipment(from, func(o domain.SalesOrder) error {
+			if o.Shipment.Number != "" {
+				rows = append(rows, domain.GSPAYRow{Ref: firstNonEmpty(o.PaymentRef, o.TradeID), URL: o.Shipment.URL, Number: o.Shipment.Number})
+			}
+			return nil
+		})
+		if err == nil {
+			err = domain.WriteGSPAY(out, rows)
+		}
+		return err
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write([]string{"order", "carrier", "tracking", "shipped_at", "eta", "url", "order_no", "replaced", "no_tracking"})
+		err = s.EachShipment(from, func(o domain.SalesOrder) error {
+			sh := o.Shipment
+			return w.Write([]string{o.Key.String(), sh.Carrier, sh.Number, isoTime(sh.ShippedAt), isoTime(sh.ETA), sh.URL,
+				domain.OrderNumber(o.No), fmt.Sprint(sh.Replaced), sh.NoTracking})
+		})
+		w.Flush()
+		if err == nil {
+			err = w.Error()
+		}
+		return err
+	}
+	enc := json.NewEncoder(out)
+	return s.EachShipment(from, func(o domain.SalesOrder) error {
+		return enc.Encode(wireShipment(o))
+	})
+}
+
+type exportChange struct {
+	At        string `json:"at"`
+	Operator  string `json:"operator"`
+	OldNumber string `json:"old"`
+	NewNumber string `json:"new"`
+	Carrier   string `json:"carrier"`
+	Reason    string `json:"reason,omitempty"`
+}
+
+type exportShipment struct {
+	OrderNo    string         `json:"order_no"`
+	Key        string         `json:"key"`
+	PaymentRef string         `json:"payment_ref,omitempty"`
+	Status     string         `json:"status"`
+	Carrier    string         `json:"carrier,omitempty"`
+	Number     string         `json:"tracking,omitempty"`
+	URL        string         `json:"url,omitempty"`
+	ShippedAt  string         `json:"shipped_at"`
+	ETA        string         `json:"eta,omitempty"`
+	NoTracking string         `json:"no_tracking,omitempty"`
+	Override   string         `json:"override,omitempty"`
+	Replaced   int            `json:"replaced"`
+	History    []exportChange `json:"history,omitempty"`
+}
+
+func wireShipment(o domain.SalesOrder) exportShipment {
+	sh := o.Shipment
+	x := exportShipment{OrderNo: domain.OrderNumber(o.No), Key: o.Key.String(), PaymentRef: o.PaymentRef, Status: o.Status.String(),
+		Carrier: sh.Carrier, Number: sh.Number, URL: sh.URL, ShippedAt: isoTime(sh.ShippedAt), ETA: isoTime(sh.ETA),
+		NoTracking: sh.NoTracking, Override: sh.Override, Replaced: sh.Replaced}
+	for _, h := range sh.History {
+		x.History = append(x.History, exportChange{At: isoTime(h.At), Operator: h.Operator, OldNumber: h.OldNumber, NewNumber: h.NewNumber, Carrier: h.NewCarrier, Reason: h.Reason})
+	}
+	return x
+}

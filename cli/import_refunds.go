@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"shipdesk/domain"
+)
+
+// importRefunds: shipdesk import refunds FILE... — every file is read and checked first;
+// any bad line in any file imports nothing.
+func importRefunds(e *env, files []string) error {
+	if len(files) == 0 {
+		return usagef("import refunds needs at least one FILE (.jsonl or .csv, - for standard input)")
+	}
+	if err := localFiles(e, "refunds", files); err != nil {
+		return err
+	}
+	if err := e.require(domain.ActionRefundImport); err != nil {
+		return err
+	}
+	srcs, err := importSources(e, "refunds", files, "")
+	if err != nil {
+		return err
+	}
+	var claims []domain.RefundClaim
+	var bad []string
+	for _, src := range srcs {
+		f, err := parseRefunds(src)
+		if err != nil {
+			if !badSource(err) {
+				return err
+			}
+			bad = append(bad, err.Error())
+			continue
+		}
+		claims = append(claims, f.Claims...)
+	}
+	if len(bad) > 0 {
+		return inputError{fmt.Errorf("nothing imported:\n%s", strings.Join(bad, "\n"))}
+	}
+	s, err := openStore(e, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	res, err := s.ImportRefunds(claims, e.now(), e.actor())
+	if err != nil {
+		return err
+	}
+	n := res.New + res.Updated + res.Unchanged + res.Suppressed + res.Skipped
+	fmt.Fprintf(e.stdout, "imported %d refund requests: %d new, %d updated, %d unchanged, %d suppressed (processed earlier), %d skipped (already converted or rejected)\n",
+		n, res.New, res.Updated, res.Unchanged, res.Suppressed, res.Skipped)
+	return nil
+}
+
+// parseRefunds reads one source of refund requests, JSON Lines or CSV: a file by its
+// name, standard input by its content.
+func parseRefunds(src importSource) (domain.RefundFile, error) {
+	if src.kind == "" {
+		var err error
+		if src.kind, err = importKind(src.name); err != nil {
+			return domain.RefundFile{}, err
+		}
+	}
+	var f domain.RefundFile
+	err := src.read("refunds", func(r io.Reader) (err error) {
+		if src.kind == "jsonl" {
+			f, err = domain.ParseRefundJSONL(src.name, r)
+		} else {
+			f, err = domain.ParseRefundCSV(src.name, r)
+		}
+		return err
+	})
+	return f, err
+}

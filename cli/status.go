@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+)
+
+// statusJSON is the contract of `status --json`.
+type statusJSON struct {
+	Pool struct {
+		AwaitingDetail int `json:"awaiting_detail"`
+		Ready          int `json:"ready"`
+		Changed        int `json:"changed"`
+		Processed      int `json:"processed"`
+		Converted      int `json:"converted"`
+		Removed        int `json:"removed"`
+	} `json:"pool"`
+	Orders struct {
+		AwaitingShipment int `json:"awaiting_shipment"`
+		DueToday         int `json:"due_today"`
+		Overdue          int `json:"overdue"`
+		Attention        int `json:"attention"`
+		Shipped          int `json:"shipped"`
+		Delivered        int `json:"delivered"`
+		Returned         int `json:"returned"`
+		Cancelled        int `json:"cancelled"`
+		Completed        int `json:"completed"`
+		NoTracking       int `json:"shipped_no_tracking"`
+	} `json:"orders"`
+	Tracking struct {
+		Replaced int `json:"replaced"`
+	} `json:"tracking"`
+	Refunds refundsStatus `json:"refunds"`
+	Index   struct {
+		Staged int `json:"staged"`
+	} `json:"index"`
+}
+
+// cmdStatus: shipdesk status [--json]
+func cmdStatus(e *env, args []string) error {
+	fs := newFlagSet("status")
+	e.flags(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("status takes no arguments")
+	}
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
+	s, err := openStore(e, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	c, err := s.Counts(e.now(), loc)
+	if err != nil {
+		return err
+	}
+	var j statusJSON
+	j.Pool.AwaitingDetail, j.Pool.Ready, j.Pool.Changed = c.Pool[domain.PoolAwaitingDetail], c.Pool[domain.PoolReady], c.Changed
+	j.Pool.Processed, j.Pool.Converted, j.Pool.Removed = c.Pool[domain.PoolProcessed], c.Pool[domain.PoolConverted], c.Pool[domain.PoolRemoved]
+	j.Orders.AwaitingShipment, j.Orders.DueToday, j.Orders.Overdue = c.Orders[domain.OrderAwaitingShipment], c.DueToday, c.Overdue
+	j.Orders.Attention, j.Orders.Shipped, j.Orders.Delivered = c.Attention, c.Orders[domain.OrderShipped], c.Orders[domain.OrderDelivered]
+	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
+	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
+	j.Refunds = refundStatus(c.Refunds)
+	j.Index.Staged = c.Staged
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		return enc.Encode(j)
+	}
+	fmt.Fprintf(e.stdout, "database  %s\n", s.Path())
+	fmt.Fprintf(e.stdout, "pool      %d awaiting detail, %d ready (%d changed), %d processed, %d converted, %d removed\n",
+		j.Pool.AwaitingDetail, j.Pool.Ready, j.Pool.Changed, j.Pool.Processed, j.Pool.Converted, j.Pool.Removed)
+	fmt.Fprintf(e.stdout, "orders    %d awaiting shipment: %d due today, %d overdue; %d need attention\n",
+		j.Orders.AwaitingShipment, j.Orders.DueToday, j.Orders.Overdue, j.Orders.Attention)
+	fmt.Fprintf(e.stdout, "          %d shipped, %d delivered, %d completed, %d returned, %d cancelled\n",
+		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
+	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
+	printRefundStatus(e.stdout, c.Refunds)
+	if c.Staged > 0 {
+		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)
+	}
+	return nil
+}
+
+// refundsStatus is the refund queue's part of `status --json`.
+type refundsStatus struct {
+	Pending       int               `json:"pending"`
+	DueWithin24h  int               `json:"due_within_24h"`
+	Overdue       int               `json:"overdue"`
+	RefundedTotal map[string]string `json:"refunded_total"`
+}
+
+func refundStatus(c storage.RefundCounts) refundsStatus {
+	st := refundsStatus{Pending: c.Pending, DueWithin24h: c.DueSoon, Overdue: c.Overdue, RefundedTotal: map[string]string{}}
+	for _, m := range c.Refunded {
+		st.RefundedTotal[m.Currency] = m.Decimal()
+	}
+	return st
+}
+
+// printRefundStatus is the refund line of plain `status`.
+func printRefundStatus(w io.Writer, c storage.RefundCounts) {
+	total := "nothing refunded yet"
+	if len(c.Refunded) > 0 {
+		parts := make([]string, len(c.Refunded))
+		for i, m := range c.Refunded {
+			parts[i] = m.String()
+		}
+		total = "refunded " + strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(w, "refunds   %d pending: %d due within 24 h, %d overdue; %s\n", c.Pending, c.DueSoon, c.Overdue, total)
+}
