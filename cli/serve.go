@@ -78,12 +78,7 @@ func cmdServe(e *env, args []string) error {
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
 		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,
 		Command: func(s *server.Session, args []string) int {
-			se := &env{
-				dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within,
-				stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
-				store: store, role: s.Operator.Role, session: s.ID, remote: true,
-			}
-			return report(s.Stderr, dispatch(se, args), "")
+			return runSession(e, store, s, args)
 		},
 		Console: func(s *server.Session) tea.Model {
 			return tui.New(tui.Config{
@@ -129,6 +124,18 @@ func cmdServe(e *env, args []string) error {
 			return nil
 		}
 	}
+}
+
+// runSession runs one command line for an SSH session through the same dispatch as a
+// local one: on the server's store, with its settings and clock, as the session's
+// operator with their role, on the session's streams.
+func runSession(e *env, store *storage.Store, s *server.Session, args []string) int {
+	se := &env{
+		dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within,
+		stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
+		store: store, role: s.Operator.Role, session: s.ID, remote: true,
+	}
+	return report(s.Stderr, dispatch(se, args), "")
 }
 
 // serveFile sits beside the database while a server holds it, saying where it listens,
