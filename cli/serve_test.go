@@ -705,3 +705,22 @@ func TestServeShippingUsesTheServersSettingsAndRoles(t *testing.T) {
 	r := s.ssh("ana", "", "export", "audit", "--format", "jsonl")
 	want(t, r, 0, `"action":"order.ship"`, `"action":"tracking.correct"`, `"operator":"ana"`, `"field":"tracking"`)
 }
+
+// Over SSH an upload has the same limit as locally, and a larger one is refused while it
+// arrives, with nothing written.
+func TestServeRefusesStandardInputOverTheLimit(t *testing.T) {
+	s := startServer(t)
+	before := s.ssh("ana", "", "export", "audit")
+	want(t, before, 0)
+	line := "SO1:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=EB084456702CN\n"
+	big := strings.Repeat(line, int(maxTrackingInput)/len(line)+1)
+	start := time.Now()
+	want(t, s.ssh("bob", big, "import", "tracking", "-"), 1, "standard input is larger than 64 MiB, the limit of import tracking")
+	if d := time.Since(start); d > 60*time.Second {
+		t.Fatalf("took %v to refuse", d)
+	}
+	if after := s.ssh("ana", "", "export", "audit"); after.stdout != before.stdout {
+		t.Fatalf("a refused upload changed the audit trail:\n%s", after.stdout)
+	}
+	want(t, s.ssh("bob", "", "status"), 0, "0 shipped")
+}
