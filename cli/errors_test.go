@@ -64,7 +64,7 @@ func TestBadSourceByType(t *testing.T) {
 	}
 }
 
-// Every verb is in the usage text and runs from the table; the ones that touch the
+// Every verb runs from the table, parsing its own flags; the ones that touch the
 // server's files are refused over SSH.
 func TestVerbsTable(t *testing.T) {
 	seen := map[string]bool{}
@@ -73,9 +73,6 @@ func TestVerbsTable(t *testing.T) {
 			t.Fatalf("verb %q twice", v.name)
 		}
 		seen[v.name] = true
-		if v.name != "help" && !strings.Contains(usage, "shipdesk "+v.name) {
-			t.Errorf("the usage text does not show %q", v.name)
-		}
 		e := &env{remote: true, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 		err := dispatch(e, []string{v.name, "--no-such-flag"})
 		switch {
