@@ -117,7 +117,7 @@ func importSize(srcs []importSource) int64 {
 	n := int64(0)
 	for _, src := range srcs {
 		if src.data != nil {
-			n += int64(len(src.data))
+			n += src.data.size()
 		} else if fi, err := os.Stat(src.name); err == nil {
 			n += fi.Size()
 		}

@@ -108,7 +108,27 @@ func (b *boundedReader) tripped() error {
 type importSource struct {
 	name string // the file; "stdin" for standard input
 	kind string // jsonl or csv, once known
-	data []byte // standard input's content, never nil; nil for a file
+	data held   // standard input's content, never nil; nil for a file
+}
+
+// held is standard input read into memory in chunks: holding up to the limit costs about
+// the limit, where one slice grown as it is read is copied to about twice that.
+type held [][]byte
+
+func (h held) size() int64 {
+	n := int64(0)
+	for _, c := range h {
+		n += int64(len(c))
+	}
+	return n
+}
+
+func (h held) reader() io.Reader {
+	rs := make([]io.Reader, len(h))
+	for i, c := range h {
+		rs[i] = bytes.NewReader(c)
+	}
+	return io.MultiReader(rs...)
 }
 
 // importSources turns the FILE arguments of import what into sources. Standard input
@@ -154,19 +174,28 @@ func localFiles(e *env, what string, names []string) error {
 }
 
 // readStdin reads standard input whole, up to the limit of import what.
-func readStdin(e *env, what string) ([]byte, error) {
+func readStdin(e *env, what string) (held, error) {
 	b := bound(e.stdin, "standard input", what)
-	data, err := io.ReadAll(b)
-	if over := b.tripped(); over != nil {
-		return nil, over
+	data := held{}
+	for size := 64 << 10; ; size = min(2*size, 4<<20) {
+		chunk := make([]byte, size)
+		n, err := io.ReadFull(b, chunk)
+		if over := b.tripped(); over != nil {
+			return nil, over
+		}
+		if n < size {
+			chunk = bytes.Clone(chunk[:n])
+		}
+		if n > 0 {
+			data = append(data, chunk)
+		}
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return data, nil
+		case err != nil:
+			return nil, fmt.Errorf("reading standard input: %w", err)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading standard input: %w", err)
-	}
-	if data == nil {
-		data = []byte{}
-	}
-	return data, nil
 }
 
 // read hands parse the source's content, bounded by the limit of import what. A regular
@@ -174,7 +203,7 @@ func readStdin(e *env, what string) ([]byte, error) {
 // content passes the limit, and that is the error returned, whatever parse made of it.
 func (src importSource) read(what string, parse func(io.Reader) error) error {
 	if src.data != nil {
-		return parse(bytes.NewReader(src.data))
+		return parse(src.data.reader())
 	}
 	f, err := os.Open(src.name)
 	if err != nil {
@@ -194,10 +223,17 @@ func (src importSource) read(what string, parse func(io.Reader) error) error {
 
 // guessKind tells JSON Lines, which start with "{", from CSV, by the first character
 // after a byte order mark and blank space.
-func guessKind(data []byte) string {
-	t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(t) > 0 && t[0] == '{' {
-		return "jsonl"
+func guessKind(data held) string {
+	for i, c := range data {
+		if i == 0 {
+			c = bytes.TrimPrefix(c, []byte("\xef\xbb\xbf"))
+		}
+		if t := bytes.TrimLeft(c, " \t\r\n"); len(t) > 0 {
+			if t[0] == '{' {
+				return "jsonl"
+			}
+			return "csv"
+		}
 	}
 	return "csv"
 }

@@ -210,3 +210,40 @@ func TestSessionImportOverTheLimitStopsReading(t *testing.T) {
 		t.Fatalf("a refused session import changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
+
+func TestGuessKind(t *testing.T) {
+	for _, c := range []struct {
+		data held
+		kind string
+	}{
+		{held{}, "csv"},
+		{held{[]byte("channel,platform\n")}, "csv"},
+		{held{[]byte(`{"channel":"tb"}`)}, "jsonl"},
+		{held{[]byte("\xef\xbb\xbf \r\n\t{")}, "jsonl"},
+		{held{[]byte("\n\n  "), []byte(" \n{")}, "jsonl"},
+		{held{[]byte("\n"), []byte("x,{")}, "csv"},
+	} {
+		if got := guessKind(c.data); got != c.kind {
+			t.Errorf("guessKind(%q) = %s, want %s", c.data, got, c.kind)
+		}
+	}
+}
+
+// Standard input is held whole and read back as it came, however many chunks it takes.
+func TestReadStdinHoldsItAll(t *testing.T) {
+	in := strings.Repeat(orderLines("C", 7), 1500) // about 2 MiB
+	data, err := readStdin(&env{stdin: strings.NewReader(in)}, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data.size() != int64(len(in)) {
+		t.Fatalf("%d chunks of %d bytes, want several of %d", len(data), data.size(), len(in))
+	}
+	back, err := io.ReadAll(data.reader())
+	if err != nil || string(back) != in {
+		t.Fatalf("read back %d bytes (%v), not what came in", len(back), err)
+	}
+	if data, err := readStdin(&env{stdin: strings.NewReader("")}, "orders"); err != nil || data == nil || data.size() != 0 {
+		t.Fatalf("empty standard input: %v, %v", data, err)
+	}
+}
