@@ -68,8 +68,8 @@ flags accepted everywhere:
 FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
 Each FILE or standard input may hold at most 1 GiB of orders, 64 MiB of tracking or
 64 MiB of refund requests; a larger one is refused and nothing is imported.
-T (--since, --shipped-at, --eta) is 2026-11-20, "2026-11-20 08:00" or RFC 3339 in the
-warehouse's zone; --since also takes a time back from now such as 24h or 7d.
+T (--since, --shipped-at, --eta) is 2026-11-20 or "2026-11-20 08:00" in the warehouse's
+zone, or RFC 3339; --since also takes a time back from now such as 24h or 7d.
 Over SSH (ssh -p PORT HOST COMMAND…) the same commands run with the operator's role;
 import reads standard input there: ssh -p 2222 box import orders - < orders.jsonl
 
