@@ -269,7 +269,9 @@ func fmtTimeKey(b []byte) string {
 }
 
 // fmtText shows key text with its 0x00 separators as ':'.
-func fmtText(b []byte) string { return strconv.Quote(string(bytes.ReplaceAll(b, []byte{0}, []byte(":")))) }
+func fmtText(b []byte) string {
+	return strconv.Quote(string(bytes.ReplaceAll(b, []byte{0}, []byte(":"))))
+}
 
 func stateWord(name string, b byte) string {
 	if name == "" {

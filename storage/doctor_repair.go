@@ -16,8 +16,8 @@ import (
 
 // RepairResult says what Repair did.
 type RepairResult struct {
-	Found   int      `json:"found"`          // problems the check before the rebuild found
-	Rebuilt []string `json:"rebuilt"`        // the structures rebuilt from the records
+	Found   int      `json:"found"`           // problems the check before the rebuild found
+	Rebuilt []string `json:"rebuilt"`         // the structures rebuilt from the records
 	Moved   []string `json:"moved,omitempty"` // last numbers moved ahead of every key: "seq/order 4 → 9"
 }
 
