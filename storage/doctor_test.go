@@ -30,9 +30,9 @@ func workedDay(t *testing.T) string {
 	s := refundStore(t)
 	later := t0.Add(time.Hour)
 	mustImportRefunds(t, s, later,
-		claim("tb", "R1", "T1", domain.RefundNotReceived, 14497, later),      // SO1, not shipped: cancelled
-		claim("tb", "R2", "T2", domain.RefundReceivedNoReturn, 5000, later),       // SO2: rejected
-		claim("tb", "R3", "T3", domain.RefundReturnGoods, 14497, later), // SO4: left pending
+		claim("tb", "R1", "T1", domain.RefundNotReceived, 14497, later),     // SO1, not shipped: cancelled
+		claim("tb", "R2", "T2", domain.RefundReceivedNoReturn, 5000, later), // SO2: rejected
+		claim("tb", "R3", "T3", domain.RefundReturnGoods, 14497, later),     // SO4: left pending
 		claim("jd", "R4", "T2", domain.RefundReceivedNoReturn, 100, later))
 	if _, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R1")}, later, supervisor); err != nil {
 		t.Fatal(err)
