@@ -48,6 +48,7 @@ usage:
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
+  shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
                  [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
 
@@ -298,6 +299,8 @@ func dispatch(e *env, args []string) error {
 		return cmdStatus(e, rest)
 	case "fold":
 		return cmdFold(e, rest)
+	case "doctor":
+		return cmdDoctor(e, rest)
 	case "ship":
 		return cmdShip(e, rest)
 	case "carriers":

@@ -78,7 +78,7 @@ func (d *doctor) rowSpecs() []rowSpec {
 			if len(k) < 17 {
 				return nil, nil, "", "the key is too short to name an order"
 			}
-			o, why := d.orderAt(k[9:17])
+			o, why := d.orderAt(k[9:17], true)
 			if why != "" {
 				return nil, nil, "", why
 			}
@@ -95,7 +95,7 @@ func (d *doctor) rowSpecs() []rowSpec {
 			if len(v) != 8 {
 				return nil, nil, "", "the value is not an order number"
 			}
-			o, why := d.orderAt(v)
+			o, why := d.orderAt(v, false)
 			if why == "" && o.Shipment.Number == "" {
 				why = "names " + domain.OrderNumber(o.No) + ", which has no tracking number"
 			}
@@ -168,14 +168,21 @@ func (d *doctor) entryRowsAt(seq []byte) (r entryRows, what, why string) {
 	return d.entryRows(seq, &e), entryName(n, &e), ""
 }
 
-// orderAt is the order with number no (8 bytes), or why there is none.
-func (d *doctor) orderAt(no []byte) (domain.SalesOrder, string) {
+// orderAt is the order with number no (8 bytes), with its trade if withTrade, or why
+// there is none.
+func (d *doctor) orderAt(no []byte, withTrade bool) (domain.SalesOrder, string) {
 	name := domain.OrderNumber(binary.BigEndian.Uint64(no))
 	v := d.get(bOrders, no)
 	if v == nil {
 		return domain.SalesOrder{}, "names " + name + ", which is not there"
 	}
-	o, err := d.loadOrderAt(no, v)
+	var o domain.SalesOrder
+	var err error
+	if withTrade {
+		o, err = d.loadOrderAt(no, v)
+	} else if o, err = decodeOrder(v); err == nil && o.No != binary.BigEndian.Uint64(no) {
+		err = errCorrupt
+	}
 	if err != nil {
 		return o, "names " + name + ", which does not read"
 	}
