@@ -197,6 +197,14 @@ func TestDoctorNamesEachDamageAndRepairFixesIt(t *testing.T) {
 			k, v := firstMain(t, tx, bPoolByChannel)
 			return tx.Bucket(bPoolByChannel).Put(append(k, 'x'), v)
 		}, []string{"pool_by_channel: row [", "x\"] is not a row pool entry #"}},
+		{"add an order row with extra key bytes", func(t *testing.T, tx *bolt.Tx) error {
+			k, v := firstMain(t, tx, bOrdersByStatus)
+			return tx.Bucket(bOrdersByStatus).Put(append(k, 0), v)
+		}, []string{"orders_by_status: row [", " +00] is not a row SO"}},
+		{"add a slot key with extra bytes", func(t *testing.T, tx *bolt.Tx) error {
+			k, v := firstSlot(t, tx, bPool, 1)
+			return tx.Bucket(bPool).Put(append(k, 1), v)
+		}, []string{"pool: key ", "is not a slot: lookups never read it"}},
 		{"change a row's value", func(t *testing.T, tx *bolt.Tx) error {
 			k, v := firstMain(t, tx, bRefundsByState)
 			return tx.Bucket(bRefundsByState).Put(k, append(v, " and more"...))
