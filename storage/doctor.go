@@ -97,13 +97,14 @@ type doctor struct {
 	// the records are read.
 	poolWant, refWant []hitem
 	entries, orders   int
-	tracked, refunds  int
+	refunds           int
 	staged            int // staged index rows and run items found
 	maxEntry          uint64
 	maxOrder          uint64 // the highest order number named, by an order's key or a pool entry
 	maxAudit          uint64
 	maxOutbox         uint64
 	notes             map[string]int // problems per structure, for the report
+	ixs               [ixCount]*indexCheck
 }
 
 func newDoctor(ctx context.Context, tx *bolt.Tx) *doctor {
@@ -155,6 +156,7 @@ func (d *doctor) each(name []byte, fn func(k, v []byte) error) error {
 }
 
 func (d *doctor) check() error {
+	d.openIndexes()
 	steps := []func() error{d.scanEntries, d.scanOrders, d.scanRefunds, d.scanSeqTargets,
 		d.checkIndexes, d.checkHashedIndexes, d.checkCounters, d.checkSeqs}
 	for _, step := range steps {
@@ -187,6 +189,10 @@ func (d *doctor) scanEntries() error {
 		d.entries++
 		d.maxOrder = max(d.maxOrder, e.OrderNo)
 		countEntry(d.w, &e, 1)
+		r := d.entryRows(k, &e)
+		what := func() string { return entryName(seq, &e) }
+		d.expect(ixState, r.stateKey, r.stateVal, what)
+		d.expect(ixChannel, r.chanKey, r.chanVal, what)
 		d.poolWant = append(d.poolWant, hitemOf(poolKey(d.key(), e.Key), seq))
 		return nil
 	})
@@ -220,11 +226,14 @@ func (d *doctor) scanOrders() error {
 		}
 		d.orders++
 		countOrder(d.w, &o, 1)
+		what := func() string { return domain.OrderNumber(o.No) }
+		sk, sv := statusRow(&o)
+		d.expect(ixStatus, sk, sv, what)
+		if n := o.Shipment.Number; n != "" {
+			d.expect(ixTracking, []byte(n), u64(o.No), what)
+		}
 		if r := o.PaymentRef; r != "" && r != o.TradeID { // as indexRefs files it
 			d.refWant = append(d.refWant, hitemOf([]byte(r), o.No))
-		}
-		if o.Shipment.Number != "" {
-			d.tracked++
 		}
 		return nil
 	})
@@ -242,6 +251,8 @@ func (d *doctor) scanRefunds() error {
 		}
 		d.refunds++
 		countRefund(d.w, &r, 1)
+		rk, rv := refundRows(&r)
+		d.expect(ixRefunds, rk, rv, func() string { return "refund request " + strconv.Quote(r.RefundKey.String()) })
 		return nil
 	})
 	if err != nil {

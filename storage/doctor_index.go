@@ -13,131 +13,145 @@ import (
 // rowSpec is one index as the doctor checks it.
 type rowSpec struct {
 	name []byte
-	want int // the records that should have a row in it
 	// rowOf is, for a row of the index, the row its record would write (key and value)
 	// and the record's name; why says instead why the row leads to no record.
-	rowOf func(k, v []byte) (wk, wv []byte, what, why string)
-	// each calls fn with the row of every record that should have one.
-	each   func(fn func(wk, wv []byte, what string)) error
+	rowOf  func(k, v []byte) (wk, wv []byte, what, why string)
 	fmtKey func(k []byte) string
 }
 
-// checkIndexes checks every index row against its record and every record for its rows.
+// indexCheck is one index under check. While the records are read, each record's row is
+// looked up in it (expect): found exactly, missing, or with another value. Every row
+// leads to one record only (its key or value holds the record's key), so when the index
+// has as many rows as were found exactly, it has no others; else checkIndex walks it to
+// name them.
+type indexCheck struct {
+	rowSpec
+	ix       index
+	missing  bool // the file lacks the bucket
+	want     int  // records that should have a row
+	matched  int  // rows found exactly
+	reported map[string]bool
+}
+
+// Indexes under check, by the records they come from.
+const (
+	ixState = iota
+	ixChannel
+	ixStatus
+	ixTracking
+	ixRefunds
+	ixCount
+)
+
+func (d *doctor) openIndexes() {
+	for i, spec := range d.rowSpecs() {
+		ic := &indexCheck{rowSpec: spec, reported: map[string]bool{}}
+		if d.bucket(spec.name) == nil {
+			ic.missing = true
+		} else {
+			ic.ix = openIndex(d.tx, spec.name)
+		}
+		d.ixs[i] = ic
+	}
+}
+
+// expect checks that index i holds row wk → wv, as readers see it; what names the record
+// for a problem.
+func (d *doctor) expect(i int, wk, wv []byte, what func() string) {
+	ic := d.ixs[i]
+	ic.want++
+	if ic.missing {
+		return
+	}
+	v, where := effectiveRow(ic.ix, wk)
+	switch {
+	case v == nil:
+		d.problem(string(ic.name), "%s has no row %s%s", what(), ic.fmtKey(wk), where)
+	case !bytes.Equal(v, wv):
+		ic.reported[string(wk)] = true
+		d.problem(string(ic.name), "row %s%s has a value %s would not write", ic.fmtKey(wk), where, what())
+	default:
+		ic.matched++
+	}
+}
+
+// checkIndexes counts each index's rows and, where there are more than were found
+// exactly, names the others.
 func (d *doctor) checkIndexes() error {
-	for _, spec := range d.rowSpecs() {
-		if err := d.checkIndex(spec); err != nil {
+	for _, ic := range d.ixs {
+		if err := d.checkIndex(ic); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (d *doctor) rowSpecs() []rowSpec {
-	entryEach := func(row func(r entryRows) (k, v []byte)) func(fn func(wk, wv []byte, what string)) error {
-		return func(fn func(wk, wv []byte, what string)) error {
-			return d.each(bPoolEntries, func(k, v []byte) error {
-				if e, err := decodeEntry(v); err == nil && len(k) == 8 {
-					wk, wv := row(d.entryRows(k, &e))
-					fn(wk, wv, entryName(binary.BigEndian.Uint64(k), &e))
+func (d *doctor) rowSpecs() [ixCount]rowSpec {
+	return [ixCount]rowSpec{
+		ixState: {name: bPoolByState, fmtKey: fmtStateKey,
+			rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
+				if len(v) < 8 {
+					return nil, nil, "", "the value is too short to name a pool entry"
 				}
-				return nil
-			})
-		}
+				r, what, why := d.entryRowsAt(v[:8])
+				return r.stateKey, r.stateVal, what, why
+			}},
+		ixChannel: {name: bPoolByChannel, fmtKey: fmtChannelKey,
+			rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
+				if len(v) < 9 {
+					return nil, nil, "", "the value is too short to name a pool entry"
+				}
+				r, what, why := d.entryRowsAt(v[1:9])
+				return r.chanKey, r.chanVal, what, why
+			}},
+		ixStatus: {name: bOrdersByStatus, fmtKey: fmtStatusKey,
+			rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
+				if len(k) < 17 {
+					return nil, nil, "", "the key is too short to name an order"
+				}
+				o, why := d.orderAt(k[9:17], true)
+				if why != "" {
+					return nil, nil, "", why
+				}
+				wk, wv := statusRow(&o)
+				return wk, wv, domain.OrderNumber(o.No), ""
+			}},
+		ixTracking: {name: bOrdersByTrack, fmtKey: func(k []byte) string { return strconv.Quote(string(k)) },
+			rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
+				if len(v) != 8 {
+					return nil, nil, "", "the value is not an order number"
+				}
+				o, why := d.orderAt(v, false)
+				if why == "" && o.Shipment.Number == "" {
+					why = "names " + domain.OrderNumber(o.No) + ", which has no tracking number"
+				}
+				if why != "" {
+					return nil, nil, "", why
+				}
+				return []byte(o.Shipment.Number), u64(o.No), domain.OrderNumber(o.No), ""
+			}},
+		ixRefunds: {name: bRefundsByState, fmtKey: fmtRefundKey,
+			rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
+				if len(k) < 9 {
+					return nil, nil, "", "the key is too short to name a refund request"
+				}
+				rv := d.get(bRefunds, k[9:])
+				if rv == nil {
+					return nil, nil, "", fmt.Sprintf("names refund request %s, which is not there", fmtText(k[9:]))
+				}
+				r, err := decodeRefundRequest(rv)
+				if err != nil {
+					return nil, nil, "", fmt.Sprintf("names refund request %s, which does not read", fmtText(k[9:]))
+				}
+				wk, wv := refundRows(&r)
+				return wk, wv, "refund request " + strconv.Quote(r.RefundKey.String()), ""
+			}},
 	}
-	orderEach := func(fn func(o *domain.SalesOrder)) error {
-		return d.each(bOrders, func(k, v []byte) error {
-			if o, err := d.loadOrderAt(k, v); err == nil {
-				fn(&o)
-			}
-			return nil
-		})
-	}
-	return []rowSpec{{
-		name: bPoolByState, want: d.entries, fmtKey: fmtStateKey,
-		rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
-			if len(v) < 8 {
-				return nil, nil, "", "the value is too short to name a pool entry"
-			}
-			r, what, why := d.entryRowsAt(v[:8])
-			return r.stateKey, r.stateVal, what, why
-		},
-		each: entryEach(func(r entryRows) ([]byte, []byte) { return r.stateKey, r.stateVal }),
-	}, {
-		name: bPoolByChannel, want: d.entries, fmtKey: fmtChannelKey,
-		rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
-			if len(v) < 9 {
-				return nil, nil, "", "the value is too short to name a pool entry"
-			}
-			r, what, why := d.entryRowsAt(v[1:9])
-			return r.chanKey, r.chanVal, what, why
-		},
-		each: entryEach(func(r entryRows) ([]byte, []byte) { return r.chanKey, r.chanVal }),
-	}, {
-		name: bOrdersByStatus, want: d.orders, fmtKey: fmtStatusKey,
-		rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
-			if len(k) < 17 {
-				return nil, nil, "", "the key is too short to name an order"
-			}
-			o, why := d.orderAt(k[9:17], true)
-			if why != "" {
-				return nil, nil, "", why
-			}
-			return statusIndexKey(nil, o.Status, o.ShipBy, o.No), []byte(orderSearchText(&o)), domain.OrderNumber(o.No), ""
-		},
-		each: func(fn func(wk, wv []byte, what string)) error {
-			return orderEach(func(o *domain.SalesOrder) {
-				fn(statusIndexKey(nil, o.Status, o.ShipBy, o.No), []byte(orderSearchText(o)), domain.OrderNumber(o.No))
-			})
-		},
-	}, {
-		name: bOrdersByTrack, want: d.tracked, fmtKey: func(k []byte) string { return strconv.Quote(string(k)) },
-		rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
-			if len(v) != 8 {
-				return nil, nil, "", "the value is not an order number"
-			}
-			o, why := d.orderAt(v, false)
-			if why == "" && o.Shipment.Number == "" {
-				why = "names " + domain.OrderNumber(o.No) + ", which has no tracking number"
-			}
-			if why != "" {
-				return nil, nil, "", why
-			}
-			return []byte(o.Shipment.Number), u64(o.No), domain.OrderNumber(o.No), ""
-		},
-		each: func(fn func(wk, wv []byte, what string)) error {
-			return orderEach(func(o *domain.SalesOrder) {
-				if o.Shipment.Number != "" {
-					fn([]byte(o.Shipment.Number), u64(o.No), domain.OrderNumber(o.No))
-				}
-			})
-		},
-	}, {
-		name: bRefundsByState, want: d.refunds, fmtKey: fmtRefundKey,
-		rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
-			if len(k) < 9 {
-				return nil, nil, "", "the key is too short to name a refund request"
-			}
-			rv := d.get(bRefunds, k[9:])
-			if rv == nil {
-				return nil, nil, "", fmt.Sprintf("names refund request %s, which is not there", fmtText(k[9:]))
-			}
-			r, err := decodeRefundRequest(rv)
-			if err != nil {
-				return nil, nil, "", fmt.Sprintf("names refund request %s, which does not read", fmtText(k[9:]))
-			}
-			wk, wv := refundRows(&r)
-			return wk, wv, "refund request " + strconv.Quote(r.RefundKey.String()), ""
-		},
-		each: func(fn func(wk, wv []byte, what string)) error {
-			return d.each(bRefunds, func(_, v []byte) error {
-				if r, err := decodeRefundRequest(v); err == nil {
-					wk, wv := refundRows(&r)
-					fn(wk, wv, "refund request "+strconv.Quote(r.RefundKey.String()))
-				}
-				return nil
-			})
-		},
-	}}
+}
+
+// statusRow is the status-index row putOrder writes for o.
+func statusRow(o *domain.SalesOrder) (k, v []byte) {
+	return statusIndexKey(nil, o.Status, o.ShipBy, o.No), []byte(orderSearchText(o))
 }
 
 // refundRows is the queue-index row putRefund writes for r.
@@ -189,19 +203,18 @@ func (d *doctor) orderAt(no []byte, withTrade bool) (domain.SalesOrder, string) 
 	return o, ""
 }
 
-// checkIndex walks the index merged with its staged rows, as readers see it, checking
-// each row against the row its record would write; when fewer rows matched than there
-// are records, it looks every record's row up to name the missing ones.
-func (d *doctor) checkIndex(spec rowSpec) error {
-	name := string(spec.name)
-	if d.bucket(spec.name) == nil {
-		if spec.want > 0 {
-			d.problem(name, "the bucket is missing: %d records have no row", spec.want)
+// checkIndex counts the rows of an index merged with its staged rows, as readers see
+// it, and when there are more than its records' rows found exactly, walks it again to
+// check each other row against the row its record would write.
+func (d *doctor) checkIndex(ic *indexCheck) error {
+	name := string(ic.name)
+	if ic.missing {
+		if ic.want > 0 {
+			d.problem(name, "the bucket is missing: %d records have no row", ic.want)
 		}
 		return nil
 	}
-	ix := openIndex(d.tx, spec.name)
-	if ix.stage != nil {
+	if ic.ix.stage != nil {
 		n := 0
 		if err := d.each(stagedIndexes[name], func(_, _ []byte) error { n++; return nil }); err != nil {
 			return err
@@ -209,46 +222,40 @@ func (d *doctor) checkIndex(spec rowSpec) error {
 		d.staged += n
 		d.checked(string(stagedIndexes[name]), n, "rows")
 	}
-	rows, matched := 0, 0
-	reported := map[string]bool{}
-	c := ix.cursor()
+	rows := 0
+	c := ic.ix.cursor()
 	for c.seek([]byte{}, false); c.k != nil; c.next() {
 		if err := d.alive(); err != nil {
 			return err
 		}
 		rows++
+	}
+	d.checked(name, rows, "rows")
+	if rows == ic.matched+len(ic.reported) {
+		return nil
+	}
+	for c.seek([]byte{}, false); c.k != nil; c.next() {
+		if err := d.alive(); err != nil {
+			return err
+		}
+		if ic.reported[string(c.k)] {
+			continue
+		}
 		where := ""
 		if c.from != 1 {
 			where = " (staged)"
 		}
-		wk, wv, what, why := spec.rowOf(c.k, c.v)
+		wk, wv, what, why := ic.rowOf(c.k, c.v)
 		switch {
 		case why != "":
-			d.problem(name, "row %s%s %s", spec.fmtKey(c.k), where, why)
+			d.problem(name, "row %s%s %s", ic.fmtKey(c.k), where, why)
 		case !bytes.Equal(c.k, wk):
-			d.problem(name, "row %s%s is not a row %s would write: its row is %s", spec.fmtKey(c.k), where, what, spec.fmtKey(wk))
+			d.problem(name, "row %s%s is not a row %s would write: its row is %s", ic.fmtKey(c.k), where, what, ic.fmtKey(wk))
 		case !bytes.Equal(c.v, wv):
-			d.problem(name, "row %s%s has a value %s would not write", spec.fmtKey(c.k), where, what)
-		default:
-			matched++
-			continue
+			d.problem(name, "row %s%s has a value %s would not write", ic.fmtKey(c.k), where, what)
 		}
-		reported[string(c.k)] = true
 	}
-	d.checked(name, rows, "rows")
-	if matched >= spec.want {
-		return nil
-	}
-	return spec.each(func(wk, wv []byte, what string) {
-		v, where := effectiveRow(ix, wk)
-		switch {
-		case v == nil:
-			d.problem(name, "%s has no row %s%s", what, spec.fmtKey(wk), where)
-		case !bytes.Equal(v, wv) && !reported[string(wk)]:
-			reported[string(wk)] = true
-			d.problem(name, "row %s%s has a value %s would not write", spec.fmtKey(wk), where, what)
-		}
-	})
+	return nil
 }
 
 // effectiveRow is the value of key k in index ix as readers see it (nil: no row), and

@@ -143,7 +143,8 @@ func (d *doctor) rebuildRows(w *wtx) error {
 		if err != nil {
 			return err
 		}
-		w.put(bOrdersByStatus, statusIndexKey(nil, o.Status, o.ShipBy, o.No), []byte(orderSearchText(&o)))
+		sk, sv := statusRow(&o)
+		w.put(bOrdersByStatus, sk, sv)
 		if n := o.Shipment.Number; n != "" {
 			w.put(bOrdersByTrack, []byte(n), u64(o.No))
 		}

@@ -213,7 +213,11 @@ func TestDoctorNamesEachDamageAndRepairFixesIt(t *testing.T) {
 			k, v := firstMain(t, tx, bOrdersByTrack)
 			v[7]++
 			return tx.Bucket(bOrdersByTrack).Put(k, v)
-		}, []string{"orders_by_tracking: row \""}},
+		}, []string{"orders_by_tracking: row \"", "has a value SO"}},
+		{"add a row that leads to no record", func(t *testing.T, tx *bolt.Tx) error {
+			k, v := firstMain(t, tx, bRefundsByState)
+			return tx.Bucket(bRefundsByState).Put(append(k, 'z'), v)
+		}, []string{"refunds_by_state: row [", "z\"] names refund request", "which is not there"}},
 		{"drop a tracking row", func(t *testing.T, tx *bolt.Tx) error {
 			k, _ := firstMain(t, tx, bOrdersByTrack)
 			return tx.Bucket(bOrdersByTrack).Delete(k)
