@@ -31,9 +31,11 @@ import (
 // bytes and the same value bytes, found through the write path's own functions
 // (entryRowsOf, statusIndexKey, orderSearchText, refundStateKey, slotOf, countEntry ...).
 //
-// Memory: the records are read one at a time; what is kept for the whole check is 16
-// bytes a key of each hashed index (the keys it should hold, to compare with its slots
-// and runs) and the counters.
+// The records are read once, one at a time, and each record's rows are looked up as it
+// is read; an index is walked row by row to name its other rows only when it has more
+// rows than were found. What is kept for the whole check is 16 bytes a key of each
+// hashed index (the keys it should hold, to compare with its slots and runs: 16 MB at a
+// million orders) and the counters, never a copy of the records.
 
 // ActionDoctor and ActionRepair are the doctor's actions, for the role check (no role
 // below the supervisor's may take an action the domain's table does not name).
@@ -103,7 +105,7 @@ type doctor struct {
 	maxOrder          uint64 // the highest order number named, by an order's key or a pool entry
 	maxAudit          uint64
 	maxOutbox         uint64
-	notes             map[string]int // problems per structure, for the report
+	notes             map[string]int // problems per structure (Repair refuses on broken records)
 	ixs               [ixCount]*indexCheck
 }
 
