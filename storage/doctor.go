@@ -34,7 +34,7 @@ import (
 // The records are read once, one at a time, and each record's rows are looked up as it
 // is read; an index is walked row by row to name its other rows only when it has more
 // rows than were found. What is kept for the whole check is 16 bytes a key of each
-// hashed index (the keys it should hold, to compare with its slots and runs: 16 MB at a
+// hashed index (the keys it should hold, compared with its slots and runs: tens of MB at a
 // million orders) and the counters, never a copy of the records.
 
 // ActionDoctor and ActionRepair are the doctor's actions, for the role check (no role
