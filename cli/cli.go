@@ -53,6 +53,7 @@ usage:
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
+  shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
                  [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
 
@@ -93,6 +94,7 @@ func verbs() []verb {
 		{name: "export", run: cmdExport},
 		{name: "status", run: cmdStatus},
 		{name: "fold", run: cmdFold},
+		{name: "doctor", run: cmdDoctor},
 		{name: "ship", run: cmdShip},
 		{name: "carriers", run: cmdCarriers},
 		{name: "serve", run: cmdServe, local: true},
