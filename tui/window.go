@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -493,4 +494,17 @@ func allKeys[T, K any](ctx context.Context, src source[T], posOf func(T) storage
 		}
 		from = posOf(rows[len(rows)-1])
 	}
+}
+
+// reversed reads src the other way round: its first rows are src's last, each window
+// still in display order. A list storage reads in one direction only (the audit trail,
+// newest first) is read oldest first this way, a window at a time.
+func reversed[T any](src source[T]) source[T] {
+	fetch := src.fetch
+	src.fetch = func(ctx context.Context, from storage.Pos, back bool, limit int) ([]T, bool, error) {
+		rows, more, err := fetch(ctx, from, !back, limit)
+		slices.Reverse(rows)
+		return rows, more, err
+	}
+	return src
 }
