@@ -1,14 +1,12 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"shipdesk/textsafe"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"shipdesk/storage"
@@ -43,15 +41,13 @@ type auditSeq uint64
 func (s auditSeq) String() string { return strconv.FormatUint(uint64(s), 10) }
 
 type auditView struct {
-	c       *common
-	list    *list[storage.AuditRow, auditSeq, storage.AuditQuery]
-	detail  detailPane
+	*list[storage.AuditRow, auditSeq, storage.AuditQuery]
 	event   storage.AuditEvent // the event the detail shows
 	loading bool               // the whole event is still being read
 }
 
 func newAudit(c *common) view {
-	v := &auditView{c: c}
+	v := &auditView{}
 	store := c.store
 	v.list = newList(c, &listSpec[storage.AuditRow, auditSeq, storage.AuditQuery]{
 		title: "Audit log", noun: [2]string{"event", "events"}, thing: [2]string{"event", "events"},
@@ -63,26 +59,29 @@ func newAudit(c *common) view {
 		// The trail is read newest first; oldest first is the same reads the other way.
 		read: func(q storage.AuditQuery, _ int, desc bool) source[storage.AuditRow] {
 			q.Words = slices.Clone(q.Words)
-			src := source[storage.AuditRow]{
-				fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]storage.AuditRow, bool, error) {
-					return store.AuditWindow(ctx, q, from, back, limit)
-				},
-				count: func() (int, bool, error) { return store.AuditCount(q) },
-			}
+			src := storeSource(q, store.AuditWindow, store.AuditCount)
 			if !desc {
 				return reversed(src)
 			}
 			return src
 		},
-		sorts:  []sortOption{{name: "at", column: 1, asc: "oldest first", desc: "newest first"}},
-		desc:   true,
-		empty:  [2]string{"no changes recorded yet", "no events match the filter"},
-		hint:   "words  operator:NAME  action:NAME  key:KEY",
+		sorts: []sortOption{{name: "at", column: 1, asc: "oldest first", desc: "newest first"}},
+		desc:  true,
+		empty: [2]string{"no changes recorded yet", "no events match the filter"},
+		hint:  "words  operator:NAME  action:NAME  key:KEY",
+		// New events show at the top as they are written while the cursor is on the first
+		// row; further down a refresh keeps the cursor's row.
 		follow: true,
-		open: func(r storage.AuditRow) tea.Cmd {
-			v.detail.show()
-			v.event, v.loading = r.Event, true
-			return v.loadEvent(r.Event.Seq)
+		detail: &detailSpec[storage.AuditRow, auditSeq]{
+			open: func(r storage.AuditRow) tea.Cmd {
+				v.event, v.loading = r.Event, true
+				return v.loadEvent()
+			},
+			shown: func() auditSeq { return auditSeq(v.event.Seq) },
+			title: func() string {
+				return titleLine(v.c.styles, fmt.Sprintf("Audit event #%d", v.event.Seq), []string{textsafe.Safe(v.event.Action)}, nil)
+			},
+			lines: v.detailLines,
 		},
 	})
 	return v
@@ -98,15 +97,8 @@ func parseAuditFilter(s string) (storage.AuditQuery, error) {
 	return storage.AuditQuery{Operator: terms["operator"], Action: terms["action"], Key: terms["key"], Words: words}, nil
 }
 
-func (v *auditView) setSize(w, h int) tea.Cmd { return v.list.setSize(w, h) }
-func (v *auditView) capturing() bool          { return v.list.capturing() }
-
-// refresh reads the newest events when the cursor is on the first row, so new events
-// show at the top as they are written; further down it keeps the cursor's row.
-func (v *auditView) refresh() tea.Cmd { return v.list.refresh() }
-
-func (v *auditView) loadEvent(seq uint64) tea.Cmd {
-	store := v.c.store
+func (v *auditView) loadEvent() tea.Cmd {
+	store, seq := v.c.store, v.event.Seq
 	return func() tea.Msg {
 		ev, found, err := store.AuditEventAt(seq)
 		return auditEventMsg{ev: ev, found: found, err: err}
@@ -114,8 +106,7 @@ func (v *auditView) loadEvent(seq uint64) tea.Cmd {
 }
 
 func (v *auditView) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case auditEventMsg:
+	if msg, ok := msg.(auditEventMsg); ok {
 		if msg.err != nil {
 			return reportErr(msg.err)
 		}
@@ -123,29 +114,8 @@ func (v *auditView) update(msg tea.Msg) tea.Cmd {
 			v.event, v.loading = msg.ev, false
 		}
 		return nil
-	case tea.KeyMsg:
-		if v.detail.open && !v.list.capturing() {
-			v.detail.key(msg, v.c, len(v.detailLines()), v.list.height-1)
-			return nil
-		}
 	}
 	return v.list.update(msg)
-}
-
-func (v *auditView) shortHelp() []key.Binding {
-	k := &v.c.keys
-	if v.detail.open && !v.list.capturing() {
-		return []key.Binding{k.Back, k.Up, k.Down, k.PageDown}
-	}
-	return v.list.shortHelp()
-}
-
-func (v *auditView) view() string {
-	if !v.detail.open {
-		return v.list.view()
-	}
-	title := titleLine(v.c.styles, fmt.Sprintf("Audit event #%d", v.event.Seq), []string{textsafe.Safe(v.event.Action)}, nil)
-	return v.list.frame(v.detail.lines(title, v.detailLines(), v.list.height))
 }
 
 func (v *auditView) cells(r storage.AuditRow) []cell {
@@ -159,7 +129,7 @@ func (v *auditView) cells(r storage.AuditRow) []cell {
 
 // detailLines is the event's fields, then each change as "object  field  before → after".
 func (v *auditView) detailLines() []string {
-	s, ev, width := v.c.styles, v.event, v.list.width
+	s, ev, width := v.c.styles, v.event, v.width
 	const long = "2006-01-02 15:04:05 MST"
 	session := ev.Session
 	if session == "" {

@@ -91,15 +91,6 @@ func (l *list[R, K, Q]) actionFor(msg tea.KeyMsg, inDetail bool) *listAction[K] 
 	return nil
 }
 
-// act is a key in a view's detail of the row k: its action, if it has one there.
-func (l *list[R, K, Q]) act(msg tea.KeyMsg, k K) (tea.Cmd, bool) {
-	a := l.actionFor(msg, true)
-	if a == nil {
-		return nil, false
-	}
-	return l.ask(a, []K{k}), true
-}
-
 // detailHelp is the bindings of the actions that work in a view's detail.
 func (l *list[R, K, Q]) detailHelp() []key.Binding {
 	var bs []key.Binding

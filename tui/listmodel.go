@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"shipdesk/keymap"
 	"shipdesk/storage"
 )
 
@@ -53,12 +54,26 @@ type listSpec[R any, K rowKey, Q any] struct {
 	// empty is what an empty list says, without a filter and with one.
 	empty [2]string
 	hint  string // the filter's placeholder; "" keeps the default
-	// open, when set, is enter on a row: the view opens its detail.
-	open func(R) tea.Cmd
+	// detail, when set, is the view's detail of one row, which enter opens.
+	detail *detailSpec[R, K]
 	// follow: a refresh while the cursor is on the first row reads the list again
 	// from its start, so new rows show at the top as they come (the audit log).
 	follow  bool
 	actions []listAction[K]
+}
+
+// detailSpec is a view's detail of one row: the view keeps the row shown, reads it
+// whole, and draws it; the list opens it, scrolls it, closes it on back and takes the
+// actions that work there (listAction.detail) on the row shown.
+type detailSpec[R any, K rowKey] struct {
+	open   func(R) tea.Cmd // enter on a row: the view shows it and reads it whole
+	reload func() tea.Cmd  // a refresh while it is open: read the row shown again
+	shown  func() K        // the key of the row shown
+	title  func() string
+	lines  func() []string
+	// keys, when set, takes the view's own keys there first (ok: the key was its).
+	keys func(tea.KeyMsg) (cmd tea.Cmd, ok bool)
+	help func(*keymap.KeyMap) []key.Binding // the view's own keys there, for the status bar
 }
 
 // list is the state of one list. Views hold it by pointer; its messages carry the
@@ -76,6 +91,7 @@ type list[R any, K rowKey, Q any] struct {
 	started  bool
 	filter   filterBox
 	selected marks[K]
+	detail   detailPane
 
 	actionOverlay
 	pending pendingAction[K]
@@ -112,7 +128,11 @@ func (l *list[R, K, Q]) refresh() tea.Cmd {
 		l.started = true
 		return l.win.query(l.source())
 	}
-	return l.win.refresh()
+	cmd := l.win.refresh()
+	if d := l.spec.detail; l.detail.open && d.reload != nil {
+		cmd = tea.Batch(cmd, d.reload())
+	}
+	return cmd
 }
 
 // capturing: the filter input, a dialog or the results panel takes every key.
@@ -147,6 +167,8 @@ func (l *list[R, K, Q]) key(msg tea.KeyMsg) tea.Cmd {
 		return l.overlayKey(msg)
 	case l.filter.editing():
 		return l.filterKey(msg)
+	case l.detail.open:
+		return l.detailKey(msg)
 	}
 	if cmd, ok := navigate(&l.win, msg, k); ok {
 		return cmd
@@ -158,8 +180,9 @@ func (l *list[R, K, Q]) key(msg tea.KeyMsg) tea.Cmd {
 		l.filter.clear()
 		return l.applyFilter("")
 	case key.Matches(msg, k.Open):
-		if row, ok := l.win.current(); ok && l.spec.open != nil {
-			return l.spec.open(row)
+		if row, ok := l.win.current(); ok && l.spec.detail != nil {
+			l.detail.show()
+			return l.spec.detail.open(row)
 		}
 	case key.Matches(msg, k.Sort):
 		return l.nextSort()
@@ -180,6 +203,22 @@ func (l *list[R, K, Q]) key(msg tea.KeyMsg) tea.Cmd {
 			return l.ask(a, l.targets(a))
 		}
 	}
+	return nil
+}
+
+// detailKey is a key in the detail: the view's own, an action on the row shown, back,
+// or scrolling.
+func (l *list[R, K, Q]) detailKey(msg tea.KeyMsg) tea.Cmd {
+	d := l.spec.detail
+	if d.keys != nil {
+		if cmd, ok := d.keys(msg); ok {
+			return cmd
+		}
+	}
+	if a := l.actionFor(msg, true); a != nil {
+		return l.ask(a, []K{d.shown()})
+	}
+	l.detail.key(msg, l.c, len(d.lines()), l.height-1)
 	return nil
 }
 
@@ -267,9 +306,15 @@ func (l *list[R, K, Q]) shortHelp() []key.Binding {
 		return []key.Binding{k.Up, k.Down, helpOnly(k.Back.Help().Key+"/"+k.Open.Help().Key, "close")}
 	case l.filter.editing():
 		return []key.Binding{helpOnly(inputHelp(k.Confirm).Help().Key, "keep filter"), helpOnly(inputHelp(k.Cancel).Help().Key, "clear filter")}
+	case l.detail.open:
+		bs := []key.Binding{k.Back}
+		if h := l.spec.detail.help; h != nil {
+			bs = append(bs, h(k)...)
+		}
+		return append(append(bs, l.detailHelp()...), k.Up, k.Down, k.PageDown)
 	}
 	var bs []key.Binding
-	if l.spec.open != nil {
+	if l.spec.detail != nil {
 		bs = append(bs, k.Open)
 	}
 	bs = append(bs, k.Filter)
@@ -286,13 +331,16 @@ func (l *list[R, K, Q]) shortHelp() []key.Binding {
 	return append(bs, k.Up, k.Down, k.PageDown, k.End)
 }
 
-// view draws the list, and over it a dialog or in its place the results.
-func (l *list[R, K, Q]) view() string { return l.frame(l.lines()) }
-
-// frame draws lines (the list, or a view's detail of a row) under the action overlay:
-// a dialog over their last lines, or the results panel in their place.
-func (l *list[R, K, Q]) frame(lines []string) string {
+// view draws the list or the detail of a row, and over it a dialog or in its place the
+// results.
+func (l *list[R, K, Q]) view() string {
 	s, k := l.c.styles, &l.c.keys
+	var lines []string
+	if d := l.spec.detail; l.detail.open {
+		lines = append([]string{d.title()}, pageOf(d.lines(), l.detail.pager.top, l.height-1)...)
+	} else {
+		lines = l.lines()
+	}
 	switch l.overlay {
 	case showingResults:
 		return l.results.view(s, l.width, l.height)
@@ -356,8 +404,7 @@ func (l *list[R, K, Q]) lines() []string {
 	return lines
 }
 
-// detailPane is a view's detail of one row, opened from its list: whether it is open
-// and how far it is scrolled.
+// detailPane is whether a list's detail is open and how far it is scrolled.
 type detailPane struct {
 	open  bool
 	pager pager
@@ -372,9 +419,4 @@ func (d *detailPane) key(msg tea.KeyMsg, c *common, n, height int) {
 		return
 	}
 	d.pager.update(msg, &c.keys, n, height)
-}
-
-// lines is the detail's title over the part of its lines scrolled to.
-func (d *detailPane) lines(title string, lines []string, height int) []string {
-	return append([]string{title}, pageOf(lines, d.pager.top, height-1)...)
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,9 +49,7 @@ type orderNo uint64
 func (n orderNo) String() string { return domain.OrderNumber(uint64(n)) }
 
 type ordersView struct {
-	c       *common
-	list    *list[storage.OrderRow, orderNo, storage.OrderQuery]
-	detail  detailPane
+	*list[storage.OrderRow, orderNo, storage.OrderQuery]
 	order   domain.SalesOrder // the order the detail shows
 	refunds []domain.Refund   // its refunds
 
@@ -66,7 +63,7 @@ type ordersView struct {
 }
 
 func newOrders(c *common) view {
-	v := &ordersView{c: c}
+	v := &ordersView{}
 	store := c.store
 	v.list = newList(c, &listSpec[storage.OrderRow, orderNo, storage.OrderQuery]{
 		title: "Sales orders", noun: [2]string{"order", "orders"}, thing: [2]string{"order", "orders"},
@@ -77,12 +74,7 @@ func newOrders(c *common) view {
 		parse:   func(text string) (storage.OrderQuery, error) { return parseOrderFilter(text, c.now(), c.loc) },
 		read: func(q storage.OrderQuery, _ int, desc bool) source[storage.OrderRow] {
 			q.Statuses, q.Words, q.Desc = slices.Clone(q.Statuses), slices.Clone(q.Words), desc
-			return source[storage.OrderRow]{
-				fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]storage.OrderRow, bool, error) {
-					return store.OrderWindow(ctx, q, from, back, limit)
-				},
-				count: func() (int, bool, error) { return store.OrderCount(q) },
-			}
+			return storeSource(q, store.OrderWindow, store.OrderCount)
 		},
 		// storage keeps the orders of each status in one index, by ship-by.
 		sorts: []sortOption{{name: "ship by", column: orderShipByColumn}},
@@ -93,46 +85,45 @@ func newOrders(c *common) view {
 			}
 		},
 		empty: [2]string{"no orders match", "no orders match"},
-		open: func(r storage.OrderRow) tea.Cmd {
-			v.detail.show()
-			v.order, v.refunds = r.Order, nil
-			return v.loadOrder(r.Order.No)
+		detail: &detailSpec[storage.OrderRow, orderNo]{
+			open: func(r storage.OrderRow) tea.Cmd {
+				v.order, v.refunds = r.Order, nil
+				return v.loadOrder()
+			},
+			reload: v.loadOrder,
+			shown:  func() orderNo { return orderNo(v.order.No) },
+			title: func() string {
+				return titleLine(v.c.styles, "Sales order "+domain.OrderNumber(v.order.No), []string{v.order.Status.String()}, nil)
+			},
+			lines: v.detailLines,
+			keys:  v.detailKey,
+			help:  func(k *keymap.KeyMap) []key.Binding { return []key.Binding{k.Track, k.PartialRefund} },
 		},
-		actions: v.actions(),
+		actions: v.actions(c),
 	})
 	return v
 }
 
 // actions: tracking for the selection (or the order under the cursor), a partial
 // refund of the order under the cursor, and export of the selection.
-func (v *ordersView) actions() []listAction[orderNo] {
+func (v *ordersView) actions(c *common) []listAction[orderNo] {
 	return []listAction[orderNo]{
 		{binding: func(k *keymap.KeyMap) key.Binding { return k.Track }, start: v.track},
 		{binding: func(k *keymap.KeyMap) key.Binding { return k.PartialRefund }, cursorOnly: true,
 			start: func([]orderNo) tea.Cmd {
-				if row, ok := v.list.win.current(); ok {
+				if row, ok := v.win.current(); ok {
 					return v.openRefundForm(row.Order)
 				}
 				return nil
 			}},
-		exportAction(v.c.store),
+		exportAction(c.store),
 	}
 }
-
-func (v *ordersView) setSize(w, h int) tea.Cmd { return v.list.setSize(w, h) }
 
 func (v *ordersView) capturing() bool { return v.list.capturing() || v.formOpen || v.refundOpen }
 
-func (v *ordersView) refresh() tea.Cmd {
-	cmd := v.list.refresh()
-	if v.detail.open {
-		cmd = tea.Batch(cmd, v.loadOrder(v.order.No))
-	}
-	return cmd
-}
-
-func (v *ordersView) loadOrder(no uint64) tea.Cmd {
-	store := v.c.store
+func (v *ordersView) loadOrder() tea.Cmd {
+	store, no := v.c.store, v.order.No
 	return tea.Batch(func() tea.Msg {
 		o, found, err := store.Order(no)
 		return orderMsg{order: o, found: found, err: err}
@@ -158,61 +149,52 @@ func (v *ordersView) update(msg tea.Msg) tea.Cmd {
 	case partialSavedMsg:
 		return v.partialSaved(msg)
 	case tea.KeyMsg:
-		return v.key(msg)
+		switch {
+		case v.refundOpen && !v.list.capturing():
+			return v.refundFormKey(msg)
+		case v.formOpen && !v.list.capturing():
+			return v.formKey(msg)
+		}
 	}
 	return v.list.update(msg)
 }
 
-func (v *ordersView) key(msg tea.KeyMsg) tea.Cmd {
+// detailKey takes the order detail's own keys: its tracking form, its partial refund.
+func (v *ordersView) detailKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	k := &v.c.keys
 	switch {
-	case v.list.capturing():
-		return v.list.update(msg)
-	case v.refundOpen:
-		return v.refundFormKey(msg)
-	case v.formOpen:
-		return v.formKey(msg)
-	case !v.detail.open:
-		return v.list.update(msg)
 	case key.Matches(msg, k.Track):
 		v.formOpen, v.form = true, newTrackForm(v.c, v.order, v.lastCarrier)
+		return nil, true
 	case key.Matches(msg, k.PartialRefund):
-		return v.openRefundForm(v.order)
-	default:
-		v.detail.key(msg, v.c, len(v.detailLines()), v.list.height-1)
+		return v.openRefundForm(v.order), true
 	}
-	return nil
+	return nil, false
 }
 
 func (v *ordersView) shortHelp() []key.Binding {
 	k := &v.c.keys
 	switch {
 	case v.list.capturing():
-		return v.list.shortHelp()
 	case v.refundOpen:
 		return v.refundForm.shortHelp()
 	case v.formOpen && v.run != nil:
 		return []key.Binding{k.Save, k.Skip, helpOnly(inputHelp(k.Back).Help().Key, "stop"), helpOnly("tab/↓", "next field")}
 	case v.formOpen:
 		return v.form.shortHelp()
-	case v.detail.open:
-		return []key.Binding{k.Track, k.PartialRefund, k.Back, k.Up, k.Down}
 	}
 	return v.list.shortHelp()
 }
 
 func (v *ordersView) view() string {
 	switch {
+	case v.list.capturing():
 	case v.refundOpen:
-		return v.refundForm.view(v.list.width, v.list.height)
+		return v.refundForm.view(v.width, v.height)
 	case v.formOpen && v.run != nil:
-		return v.run.title(v.c, v.list.width) + "\n" + v.form.view(v.list.width, v.list.height-1)
+		return v.run.title(v.c, v.width) + "\n" + v.form.view(v.width, v.height-1)
 	case v.formOpen:
-		return v.form.view(v.list.width, v.list.height)
-	case v.detail.open:
-		o := v.order
-		title := titleLine(v.c.styles, "Sales order "+domain.OrderNumber(o.No), []string{o.Status.String()}, nil)
-		return v.list.frame(v.detail.lines(title, v.detailLines(), v.list.height))
+		return v.form.view(v.width, v.height)
 	}
 	return v.list.view()
 }
@@ -283,7 +265,7 @@ func (v *ordersView) cells(r storage.OrderRow) []cell {
 
 // detailLines is every field of the order, its attention note and its items.
 func (v *ordersView) detailLines() []string {
-	s, o, loc, width := v.c.styles, v.order, v.c.loc, v.list.width
+	s, o, loc, width := v.c.styles, v.order, v.c.loc, v.width
 	const long = "2006-01-02 15:04 MST"
 	shipBy := localTime(o.ShipBy, loc, long)
 	if due := v.urgency(o); due.text != "" {
@@ -318,7 +300,7 @@ func (v *ordersView) detailLines() []string {
 
 // shipmentLines is the shipment and its correction history, oldest first.
 func (v *ordersView) shipmentLines() []string {
-	s, sh, loc, width := v.c.styles, v.order.Shipment, v.c.loc, v.list.width
+	s, sh, loc, width := v.c.styles, v.order.Shipment, v.c.loc, v.width
 	const long = "2006-01-02 15:04 MST"
 	if !sh.Shipped() {
 		return []string{"", s.title.Render("Shipment") + s.dim.Render(" — not shipped yet · "+v.c.keys.Track.Help().Key+" enters tracking")}

@@ -41,8 +41,8 @@ func (r *trackRun) title(c *common, width int) string {
 
 // track is the list's tracking action on keys: the selection, or the cursor's order.
 func (v *ordersView) track(keys []orderNo) tea.Cmd {
-	if len(v.list.selected.set) == 0 {
-		if row, ok := v.list.win.current(); ok {
+	if len(v.selected.set) == 0 {
+		if row, ok := v.win.current(); ok {
 			v.formOpen, v.form = true, newTrackForm(v.c, row.Order, v.lastCarrier)
 		}
 		return nil
@@ -140,13 +140,13 @@ func (v *ordersView) trackSaved(msg trackSavedMsg) tea.Cmd {
 		r := v.run
 		r.lines = append(r.lines, resultLine{done: true, text: savedText(msg)})
 		r.shipped++
-		delete(v.list.selected.set, r.nos[r.at])
+		delete(v.selected.set, r.nos[r.at])
 		r.at++
 		return tea.Batch(done, v.readRunOrder())
 	case v.detail.open:
 		v.order = msg.order
 	case msg.outcome != domain.ShipUnchanged:
-		if next, found := nextAwaiting(v.list.win.rows, msg.no); found {
+		if next, found := nextAwaiting(v.win.rows, msg.no); found {
 			v.formOpen, v.form = true, newTrackForm(v.c, next, v.lastCarrier)
 		}
 	}

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"shipdesk/textsafe"
@@ -48,15 +47,13 @@ type poolEntryMsg struct {
 var poolSorts = [...]storage.PoolSort{storage.SortPaidAt, storage.SortChannel}
 
 type poolView struct {
-	c      *common
-	list   *list[storage.PoolRow, domain.Key, storage.PoolQuery]
-	detail detailPane
-	entry  domain.PoolEntry // the entry the detail shows
-	ready  int              // ready entries, from the counts, for "convert all ready"
+	*list[storage.PoolRow, domain.Key, storage.PoolQuery]
+	entry domain.PoolEntry // the entry the detail shows
+	ready int              // ready entries, from the counts, for "convert all ready"
 }
 
 func newPool(c *common) view {
-	v := &poolView{c: c}
+	v := &poolView{}
 	store := c.store
 	v.list = newList(c, &listSpec[storage.PoolRow, domain.Key, storage.PoolQuery]{
 		title: "Pending pool", noun: [2]string{"entry", "entries"}, thing: [2]string{"entry", "entries"},
@@ -68,28 +65,30 @@ func newPool(c *common) view {
 		read: func(q storage.PoolQuery, sort int, desc bool) source[storage.PoolRow] {
 			q.States, q.Words = slices.Clone(q.States), slices.Clone(q.Words)
 			q.Sort, q.Desc = poolSorts[sort], desc
-			return source[storage.PoolRow]{
-				fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]storage.PoolRow, bool, error) {
-					return store.PoolWindow(ctx, q, from, back, limit)
-				},
-				count: func() (int, bool, error) { return store.PoolCount(q) },
-			}
+			return storeSource(q, store.PoolWindow, store.PoolCount)
 		},
 		sorts: []sortOption{{name: "paid at", column: 7}, {name: "channel", column: 0}},
 		empty: [2]string{"the pool is empty — nothing waits for conversion", "no entries match the filter"},
-		open: func(r storage.PoolRow) tea.Cmd {
-			v.detail.show()
-			v.entry = r.Entry
-			return v.loadEntry(r.Entry.Key)
+		detail: &detailSpec[storage.PoolRow, domain.Key]{
+			open: func(r storage.PoolRow) tea.Cmd {
+				v.entry = r.Entry
+				return v.loadEntry()
+			},
+			reload: v.loadEntry,
+			shown:  func() domain.Key { return v.entry.Key },
+			title: func() string {
+				return titleLine(v.c.styles, "Pool entry "+textsafe.Safe(v.entry.Key.String()), []string{v.entry.State.String()}, nil)
+			},
+			lines: v.detailLines,
 		},
-		actions: v.actions(),
+		actions: v.actions(c),
 	})
 	return v
 }
 
 // actions are the pool's batch actions, each one storage call in one transaction.
-func (v *poolView) actions() []listAction[domain.Key] {
-	store, loc := v.c.store, v.c.loc
+func (v *poolView) actions(c *common) []listAction[domain.Key] {
+	store, loc := c.store, c.loc
 	act := func(b func(*keymap.KeyMap) key.Binding, w actionWords, role domain.Action, q func(what, them string, n int) string,
 		call func(a actionArgs[domain.Key]) (storage.BatchResult, error)) listAction[domain.Key] {
 		return listAction[domain.Key]{binding: b, words: w, role: role, question: q, detail: true,
@@ -136,20 +135,8 @@ func (v *poolView) actions() []listAction[domain.Key] {
 	return []listAction[domain.Key]{convert, remove, process, all}
 }
 
-func (v *poolView) setSize(w, h int) tea.Cmd { return v.list.setSize(w, h) }
-func (v *poolView) capturing() bool          { return v.list.capturing() }
-
-// refresh re-reads the rows around the cursor and the open entry.
-func (v *poolView) refresh() tea.Cmd {
-	cmd := v.list.refresh()
-	if v.detail.open {
-		cmd = tea.Batch(cmd, v.loadEntry(v.entry.Key))
-	}
-	return cmd
-}
-
-func (v *poolView) loadEntry(k domain.Key) tea.Cmd {
-	store := v.c.store
+func (v *poolView) loadEntry() tea.Cmd {
+	store, k := v.c.store, v.entry.Key
 	return func() tea.Msg {
 		e, found, err := store.PoolEntry(k)
 		return poolEntryMsg{entry: e, found: found, err: err}
@@ -168,33 +155,8 @@ func (v *poolView) update(msg tea.Msg) tea.Cmd {
 			v.entry = msg.entry
 		}
 		return nil
-	case tea.KeyMsg:
-		if v.detail.open && !v.list.capturing() {
-			if cmd, ok := v.list.act(msg, v.entry.Key); ok {
-				return cmd
-			}
-			v.detail.key(msg, v.c, len(v.detailLines()), v.list.height-1)
-			return nil
-		}
 	}
 	return v.list.update(msg)
-}
-
-func (v *poolView) shortHelp() []key.Binding {
-	k := &v.c.keys
-	if v.detail.open && !v.list.capturing() {
-		return append(append([]key.Binding{k.Back}, v.list.detailHelp()...), k.Up, k.Down)
-	}
-	return v.list.shortHelp()
-}
-
-func (v *poolView) view() string {
-	if !v.detail.open {
-		return v.list.view()
-	}
-	e := v.entry
-	title := titleLine(v.c.styles, "Pool entry "+textsafe.Safe(e.Key.String()), []string{e.State.String()}, nil)
-	return v.list.frame(v.detail.lines(title, v.detailLines(), v.list.height))
 }
 
 func (v *poolView) cells(r storage.PoolRow) []cell {
@@ -227,7 +189,7 @@ func (v *poolView) cells(r storage.PoolRow) []cell {
 
 // detailLines is every field of the entry and its line items.
 func (v *poolView) detailLines() []string {
-	s, e, loc, width := v.c.styles, v.entry, v.c.loc, v.list.width
+	s, e, loc, width := v.c.styles, v.entry, v.c.loc, v.width
 	const long = "2006-01-02 15:04 MST"
 	changed := "no"
 	if e.Changed {

@@ -254,7 +254,7 @@ func (v *ordersView) partialSaved(msg partialSavedMsg) tea.Cmd {
 // refundLines are the order's refunds in its detail.
 func (v *ordersView) refundLines() []string {
 	s := v.c.styles
-	lines := append([]string{""}, refundHistoryLines(s, v.order, v.refunds, v.c.loc, v.list.width)...)
+	lines := append([]string{""}, refundHistoryLines(s, v.order, v.refunds, v.c.loc, v.width)...)
 	if v.order.AwaitingReturn {
 		lines = append(lines, s.warn.Render("waiting for the goods to come back"))
 	}

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"shipdesk/textsafe"
@@ -42,14 +41,12 @@ type refundDetailMsg struct {
 }
 
 type refundsView struct {
-	c      *common
-	list   *list[storage.RefundRow, domain.RefundKey, storage.RefundQuery]
-	detail detailPane
-	shown  storage.RefundDetail // the request the detail shows, with its order
+	*list[storage.RefundRow, domain.RefundKey, storage.RefundQuery]
+	shown storage.RefundDetail // the request the detail shows, with its order
 }
 
 func newRefunds(c *common) view {
-	v := &refundsView{c: c}
+	v := &refundsView{}
 	store := c.store
 	v.list = newList(c, &listSpec[storage.RefundRow, domain.RefundKey, storage.RefundQuery]{
 		title: "Refund queue", noun: [2]string{"request", "requests"}, thing: [2]string{"refund request", "refund requests"},
@@ -60,22 +57,25 @@ func newRefunds(c *common) view {
 		parse:   parseRefundFilter,
 		read: func(q storage.RefundQuery, _ int, desc bool) source[storage.RefundRow] {
 			q.States, q.Words, q.Desc = slices.Clone(q.States), slices.Clone(q.Words), desc
-			return source[storage.RefundRow]{
-				fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]storage.RefundRow, bool, error) {
-					return store.RefundWindow(ctx, q, from, back, limit)
-				},
-				count: func() (int, bool, error) { return store.RefundCount(q) },
-			}
+			return storeSource(q, store.RefundWindow, store.RefundCount)
 		},
 		// storage keeps the queue in one index, by respond-by.
 		sorts: []sortOption{{name: "respond-by", column: refundTimeColumn}},
 		parts: func(q storage.RefundQuery) []string { return []string{refundStateNames(q.States)} },
 		empty: [2]string{"no refund requests wait for an answer", "no refund requests match the filter"},
 		hint:  "words  channel:NAME  state:pending,converted,rejected,processed|all",
-		open: func(r storage.RefundRow) tea.Cmd {
-			v.detail.show()
-			v.shown = storage.RefundDetail{Request: r.Request}
-			return v.loadDetail(r.Request.RefundKey)
+		detail: &detailSpec[storage.RefundRow, domain.RefundKey]{
+			open: func(r storage.RefundRow) tea.Cmd {
+				v.shown = storage.RefundDetail{Request: r.Request}
+				return v.loadDetail()
+			},
+			reload: v.loadDetail,
+			shown:  func() domain.RefundKey { return v.shown.Request.RefundKey },
+			title: func() string {
+				r := v.shown.Request
+				return titleLine(v.c.styles, "Refund request "+textsafe.Safe(r.RefundKey.String()), []string{r.State.String()}, nil)
+			},
+			lines: v.detailLines,
 		},
 		actions: refundActions(store),
 	})
@@ -132,19 +132,8 @@ func refundActions(store *storage.Store) []listAction[domain.RefundKey] {
 	}
 }
 
-func (v *refundsView) setSize(w, h int) tea.Cmd { return v.list.setSize(w, h) }
-func (v *refundsView) capturing() bool          { return v.list.capturing() }
-
-func (v *refundsView) refresh() tea.Cmd {
-	cmd := v.list.refresh()
-	if v.detail.open {
-		cmd = tea.Batch(cmd, v.loadDetail(v.shown.Request.RefundKey))
-	}
-	return cmd
-}
-
-func (v *refundsView) loadDetail(k domain.RefundKey) tea.Cmd {
-	store := v.c.store
+func (v *refundsView) loadDetail() tea.Cmd {
+	store, k := v.c.store, v.shown.Request.RefundKey
 	return func() tea.Msg {
 		d, err := store.RefundDetail(k)
 		return refundDetailMsg{key: k, detail: d, err: err}
@@ -152,8 +141,7 @@ func (v *refundsView) loadDetail(k domain.RefundKey) tea.Cmd {
 }
 
 func (v *refundsView) update(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case refundDetailMsg:
+	if msg, ok := msg.(refundDetailMsg); ok {
 		if msg.err != nil {
 			return reportErr(msg.err)
 		}
@@ -161,33 +149,8 @@ func (v *refundsView) update(msg tea.Msg) tea.Cmd {
 			v.shown = msg.detail
 		}
 		return nil
-	case tea.KeyMsg:
-		if v.detail.open && !v.list.capturing() {
-			if cmd, ok := v.list.act(msg, v.shown.Request.RefundKey); ok {
-				return cmd
-			}
-			v.detail.key(msg, v.c, len(v.detailLines()), v.list.height-1)
-			return nil
-		}
 	}
 	return v.list.update(msg)
-}
-
-func (v *refundsView) shortHelp() []key.Binding {
-	k := &v.c.keys
-	if v.detail.open && !v.list.capturing() {
-		return append(append([]key.Binding{k.Back}, v.list.detailHelp()...), k.Up, k.Down)
-	}
-	return v.list.shortHelp()
-}
-
-func (v *refundsView) view() string {
-	if !v.detail.open {
-		return v.list.view()
-	}
-	r := v.shown.Request
-	title := titleLine(v.c.styles, "Refund request "+textsafe.Safe(r.RefundKey.String()), []string{r.State.String()}, nil)
-	return v.list.frame(v.detail.lines(title, v.detailLines(), v.list.height))
 }
 
 // parseRefundFilter reads a refund queue filter: words, channel: and state:.
@@ -262,7 +225,7 @@ func (v *refundsView) cells(row storage.RefundRow) []cell {
 // detailLines is the request, its original order with the shipment, and the refunds
 // given on that order so far.
 func (v *refundsView) detailLines() []string {
-	s, d, loc, width := v.c.styles, v.shown, v.c.loc, v.list.width
+	s, d, loc, width := v.c.styles, v.shown, v.c.loc, v.width
 	r := d.Request
 	const long = "2006-01-02 15:04 MST"
 	respond := localTime(r.RespondBy, loc, long)

@@ -508,3 +508,14 @@ func reversed[T any](src source[T]) source[T] {
 	}
 	return src
 }
+
+// storeSource is the source of a storage window read and count, for the query q (a copy,
+// which the reads share).
+func storeSource[T, Q any](q Q, fetch func(context.Context, Q, storage.Pos, bool, int) ([]T, bool, error), count func(Q) (int, bool, error)) source[T] {
+	return source[T]{
+		fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]T, bool, error) {
+			return fetch(ctx, q, from, back, limit)
+		},
+		count: func() (int, bool, error) { return count(q) },
+	}
+}
