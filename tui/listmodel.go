@@ -225,8 +225,8 @@ func (l *list[R, K, Q]) detailKey(msg tea.KeyMsg) tea.Cmd {
 // nextSort reads the list in the next sort order the list has, keeping the direction.
 func (l *list[R, K, Q]) nextSort() tea.Cmd {
 	if len(l.spec.sorts) < 2 {
-		return report(fmt.Sprintf("%s sort by %s only: storage keeps no other index for them — %s reverses",
-			strings.ToLower(l.spec.title), l.sortOption().name, l.c.keys.Reverse.Help().Key))
+		return report(fmt.Sprintf("%s: no other sort — storage keeps it in one order, by %s; %s reverses it",
+			l.spec.title, l.sortOption().name, l.c.keys.Reverse.Help().Key))
 	}
 	l.sort = (l.sort + 1) % len(l.spec.sorts)
 	return l.requery()

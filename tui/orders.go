@@ -72,12 +72,19 @@ func newOrders(c *common) view {
 		keyOf:   func(r storage.OrderRow) orderNo { return orderNo(r.Order.No) },
 		posOf:   func(r storage.OrderRow) storage.Pos { return r.Pos },
 		parse:   func(text string) (storage.OrderQuery, error) { return parseOrderFilter(text, c.now(), c.loc) },
-		read: func(q storage.OrderQuery, _ int, desc bool) source[storage.OrderRow] {
+		read: func(q storage.OrderQuery, sort int, desc bool) source[storage.OrderRow] {
 			q.Statuses, q.Words, q.Desc = slices.Clone(q.Statuses), slices.Clone(q.Words), desc
-			return storeSource(q, store.OrderWindow, store.OrderCount)
+			if sort == 0 {
+				return storeSource(q, store.OrderWindow, store.OrderCount)
+			}
+			return inTurn(eachOf(shownStatuses(q.Statuses), desc, func(st domain.OrderStatus) source[storage.OrderRow] {
+				q.Statuses = []domain.OrderStatus{st}
+				return storeSource(q, store.OrderWindow, store.OrderCount)
+			}), func(r *storage.OrderRow) *storage.Pos { return &r.Pos })
 		},
-		// storage keeps the orders of each status in one index, by ship-by.
-		sorts: []sortOption{{name: "ship by", column: orderShipByColumn}},
+		// storage keeps the orders of each status in one index, by ship-by: read together
+		// or one status after another.
+		sorts: []sortOption{{name: "ship by", column: orderShipByColumn}, {name: "status", column: orderShipByColumn - 1}},
 		parts: func(q storage.OrderQuery) []string { return []string{statusNames(q.Statuses)} },
 		shape: func(q storage.OrderQuery, cols []column) {
 			if st := q.Statuses; len(st) == 0 || len(st) == 1 && st[0] == domain.OrderAwaitingShipment {
@@ -199,11 +206,17 @@ func (v *ordersView) view() string {
 	return v.list.view()
 }
 
+// shownStatuses are the statuses a filter lists: none named is awaiting shipment.
+func shownStatuses(sts []domain.OrderStatus) []domain.OrderStatus {
+	if len(sts) == 0 {
+		return []domain.OrderStatus{domain.OrderAwaitingShipment}
+	}
+	return sts
+}
+
 // statusNames says which statuses the list shows.
 func statusNames(sts []domain.OrderStatus) string {
-	if len(sts) == 0 {
-		sts = []domain.OrderStatus{domain.OrderAwaitingShipment}
-	}
+	sts = shownStatuses(sts)
 	if len(sts) == len(domain.OrderStatuses) {
 		return "all statuses"
 	}

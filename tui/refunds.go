@@ -55,12 +55,23 @@ func newRefunds(c *common) view {
 		keyOf:   func(r storage.RefundRow) domain.RefundKey { return r.Request.RefundKey },
 		posOf:   func(r storage.RefundRow) storage.Pos { return r.Pos },
 		parse:   parseRefundFilter,
-		read: func(q storage.RefundQuery, _ int, desc bool) source[storage.RefundRow] {
+		read: func(q storage.RefundQuery, sort int, desc bool) source[storage.RefundRow] {
 			q.States, q.Words, q.Desc = slices.Clone(q.States), slices.Clone(q.Words), desc
-			return storeSource(q, store.RefundWindow, store.RefundCount)
+			if sort == 0 {
+				return storeSource(q, store.RefundWindow, store.RefundCount)
+			}
+			states := q.States
+			if len(states) == 0 {
+				states = []domain.RefundState{domain.RefundPending}
+			}
+			return inTurn(eachOf(states, desc, func(st domain.RefundState) source[storage.RefundRow] {
+				q.States = []domain.RefundState{st}
+				return storeSource(q, store.RefundWindow, store.RefundCount)
+			}), func(r *storage.RefundRow) *storage.Pos { return &r.Pos })
 		},
-		// storage keeps the queue in one index, by respond-by.
-		sorts: []sortOption{{name: "respond-by", column: refundTimeColumn}},
+		// storage keeps the queue in one index of each state, by respond-by: read together
+		// or one state after another.
+		sorts: []sortOption{{name: "respond-by", column: refundTimeColumn}, {name: "state", column: refundTimeColumn}},
 		parts: func(q storage.RefundQuery) []string { return []string{refundStateNames(q.States)} },
 		empty: [2]string{"no refund requests wait for an answer", "no refund requests match the filter"},
 		hint:  "words  channel:NAME  state:pending,converted,rejected,processed|all",

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -493,29 +492,5 @@ func allKeys[T, K any](ctx context.Context, src source[T], posOf func(T) storage
 			return keys, nil
 		}
 		from = posOf(rows[len(rows)-1])
-	}
-}
-
-// reversed reads src the other way round: its first rows are src's last, each window
-// still in display order. A list storage reads in one direction only (the audit trail,
-// newest first) is read oldest first this way, a window at a time.
-func reversed[T any](src source[T]) source[T] {
-	fetch := src.fetch
-	src.fetch = func(ctx context.Context, from storage.Pos, back bool, limit int) ([]T, bool, error) {
-		rows, more, err := fetch(ctx, from, !back, limit)
-		slices.Reverse(rows)
-		return rows, more, err
-	}
-	return src
-}
-
-// storeSource is the source of a storage window read and count, for the query q (a copy,
-// which the reads share).
-func storeSource[T, Q any](q Q, fetch func(context.Context, Q, storage.Pos, bool, int) ([]T, bool, error), count func(Q) (int, bool, error)) source[T] {
-	return source[T]{
-		fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]T, bool, error) {
-			return fetch(ctx, q, from, back, limit)
-		},
-		count: func() (int, bool, error) { return count(q) },
 	}
 }
