@@ -135,7 +135,7 @@ func (l *list[R, K, Q]) ask(a *listAction[K], keys []K) tea.Cmd {
 	}
 	value := ""
 	if a.initial != nil {
-		value = a.initial(l.c.now())
+		value = a.initial(l.c.now().In(l.c.loc))
 	}
 	need := a.need
 	if need == "" {
