@@ -141,7 +141,9 @@ func (v *ordersView) trackSaved(msg trackSavedMsg) tea.Cmd {
 		r.lines = append(r.lines, resultLine{done: true, text: savedText(msg)})
 		r.shipped++
 		delete(v.selected.set, r.nos[r.at])
-		r.at++
+		if r.at++; r.at == len(r.nos) {
+			return v.endRun() // its summary, not this save, is the status line's last word
+		}
 		return tea.Batch(done, v.readRunOrder())
 	case v.detail.open:
 		v.order = msg.order
