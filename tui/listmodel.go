@@ -145,7 +145,9 @@ func (l *list[R, K, Q]) selectable() bool { return len(l.spec.actions) > 0 }
 func (l *list[R, K, Q]) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case windowMsg[R]:
-		return l.win.apply(msg)
+		if msg.to == &l.win {
+			return l.win.apply(msg)
+		}
 	case keysMsg[K]:
 		if msg.to == l {
 			return l.selected.done(msg, l.gen, l.spec.noun[0], l.spec.noun[1])

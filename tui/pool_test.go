@@ -170,7 +170,7 @@ func TestStaleFilterResultsAreDropped(t *testing.T) {
 	}
 
 	// The same with a hand-made message of an old sequence.
-	old := windowMsg[storage.PoolRow]{seq: h.pool().list.win.seq - 1, kind: loadStart, rows: h.pool().list.win.rows[:0]}
+	old := windowMsg[storage.PoolRow]{to: &h.pool().list.win, seq: h.pool().list.win.seq - 1, kind: loadStart, rows: h.pool().list.win.rows[:0]}
 	h.send(old)
 	if got := h.poolIDs(); !slices.Equal(got, []string{"T1"}) {
 		t.Fatalf("an old-sequence message replaced the rows: %v", got)

@@ -1,13 +1,16 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"shipdesk/domain"
 	"shipdesk/keymap"
+	"shipdesk/storage"
 )
 
 // fakeView records what the root hands it.
@@ -100,5 +103,44 @@ func TestAViewInTheTableIsRoutedThroughTheInterface(t *testing.T) {
 	h.send(fakeMsg("late"))
 	if len(fake.results) != 2 || fake.keys[len(fake.keys)-1] != "2" {
 		t.Fatalf("hidden view: results %v keys %v", fake.results, fake.keys)
+	}
+}
+
+// Two lists of one row type (a second orders list in the table) each keep their own reads.
+func TestTwoListsOfOneRowTypeKeepTheirOwnReads(t *testing.T) {
+	h := shippingHarness(t)
+	if _, _, err := h.store.Ship("SO00000001", domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	h.press("3") // the orders list reads the shipment
+	m := h.model()
+	second := newOrders(m.c).(*ordersView)
+	m.specs = append(m.specs[:len(m.specs):len(m.specs)], viewSpec{
+		name: "Shipped",
+		key:  func(*keymap.KeyMap) key.Binding { return key.NewBinding(key.WithKeys("9"), key.WithHelp("9", "shipped")) },
+		make: func(*common) view { return second },
+	})
+	m.views = append(m.views, second)
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 36})
+	ids := func(v *ordersView) []string {
+		var out []string
+		for _, r := range v.win.rows {
+			out = append(out, r.Order.TradeID)
+		}
+		return out
+	}
+	// The second list's next read has the sequence number the orders list waits for.
+	second.query = storage.OrderQuery{Statuses: []domain.OrderStatus{domain.OrderShipped}}
+	second.win.seq = h.orders().win.seq - 1
+	h.press("9")
+	if got := h.orderIDs(); !slices.Equal(got, []string{"T0002", "T0003"}) {
+		t.Fatalf("orders list %v after the second list's read, want the awaiting T0002 T0003", got)
+	}
+	h.press("3", "9", "3")
+	if got := ids(second); !slices.Equal(got, []string{"T0001"}) {
+		t.Fatalf("second list %v, want the shipped T0001", got)
+	}
+	if got := h.orderIDs(); !slices.Equal(got, []string{"T0002", "T0003"}) {
+		t.Fatalf("orders list %v, want the awaiting T0002 T0003", got)
 	}
 }
