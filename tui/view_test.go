@@ -117,7 +117,9 @@ func TestTwoListsOfOneRowTypeKeepTheirOwnReads(t *testing.T) {
 	second := newOrders(m.c).(*ordersView)
 	m.specs = append(m.specs[:len(m.specs):len(m.specs)], viewSpec{
 		name: "Shipped",
-		key:  func(*keymap.KeyMap) key.Binding { return key.NewBinding(key.WithKeys("9"), key.WithHelp("9", "shipped")) },
+		key: func(*keymap.KeyMap) key.Binding {
+			return key.NewBinding(key.WithKeys("9"), key.WithHelp("9", "shipped"))
+		},
 		make: func(*common) view { return second },
 	})
 	m.views = append(m.views, second)
