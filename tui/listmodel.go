@@ -16,8 +16,9 @@ import (
 // with its terms (a stale read is dropped by the window's sequence), sort by any
 // column storage keeps an index for, selection apart from the cursor (marks.go),
 // select-all-filtered, and the batch actions with their confirmation, one transaction
-// and a results panel (listaction.go). Key dispatch, the status bar's help and the
-// help screen come from the same action table. A list supplies only a listSpec: data.
+// and a results panel (listaction.go), and the detail of a row. Key dispatch and the
+// status bar's help come from the same action table (the help screen from the key map).
+// A list supplies only a listSpec: data.
 
 // sortOption is one order a list can be read in: one that storage serves in index
 // order, so that a window is read, never the whole list sorted in memory.

@@ -16,9 +16,11 @@ import (
 // To add a view:
 //
 //  1. Write one file with a type whose pointer implements view, and a constructor
-//     func(*common) view. A list is a list[R, K, Q] (listmodel.go) fed a listSpec: its
-//     columns, cells, filter, sort options and actions, as data; see audit.go for a list
-//     with a detail and no actions, pool.go for one with batch actions.
+//     func(*common) view. A list view embeds a *list[R, K, Q] (listmodel.go) made from a
+//     listSpec — its columns, cells, filter, the sorts storage can read in index order,
+//     its detail and its actions, as data — and its update handles only its own messages
+//     before handing the rest to the list. See audit.go for a list with a detail and no
+//     actions, pool.go for one with batch actions, orders.go for actions with forms.
 //  2. Give it a key: a binding in keymap's global group (keymap.go: the field, its
 //     default in Default and its config name in Entries).
 //  3. Add one line to viewTable, where its tab should stand.
