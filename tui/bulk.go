@@ -585,23 +585,3 @@ func appliedText(v domain.TrackingVerdict) string {
 	}
 	return "shipped with " + v.Number
 }
-
-func (m bulkModel) shortHelp() []key.Binding {
-	k := &m.c.keys
-	check := helpOnly(k.Save.Help().Key, "check lines")
-	switch m.mode {
-	case bulkConfirming:
-		return []key.Binding{k.Confirm, k.Cancel}
-	case bulkResults:
-		return []key.Binding{k.Up, k.Down, helpOnly(k.Back.Help().Key+"/"+k.Open.Help().Key, "close")}
-	case bulkPreview:
-		return []key.Binding{helpOnly(k.Confirm.Help().Key, "apply…"), helpOnly(k.Back.Help().Key, "edit lines"), check, k.Up, k.Down, k.PageDown, k.PageUp}
-	}
-	if m.block != "" {
-		return []key.Binding{check, helpOnly(k.ClearFilter.Help().Key, "clear")}
-	}
-	if m.input.Focused() {
-		return []key.Binding{check, helpOnly(k.Back.Help().Key, "stop editing")}
-	}
-	return []key.Binding{helpOnly(k.Open.Help().Key, "edit lines"), check}
-}
