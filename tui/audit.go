@@ -65,7 +65,7 @@ func newAudit(c *common) view {
 			}
 			return src
 		},
-		sorts: []sortOption{{name: "at", column: 1, asc: "oldest first", desc: "newest first"}},
+		sorts: []sortOption{{name: "time", column: 1, asc: "oldest first", desc: "newest first"}},
 		desc:  true,
 		empty: [2]string{"no changes recorded yet", "no events match the filter"},
 		hint:  "words  operator:NAME  action:NAME  key:KEY",

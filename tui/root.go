@@ -76,14 +76,6 @@ func (c *common) allow(a domain.Action) tea.Cmd {
 	return nil
 }
 
-// whoWhen names who closed an entry and when, for a row another session got to first.
-func (c *common) whoWhen(by string, at time.Time) string {
-	if by == "" {
-		return ""
-	}
-	return "by " + by + " at " + listTime(at, c.now(), c.loc)
-}
-
 // countsRefresh is how often the counts are re-read without a change:
 // due-today and overdue move with the clock.
 const countsRefresh = 30 * time.Second
