@@ -57,8 +57,9 @@ type KeyMap struct {
 	ConvertAllReady key.Binding
 
 	// Sales orders and tracking
-	Track         key.Binding // the tracking form of the order under the cursor
+	Track         key.Binding // the tracking form of the order under the cursor, or of each selected order in turn
 	PartialRefund key.Binding // the partial refund form of the order
+	Export        key.Binding // write the selected orders to a file
 
 	// Refund queue
 	RefundConvert key.Binding // refund on the original order
@@ -69,6 +70,7 @@ type KeyMap struct {
 	NextField key.Binding
 	PrevField key.Binding
 	Save      key.Binding // a form; in bulk tracking, check the pasted lines
+	Skip      key.Binding // tracking for a selection: leave this order, open the next
 
 	// Dialogs
 	Confirm key.Binding
@@ -124,6 +126,7 @@ func Default() KeyMap {
 
 		Track:         bind("t", "enter tracking", "t"),
 		PartialRefund: bind("R", "partial refund", "R"),
+		Export:        bind("e", "export selection", "e"),
 
 		RefundConvert: bind("c", "convert to refund", "c"),
 		RefundReject:  bind("r", "reject", "r"),
@@ -132,6 +135,7 @@ func Default() KeyMap {
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
 		Save:      bind("ctrl+s", "save", "ctrl+s"),
+		Skip:      bind("ctrl+n", "skip order", "ctrl+n"),
 
 		Confirm: bind("y/enter", "confirm", "y", "enter"),
 		Cancel:  bind("n/esc", "cancel", "n", "esc"),
@@ -177,6 +181,7 @@ func (k *KeyMap) Entries() []Entry {
 
 		{"orders.track", GroupOrders, &k.Track},
 		{"orders.partial_refund", GroupOrders, &k.PartialRefund},
+		{"orders.export", GroupOrders, &k.Export},
 
 		{"refunds.convert", GroupRefunds, &k.RefundConvert},
 		{"refunds.reject", GroupRefunds, &k.RefundReject},
@@ -185,6 +190,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"form.next_field", GroupForms, &k.NextField},
 		{"form.prev_field", GroupForms, &k.PrevField},
 		{"form.save", GroupForms, &k.Save},
+		{"form.skip", GroupForms, &k.Skip},
 
 		{"dialog.confirm", GroupDialogs, &k.Confirm},
 		{"dialog.cancel", GroupDialogs, &k.Cancel},

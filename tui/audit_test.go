@@ -16,7 +16,7 @@ func TestViewerIsRefusedWithTheRoleNeeded(t *testing.T) {
 	h.press("2")
 	for _, k := range []string{"c", "x", "p", "C"} {
 		h.press(k)
-		if h.model().pool.overlay != noOverlay {
+		if h.pool().list.overlay != noOverlay {
 			t.Fatalf("%q opened a dialog for a viewer", k)
 		}
 		if !strings.Contains(h.model().status.text, "needs the operator role; tester is a viewer") {

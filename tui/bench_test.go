@@ -116,7 +116,7 @@ func (d *driver) model() *Model { return d.m.(*Model) }
 func (d *driver) update(msg tea.Msg) tea.Cmd {
 	m, cmd := d.m.Update(msg)
 	d.m = m
-	if p := d.model().pool; p.overlay == confirming || p.overlay == prompting || p.busy {
+	if p := viewOf[*poolView](d.model()).list; p.overlay == confirming || p.overlay == prompting || p.busy {
 		d.tb.Fatalf("%v opened a pool action: benchmarks must not write to the shared database", msg)
 	}
 	return cmd
@@ -209,8 +209,8 @@ func (d *driver) filter(text string) {
 }
 
 // poolWin and ordersWin are the lists' windows, for checks.
-func (d *driver) poolWin() window[storage.PoolRow]    { return d.model().pool.win }
-func (d *driver) ordersWin() window[storage.OrderRow] { return d.model().orders.win }
+func (d *driver) poolWin() window[storage.PoolRow]    { return viewOf[*poolView](d.model()).list.win }
+func (d *driver) ordersWin() window[storage.OrderRow] { return viewOf[*ordersView](d.model()).list.win }
 
 var frameSink string
 

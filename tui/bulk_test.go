@@ -57,7 +57,7 @@ func (h *harness) clearText() {
 	}
 }
 
-func (h *harness) bulk() bulkModel { return h.model().bulk }
+func (h *harness) bulk() *bulkModel { return viewOf[*bulkModel](h.model()) }
 
 // shipment is the stored shipment of the order a reference names.
 func (h *harness) shipment(ref string) domain.Shipment {
@@ -177,7 +177,7 @@ func TestBulkEscKeepsTextAndFocus(t *testing.T) {
 		t.Fatalf("enter did not refocus the text box unchanged: %q", h.bulk().input.Value())
 	}
 	h.press("esc", "1")
-	if h.model().active != viewDashboard {
+	if h.activeView() != "Dashboard" {
 		t.Fatal("1 outside the text box did not show the dashboard")
 	}
 	h.press("4")
@@ -199,8 +199,8 @@ func TestBulkTypingIsText(t *testing.T) {
 	if h.quit {
 		t.Fatal("q typed into the text box quit")
 	}
-	if h.model().active != viewTracking {
-		t.Fatalf("a digit typed into the text box switched views to %d", h.model().active)
+	if h.activeView() != "Tracking" {
+		t.Fatalf("a digit typed into the text box switched views to %s", h.activeView())
 	}
 	if got := h.bulk().input.Value(); got != "q1234?"+tabMark {
 		t.Fatalf("text box holds %q", got)
@@ -294,11 +294,10 @@ func TestBulkPreviewScrollsAndDrawsOnlyWhatFits(t *testing.T) {
 	}
 	long := strings.Repeat("a reason longer than the verdict column ", 3) + "ends here"
 	c.plan.Verdicts[n-1].Err = long
-	m := h.model()
-	m.bulk.seq++
-	m.bulk.checking = true
-	h.m = m
-	h.send(bulkCheckedMsg{seq: m.bulk.seq, check: c})
+	bm := h.bulk()
+	bm.seq++
+	bm.checking = true
+	h.send(bulkCheckedMsg{seq: bm.seq, check: c})
 	b := h.bulk()
 	h.mustShow("TR00001", fmt.Sprintf("lines 1–%d of %d", b.previewHeight(), n), fmt.Sprintf("%d in error", n))
 	h.press("end")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -19,18 +20,27 @@ type dashboardModel struct {
 	counts        storage.Counts
 }
 
-func newDashboard(c *common) dashboardModel { return dashboardModel{c: c} }
+func newDashboard(c *common) view { return &dashboardModel{c: c} }
 
-func (m dashboardModel) setSize(w, h int) dashboardModel {
+func (m *dashboardModel) setSize(w, h int) tea.Cmd {
 	m.width, m.height = w, h
-	return m
+	return nil
 }
 
-func (m dashboardModel) update(msg tea.Msg) dashboardModel {
+func (m *dashboardModel) update(msg tea.Msg) tea.Cmd {
 	if msg, ok := msg.(countsMsg); ok {
 		m.counts = msg.counts
 	}
-	return m
+	return nil
+}
+
+// The counts are the root's to read: the dashboard shows what its countsMsg brings.
+func (m *dashboardModel) refresh() tea.Cmd { return nil }
+func (m *dashboardModel) capturing() bool  { return false }
+
+func (m *dashboardModel) shortHelp() []key.Binding {
+	k := &m.c.keys
+	return []key.Binding{k.Pool, k.Orders, k.Refunds, k.Audit, k.NextView, k.Refresh}
 }
 
 // countRow is one line of a dashboard panel; a zero row is a gap.
@@ -41,7 +51,7 @@ type countRow struct {
 	note  string          // shown when n > 0, so the warning survives a colourless terminal
 }
 
-func (m dashboardModel) view() string {
+func (m *dashboardModel) view() string {
 	s, c := m.c.styles, m.counts
 	if c.Pool == nil {
 		return s.dim.Render("reading counts…")
@@ -96,7 +106,7 @@ func (m dashboardModel) view() string {
 }
 
 // panelLines draws a titled list of counts.
-func (m dashboardModel) panelLines(title string, rows []countRow) []string {
+func (m *dashboardModel) panelLines(title string, rows []countRow) []string {
 	s := m.c.styles
 	lines := []string{s.title.Render(title), ""}
 	for _, r := range rows {

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"shipdesk/keymap"
-	"shipdesk/storage"
 )
 
 // outcome is what a key did to a dialog.
@@ -49,15 +48,27 @@ func (d confirmDialog) view(s styles, k *keymap.KeyMap, width int) string {
 	return dialogBox(s, width, s.title.Render(d.question), helpLine(s, width, k.Confirm, k.Cancel))
 }
 
-// reasonPrompt asks for the reason of an action, which it refuses without one.
+// reasonPrompt asks for the reason of an action, or another line of text such as a file
+// name, which it refuses without one.
 type reasonPrompt struct {
 	question string
 	input    textinput.Model
+	need     string // what it says when the line is empty
 	err      string
 }
 
+// reasonNeeded is what an empty reason is told.
+const reasonNeeded = `a reason is required — type why, e.g. "buyer cancelled by phone"`
+
 func newReasonPrompt(s styles, question string) reasonPrompt {
-	p := reasonPrompt{question: question, input: newInput(s, "reason: ")}
+	return newLinePrompt(s, question, "reason: ", "", reasonNeeded)
+}
+
+// newLinePrompt asks for a line after label, starting with value.
+func newLinePrompt(s styles, question, label, value, need string) reasonPrompt {
+	p := reasonPrompt{question: question, input: newInput(s, label), need: need}
+	p.input.SetValue(value)
+	p.input.CursorEnd()
 	p.input.Focus()
 	return p
 }
@@ -70,7 +81,7 @@ func (p *reasonPrompt) update(msg tea.KeyMsg, k *keymap.KeyMap) (outcome, tea.Cm
 		return cancelled, nil
 	case command(msg, k.Confirm):
 		if p.reason() == "" {
-			p.err = "a reason is required — type why, e.g. \"buyer cancelled by phone\""
+			p.err = p.need
 			return undecided, nil
 		}
 		return accepted, nil
@@ -118,24 +129,6 @@ type resultsPanel struct {
 	title string
 	lines []resultLine
 	pager pager
-}
-
-// newResultsPanel names each done row with what it became (orderText) and
-// each skipped row with its reason.
-func newResultsPanel(title string, res storage.BatchResult, orderText func(storage.RowResult) string) resultsPanel {
-	p := resultsPanel{title: title}
-	for _, r := range res.Rows {
-		if r.Done {
-			p.lines = append(p.lines, resultLine{done: true, text: r.Key.String() + orderText(r)})
-			continue
-		}
-		reason := r.Reason
-		if !strings.Contains(reason, r.Key.String()) {
-			reason = r.Key.String() + ": " + reason
-		}
-		p.lines = append(p.lines, resultLine{text: "skipped: " + reason})
-	}
-	return p
 }
 
 // update scrolls; it reports whether the panel was dismissed.
@@ -204,7 +197,7 @@ const (
 )
 
 // actionOverlay is the confirmation or reason prompt before a list's bulk action and
-// the results panel after it; the pool and the refund queue embed it.
+// the results panel after it; every list embeds it.
 type actionOverlay struct {
 	overlay overlayKind
 	confirm confirmDialog

@@ -179,6 +179,8 @@ func keyMsg(k string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyCtrlL}
 	case "ctrl+s":
 		return tea.KeyMsg{Type: tea.KeyCtrlS}
+	case "ctrl+n":
+		return tea.KeyMsg{Type: tea.KeyCtrlN}
 	case "up":
 		return tea.KeyMsg{Type: tea.KeyUp}
 	case "shift+tab":
@@ -188,12 +190,29 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 func (h *harness) model() *Model { return h.m.(*Model) }
-func (h *harness) view() string  { return h.m.View() }
+
+// viewOf is the model's view of type V, from its view table.
+func viewOf[V view](m *Model) V {
+	for _, v := range m.views {
+		if x, ok := v.(V); ok {
+			return x
+		}
+	}
+	panic("no such view in the table")
+}
+
+func (h *harness) pool() *poolView       { return viewOf[*poolView](h.model()) }
+func (h *harness) orders() *ordersView   { return viewOf[*ordersView](h.model()) }
+func (h *harness) refunds() *refundsView { return viewOf[*refundsView](h.model()) }
+
+// activeView is the tab title of the active view.
+func (h *harness) activeView() string { return h.model().specs[h.model().active].name }
+func (h *harness) view() string       { return h.m.View() }
 
 // orderNos are the sales-order numbers in the orders window, in order.
 func (h *harness) orderNos() []string {
 	var nos []string
-	for _, r := range h.model().orders.win.rows {
+	for _, r := range h.orders().list.win.rows {
 		nos = append(nos, domain.OrderNumber(r.Order.No))
 	}
 	return nos
@@ -202,7 +221,7 @@ func (h *harness) orderNos() []string {
 // poolIDs are the trade IDs in the pool window, in order.
 func (h *harness) poolIDs() []string {
 	var ids []string
-	for _, r := range h.model().pool.win.rows {
+	for _, r := range h.pool().list.win.rows {
 		ids = append(ids, r.Entry.TradeID)
 	}
 	return ids
@@ -210,7 +229,7 @@ func (h *harness) poolIDs() []string {
 
 // cursorID is the trade ID under the pool's cursor.
 func (h *harness) cursorID() string {
-	w := h.model().pool.win
+	w := h.pool().list.win
 	r, _ := w.current()
 	return r.Entry.TradeID
 }

@@ -42,27 +42,30 @@ type helpModel struct {
 	pager         pager
 }
 
-func newHelp(c *common) helpModel { return helpModel{c: c} }
+func newHelp(c *common) view { return &helpModel{c: c} }
 
-func (m helpModel) setSize(w, h int) helpModel {
+func (m *helpModel) setSize(w, h int) tea.Cmd {
 	m.width, m.height = w, h
-	return m
+	return nil
 }
 
-func (m helpModel) update(msg tea.Msg) helpModel {
+func (m *helpModel) update(msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyMsg); ok {
 		m.pager.update(k, &m.c.keys, len(joinBlocks(m.blocks())), m.height)
 	}
-	return m
+	return nil
 }
 
-func (m helpModel) shortHelp() []key.Binding {
+func (m *helpModel) refresh() tea.Cmd { return nil }
+func (m *helpModel) capturing() bool  { return false }
+
+func (m *helpModel) shortHelp() []key.Binding {
 	k := &m.c.keys
 	return []key.Binding{k.Up, k.Down, k.Back}
 }
 
 // blocks is the help as one block of lines per group: a title, then "keys  action".
-func (m helpModel) blocks() [][]string {
+func (m *helpModel) blocks() [][]string {
 	s := m.c.styles
 	entries := m.c.keys.Entries()
 	keyWidth := 6
@@ -102,7 +105,7 @@ func joinBlocks(blocks [][]string) []string {
 // view packs the groups into columns as high as the screen, each group in
 // the first column with room; if the columns are wider than the screen the
 // help becomes one scrolling column.
-func (m helpModel) view() string {
+func (m *helpModel) view() string {
 	blocks := m.blocks()
 	h := max(1, m.height)
 	var cols [][][]string

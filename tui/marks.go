@@ -25,8 +25,10 @@ type marks[K rowKey] struct {
 	stop context.CancelFunc // cancels a select-all under way, when the filter changes
 }
 
-// keysMsg carries every key of the filter of generation gen, for select-all.
+// keysMsg carries every key of the filter of generation gen, for select-all, to the list
+// that asked.
 type keysMsg[K rowKey] struct {
+	to   any
 	gen  uint64
 	keys []K
 	err  error
@@ -80,14 +82,14 @@ func (s *marks[K]) cancel() {
 
 // selectAll starts collecting the key of every row of src (the filter of generation
 // gen), page by page in a cmd: the keys are not drawn, so the window's bound does not
-// apply. A select-all already under way is stopped.
-func selectAll[R any, K rowKey](s *marks[K], src source[R], gen uint64, posOf func(R) storage.Pos, keyOf func(R) K) tea.Cmd {
+// apply. A select-all already under way is stopped. The result goes to the list to.
+func selectAll[R any, K rowKey](s *marks[K], to any, src source[R], gen uint64, posOf func(R) storage.Pos, keyOf func(R) K) tea.Cmd {
 	s.cancel()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	return func() tea.Msg {
 		keys, err := allKeys(ctx, src, posOf, keyOf)
-		return keysMsg[K]{gen: gen, keys: keys, err: err}
+		return keysMsg[K]{to: to, gen: gen, keys: keys, err: err}
 	}
 }
 

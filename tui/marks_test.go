@@ -42,7 +42,7 @@ func poolKeyOf(i int) domain.Key { return domain.Key{Channel: "tb", TradeID: fmt
 func TestMarksSelectAllCollectsEveryPage(t *testing.T) {
 	s := newMarks[domain.Key]()
 	s.toggle(poolKeyOf(5000)) // selected before: kept
-	cmd := selectAll(&s, keysSource(2500, false), 7, indexPos, poolKeyOf)
+	cmd := selectAll(&s, nil, keysSource(2500, false), 7, indexPos, poolKeyOf)
 	msg := cmd().(keysMsg[domain.Key])
 	if msg.err != nil || len(msg.keys) != 2500 || msg.gen != 7 {
 		t.Fatalf("select-all read %d keys (gen %d, err %v), want 2500 of generation 7", len(msg.keys), msg.gen, msg.err)
@@ -61,18 +61,18 @@ func TestMarksSelectAllCollectsEveryPage(t *testing.T) {
 
 func TestMarksDropALateOrFailedSelectAll(t *testing.T) {
 	s := newMarks[domain.Key]()
-	msg := selectAll(&s, keysSource(10, false), 1, indexPos, poolKeyOf)().(keysMsg[domain.Key])
+	msg := selectAll(&s, nil, keysSource(10, false), 1, indexPos, poolKeyOf)().(keysMsg[domain.Key])
 	if cmd := s.done(msg, 2, "entry", "entries"); cmd != nil || len(s.set) != 0 {
 		t.Fatalf("a select-all of an older filter selected %d rows", len(s.set))
 	}
-	msg = selectAll(&s, keysSource(10, true), 3, indexPos, poolKeyOf)().(keysMsg[domain.Key])
+	msg = selectAll(&s, nil, keysSource(10, true), 3, indexPos, poolKeyOf)().(keysMsg[domain.Key])
 	if got := s.done(msg, 3, "entry", "entries")().(statusMsg); !got.err || len(s.set) != 0 {
 		t.Fatalf("failed select-all: report %+v, %d selected", got, len(s.set))
 	}
 	// Select none while a select-all runs: it stops with the context's error, selecting
 	// nothing.
 	s.toggle(poolKeyOf(1))
-	cmd := selectAll(&s, keysSource(5000, false), 4, indexPos, poolKeyOf)
+	cmd := selectAll(&s, nil, keysSource(5000, false), 4, indexPos, poolKeyOf)
 	s.none()
 	msg = cmd().(keysMsg[domain.Key])
 	if !errors.Is(msg.err, context.Canceled) || len(s.set) != 0 {

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,11 +9,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"shipdesk/domain"
+	"shipdesk/keymap"
 	"shipdesk/storage"
 )
 
-// Sales orders by ship-by, earliest first, with due-today and overdue
-// marked; enter opens an order's detail.
+// Sales orders by ship-by, earliest first, with due-today and overdue marked; enter
+// opens an order's detail. Tracking is entered for the order under the cursor or, one
+// form after another, for the selection (ordertrack.go); the selection exports to a file.
 
 // orderColumns are the list's columns; status goes first on a narrow
 // terminal, since the default filter shows only awaiting orders.
@@ -42,267 +43,180 @@ type orderMsg struct {
 	err   error
 }
 
-type ordersModel struct {
-	c             *common
-	width, height int
+// orderNo is a sales order's number, the orders list's row key.
+type orderNo uint64
 
-	win     window[storage.OrderRow]
-	query   storage.OrderQuery
-	desc    bool
-	started bool
-	filter  filterBox
+func (n orderNo) String() string { return domain.OrderNumber(uint64(n)) }
 
-	detailOpen    bool
-	detail        domain.SalesOrder
-	detailRefunds []domain.Refund
-	detailPager   pager
+type ordersView struct {
+	*list[storage.OrderRow, orderNo, storage.OrderQuery]
+	order   domain.SalesOrder // the order the detail shows
+	refunds []domain.Refund   // its refunds
 
 	formOpen    bool
 	form        trackForm
-	lastCarrier string // the carrier of the last save, offered to the next form
+	lastCarrier string    // the carrier of the last save, offered to the next form
+	run         *trackRun // tracking entered for the selection, one order after another
 
 	refundOpen bool
 	refundForm refundForm
 }
 
-func newOrders(c *common) ordersModel {
-	return ordersModel{
-		c:      c,
-		win:    newWindow(func(r storage.OrderRow) storage.Pos { return r.Pos }, func(r storage.OrderRow) string { return domain.OrderNumber(r.Order.No) }),
-		filter: newFilterBox(c.styles),
-	}
-}
-
-// source reads the orders for the current filter; it captures copies.
-func (m ordersModel) source() source[storage.OrderRow] {
-	store, q := m.c.store, m.query
-	q.Statuses, q.Words = slices.Clone(q.Statuses), slices.Clone(q.Words)
-	q.Desc = m.desc
-	return source[storage.OrderRow]{
-		fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]storage.OrderRow, bool, error) {
-			return store.OrderWindow(ctx, q, from, back, limit)
+func newOrders(c *common) view {
+	v := &ordersView{}
+	store := c.store
+	v.list = newList(c, &listSpec[storage.OrderRow, orderNo, storage.OrderQuery]{
+		title: "Sales orders", noun: [2]string{"order", "orders"}, thing: [2]string{"order", "orders"},
+		columns: orderColumns,
+		cells:   v.cells,
+		keyOf:   func(r storage.OrderRow) orderNo { return orderNo(r.Order.No) },
+		posOf:   func(r storage.OrderRow) storage.Pos { return r.Pos },
+		parse:   func(text string) (storage.OrderQuery, error) { return parseOrderFilter(text, c.now(), c.loc) },
+		read: func(q storage.OrderQuery, sort int, desc bool) source[storage.OrderRow] {
+			q.Statuses, q.Words, q.Desc = slices.Clone(q.Statuses), slices.Clone(q.Words), desc
+			if sort == 0 {
+				return storeSource(q, store.OrderWindow, store.OrderCount)
+			}
+			return inTurn(eachOf(shownStatuses(q.Statuses), desc, func(st domain.OrderStatus) source[storage.OrderRow] {
+				q.Statuses = []domain.OrderStatus{st}
+				return storeSource(q, store.OrderWindow, store.OrderCount)
+			}), func(r *storage.OrderRow) *storage.Pos { return &r.Pos })
 		},
-		count: func() (int, bool, error) { return store.OrderCount(q) },
+		// storage keeps the orders of each status in one index, by ship-by: read together
+		// or one status after another.
+		sorts: []sortOption{{name: "ship by", column: orderShipByColumn}, {name: "status", column: orderShipByColumn - 1}},
+		parts: func(q storage.OrderQuery) []string { return []string{statusNames(q.Statuses)} },
+		shape: func(q storage.OrderQuery, cols []column) {
+			if st := q.Statuses; len(st) == 0 || len(st) == 1 && st[0] == domain.OrderAwaitingShipment {
+				cols[orderShipByColumn-2].extra = true // nothing awaiting has tracking: last to get room
+			}
+		},
+		empty: [2]string{"no orders match", "no orders match"},
+		detail: &detailSpec[storage.OrderRow, orderNo]{
+			open: func(r storage.OrderRow) tea.Cmd {
+				v.order, v.refunds = r.Order, nil
+				return v.loadOrder()
+			},
+			reload: v.loadOrder,
+			shown:  func() orderNo { return orderNo(v.order.No) },
+			title: func() string {
+				return titleLine(v.c.styles, "Sales order "+domain.OrderNumber(v.order.No), []string{v.order.Status.String()}, nil)
+			},
+			lines: v.detailLines,
+			keys:  v.detailKey,
+			help:  func(k *keymap.KeyMap) []key.Binding { return []key.Binding{k.Track, k.PartialRefund} },
+		},
+		actions: v.actions(c),
+	})
+	return v
+}
+
+// actions: tracking for the selection (or the order under the cursor), a partial
+// refund of the order under the cursor, and export of the selection.
+func (v *ordersView) actions(c *common) []listAction[orderNo] {
+	return []listAction[orderNo]{
+		{binding: func(k *keymap.KeyMap) key.Binding { return k.Track }, start: v.track},
+		{binding: func(k *keymap.KeyMap) key.Binding { return k.PartialRefund }, cursorOnly: true,
+			start: func([]orderNo) tea.Cmd {
+				if row, ok := v.win.current(); ok {
+					return v.openRefundForm(row.Order)
+				}
+				return nil
+			}},
+		exportAction(c.store),
 	}
 }
 
-func (m ordersModel) setSize(w, h int) (ordersModel, tea.Cmd) {
-	m.width, m.height = w, h
-	return m, m.win.setHeight(h - listChrome)
-}
+func (v *ordersView) capturing() bool { return v.list.capturing() || v.formOpen || v.refundOpen }
 
-func (m ordersModel) refresh() (ordersModel, tea.Cmd) {
-	if !m.started {
-		m.started = true
-		return m, m.win.query(m.source())
-	}
-	cmd := m.win.refresh()
-	if m.detailOpen {
-		cmd = tea.Batch(cmd, m.loadOrder(m.detail.No))
-	}
-	return m, cmd
-}
-
-func (m ordersModel) loadOrder(no uint64) tea.Cmd {
-	store := m.c.store
+func (v *ordersView) loadOrder() tea.Cmd {
+	store, no := v.c.store, v.order.No
 	return tea.Batch(func() tea.Msg {
 		o, found, err := store.Order(no)
 		return orderMsg{order: o, found: found, err: err}
 	}, loadOrderRefunds(store, no))
 }
 
-func (m ordersModel) capturing() bool { return m.filter.editing() || m.formOpen || m.refundOpen }
-
-func (m ordersModel) update(msg tea.Msg) (ordersModel, tea.Cmd) {
+func (v *ordersView) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case windowMsg[storage.OrderRow]:
-		return m, m.win.apply(msg)
 	case orderMsg:
 		if msg.err != nil {
-			return m, reportErr(msg.err)
+			return reportErr(msg.err)
 		}
-		if m.detailOpen && msg.found && msg.order.No == m.detail.No {
-			m.detail = msg.order
+		if v.detail.open && msg.found && msg.order.No == v.order.No {
+			v.order = msg.order
 		}
+		return nil
+	case runOrderMsg:
+		return v.runOrder(msg)
 	case trackSavedMsg:
-		return m.trackSaved(msg)
+		return v.trackSaved(msg)
 	case orderRefundsMsg:
-		return m.orderRefunds(msg)
+		return v.orderRefunds(msg)
 	case partialSavedMsg:
-		return m.partialSaved(msg)
+		return v.partialSaved(msg)
 	case tea.KeyMsg:
-		return m.key(msg)
+		switch {
+		case v.refundOpen && !v.list.capturing():
+			return v.refundFormKey(msg)
+		case v.formOpen && !v.list.capturing():
+			return v.formKey(msg)
+		}
 	}
-	return m, nil
+	return v.list.update(msg)
 }
 
-func (m ordersModel) key(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
-	k := &m.c.keys
-	if m.filter.editing() {
-		ev, cmd := m.filter.update(msg, k)
-		switch ev {
-		case filterEdited:
-			var load tea.Cmd
-			m, load = m.applyFilter(m.filter.input.Value())
-			return m, tea.Batch(cmd, load)
-		case filterCleared:
-			return m.applyFilter("")
-		}
-		return m, cmd
-	}
-	if m.refundOpen {
-		return m.refundFormKey(msg)
-	}
-	if m.formOpen {
-		var cmd tea.Cmd
-		var closed bool
-		m.form, cmd, closed = m.form.update(msg)
-		if closed {
-			m.formOpen = false
-		}
-		return m, cmd
-	}
-	if m.detailOpen {
-		if key.Matches(msg, k.Back) {
-			m.detailOpen = false
-		} else if key.Matches(msg, k.Track) {
-			m.formOpen, m.form = true, newTrackForm(m.c, m.detail, m.lastCarrier)
-		} else if key.Matches(msg, k.PartialRefund) {
-			return m.openRefundForm(m.detail)
-		} else {
-			m.detailPager.update(msg, k, len(m.detailLines()), m.height-1)
-		}
-		return m, nil
-	}
-	if cmd, ok := navigate(&m.win, msg, k); ok {
-		return m, cmd
-	}
+// detailKey takes the order detail's own keys: its tracking form, its partial refund.
+func (v *ordersView) detailKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := &v.c.keys
 	switch {
-	case key.Matches(msg, k.Filter):
-		m.filter.open()
-	case key.Matches(msg, k.ClearFilter), key.Matches(msg, k.Back) && m.filter.input.Value() != "":
-		m.filter.clear()
-		return m.applyFilter("")
-	case key.Matches(msg, k.Reverse):
-		m.desc = !m.desc
-		return m, m.win.query(m.source())
 	case key.Matches(msg, k.Track):
-		if row, ok := m.win.current(); ok {
-			m.formOpen, m.form = true, newTrackForm(m.c, row.Order, m.lastCarrier)
-		}
+		v.formOpen, v.form = true, newTrackForm(v.c, v.order, v.lastCarrier)
+		return nil, true
 	case key.Matches(msg, k.PartialRefund):
-		if row, ok := m.win.current(); ok {
-			return m.openRefundForm(row.Order)
-		}
-	case key.Matches(msg, k.Open):
-		if row, ok := m.win.current(); ok {
-			m.detailOpen, m.detail, m.detailRefunds, m.detailPager = true, row.Order, nil, pager{}
-			return m, m.loadOrder(row.Order.No)
-		}
+		return v.openRefundForm(v.order), true
 	}
-	return m, nil
+	return nil, false
 }
 
-// applyFilter reads the list for a new filter text; a text that does not
-// parse keeps the rows of the last good one.
-func (m ordersModel) applyFilter(text string) (ordersModel, tea.Cmd) {
-	q, err := parseOrderFilter(text, m.c.now(), m.c.loc)
-	if err != nil {
-		m.filter.err = err.Error()
-		return m, nil
-	}
-	m.filter.err, m.query, m.started = "", q, true
-	return m, m.win.query(m.source())
-}
-
-// trackSaved closes the form after a save, or, in a run from the list, opens it on the
-// next awaiting order with the same carrier.
-func (m ordersModel) trackSaved(msg trackSavedMsg) (ordersModel, tea.Cmd) {
-	if !m.formOpen || msg.no != m.form.order.No {
-		return m, nil
-	}
-	var ok bool
-	if m.form, ok = m.form.saved(msg); !ok {
-		return m, nil
-	}
-	if msg.order.Shipment.Carrier != "" {
-		m.lastCarrier = msg.order.Shipment.Carrier
-	}
-	m.formOpen = false
-	if m.detailOpen {
-		m.detail = msg.order
-	} else if msg.outcome != domain.ShipUnchanged {
-		if next, found := nextAwaiting(m.win.rows, msg.no); found {
-			m.formOpen, m.form = true, newTrackForm(m.c, next, m.lastCarrier)
-		}
-	}
-	return m, tea.Batch(report(savedText(msg)), changed)
-}
-
-func (m ordersModel) shortHelp() []key.Binding {
-	k := &m.c.keys
+func (v *ordersView) shortHelp() []key.Binding {
+	k := &v.c.keys
 	switch {
-	case m.refundOpen:
-		return m.refundForm.shortHelp()
-	case m.formOpen:
-		return m.form.shortHelp()
-	case m.filter.editing():
-		return []key.Binding{helpOnly(inputHelp(k.Confirm).Help().Key, "keep filter"), helpOnly(inputHelp(k.Cancel).Help().Key, "clear filter")}
-	case m.detailOpen:
-		return []key.Binding{k.Track, k.PartialRefund, k.Back, k.Up, k.Down}
+	case v.list.capturing():
+	case v.refundOpen:
+		return v.refundForm.shortHelp()
+	case v.formOpen && v.run != nil:
+		return []key.Binding{k.Save, k.Skip, helpOnly(inputHelp(k.Back).Help().Key, "stop"), helpOnly("tab/↓", "next field")}
+	case v.formOpen:
+		return v.form.shortHelp()
 	}
-	return []key.Binding{k.Open, k.Track, k.PartialRefund, k.Filter, k.Reverse, k.Up, k.Down, k.PageDown, k.End}
+	return v.list.shortHelp()
 }
 
-func (m ordersModel) view() string {
-	if m.refundOpen {
-		return m.refundForm.view(m.width, m.height)
+func (v *ordersView) view() string {
+	switch {
+	case v.list.capturing():
+	case v.refundOpen:
+		return v.refundForm.view(v.width, v.height)
+	case v.formOpen && v.run != nil:
+		return v.run.title(v.c, v.width) + "\n" + v.form.view(v.width, v.height-1)
+	case v.formOpen:
+		return v.form.view(v.width, v.height)
 	}
-	if m.formOpen {
-		return m.form.view(m.width, m.height)
-	}
-	if m.detailOpen {
-		o := m.detail
-		title := titleLine(m.c.styles, "Sales order "+domain.OrderNumber(o.No), []string{o.Status.String()}, nil)
-		return strings.Join(append([]string{title}, pageOf(m.detailLines(), m.detailPager.top, m.height-1)...), "\n")
-	}
-	return strings.Join(m.listView(), "\n")
+	return v.list.view()
 }
 
-func (m ordersModel) listView() []string {
-	s := m.c.styles
-	parts := []string{"by ship-by " + sortArrow(m.desc), statusNames(m.query.Statuses), m.win.position()}
-	cols := orderColumns()
-	cols[orderShipByColumn].title += " " + sortArrow(m.desc)
-	if st := m.query.Statuses; len(st) == 0 || len(st) == 1 && st[0] == domain.OrderAwaitingShipment {
-		cols[orderShipByColumn-2].extra = true // nothing awaiting has tracking: last to get room
+// shownStatuses are the statuses a filter lists: none named is awaiting shipment.
+func shownStatuses(sts []domain.OrderStatus) []domain.OrderStatus {
+	if len(sts) == 0 {
+		return []domain.OrderStatus{domain.OrderAwaitingShipment}
 	}
-	tw := m.width - gutterWidth
-	widths := layout(cols, tw)
-	lines := []string{
-		titleLine(s, "Sales orders", parts, m.win.err),
-		m.filter.view(s, &m.c.keys, m.width),
-		strings.Repeat(" ", gutterWidth) + headerRow(s, cols, widths, tw),
-	}
-	rows, cur := m.win.visible()
-	for i, r := range rows {
-		base := s.plain
-		if i == cur {
-			base = s.cursorRow
-		}
-		lines = append(lines, gutter(&s, base, i == cur, false)+renderRow(cols, widths, m.cells(r.Order), base, tw))
-	}
-	if len(rows) == 0 && !m.win.loading {
-		lines = append(lines, s.dim.Render("  no orders match"))
-	}
-	return lines
+	return sts
 }
 
 // statusNames says which statuses the list shows.
 func statusNames(sts []domain.OrderStatus) string {
-	if len(sts) == 0 {
-		sts = []domain.OrderStatus{domain.OrderAwaitingShipment}
-	}
+	sts = shownStatuses(sts)
 	if len(sts) == len(domain.OrderStatuses) {
 		return "all statuses"
 	}
@@ -323,50 +237,51 @@ func statusLabel(st domain.OrderStatus) string {
 
 // urgency is the text and style of an order's due mark: words as well as
 // colours, so a colourless terminal still shows what is late.
-func (m *ordersModel) urgency(o domain.SalesOrder) cell {
-	switch domain.UrgencyOf(o, m.c.now(), m.c.loc) {
+func (v *ordersView) urgency(o domain.SalesOrder) cell {
+	switch domain.UrgencyOf(o, v.c.now(), v.c.loc) {
 	case domain.UrgencyOverdue:
-		return cell{text: "OVERDUE", style: &m.c.styles.urgent}
+		return cell{text: "OVERDUE", style: &v.c.styles.urgent}
 	case domain.UrgencyDueToday:
-		return cell{text: "today", style: &m.c.styles.warn}
+		return cell{text: "today", style: &v.c.styles.warn}
 	}
 	return cell{}
 }
 
 // trackingCell is carrier and number, or a loud mark for an order shipped without one.
-func (m *ordersModel) trackingCell(o domain.SalesOrder) cell {
+func (v *ordersView) trackingCell(o domain.SalesOrder) cell {
 	sh := o.Shipment
 	switch {
 	case sh.MissingTracking():
-		return cell{text: "NO TRACKING", style: &m.c.styles.warn}
+		return cell{text: "NO TRACKING", style: &v.c.styles.warn}
 	case sh.Number != "":
 		return cell{text: sh.Carrier + " " + sh.Number}
 	}
 	return cell{}
 }
 
-func (m *ordersModel) cells(o domain.SalesOrder) []cell {
-	due := m.urgency(o)
+func (v *ordersView) cells(r storage.OrderRow) []cell {
+	o := &r.Order
+	due := v.urgency(*o)
 	attention := ""
 	if o.Attention != "" {
 		attention = "!"
 	}
-	track := m.trackingCell(o)
+	track := v.trackingCell(*o)
 	cells := plainCells(domain.OrderNumber(o.No), o.Channel, o.TradeID, o.Buyer, units(o.Trade), o.Total.String(),
-		track.text, statusLabel(o.Status), listTime(o.ShipBy, m.c.now(), m.c.loc), due.text, attention)
+		track.text, statusLabel(o.Status), listTime(o.ShipBy, v.c.now(), v.c.loc), due.text, attention)
 	cells[orderShipByColumn-2].style = track.style
 	cells[orderShipByColumn].style = due.style
 	cells[orderShipByColumn+1].style = due.style
-	cells[orderShipByColumn+2].style = &m.c.styles.urgent
+	cells[orderShipByColumn+2].style = &v.c.styles.urgent
 	return cells
 }
 
 // detailLines is every field of the order, its attention note and its items.
-func (m ordersModel) detailLines() []string {
-	s, o, loc := m.c.styles, m.detail, m.c.loc
+func (v *ordersView) detailLines() []string {
+	s, o, loc, width := v.c.styles, v.order, v.c.loc, v.width
 	const long = "2006-01-02 15:04 MST"
 	shipBy := localTime(o.ShipBy, loc, long)
-	if due := m.urgency(o); due.text != "" {
+	if due := v.urgency(o); due.text != "" {
 		shipBy += "  " + due.text
 	}
 	fields := []field{
@@ -386,22 +301,22 @@ func (m ordersModel) detailLines() []string {
 		{"paid at", localTime(o.PaidAt, loc, long)},
 		{"total", o.Total.String()},
 	}
-	lines := fieldLines(s, fields, m.width)
+	lines := fieldLines(s, fields, width)
 	if o.Attention != "" {
-		lines = append(lines, s.danger.Render(Fit("attention", 16))+s.danger.Render(Cut(o.Attention, m.width-16)))
+		lines = append(lines, s.danger.Render(Fit("attention", 16))+s.danger.Render(Cut(o.Attention, width-16)))
 	}
-	lines = append(lines, m.shipmentLines()...)
-	lines = append(lines, m.refundLines()...)
+	lines = append(lines, v.shipmentLines()...)
+	lines = append(lines, v.refundLines()...)
 	lines = append(lines, "", s.title.Render(fmt.Sprintf("Items — %s, %s", plural(len(o.Items), "line", "lines"), plural(o.ItemCount(), "unit", "units"))))
-	return append(lines, itemLines(s, o.Items, m.width)...)
+	return append(lines, itemLines(s, o.Items, width)...)
 }
 
 // shipmentLines is the shipment and its correction history, oldest first.
-func (m ordersModel) shipmentLines() []string {
-	s, sh, loc := m.c.styles, m.detail.Shipment, m.c.loc
+func (v *ordersView) shipmentLines() []string {
+	s, sh, loc, width := v.c.styles, v.order.Shipment, v.c.loc, v.width
 	const long = "2006-01-02 15:04 MST"
 	if !sh.Shipped() {
-		return []string{"", s.title.Render("Shipment") + s.dim.Render(" — not shipped yet · "+m.c.keys.Track.Help().Key+" enters tracking")}
+		return []string{"", s.title.Render("Shipment") + s.dim.Render(" — not shipped yet · "+v.c.keys.Track.Help().Key+" enters tracking")}
 	}
 	number := sh.Number
 	if sh.MissingTracking() {
@@ -421,16 +336,16 @@ func (m ordersModel) shipmentLines() []string {
 	if sh.Replaced > 0 {
 		title += fmt.Sprintf(" — number replaced %s", plural(sh.Replaced, "time", "times"))
 	}
-	lines := append([]string{"", s.title.Render(title)}, fieldLines(s, fields, m.width)...)
+	lines := append([]string{"", s.title.Render(title)}, fieldLines(s, fields, width)...)
 	if sh.MissingTracking() {
-		lines[len(lines)-len(fields)+1] = s.label.Render(Fit("tracking", 16)) + s.warn.Render(Cut(number, m.width-16))
+		lines[len(lines)-len(fields)+1] = s.label.Render(Fit("tracking", 16)) + s.warn.Render(Cut(number, width-16))
 	}
 	for _, h := range sh.History {
 		text := fmt.Sprintf("%s  %s  %s %s → %s %s", localTime(h.At, loc, "2006-01-02 15:04"), h.Operator, h.OldCarrier, h.OldNumber, h.NewCarrier, h.NewNumber)
 		if h.Reason != "" {
 			text += "  (override: " + h.Reason + ")"
 		}
-		lines = append(lines, s.label.Render(Fit("replaced", 16))+Cut(text, m.width-16))
+		lines = append(lines, s.label.Render(Fit("replaced", 16))+Cut(text, width-16))
 	}
 	return lines
 }

@@ -29,7 +29,7 @@ func ordersFixture(t *testing.T) *harness {
 
 func (h *harness) orderIDs() []string {
 	var ids []string
-	for _, r := range h.model().orders.win.rows {
+	for _, r := range h.orders().list.win.rows {
 		ids = append(ids, r.Order.TradeID)
 	}
 	return ids
@@ -79,7 +79,7 @@ func TestOrderDetail(t *testing.T) {
 	h.mustShow("Sales order SO0000000", "jd:TODAY", "ship by", "today", "SKU-TODAY", "Items — 1 line, 2 units")
 	h.press("esc")
 	h.mustShow("Sales orders")
-	if h.model().orders.detailOpen {
+	if h.orders().detail.open {
 		t.Fatal("esc did not close the order detail")
 	}
 }

@@ -137,7 +137,7 @@ func TestFilterAsYouType(t *testing.T) {
 	h.press("ctrl+u")
 	h.typeText("bob")
 	h.press("enter")
-	if h.model().pool.filter.editing() {
+	if h.pool().list.filter.editing() {
 		t.Fatal("enter did not leave the filter input")
 	}
 	if got := h.poolIDs(); !slices.Equal(got, []string{"T2"}) {
@@ -170,7 +170,7 @@ func TestStaleFilterResultsAreDropped(t *testing.T) {
 	}
 
 	// The same with a hand-made message of an old sequence.
-	old := windowMsg[storage.PoolRow]{seq: h.model().pool.win.seq - 1, kind: loadStart, rows: h.model().pool.win.rows[:0]}
+	old := windowMsg[storage.PoolRow]{to: &h.pool().list.win, seq: h.pool().list.win.seq - 1, kind: loadStart, rows: h.pool().list.win.rows[:0]}
 	h.send(old)
 	if got := h.poolIDs(); !slices.Equal(got, []string{"T1"}) {
 		t.Fatalf("an old-sequence message replaced the rows: %v", got)
@@ -194,7 +194,7 @@ func TestSelectAndConvert(t *testing.T) {
 	// Space toggles the row under the cursor and moves down.
 	first := h.poolIDs()[0]
 	h.press(" ")
-	pool := h.model().pool
+	pool := h.pool().list
 	if len(pool.selected.set) != 1 || pool.win.cursor != 1 {
 		t.Fatalf("space: %d selected, cursor %d; want 1 selected, cursor 1", len(pool.selected.set), pool.win.cursor)
 	}
@@ -207,7 +207,7 @@ func TestSelectAndConvert(t *testing.T) {
 	h.press("/")
 	h.typeText("channel:tb")
 	h.press("enter", "A", "a")
-	if n := len(h.model().pool.selected.set); n != 4 {
+	if n := len(h.pool().list.selected.set); n != 4 {
 		t.Fatalf("select all filtered: %d selected, want 4", n)
 	}
 	h.press("c")
@@ -225,13 +225,13 @@ func TestSelectAndConvert(t *testing.T) {
 	if e := h.entry("jd", "T4"); e.State != domain.PoolReady {
 		t.Errorf("jd:T4 outside the filter was converted")
 	}
-	if got := h.model().pool.selected.set; len(got) != 2 || !got[domain.Key{Channel: "tb", TradeID: "T3"}] {
+	if got := h.pool().list.selected.set; len(got) != 2 || !got[domain.Key{Channel: "tb", TradeID: "T3"}] {
 		t.Errorf("selection after convert %v, want the two skipped rows", got)
 	}
 	h.mustShow("converted 2, skipped 2 — see results")
 
 	h.press("esc")
-	if h.model().pool.overlay != noOverlay {
+	if h.pool().list.overlay != noOverlay {
 		t.Fatal("esc did not close the results")
 	}
 	if got := h.poolIDs(); !slices.Equal(got, []string{"T5", "T3"}) { // unpaid sorts first
@@ -305,7 +305,7 @@ func TestDetailShowsItemsAndEscGoesBack(t *testing.T) {
 	h.press("2", "down", "enter")
 	h.mustShow("Pool entry tb:T0002", "SKU-T0002", "Widget T0002", "TRT0002", "144.97 CNY", "Items — 1 line, 1 unit")
 	h.press("esc")
-	if h.model().pool.detailOpen {
+	if h.pool().detail.open {
 		t.Fatal("esc did not close the detail")
 	}
 	if got := h.cursorID(); got != "T0002" {
@@ -321,14 +321,14 @@ func TestPagingKeepsMemoryBounded(t *testing.T) {
 	const n = 300
 	h := newHarness(t, manyTrades(n), 100, 20)
 	h.press("2")
-	w := h.model().pool.win
+	w := h.pool().list.win
 	if w.height != 13 {
 		t.Fatalf("visible rows %d, want 13 on a 20-line terminal", w.height)
 	}
 	limit := w.capacity()
 	checkBound := func() {
 		t.Helper()
-		if got := len(h.model().pool.win.rows); got > limit {
+		if got := len(h.pool().list.win.rows); got > limit {
 			t.Fatalf("window holds %d rows, bound %d", got, limit)
 		}
 	}

@@ -206,56 +206,57 @@ func (f refundForm) verdict(width int) string {
 
 // The orders view's side of refunds: the form, and the refund history in the detail.
 
-func (m ordersModel) openRefundForm(o domain.SalesOrder) (ordersModel, tea.Cmd) {
+func (v *ordersView) openRefundForm(o domain.SalesOrder) tea.Cmd {
 	var cmd tea.Cmd
-	m.refundOpen = true
-	m.refundForm, cmd = newRefundForm(m.c, o)
-	return m, cmd
+	v.refundOpen = true
+	v.refundForm, cmd = newRefundForm(v.c, o)
+	return cmd
 }
 
-func (m ordersModel) refundFormKey(msg tea.KeyMsg) (ordersModel, tea.Cmd) {
+func (v *ordersView) refundFormKey(msg tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	var closed bool
-	m.refundForm, cmd, closed = m.refundForm.update(msg)
+	v.refundForm, cmd, closed = v.refundForm.update(msg)
 	if closed {
-		m.refundOpen = false
+		v.refundOpen = false
 	}
-	return m, cmd
+	return cmd
 }
 
-func (m ordersModel) orderRefunds(msg orderRefundsMsg) (ordersModel, tea.Cmd) {
+func (v *ordersView) orderRefunds(msg orderRefundsMsg) tea.Cmd {
 	if msg.err != nil {
-		return m, reportErr(msg.err)
+		return reportErr(msg.err)
 	}
-	if m.detailOpen && msg.no == m.detail.No {
-		m.detailRefunds = msg.refunds
+	if v.detail.open && msg.no == v.order.No {
+		v.refunds = msg.refunds
 	}
-	if m.refundOpen && msg.no == m.refundForm.order.No {
-		m.refundForm.refunds, m.refundForm.loaded = msg.refunds, true
+	if v.refundOpen && msg.no == v.refundForm.order.No {
+		v.refundForm.refunds, v.refundForm.loaded = msg.refunds, true
 	}
-	return m, nil
+	return nil
 }
 
-func (m ordersModel) partialSaved(msg partialSavedMsg) (ordersModel, tea.Cmd) {
-	if !m.refundOpen || msg.no != m.refundForm.order.No {
-		return m, nil
+func (v *ordersView) partialSaved(msg partialSavedMsg) tea.Cmd {
+	if !v.refundOpen || msg.no != v.refundForm.order.No {
+		return nil
 	}
-	m.refundForm.saving = false
+	v.refundForm.saving = false
 	if msg.err != nil {
-		m.refundForm.err = msg.err.Error()
+		v.refundForm.err = msg.err.Error()
 		// Another session may have refunded the order: show what is left now.
-		return m, loadOrderRefunds(m.c.store, msg.no)
+		return loadOrderRefunds(v.c.store, msg.no)
 	}
-	m.refundOpen = false
+	v.refundOpen = false
 	r := msg.res
-	return m, tea.Batch(report(fmt.Sprintf("%s: refunded %s; left to refund %s", domain.OrderNumber(r.Order.No), r.Refund.Amount, r.Left)), changed)
+	return tea.Batch(report(fmt.Sprintf("%s: refunded %s; left to refund %s", domain.OrderNumber(r.Order.No), r.Refund.Amount, r.Left)), changed)
 }
 
 // refundLines are the order's refunds in its detail.
-func (m ordersModel) refundLines() []string {
-	lines := append([]string{""}, refundHistoryLines(m.c.styles, m.detail, m.detailRefunds, m.c.loc, m.width)...)
-	if m.detail.AwaitingReturn {
-		lines = append(lines, m.c.styles.warn.Render("waiting for the goods to come back"))
+func (v *ordersView) refundLines() []string {
+	s := v.c.styles
+	lines := append([]string{""}, refundHistoryLines(s, v.order, v.refunds, v.c.loc, v.width)...)
+	if v.order.AwaitingReturn {
+		lines = append(lines, s.warn.Render("waiting for the goods to come back"))
 	}
-	return append(lines, m.c.styles.dim.Render(m.c.keys.PartialRefund.Help().Key+" adds a partial refund"))
+	return append(lines, s.dim.Render(v.c.keys.PartialRefund.Help().Key+" adds a partial refund"))
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"shipdesk/textsafe"
@@ -13,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"shipdesk/domain"
+	"shipdesk/keymap"
 	"shipdesk/storage"
 )
 
@@ -34,215 +34,134 @@ func refundColumns() []column {
 
 const refundTimeColumn = 6
 
-// refundAct is a batch answer to refund requests.
-type refundAct uint8
-
-const (
-	refundActConvert refundAct = iota + 1
-	refundActReject
-	refundActProcess
-)
-
-func (a refundAct) words() actionWords {
-	switch a {
-	case refundActConvert:
-		return actionWords{"convert", "converted", "converting…"}
-	case refundActReject:
-		return actionWords{"reject", "rejected", "rejecting…"}
-	}
-	return actionWords{"mark processed", "marked processed", "marking processed…"}
+type refundDetailMsg struct {
+	key    domain.RefundKey
+	detail storage.RefundDetail
+	err    error
 }
 
-type refundPending struct {
-	act    refundAct
-	keys   []domain.RefundKey
-	reason string
+type refundsView struct {
+	*list[storage.RefundRow, domain.RefundKey, storage.RefundQuery]
+	shown storage.RefundDetail // the request the detail shows, with its order
 }
 
-// Messages of the refund queue.
-type (
-	refundDetailMsg struct {
-		key    domain.RefundKey
-		detail storage.RefundDetail
-		err    error
-	}
-	refundActionMsg struct {
-		action refundPending
-		res    storage.RefundBatchResult
-		err    error
-	}
-)
-
-type refundsModel struct {
-	c             *common
-	width, height int
-
-	win      window[storage.RefundRow]
-	query    storage.RefundQuery
-	desc     bool
-	gen      uint64
-	started  bool
-	filter   filterBox
-	selected marks[domain.RefundKey]
-
-	detailOpen  bool
-	detail      storage.RefundDetail
-	detailPager pager
-
-	actionOverlay
-	pending refundPending
-	busy    bool
-}
-
-func newRefunds(c *common) refundsModel {
-	fb := newFilterBox(c.styles)
-	fb.input.Placeholder = "words  channel:NAME  state:pending,converted,rejected,processed|all"
-	return refundsModel{
-		c: c,
-		win: newWindow(func(r storage.RefundRow) storage.Pos { return r.Pos },
-			func(r storage.RefundRow) string { return r.Request.RefundKey.String() }),
-		filter:   fb,
-		selected: newMarks[domain.RefundKey](),
-	}
-}
-
-// source reads the queue for the current filter; it captures copies.
-func (m refundsModel) source() source[storage.RefundRow] {
-	store, q := m.c.store, m.query
-	q.States, q.Words = slices.Clone(q.States), slices.Clone(q.Words)
-	q.Desc = m.desc
-	return source[storage.RefundRow]{
-		fetch: func(ctx context.Context, from storage.Pos, back bool, limit int) ([]storage.RefundRow, bool, error) {
-			return store.RefundWindow(ctx, q, from, back, limit)
+func newRefunds(c *common) view {
+	v := &refundsView{}
+	store := c.store
+	v.list = newList(c, &listSpec[storage.RefundRow, domain.RefundKey, storage.RefundQuery]{
+		title: "Refund queue", noun: [2]string{"request", "requests"}, thing: [2]string{"refund request", "refund requests"},
+		columns: refundColumns,
+		cells:   v.cells,
+		keyOf:   func(r storage.RefundRow) domain.RefundKey { return r.Request.RefundKey },
+		posOf:   func(r storage.RefundRow) storage.Pos { return r.Pos },
+		parse:   parseRefundFilter,
+		read: func(q storage.RefundQuery, sort int, desc bool) source[storage.RefundRow] {
+			q.States, q.Words, q.Desc = slices.Clone(q.States), slices.Clone(q.Words), desc
+			if sort == 0 {
+				return storeSource(q, store.RefundWindow, store.RefundCount)
+			}
+			states := q.States
+			if len(states) == 0 {
+				states = []domain.RefundState{domain.RefundPending}
+			}
+			return inTurn(eachOf(states, desc, func(st domain.RefundState) source[storage.RefundRow] {
+				q.States = []domain.RefundState{st}
+				return storeSource(q, store.RefundWindow, store.RefundCount)
+			}), func(r *storage.RefundRow) *storage.Pos { return &r.Pos })
 		},
-		count: func() (int, bool, error) { return store.RefundCount(q) },
+		// storage keeps the queue in one index of each state, by respond-by: read together
+		// or one state after another.
+		sorts: []sortOption{{name: "respond-by", column: refundTimeColumn}, {name: "state", column: refundTimeColumn}},
+		parts: func(q storage.RefundQuery) []string { return []string{refundStateNames(q.States)} },
+		empty: [2]string{"no refund requests wait for an answer", "no refund requests match the filter"},
+		hint:  "words  channel:NAME  state:pending,converted,rejected,processed|all",
+		detail: &detailSpec[storage.RefundRow, domain.RefundKey]{
+			open: func(r storage.RefundRow) tea.Cmd {
+				v.shown = storage.RefundDetail{Request: r.Request}
+				return v.loadDetail()
+			},
+			reload: v.loadDetail,
+			shown:  func() domain.RefundKey { return v.shown.Request.RefundKey },
+			title: func() string {
+				r := v.shown.Request
+				return titleLine(v.c.styles, "Refund request "+textsafe.Safe(r.RefundKey.String()), []string{r.State.String()}, nil)
+			},
+			lines: v.detailLines,
+		},
+		actions: refundActions(store),
+	})
+	return v
+}
+
+// refundActions answer requests in one transaction each: convert, reject, mark processed.
+func refundActions(store *storage.Store) []listAction[domain.RefundKey] {
+	act := func(b func(*keymap.KeyMap) key.Binding, w actionWords, input string, q func(what, them string, n int) string,
+		call func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error)) listAction[domain.RefundKey] {
+		return listAction[domain.RefundKey]{binding: b, words: w, role: domain.ActionRefund, question: q, input: input, detail: true,
+			run: func(a actionArgs[domain.RefundKey]) actionResult[domain.RefundKey] {
+				res, err := call(a)
+				if err != nil {
+					var unknown storage.ErrUnknownRefunds
+					errors.As(err, &unknown)
+					return actionResult[domain.RefundKey]{drop: unknown, err: fmt.Errorf("%s failed, nothing written: %w", w.name, err)}
+				}
+				var out actionResult[domain.RefundKey]
+				for _, r := range res.Rows {
+					if r.Done {
+						out.drop = append(out.drop, r.Key)
+						out.lines = append(out.lines, resultLine{done: true, text: r.Key.String() + ": " + r.Text})
+						continue
+					}
+					out.lines = append(out.lines, skippedLine(r.Key.String(), r.Reason))
+				}
+				out.done, out.skipped = res.Done(), res.Skipped()
+				return out
+			}}
+	}
+	return []listAction[domain.RefundKey]{
+		act(func(k *keymap.KeyMap) key.Binding { return k.RefundConvert }, actionWords{"convert", "converted", "converting…"}, "",
+			func(what, _ string, _ int) string {
+				return fmt.Sprintf("Convert %s to refunds? Orders not yet shipped are cancelled and refunded in full.", what)
+			},
+			func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error) {
+				return store.ConvertRefunds(a.keys, a.now, a.by)
+			}),
+		act(func(k *keymap.KeyMap) key.Binding { return k.RefundReject }, actionWords{"reject", "rejected", "rejecting…"}, "reason: ",
+			func(what, _ string, _ int) string {
+				return fmt.Sprintf("Reject %s? The reason is written back to the channel.", what)
+			},
+			func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error) {
+				return store.RejectRefunds(a.keys, a.reason, a.now, a.by)
+			}),
+		act(func(k *keymap.KeyMap) key.Binding { return k.RefundProcess }, actionWords{"mark processed", "marked processed", "marking processed…"}, "reason: ",
+			func(what, them string, _ int) string {
+				return fmt.Sprintf("Mark %s processed, without a refund? Later imports will skip %s.", what, them)
+			},
+			func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error) {
+				return store.ProcessRefunds(a.keys, a.reason, a.now, a.by)
+			}),
 	}
 }
 
-func (m refundsModel) setSize(w, h int) (refundsModel, tea.Cmd) {
-	m.width, m.height = w, h
-	return m, m.win.setHeight(h - listChrome)
-}
-
-func (m refundsModel) refresh() (refundsModel, tea.Cmd) {
-	if !m.started {
-		m.started = true
-		return m, m.win.query(m.source())
-	}
-	cmd := m.win.refresh()
-	if m.detailOpen {
-		cmd = tea.Batch(cmd, m.loadDetail(m.detail.Request.RefundKey))
-	}
-	return m, cmd
-}
-
-func (m refundsModel) loadDetail(k domain.RefundKey) tea.Cmd {
-	store := m.c.store
+func (v *refundsView) loadDetail() tea.Cmd {
+	store, k := v.c.store, v.shown.Request.RefundKey
 	return func() tea.Msg {
 		d, err := store.RefundDetail(k)
 		return refundDetailMsg{key: k, detail: d, err: err}
 	}
 }
 
-func (m refundsModel) capturing() bool { return m.filter.editing() || m.overlay != noOverlay }
-
-func (m refundsModel) update(msg tea.Msg) (refundsModel, tea.Cmd) {
-	switch msg := msg.(type) {
-	case windowMsg[storage.RefundRow]:
-		return m, m.win.apply(msg)
-	case refundDetailMsg:
+func (v *refundsView) update(msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(refundDetailMsg); ok {
 		if msg.err != nil {
-			return m, reportErr(msg.err)
+			return reportErr(msg.err)
 		}
-		if m.detailOpen && msg.key == m.detail.Request.RefundKey {
-			m.detail = msg.detail
+		if v.detail.open && msg.key == v.shown.Request.RefundKey {
+			v.shown = msg.detail
 		}
-	case keysMsg[domain.RefundKey]:
-		return m, m.selected.done(msg, m.gen, "request", "requests")
-	case refundActionMsg:
-		return m.actionDone(msg)
-	case tea.KeyMsg:
-		switch {
-		case m.overlay != noOverlay:
-			return m.overlayKey(msg)
-		case m.filter.editing():
-			return m.filterKey(msg)
-		case m.detailOpen:
-			return m.detailKey(msg)
-		}
-		return m.listKey(msg)
+		return nil
 	}
-	return m, nil
-}
-
-func (m refundsModel) listKey(msg tea.KeyMsg) (refundsModel, tea.Cmd) {
-	k := &m.c.keys
-	if cmd, ok := navigate(&m.win, msg, k); ok {
-		return m, cmd
-	}
-	switch {
-	case key.Matches(msg, k.Filter):
-		m.filter.open()
-	case key.Matches(msg, k.ClearFilter), key.Matches(msg, k.Back) && m.filter.input.Value() != "":
-		m.filter.clear()
-		return m.applyFilter("")
-	case key.Matches(msg, k.Open):
-		if row, ok := m.win.current(); ok {
-			m.detailOpen, m.detail, m.detailPager = true, storage.RefundDetail{Request: row.Request}, pager{}
-			return m, m.loadDetail(row.Request.RefundKey)
-		}
-	case key.Matches(msg, k.Reverse):
-		m.desc = !m.desc
-		return m.requery()
-	case key.Matches(msg, k.Select):
-		if row, ok := m.win.current(); ok {
-			m.selected.toggle(row.Request.RefundKey)
-			return m, m.win.move(1)
-		}
-	case key.Matches(msg, k.SelectAll):
-		return m.selectAll()
-	case key.Matches(msg, k.SelectNone):
-		m.selected.none()
-	case key.Matches(msg, k.RefundConvert, k.RefundReject, k.RefundProcess):
-		return m.ask(refundPending{act: m.actFor(msg), keys: m.targets()})
-	}
-	return m, nil
-}
-
-func (m refundsModel) detailKey(msg tea.KeyMsg) (refundsModel, tea.Cmd) {
-	k := &m.c.keys
-	switch {
-	case key.Matches(msg, k.Back):
-		m.detailOpen = false
-	case key.Matches(msg, k.RefundConvert, k.RefundReject, k.RefundProcess):
-		return m.ask(refundPending{act: m.actFor(msg), keys: []domain.RefundKey{m.detail.Request.RefundKey}})
-	default:
-		m.detailPager.update(msg, k, len(m.detailLines()), m.height-1)
-	}
-	return m, nil
-}
-
-func (m refundsModel) actFor(msg tea.KeyMsg) refundAct {
-	switch {
-	case key.Matches(msg, m.c.keys.RefundConvert):
-		return refundActConvert
-	case key.Matches(msg, m.c.keys.RefundReject):
-		return refundActReject
-	}
-	return refundActProcess
-}
-
-func (m refundsModel) filterKey(msg tea.KeyMsg) (refundsModel, tea.Cmd) {
-	ev, cmd := m.filter.update(msg, &m.c.keys)
-	switch ev {
-	case filterEdited:
-		var load tea.Cmd
-		m, load = m.applyFilter(m.filter.input.Value())
-		return m, tea.Batch(cmd, load)
-	case filterCleared:
-		return m.applyFilter("")
-	}
-	return m, cmd
+	return v.list.update(msg)
 }
 
 // parseRefundFilter reads a refund queue filter: words, channel: and state:.
@@ -256,205 +175,6 @@ func parseRefundFilter(s string) (storage.RefundQuery, error) {
 		q.States, err = parseList(v, domain.RefundStates, domain.ParseRefundState)
 	}
 	return q, err
-}
-
-func (m refundsModel) applyFilter(text string) (refundsModel, tea.Cmd) {
-	q, err := parseRefundFilter(text)
-	if err != nil {
-		m.filter.err = err.Error()
-		return m, nil
-	}
-	m.filter.err, m.query = "", q
-	return m.requery()
-}
-
-func (m refundsModel) requery() (refundsModel, tea.Cmd) {
-	m.selected.cancel()
-	m.gen++
-	m.started = true
-	return m, m.win.query(m.source())
-}
-
-// selectAll selects every request the filter matches.
-func (m refundsModel) selectAll() (refundsModel, tea.Cmd) {
-	cmd := selectAll(&m.selected, m.source(), m.gen, func(r storage.RefundRow) storage.Pos { return r.Pos },
-		func(r storage.RefundRow) domain.RefundKey { return r.Request.RefundKey })
-	return m, cmd
-}
-
-// targets are the selected requests, or the one under the cursor when none is selected.
-func (m refundsModel) targets() []domain.RefundKey {
-	row, ok := m.win.current()
-	return m.selected.targets(row.Request.RefundKey, ok)
-}
-
-// ask opens the confirmation, or the reason prompt for reject and mark processed; both
-// say how many requests and what will happen to them.
-func (m refundsModel) ask(p refundPending) (refundsModel, tea.Cmd) {
-	if m.busy {
-		return m, report("still working on the last action…")
-	}
-	n := len(p.keys)
-	if n == 0 {
-		return m, report("nothing to act on")
-	}
-	what, them := plural(n, "refund request", "refund requests"), "them"
-	if n == 1 {
-		what, them = what+" ("+textsafe.Safe(p.keys[0].String())+")", "it"
-	}
-	m.pending = p
-	switch p.act {
-	case refundActConvert:
-		m.confirm = confirmDialog{question: fmt.Sprintf("Convert %s to refunds? Orders not yet shipped are cancelled and refunded in full.", what)}
-		m.overlay = confirming
-	case refundActReject:
-		m.prompt = newReasonPrompt(m.c.styles, fmt.Sprintf("Reject %s? The reason is written back to the channel.", what))
-		m.overlay = prompting
-	default:
-		m.prompt = newReasonPrompt(m.c.styles, fmt.Sprintf("Mark %s processed, without a refund? Later imports will skip %s.", what, them))
-		m.overlay = prompting
-	}
-	return m, nil
-}
-
-func (m refundsModel) overlayKey(msg tea.KeyMsg) (refundsModel, tea.Cmd) {
-	run, reason, cmd := m.step(msg, &m.c.keys, m.height)
-	if run {
-		p := m.pending
-		p.reason = reason
-		return m.run(p)
-	}
-	return m, cmd
-}
-
-// run answers the requests in one storage transaction inside a cmd.
-func (m refundsModel) run(p refundPending) (refundsModel, tea.Cmd) {
-	if cmd := m.c.allow(domain.ActionRefund); cmd != nil {
-		m.overlay = noOverlay
-		return m, cmd
-	}
-	m.overlay, m.busy = noOverlay, true
-	store, now, op := m.c.store, m.c.now(), m.c.actor()
-	p.keys = slices.Clone(p.keys)
-	do := func() tea.Msg {
-		var res storage.RefundBatchResult
-		var err error
-		switch p.act {
-		case refundActConvert:
-			res, err = store.ConvertRefunds(p.keys, now, op)
-		case refundActReject:
-			res, err = store.RejectRefunds(p.keys, p.reason, now, op)
-		default:
-			res, err = store.ProcessRefunds(p.keys, p.reason, now, op)
-		}
-		return refundActionMsg{action: p, res: res, err: err}
-	}
-	return m, tea.Batch(report(p.act.words().working), do)
-}
-
-// actionDone shows what happened to every request and has the root refresh the views.
-func (m refundsModel) actionDone(msg refundActionMsg) (refundsModel, tea.Cmd) {
-	m.busy = false
-	v := msg.action.act.words()
-	if msg.err != nil {
-		var unknown storage.ErrUnknownRefunds
-		if errors.As(msg.err, &unknown) {
-			for _, k := range unknown {
-				delete(m.selected.set, k)
-			}
-		}
-		return m, tea.Batch(reportErr(fmt.Errorf("%s failed, nothing written: %w", v.name, msg.err)), changed)
-	}
-	p := resultsPanel{}
-	for _, r := range msg.res.Rows {
-		if r.Done {
-			delete(m.selected.set, r.Key)
-			p.lines = append(p.lines, resultLine{done: true, text: r.Key.String() + ": " + r.Text})
-			continue
-		}
-		reason := r.Reason
-		if !strings.Contains(reason, r.Key.String()) {
-			reason = r.Key.String() + ": " + reason
-		}
-		p.lines = append(p.lines, resultLine{text: "skipped: " + reason})
-	}
-	summary := fmt.Sprintf("%s %d, skipped %d", v.done, msg.res.Done(), msg.res.Skipped())
-	p.title = strings.ToUpper(v.name[:1]) + v.name[1:] + ": " + summary
-	m.results, m.overlay = p, showingResults
-	return m, tea.Batch(report(summary+" — see results"), changed)
-}
-
-func (m refundsModel) shortHelp() []key.Binding {
-	k := &m.c.keys
-	switch {
-	case m.overlay == confirming:
-		return []key.Binding{k.Confirm, k.Cancel}
-	case m.overlay == prompting:
-		return []key.Binding{inputHelp(k.Confirm), inputHelp(k.Cancel)}
-	case m.overlay == showingResults:
-		return []key.Binding{k.Up, k.Down, helpOnly(k.Back.Help().Key+"/"+k.Open.Help().Key, "close")}
-	case m.filter.editing():
-		return []key.Binding{helpOnly(inputHelp(k.Confirm).Help().Key, "keep filter"), helpOnly(inputHelp(k.Cancel).Help().Key, "clear filter")}
-	case m.detailOpen:
-		return []key.Binding{k.Back, k.RefundConvert, k.RefundReject, k.RefundProcess, k.Up, k.Down}
-	}
-	return []key.Binding{k.Open, k.Filter, k.Select, k.SelectAll, k.RefundConvert, k.RefundReject, k.RefundProcess, k.Reverse, k.SelectNone}
-}
-
-func (m refundsModel) view() string {
-	if m.overlay == showingResults {
-		return m.results.view(m.c.styles, m.width, m.height)
-	}
-	var lines []string
-	if m.detailOpen {
-		lines = m.detailView()
-	} else {
-		lines = m.listView()
-	}
-	switch m.overlay {
-	case confirming:
-		lines = overlay(lines, m.confirm.view(m.c.styles, &m.c.keys, m.width), m.height)
-	case prompting:
-		lines = overlay(lines, m.prompt.view(m.c.styles, &m.c.keys, m.width), m.height)
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (m refundsModel) listView() []string {
-	s := m.c.styles
-	parts := []string{"by respond-by " + sortArrow(m.desc), refundStateNames(m.query.States)}
-	if n := len(m.selected.set); n > 0 {
-		parts = append(parts, s.mark.Render(fmt.Sprintf("● %d selected", n)))
-	}
-	parts = append(parts, m.win.position())
-	if m.busy {
-		parts = append(parts, s.warn.Render("working…"))
-	}
-	cols := refundColumns()
-	cols[refundTimeColumn].title += " " + sortArrow(m.desc)
-	tw := m.width - gutterWidth
-	widths := layout(cols, tw)
-	lines := []string{
-		titleLine(s, "Refund queue", parts, m.win.err),
-		m.filter.view(s, &m.c.keys, m.width),
-		strings.Repeat(" ", gutterWidth) + headerRow(s, cols, widths, tw),
-	}
-	rows, cur := m.win.visible()
-	for i, r := range rows {
-		base := s.plain
-		if i == cur {
-			base = s.cursorRow
-		}
-		lines = append(lines, gutter(&s, base, i == cur, m.selected.set[r.Request.RefundKey])+renderRow(cols, widths, m.cells(r), base, tw))
-	}
-	if len(rows) == 0 && !m.win.loading {
-		text := "no refund requests wait for an answer"
-		if m.filter.input.Value() != "" {
-			text = "no refund requests match the filter"
-		}
-		lines = append(lines, s.dim.Render("  "+text))
-	}
-	return lines
 }
 
 func refundStateNames(sts []domain.RefundState) string {
@@ -473,17 +193,17 @@ func refundStateNames(sts []domain.RefundState) string {
 
 // timeLeft is a request's deadline as words, styled by urgency: "OVERDUE 1d 4h" loud,
 // "5h left" in warning colour, "3d 2h left" plain; answered requests show their state.
-func (m *refundsModel) timeLeft(r domain.RefundRequest) cell {
+func (v *refundsView) timeLeft(r domain.RefundRequest) cell {
 	if !r.State.Open() {
-		return cell{text: r.State.String(), style: &m.c.styles.dim}
+		return cell{text: r.State.String(), style: &v.c.styles.dim}
 	}
-	now := m.c.now()
+	now := v.c.now()
 	left := r.TimeLeft(now)
 	switch domain.RefundUrgencyOf(r, now) {
 	case domain.RefundOverdue:
-		return cell{text: "OVERDUE " + span(-left), style: &m.c.styles.urgent}
+		return cell{text: "OVERDUE " + span(-left), style: &v.c.styles.urgent}
 	case domain.RefundDueSoon:
-		return cell{text: span(left) + " left", style: &m.c.styles.warn}
+		return cell{text: span(left) + " left", style: &v.c.styles.warn}
 	}
 	return cell{text: span(left) + " left"}
 }
@@ -501,32 +221,26 @@ func span(d time.Duration) string {
 	return fmt.Sprintf("%dm", mins)
 }
 
-func (m *refundsModel) cells(row storage.RefundRow) []cell {
+func (v *refundsView) cells(row storage.RefundRow) []cell {
 	r := row.Request
-	order := cell{text: "no order", style: &m.c.styles.warn}
+	order := cell{text: "no order", style: &v.c.styles.warn}
 	if row.OrderNo != 0 {
 		order = cell{text: domain.OrderNumber(row.OrderNo)}
 	}
 	cells := plainCells(r.Channel, r.RefundID, "", r.Kind.String(), r.AmountText(), r.Reason, "")
 	cells[2] = order
-	cells[refundTimeColumn] = m.timeLeft(r)
+	cells[refundTimeColumn] = v.timeLeft(r)
 	return cells
-}
-
-func (m refundsModel) detailView() []string {
-	r := m.detail.Request
-	title := titleLine(m.c.styles, "Refund request "+textsafe.Safe(r.RefundKey.String()), []string{r.State.String()}, nil)
-	return append([]string{title}, pageOf(m.detailLines(), m.detailPager.top, m.height-1)...)
 }
 
 // detailLines is the request, its original order with the shipment, and the refunds
 // given on that order so far.
-func (m refundsModel) detailLines() []string {
-	s, d, loc := m.c.styles, m.detail, m.c.loc
+func (v *refundsView) detailLines() []string {
+	s, d, loc, width := v.c.styles, v.shown, v.c.loc, v.width
 	r := d.Request
 	const long = "2006-01-02 15:04 MST"
 	respond := localTime(r.RespondBy, loc, long)
-	left := m.timeLeft(r)
+	left := v.timeLeft(r)
 	fields := []field{
 		{"refund", r.RefundKey.String()},
 		{"original trade", r.OrderKey().String()},
@@ -549,7 +263,7 @@ func (m refundsModel) detailLines() []string {
 	if r.State == domain.RefundConverted {
 		fields = append(fields, field{"refunded", r.Refunded.String() + " on " + domain.OrderNumber(r.OrderNo)})
 	}
-	lines := fieldLines(s, fields, m.width)
+	lines := fieldLines(s, fields, width)
 	for i, f := range fields {
 		if f.label == "respond by" && left.style != nil && r.State.Open() {
 			lines[i] = s.label.Render(Fit(f.label, 16)) + Cut(respond, 24) + "  " + left.style.Render(left.text)
@@ -559,7 +273,7 @@ func (m refundsModel) detailLines() []string {
 	o := d.Order
 	if o == nil {
 		return append(lines, s.title.Render("Original order"),
-			s.danger.Render(Cut("✗ "+r.OrderKey().String()+" is not in shipdesk — converting is refused until it is imported and converted", m.width)))
+			s.danger.Render(Cut("✗ "+r.OrderKey().String()+" is not in shipdesk — converting is refused until it is imported and converted", width)))
 	}
 	status := o.Status.String()
 	if o.AwaitingReturn {
@@ -572,9 +286,9 @@ func (m refundsModel) detailLines() []string {
 		{"consignee", o.Consignee.Name + ", " + o.Consignee.Country},
 		{"paid", o.Total.String() + " at " + localTime(o.PaidAt, loc, long)},
 		{"shipment", shipmentText(o.Shipment, loc)},
-	}, m.width)...)
+	}, width)...)
 	lines = append(lines, "")
-	return append(lines, refundHistoryLines(s, *o, d.Refunds, loc, m.width)...)
+	return append(lines, refundHistoryLines(s, *o, d.Refunds, loc, width)...)
 }
 
 // shipmentText is one line about an order's shipment.

@@ -52,7 +52,7 @@ func dashRow(label string, n int) string { return fmt.Sprintf("%-17s %6d", label
 
 func (h *harness) refundIDs() []string {
 	var ids []string
-	for _, r := range h.model().refunds.win.rows {
+	for _, r := range h.refunds().list.win.rows {
 		ids = append(ids, r.Request.RefundID)
 	}
 	return ids
@@ -207,7 +207,7 @@ func TestPartialRefundForm(t *testing.T) {
 	h.typeText("scratched box")
 	h.press("enter")
 	h.mustShow("SO00000001: refunded 100.00 CNY; left to refund 44.97 CNY")
-	if h.model().orders.refundOpen {
+	if h.orders().refundOpen {
 		t.Fatal("form still open after saving")
 	}
 
@@ -225,7 +225,7 @@ func TestPartialRefundForm(t *testing.T) {
 	h.press("enter")
 	h.mustShow("✗ refund of 44.97 CNY exceeds what is left to refund on SO00000001: 4.97 CNY", "left to refund 4.97 CNY")
 	h.press("esc")
-	if h.model().orders.refundOpen {
+	if h.orders().refundOpen {
 		t.Fatal("esc did not close the form")
 	}
 	rs, _ := h.store.OrderRefunds(1)

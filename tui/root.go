@@ -76,26 +76,6 @@ func (c *common) allow(a domain.Action) tea.Cmd {
 	return nil
 }
 
-// whoWhen names who closed an entry and when, for a row another session got to first.
-func (c *common) whoWhen(by string, at time.Time) string {
-	if by == "" {
-		return ""
-	}
-	return "by " + by + " at " + listTime(at, c.now(), c.loc)
-}
-
-type viewID uint8
-
-const (
-	viewDashboard viewID = iota
-	viewPool
-	viewOrders
-	viewTracking
-	viewRefunds
-	viewAudit
-	viewHelp // last: NextView cycles through the views before it
-)
-
 // countsRefresh is how often the counts are re-read without a change:
 // due-today and overdue move with the clock.
 const countsRefresh = 30 * time.Second
@@ -139,17 +119,12 @@ type Model struct {
 	live    bool
 	dbLabel string
 
-	width, height    int
-	active, previous viewID
-
-	dash   dashboardModel
-	pool   poolModel
-	orders ordersModel
-	bulk   bulkModel
-	audit  auditModel
-	help   helpModel
-
-	refunds refundsModel
+	width, height int
+	// specs and views are the view table (viewTable) and its views, index for index;
+	// active and previous index them.
+	specs            []viewSpec
+	views            []view
+	active, previous int
 
 	counts      storage.Counts
 	countsSeq   uint64
@@ -173,10 +148,11 @@ func New(cfg Config) *Model {
 		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
 		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 	}
-	return &Model{
-		c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel,
-		dash: newDashboard(c), pool: newPool(c), orders: newOrders(c), bulk: newBulk(c), refunds: newRefunds(c), audit: newAudit(c), help: newHelp(c),
+	m := &Model{c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel, specs: viewTable()}
+	for _, v := range m.specs {
+		m.views = append(m.views, v.make(c))
 	}
+	return m
 }
 
 // Init reads the counts and, unless NoLive, subscribes to the store's
@@ -268,28 +244,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // broadcast hands a result to every view; each keeps what it asked for.
 func (m *Model) broadcast(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var c1, c2, c3, c4, c5 tea.Cmd
-	m.dash = m.dash.update(msg)
-	m.pool, c1 = m.pool.update(msg)
-	m.orders, c2 = m.orders.update(msg)
-	m.bulk, c3 = m.bulk.update(msg)
-	m.audit, c4 = m.audit.update(msg)
-	m.refunds, c5 = m.refunds.update(msg)
-	return m, tea.Batch(c1, c2, c3, c4, c5)
+	cmds := make([]tea.Cmd, len(m.views))
+	for i, v := range m.views {
+		cmds[i] = v.update(msg)
+	}
+	return m, tea.Batch(cmds...)
 }
 
 func (m *Model) resize(w, h int) (tea.Model, tea.Cmd) {
 	m.width, m.height = w, h
-	bh := m.bodyHeight()
-	m.dash = m.dash.setSize(w, bh)
-	m.help = m.help.setSize(w, bh)
-	var c1, c2, c3, c4, c5 tea.Cmd
-	m.pool, c1 = m.pool.setSize(w, bh)
-	m.orders, c2 = m.orders.setSize(w, bh)
-	m.bulk, c3 = m.bulk.setSize(w, bh)
-	m.audit, c4 = m.audit.setSize(w, bh)
-	m.refunds, c5 = m.refunds.setSize(w, bh)
-	return m, tea.Batch(c1, c2, c3, c4, c5)
+	cmds := make([]tea.Cmd, len(m.views))
+	for i, v := range m.views {
+		cmds[i] = v.setSize(w, m.bodyHeight())
+	}
+	return m, tea.Batch(cmds...)
 }
 
 // bodyHeight is the screen minus the header line and the three status lines.
@@ -297,21 +265,7 @@ func (m *Model) bodyHeight() int { return max(0, m.height-4) }
 
 // capturing reports whether the active view takes every key: while typing
 // into an input or answering a dialog, "q" is a letter, not quit.
-func (m *Model) capturing() bool {
-	switch m.active {
-	case viewPool:
-		return m.pool.capturing()
-	case viewOrders:
-		return m.orders.capturing()
-	case viewTracking:
-		return m.bulk.capturing()
-	case viewRefunds:
-		return m.refunds.capturing()
-	case viewAudit:
-		return m.audit.capturing()
-	}
-	return false
-}
+func (m *Model) capturing() bool { return m.views[m.active].capturing() }
 
 // eachRune handles keys that arrived in one read, which Bubble Tea reports
 // as one message ("jjj" when a key repeats over a slow SSH link, "2/abc" when
@@ -335,56 +289,38 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	}
 	if m.capturing() {
-		return m.keyToView(msg)
+		return m, m.views[m.active].update(msg)
 	}
+	aside := m.specs[m.active].aside
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
-	case key.Matches(msg, k.Help):
-		if m.active == viewHelp {
-			return m.show(m.previous)
-		}
-		m.previous, m.active = m.active, viewHelp
-		return m, nil
-	case key.Matches(msg, k.Back) && m.active == viewHelp:
+	case aside && key.Matches(msg, k.Back, m.specs[m.active].key(k)):
 		return m.show(m.previous)
-	case key.Matches(msg, k.Dashboard):
-		return m.show(viewDashboard)
-	case key.Matches(msg, k.Pool):
-		return m.show(viewPool)
-	case key.Matches(msg, k.Orders):
-		return m.show(viewOrders)
-	case key.Matches(msg, k.Tracking):
-		return m.show(viewTracking)
-	case key.Matches(msg, k.Refunds):
-		return m.show(viewRefunds)
-	case key.Matches(msg, k.Audit):
-		return m.show(viewAudit)
+	}
+	for i, v := range m.specs {
+		if key.Matches(msg, v.key(k)) {
+			return m.show(i)
+		}
+	}
+	switch {
 	case key.Matches(msg, k.NextView):
-		return m.show((m.active + 1) % viewHelp)
+		return m.show(m.next())
 	case key.Matches(msg, k.Refresh):
 		return m, m.refresh()
 	}
-	return m.keyToView(msg)
+	return m, m.views[m.active].update(msg)
 }
 
-func (m *Model) keyToView(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	switch m.active {
-	case viewPool:
-		m.pool, cmd = m.pool.update(msg)
-	case viewOrders:
-		m.orders, cmd = m.orders.update(msg)
-	case viewTracking:
-		m.bulk, cmd = m.bulk.update(msg)
-	case viewRefunds:
-		m.refunds, cmd = m.refunds.update(msg)
-	case viewAudit:
-		m.audit, cmd = m.audit.update(msg)
-	case viewHelp:
-		m.help = m.help.update(msg)
+// next is the view after the active one in tab order, passing views kept aside.
+func (m *Model) next() int {
+	i := m.active
+	for range m.specs {
+		if i = (i + 1) % len(m.specs); !m.specs[i].aside {
+			break
+		}
 	}
-	return m, cmd
+	return i
 }
 
 func (m *Model) quit() (tea.Model, tea.Cmd) {
@@ -394,39 +330,20 @@ func (m *Model) quit() (tea.Model, tea.Cmd) {
 	return m, tea.Quit
 }
 
-// show makes v the active view and brings it up to date.
-func (m *Model) show(v viewID) (tea.Model, tea.Cmd) {
-	m.active = v
+// show makes view i the active view and brings it up to date. A view kept aside (help)
+// remembers the view it was opened from.
+func (m *Model) show(i int) (tea.Model, tea.Cmd) {
+	if m.specs[i].aside && !m.specs[m.active].aside {
+		m.previous = m.active
+	}
+	m.active = i
 	return m, m.refresh()
 }
 
 // refresh re-reads the counts and what the active view shows. Hidden views
 // catch up when they are shown.
 func (m *Model) refresh() tea.Cmd {
-	cmds := []tea.Cmd{m.loadCounts()}
-	switch m.active {
-	case viewPool:
-		var cmd tea.Cmd
-		m.pool, cmd = m.pool.refresh()
-		cmds = append(cmds, cmd)
-	case viewOrders:
-		var cmd tea.Cmd
-		m.orders, cmd = m.orders.refresh()
-		cmds = append(cmds, cmd)
-	case viewTracking:
-		var cmd tea.Cmd
-		m.bulk, cmd = m.bulk.refresh()
-		cmds = append(cmds, cmd)
-	case viewRefunds:
-		var cmd tea.Cmd
-		m.refunds, cmd = m.refunds.refresh()
-		cmds = append(cmds, cmd)
-	case viewAudit:
-		var cmd tea.Cmd
-		m.audit, cmd = m.audit.refresh()
-		cmds = append(cmds, cmd)
-	}
-	return tea.Batch(cmds...)
+	return tea.Batch(m.loadCounts(), m.views[m.active].refresh())
 }
 
 // View draws the header, the active view and the status lines.
@@ -437,23 +354,7 @@ func (m *Model) View() string {
 	if m.width < 40 || m.height < 10 {
 		return fmt.Sprintf("terminal too small (%d×%d): shipdesk needs at least 40×10", m.width, m.height)
 	}
-	var body string
-	switch m.active {
-	case viewDashboard:
-		body = m.dash.view()
-	case viewPool:
-		body = m.pool.view()
-	case viewOrders:
-		body = m.orders.view()
-	case viewTracking:
-		body = m.bulk.view()
-	case viewRefunds:
-		body = m.refunds.view()
-	case viewAudit:
-		body = m.audit.view()
-	case viewHelp:
-		body = m.help.view()
-	}
+	body := m.views[m.active].view()
 	return strings.Join([]string{
 		m.header(),
 		frame(body, m.width, m.bodyHeight()),
@@ -467,26 +368,13 @@ func (m *Model) View() string {
 // warehouse clock.
 func (m *Model) header() string {
 	s, k := m.c.styles, &m.c.keys
-	tabs := []struct {
-		id   viewID
-		b    key.Binding
-		name string
-	}{
-		{viewDashboard, k.Dashboard, "Dashboard"},
-		{viewPool, k.Pool, "Pool"},
-		{viewOrders, k.Orders, "Orders"},
-		{viewTracking, k.Tracking, "Tracking"},
-		{viewRefunds, k.Refunds, "Refunds"},
-		{viewAudit, k.Audit, "Audit"},
-		{viewHelp, k.Help, "Help"},
-	}
 	var b strings.Builder
-	for _, t := range tabs {
+	for i, v := range m.specs {
 		st := s.tab
-		if t.id == m.active {
+		if i == m.active {
 			st = s.tabActive
 		}
-		b.WriteString(st.Render(textsafe.Safe(t.b.Help().Key) + " " + t.name))
+		b.WriteString(st.Render(textsafe.Safe(v.key(k).Help().Key) + " " + v.name))
 		b.WriteString(" ")
 	}
 	left := b.String()
@@ -539,25 +427,9 @@ func (m *Model) statusLine() string {
 // shortHelp is generated from the active view's bindings.
 func (m *Model) shortHelp() string {
 	k := &m.c.keys
-	var bs []key.Binding
-	switch m.active {
-	case viewDashboard:
-		bs = []key.Binding{k.Pool, k.Orders, k.Refunds, k.Audit, k.NextView, k.Refresh}
-	case viewPool:
-		bs = m.pool.shortHelp()
-	case viewOrders:
-		bs = m.orders.shortHelp()
-	case viewTracking:
-		bs = m.bulk.shortHelp()
-	case viewRefunds:
-		bs = m.refunds.shortHelp()
-	case viewAudit:
-		bs = m.audit.shortHelp()
-	case viewHelp:
-		bs = m.help.shortHelp()
-	}
+	bs := m.views[m.active].shortHelp()
 	if !m.capturing() {
-		bs = append(bs, k.Help, k.Quit)
+		bs = append(bs[:len(bs):len(bs)], k.Help, k.Quit)
 	}
 	return m.c.helpLine(m.width, bs)
 }

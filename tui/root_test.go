@@ -44,7 +44,7 @@ func TestQuit(t *testing.T) {
 	if h.quit {
 		t.Fatal("q typed into the filter quit")
 	}
-	if v := h.model().pool.filter.input.Value(); v != "q" {
+	if v := h.pool().list.filter.input.Value(); v != "q" {
 		t.Fatalf("filter is %q, want q", v)
 	}
 	h.press("esc", "q")
@@ -67,7 +67,7 @@ func TestQuit(t *testing.T) {
 func TestKeysReadTogetherAreHandledOneByOne(t *testing.T) {
 	h := newHarness(t, manyTrades(5), 120, 30)
 	h.press("2jj/buyer3") // one message, as Bubble Tea reports a burst of input
-	if got := h.model().pool.filter.input.Value(); got != "buyer3" {
+	if got := h.pool().list.filter.input.Value(); got != "buyer3" {
 		t.Fatalf("filter %q, want buyer3", got)
 	}
 	if got := h.poolIDs(); len(got) != 1 || got[0] != "T0003" {
@@ -84,14 +84,14 @@ func TestViewSwitching(t *testing.T) {
 	h.mustShow("Pending pool", "Sales orders", "Refund queue") // the dashboard's panels
 	for _, step := range []struct {
 		key  string
-		want viewID
+		want string
 	}{
-		{"2", viewPool}, {"3", viewOrders}, {"tab", viewTracking}, {"tab", viewRefunds}, {"tab", viewAudit}, {"tab", viewDashboard}, {"4", viewTracking}, {"5", viewRefunds}, {"tab", viewAudit}, {"tab", viewDashboard}, {"tab", viewPool},
-		{"?", viewHelp}, {"esc", viewPool}, {"?", viewHelp}, {"?", viewPool}, {"7", viewAudit}, {"1", viewDashboard},
+		{"2", "Pool"}, {"3", "Orders"}, {"tab", "Tracking"}, {"tab", "Refunds"}, {"tab", "Audit"}, {"tab", "Dashboard"}, {"4", "Tracking"}, {"5", "Refunds"}, {"tab", "Audit"}, {"tab", "Dashboard"}, {"tab", "Pool"},
+		{"?", "Help"}, {"esc", "Pool"}, {"?", "Help"}, {"?", "Pool"}, {"7", "Audit"}, {"1", "Dashboard"},
 	} {
 		h.press(step.key)
-		if got := h.model().active; got != step.want {
-			t.Fatalf("after %q: view %d, want %d", step.key, got, step.want)
+		if got := h.activeView(); got != step.want {
+			t.Fatalf("after %q: view %s, want %s", step.key, got, step.want)
 		}
 	}
 	h.mustShow("/var/lib/shipdesk/t.db", "tester", "3 open", "3 ready")

@@ -63,7 +63,7 @@ func TestTrackingFormRunOfEntries(t *testing.T) {
 	}
 	h.mustShow("SO00000001 shipped with ems "+goodS10, "Tracking — SO00000002")
 	// The next form keeps the carrier and waits on the number.
-	if f := h.model().orders.form; f.focus != fNumber || f.inputs[fCarrier].Value() != "ems" {
+	if f := h.orders().form; f.focus != fNumber || f.inputs[fCarrier].Value() != "ems" {
 		t.Fatalf("next form: focus %d carrier %q", f.focus, f.inputs[fCarrier].Value())
 	}
 	h.typeText(goodS10) // already on SO1
@@ -77,7 +77,7 @@ func TestTrackingFormRunOfEntries(t *testing.T) {
 	}
 	h.mustShow("Tracking — SO00000003")
 	h.press("esc")
-	if h.model().orders.formOpen {
+	if h.orders().formOpen {
 		t.Fatal("esc did not close the form")
 	}
 	if o := h.order(3); o.Status != domain.OrderAwaitingShipment {

@@ -44,8 +44,10 @@ const (
 	loadTail                   // the last screen, read ahead for End
 )
 
-// windowMsg is the result of one read.
+// windowMsg is the result of one read, for the window to: two lists of one row type
+// each take only their own.
 type windowMsg[T any] struct {
+	to         *window[T]
 	seq        uint64
 	kind       loadKind
 	from       storage.Pos // edge reads: the row they continue from
@@ -174,18 +176,22 @@ func (w *window[T]) load(kind loadKind) tea.Cmd {
 	case loadStart:
 		return func() tea.Msg {
 			rows, more, err := src.fetch(ctx, nil, false, screen)
-			return finish(src, windowMsg[T]{seq: seq, kind: kind, rows: rows, moreAfter: more, err: err})
+			return finish(src, windowMsg[T]{to: w, seq: seq, kind: kind, rows: rows, moreAfter: more, err: err})
 		}
 	case loadEnd:
 		return func() tea.Msg {
 			rows, more, err := src.fetch(ctx, nil, true, screen)
-			return finish(src, windowMsg[T]{seq: seq, kind: kind, rows: rows, moreBefore: more, err: err})
+			return finish(src, windowMsg[T]{to: w, seq: seq, kind: kind, rows: rows, moreBefore: more, err: err})
 		}
 	}
 	posOf := w.posOf
 	anchor := append(storage.Pos{}, posOf(w.rows[w.cursor])...)
 	nb := min(max(w.cursor, 1), w.page())
-	return func() tea.Msg { return around(ctx, src, posOf, seq, anchor, nb, limit) }
+	return func() tea.Msg {
+		msg := around(ctx, src, posOf, seq, anchor, nb, limit)
+		msg.to = w
+		return msg
+	}
 }
 
 // around reads up to nb rows before anchor, then the rest of the window from
@@ -224,7 +230,7 @@ func (w *window[T]) loadEdge(back bool) tea.Cmd {
 	from := append(storage.Pos{}, w.posOf(row)...)
 	return func() tea.Msg {
 		rows, more, err := fetch(ctx, from, back, limit)
-		msg := windowMsg[T]{seq: seq, kind: kind, from: from, rows: rows, err: err}
+		msg := windowMsg[T]{to: w, seq: seq, kind: kind, from: from, rows: rows, err: err}
 		msg.moreBefore, msg.moreAfter = more, more
 		return msg
 	}
@@ -240,7 +246,7 @@ func (w *window[T]) readEnd(back bool) tea.Cmd {
 	gen, ctx, src, screen := w.gen, w.genCtx, w.src, w.page()
 	return func() tea.Msg {
 		rows, more, err := src.fetch(ctx, nil, back, screen)
-		msg := windowMsg[T]{kind: kind, gen: gen, rows: rows, moreBefore: more && back, moreAfter: more && !back, err: err}
+		msg := windowMsg[T]{to: w, kind: kind, gen: gen, rows: rows, moreBefore: more && back, moreAfter: more && !back, err: err}
 		return finish(src, msg)
 	}
 }

@@ -24,7 +24,7 @@ func jumpOnce(h *harness, key string) (*Model, tea.Cmd) {
 func TestHomeAndEndShowTheEndsReadAheadInTheFrameOfTheKey(t *testing.T) {
 	h := newHarness(t, manyTrades(300), 100, 20)
 	h.press("2")
-	w := h.model().pool.win
+	w := h.pool().list.win
 	if w.ends[0] == nil || w.ends[1] == nil {
 		t.Fatalf("ends not read ahead after the first window: head %v tail %v", w.ends[0] != nil, w.ends[1] != nil)
 	}
@@ -36,7 +36,7 @@ func TestHomeAndEndShowTheEndsReadAheadInTheFrameOfTheKey(t *testing.T) {
 		{"home", "T0001", "row 1 of 300", "pgdown", "T0027"},
 	} {
 		m, cmd := jumpOnce(h, c.jump)
-		if w := m.pool.win; w.loading || h.cursorID() != c.at {
+		if w := viewOf[*poolView](m).list.win; w.loading || h.cursorID() != c.at {
 			t.Fatalf("%s: loading %v, cursor on %s; want %s at once", c.jump, w.loading, h.cursorID(), c.at)
 		}
 		h.mustShow(c.at, c.row)
@@ -60,9 +60,9 @@ func TestAChangeDropsTheEndsReadAhead(t *testing.T) {
 	if _, err := h.store.Import(later, testNow, storage.Actor{Operator: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	stale := h.model().pool.win.ends[1]
+	stale := h.pool().list.win.ends[1]
 	h.send(dataChangedMsg{})
-	if w := h.model().pool.win; w.ends[1] == stale {
+	if w := h.pool().list.win; w.ends[1] == stale {
 		t.Fatal("the refresh kept the last screen read before the change")
 	}
 	h.press("end")
@@ -75,7 +75,7 @@ func TestAChangeDropsTheEndsReadAhead(t *testing.T) {
 func TestEndsOfAnOldQueryAreDropped(t *testing.T) {
 	h := newHarness(t, manyTrades(300), 100, 20)
 	h.press("2")
-	tail := *h.model().pool.win.ends[1]
+	tail := *h.pool().list.win.ends[1]
 	// A filter makes a new query: the ends of the old one, even if their read
 	// comes back late, must not be used for it.
 	h.press("/")
