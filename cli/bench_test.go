@@ -31,7 +31,7 @@ func writeOrdersFile(b *testing.B, path string, n int, next func(i int) domain.T
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i := 0; i < n; i++ {
-		if err := enc.Encode(wireTrade(next(i))); err != nil {
+		if err := enc.Encode(domain.WireTradeOf(next(i))); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,62 +12,15 @@ import (
 	"shipdesk/domain"
 )
 
-// exportTrade is the JSON form of a trade, the same shape an import reads.
-type exportTrade struct {
-	Channel     string              `json:"channel"`
-	Platform    string              `json:"platform"`
-	TradeID     string              `json:"trade_id"`
-	Buyer       string              `json:"buyer"`
-	Consignee   domain.RawConsignee `json:"consignee"`
-	TradeStatus string              `json:"trade_status"`
-	PaymentRef  string              `json:"payment_ref"`
-	PaidAt      string              `json:"paid_at"`
-	Currency    string              `json:"currency"`
-	Total       string              `json:"total"`
-	Items       []domain.RawItem    `json:"items"`
-}
-
-func wireTrade(t domain.Trade) exportTrade {
-	x := exportTrade{
-		Channel: t.Channel, Platform: t.Platform, TradeID: t.TradeID, Buyer: t.Buyer,
-		Consignee:   domain.RawConsignee(t.Consignee),
-		TradeStatus: t.TradeStatus.String(), PaymentRef: t.PaymentRef, PaidAt: isoTime(t.PaidAt),
-		Currency: t.Total.Currency, Total: t.Total.Decimal(), Items: []domain.RawItem{},
-	}
-	for _, it := range t.Items {
-		x.Items = append(x.Items, domain.RawItem{SKU: it.SKU, Title: it.Title, Qty: it.Qty, Price: it.Price.Decimal()})
-	}
-	return x
-}
-
-func isoTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 type exportPool struct {
 	Key     string `json:"key"`
 	State   string `json:"state"`
 	Changed bool   `json:"changed"`
 	Reason  string `json:"reason,omitempty"`
 	OrderNo string `json:"order_no,omitempty"`
-	exportTrade
+	domain.WireTrade
 	ImportedAt string `json:"imported_at"`
 	UpdatedAt  string `json:"updated_at"`
-}
-
-type exportOrder struct {
-	OrderNo   string `json:"order_no"`
-	Key       string `json:"key"`
-	Status    string `json:"status"`
-	ShipBy    string `json:"ship_by"`
-	CreatedAt string `json:"created_at"`
-	Attention string `json:"attention,omitempty"`
-	// AwaitingReturn: a return_goods refund was converted; the goods are on their way back.
-	AwaitingReturn bool `json:"awaiting_return,omitempty"`
-	exportTrade
 }
 
 func orderNo(no uint64) string {
@@ -167,13 +120,12 @@ func exportTrades(e *env, what, format string) error {
 		if what == "pool" {
 			return s.EachPool(func(p domain.PoolEntry) error {
 				return enc.Encode(exportPool{Key: p.Key.String(), State: p.State.String(), Changed: p.Changed,
-					Reason: p.Reason, OrderNo: orderNo(p.OrderNo), exportTrade: wireTrade(p.Trade),
-					ImportedAt: isoTime(p.ImportedAt), UpdatedAt: isoTime(p.UpdatedAt)})
+					Reason: p.Reason, OrderNo: orderNo(p.OrderNo), WireTrade: domain.WireTradeOf(p.Trade),
+					ImportedAt: domain.ISOTime(p.ImportedAt), UpdatedAt: domain.ISOTime(p.UpdatedAt)})
 			})
 		}
 		return s.EachOrder(func(o domain.SalesOrder) error {
-			return enc.Encode(exportOrder{OrderNo: domain.OrderNumber(o.No), Key: o.Key.String(), Status: o.Status.String(),
-				ShipBy: isoTime(o.ShipBy), CreatedAt: isoTime(o.CreatedAt), Attention: o.Attention, AwaitingReturn: o.AwaitingReturn, exportTrade: wireTrade(o.Trade)})
+			return enc.Encode(domain.WireOrderOf(o))
 		})
 	}
 	// CSV: the import columns, one row per line item, with the state columns in front.
@@ -192,14 +144,14 @@ func exportTrades(e *env, what, format string) error {
 		return err
 	}
 	return s.EachOrder(func(o domain.SalesOrder) error {
-		head := []string{domain.OrderNumber(o.No), o.Key.String(), o.Status.String(), isoTime(o.ShipBy), isoTime(o.CreatedAt), o.Attention}
+		head := []string{domain.OrderNumber(o.No), o.Key.String(), o.Status.String(), domain.ISOTime(o.ShipBy), domain.ISOTime(o.CreatedAt), o.Attention}
 		return writeTradeRows(w, head, o.Trade)
 	})
 }
 
 func writeTradeRows(w *csv.Writer, head []string, t domain.Trade) error {
 	base := append(head, t.Channel, t.Platform, t.TradeID, t.Buyer, t.Consignee.Name, t.Consignee.Phone,
-		t.Consignee.Address, t.Consignee.Country, t.TradeStatus.String(), t.PaymentRef, isoTime(t.PaidAt),
+		t.Consignee.Address, t.Consignee.Country, t.TradeStatus.String(), t.PaymentRef, domain.ISOTime(t.PaidAt),
 		t.Total.Currency, t.Total.Decimal())
 	if len(t.Items) == 0 {
 		return w.Write(append(base, "", "", "", ""))

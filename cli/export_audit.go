@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"shipdesk/domain"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ func exportAudit(e *env, format string, from time.Time) error {
 		return err
 	}
 	return s.EachAudit(q, func(ev storage.AuditEvent) error {
-		head := []string{strconv.FormatUint(ev.Seq, 10), isoTime(ev.At), ev.Operator, ev.Session, ev.Action,
+		head := []string{strconv.FormatUint(ev.Seq, 10), domain.ISOTime(ev.At), ev.Operator, ev.Session, ev.Action,
 			strings.Join(ev.Objects, " "), ev.DetailText()}
 		if len(ev.Changes) == 0 {
 			return w.Write(append(head, "", "", "", ""))

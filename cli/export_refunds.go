@@ -38,8 +38,8 @@ func wireRefund(r domain.RefundRequest) exportRefund {
 	x := exportRefund{
 		Key: r.RefundKey.String(), State: r.State.String(), Changed: r.Changed, Channel: r.Channel, RefundID: r.RefundID,
 		TradeID: r.TradeID, Kind: r.Kind.String(), Amount: r.Amount.Decimal(), Currency: r.Amount.Currency, Reason: r.Reason,
-		RequestedAt: isoTime(r.RequestedAt), RespondBy: isoTime(r.RespondBy), Decision: r.Decision, Operator: r.Operator,
-		OrderNo: orderNo(r.OrderNo), ImportedAt: isoTime(r.ImportedAt), UpdatedAt: isoTime(r.UpdatedAt),
+		RequestedAt: domain.ISOTime(r.RequestedAt), RespondBy: domain.ISOTime(r.RespondBy), Decision: r.Decision, Operator: r.Operator,
+		OrderNo: orderNo(r.OrderNo), ImportedAt: domain.ISOTime(r.ImportedAt), UpdatedAt: domain.ISOTime(r.UpdatedAt),
 	}
 	if r.State == domain.RefundConverted {
 		x.Refunded = r.Refunded.Decimal()
@@ -90,7 +90,7 @@ func exportRefunds(e *env, what, format string) error {
 	}
 	if what == "outbox" {
 		return s.EachOutbox(func(seq uint64, m domain.OutboxMessage) error {
-			x := exportOutbox{Seq: seq, Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: isoTime(m.CreatedAt)}
+			x := exportOutbox{Seq: seq, Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: domain.ISOTime(m.CreatedAt)}
 			return write([]string{strconv.FormatUint(seq, 10), x.Channel, x.Kind, x.Key, x.Body, x.CreatedAt}, x)
 		})
 	}

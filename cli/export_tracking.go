@@ -37,7 +37,7 @@ func exportTracking(e *env, format string, from time.Time) error {
 		w.Write([]string{"order", "carrier", "tracking", "shipped_at", "eta", "url", "order_no", "replaced", "no_tracking"})
 		err = s.EachShipment(from, func(o domain.SalesOrder) error {
 			sh := o.Shipment
-			return w.Write([]string{o.Key.String(), sh.Carrier, sh.Number, isoTime(sh.ShippedAt), isoTime(sh.ETA), sh.URL,
+			return w.Write([]string{o.Key.String(), sh.Carrier, sh.Number, domain.ISOTime(sh.ShippedAt), domain.ISOTime(sh.ETA), sh.URL,
 				domain.OrderNumber(o.No), fmt.Sprint(sh.Replaced), sh.NoTracking})
 		})
 		w.Flush()
@@ -80,10 +80,10 @@ type exportShipment struct {
 func wireShipment(o domain.SalesOrder) exportShipment {
 	sh := o.Shipment
 	x := exportShipment{OrderNo: domain.OrderNumber(o.No), Key: o.Key.String(), PaymentRef: o.PaymentRef, Status: o.Status.String(),
-		Carrier: sh.Carrier, Number: sh.Number, URL: sh.URL, ShippedAt: isoTime(sh.ShippedAt), ETA: isoTime(sh.ETA),
+		Carrier: sh.Carrier, Number: sh.Number, URL: sh.URL, ShippedAt: domain.ISOTime(sh.ShippedAt), ETA: domain.ISOTime(sh.ETA),
 		NoTracking: sh.NoTracking, Override: sh.Override, Replaced: sh.Replaced}
 	for _, h := range sh.History {
-		x.History = append(x.History, exportChange{At: isoTime(h.At), Operator: h.Operator, OldNumber: h.OldNumber, NewNumber: h.NewNumber, Carrier: h.NewCarrier, Reason: h.Reason})
+		x.History = append(x.History, exportChange{At: domain.ISOTime(h.At), Operator: h.Operator, OldNumber: h.OldNumber, NewNumber: h.NewNumber, Carrier: h.NewCarrier, Reason: h.Reason})
 	}
 	return x
 }

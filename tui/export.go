@@ -20,57 +20,6 @@ import (
 // orders` writes, to a new file (an existing one is never overwritten) named by the
 // operator, relative to the directory shipdesk runs in.
 
-// exportedOrder is an order as the export command writes it.
-type exportedOrder struct {
-	OrderNo        string `json:"order_no"`
-	Key            string `json:"key"`
-	Status         string `json:"status"`
-	ShipBy         string `json:"ship_by"`
-	CreatedAt      string `json:"created_at"`
-	Attention      string `json:"attention,omitempty"`
-	AwaitingReturn bool   `json:"awaiting_return,omitempty"`
-	exportedTrade
-}
-
-// exportedTrade is a trade in the shape an import reads.
-type exportedTrade struct {
-	Channel     string              `json:"channel"`
-	Platform    string              `json:"platform"`
-	TradeID     string              `json:"trade_id"`
-	Buyer       string              `json:"buyer"`
-	Consignee   domain.RawConsignee `json:"consignee"`
-	TradeStatus string              `json:"trade_status"`
-	PaymentRef  string              `json:"payment_ref"`
-	PaidAt      string              `json:"paid_at"`
-	Currency    string              `json:"currency"`
-	Total       string              `json:"total"`
-	Items       []domain.RawItem    `json:"items"`
-}
-
-func exportOrder(o domain.SalesOrder) exportedOrder {
-	t := o.Trade
-	x := exportedOrder{
-		OrderNo: domain.OrderNumber(o.No), Key: o.Key.String(), Status: o.Status.String(), ShipBy: isoTime(o.ShipBy),
-		CreatedAt: isoTime(o.CreatedAt), Attention: o.Attention, AwaitingReturn: o.AwaitingReturn,
-		exportedTrade: exportedTrade{
-			Channel: t.Channel, Platform: t.Platform, TradeID: t.TradeID, Buyer: t.Buyer,
-			Consignee: domain.RawConsignee(t.Consignee), TradeStatus: t.TradeStatus.String(), PaymentRef: t.PaymentRef,
-			PaidAt: isoTime(t.PaidAt), Currency: t.Total.Currency, Total: t.Total.Decimal(), Items: []domain.RawItem{},
-		},
-	}
-	for _, it := range t.Items {
-		x.Items = append(x.Items, domain.RawItem{SKU: it.SKU, Title: it.Title, Qty: it.Qty, Price: it.Price.Decimal()})
-	}
-	return x
-}
-
-func isoTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 // exportAction writes the selected orders, or the one under the cursor, to a file.
 func exportAction(store *storage.Store) listAction[orderNo] {
 	return listAction[orderNo]{
@@ -108,7 +57,7 @@ func writeOrders(store *storage.Store, nos []orderNo, path string) (res actionRe
 	for _, no := range nos {
 		o, found, err := store.Order(uint64(no))
 		if err == nil && found {
-			err = enc.Encode(exportOrder(o))
+			err = enc.Encode(domain.WireOrderOf(o))
 		}
 		switch {
 		case err != nil:
