@@ -158,9 +158,14 @@ func (sc *scanner) advance(best int) (int, []byte, []byte, bool) {
 // still returned in display order. more says whether rows remain beyond the window in the
 // direction read. It stops early, returning ctx.Err(), when ctx is cancelled.
 func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool, limit int) (rows []PoolRow, more bool, err error) {
+	words := byteWords(q.Words)
+	reverse := back != q.Desc
+	var (
+		prefixes [][]byte
+		split    []byte
+		ok       bool
+	)
 	err = s.db.View(func(tx *bolt.Tx) error {
-		words := byteWords(q.Words)
-		reverse := back != q.Desc
 		if q.Channel != "" || q.Sort != SortPaidAt {
 			var prefix []byte
 			if q.Channel != "" {
@@ -170,22 +175,23 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			rows, more, err = scanPool(ctx, tx, sc, false, q, words, limit)
 			return err
 		}
-		var prefixes [][]byte
 		n := int64(0)
 		for _, st := range q.states() {
 			prefixes = append(prefixes, []byte{byte(st)})
 			n += counter(tx, "pool/"+st.String())
 		}
 		if len(words) > 0 && n >= parallelScanFrom {
-			if split, ok := splitTime(openIndex(tx, bPoolByState), prefixes, from, reverse); ok {
-				rows, more, err = scanPoolSplit(ctx, tx, prefixes, split, from, reverse, q, words, limit)
-				return err
+			if split, ok = splitTime(openIndex(tx, bPoolByState), prefixes, from, reverse); ok {
+				return nil // scanned in two halves, each in a transaction of its own
 			}
 		}
 		sc := newScanner(openIndex(tx, bPoolByState), prefixes, from, reverse)
 		rows, more, err = scanPool(ctx, tx, sc, true, q, words, limit)
 		return err
 	})
+	if err == nil && ok {
+		rows, more, err = s.scanPoolSplit(ctx, prefixes, split, from, reverse, q, words, limit)
+	}
 	if back {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 			rows[i], rows[j] = rows[j], rows[i]
@@ -286,11 +292,17 @@ func splitTime(ix index, prefixes [][]byte, from Pos, reverse bool) ([]byte, boo
 // scanPoolSplit scans the state index in two parts at once, split at paid time split: the
 // part the scan meets first and the rest. The first part's rows come first; the second is
 // only needed when the first has fewer than limit, and is stopped as soon as it is not.
-// Both parts read in the one read-only transaction, each with its own cursors: reading a
-// read-only bbolt transaction changes nothing shared (its statistics are atomic). A
-// second transaction would not do: opening one while holding another can deadlock
-// against a writer that waits to remap the file.
-func scanPoolSplit(ctx context.Context, tx *bolt.Tx, prefixes [][]byte, split, from Pos, reverse bool, q PoolQuery, words [][]byte, limit int) ([]PoolRow, bool, error) {
+//
+// Each part is read in a read-only transaction of its own, opened on the goroutine that
+// scans it: bbolt's transactions, buckets and cursors belong to one goroutine. Neither
+// goroutine holds its transaction while it waits for the other, so a writer that waits to
+// remap the file (which waits for every open read transaction) cannot deadlock them.
+// Consistency: each part is a snapshot of the file as some commit left it, but the two
+// may be of different commits (and split was found in a third, earlier one). A commit
+// between them can make an entry whose index row moved across the split (its state or
+// paid time changed) show in both parts or in neither, in this one window; that commit
+// publishes a Change, after which the console reads the window again.
+func (s *Store) scanPoolSplit(ctx context.Context, prefixes [][]byte, split, from Pos, reverse bool, q PoolQuery, words [][]byte, limit int) ([]PoolRow, bool, error) {
 	ctx2, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type part struct {
@@ -301,13 +313,25 @@ func scanPoolSplit(ctx context.Context, tx *bolt.Tx, prefixes [][]byte, split, f
 	second := make(chan part, 1)
 	go func() {
 		var p part
-		sc := newScanner(openIndex(tx, bPoolByState), prefixes, split, reverse)
-		p.rows, p.more, p.err = scanPool(ctx2, tx, sc, true, q, words, limit)
+		p.err = s.db.View(func(tx *bolt.Tx) error {
+			sc := newScanner(openIndex(tx, bPoolByState), prefixes, split, reverse)
+			var err error
+			p.rows, p.more, err = scanPool(ctx2, tx, sc, true, q, words, limit)
+			return err
+		})
 		second <- p
 	}()
-	sc := newScanner(openIndex(tx, bPoolByState), prefixes, from, reverse)
-	sc.stop, sc.stopBelow = split, reverse
-	rows, more, err := scanPool(ctx, tx, sc, true, q, words, limit)
+	var (
+		rows []PoolRow
+		more bool
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		sc := newScanner(openIndex(tx, bPoolByState), prefixes, from, reverse)
+		sc.stop, sc.stopBelow = split, reverse
+		var err error
+		rows, more, err = scanPool(ctx, tx, sc, true, q, words, limit)
+		return err
+	})
 	if err != nil || more {
 		cancel()
 		<-second

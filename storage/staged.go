@@ -5,7 +5,6 @@ import (
 	"context"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -155,9 +154,9 @@ func (c *cursor) settle() {
 // staging bucket when they are many and scattered and the staging bucket has room
 // (staged, the rows written there, is counted in total), else into the index, dropping
 // any staged row of the keys written.
-func applyIndex(ix index, ops []*op, total *atomic.Int64) error {
-	if len(ops) >= stageFrom && total.Load()+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
-		total.Add(int64(len(ops)))
+func applyIndex(ix index, ops []*op, total *int64) error {
+	if len(ops) >= stageFrom && *total+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
+		*total += int64(len(ops))
 		// Staged rows mostly arrive into an empty bucket or after its last row: packed then.
 		return writeSorted(ix.stage, ops, 0.7, true)
 	}
@@ -191,35 +190,6 @@ func stagedAmong(r *bolt.Bucket, ops []*op) [][]byte {
 		}
 	}
 	return found
-}
-
-// inParallel runs fn(0) … fn(n-1) on two goroutines, each taking the next i in turn, and
-// returns the first error.
-func inParallel(n int, fn func(i int) error) error {
-	var (
-		next atomic.Int64
-		errs [2]error
-		wg   sync.WaitGroup
-	)
-	for g := range errs {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := fn(i); err != nil {
-					errs[g] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if errs[0] != nil {
-		return errs[0]
-	}
-	return errs[1]
 }
 
 // foldChunk is the number of staged rows of one index a fold moves per transaction.
@@ -256,41 +226,29 @@ func (s *Store) fold(ctx context.Context, enough func() bool) (moved int, err er
 // The staged runs of the hashed indexes (hashindex.go) are a chunk of their own, first.
 func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
 	names := [][]byte{bPoolByState, bPoolByChannel, bOrdersByStatus}
-	// Bucket handles are looked up here, on one goroutine: the transaction caches them.
-	var mains, recents [3]*bolt.Bucket
-	for i, name := range names {
-		mains[i], recents[i] = tx.Bucket(name), tx.Bucket(stagedIndexes[string(name)])
-	}
 	var left, done [3]int
 	hashedNames := [2][]byte{bPool, bOrdersByRef}
-	var hashedMains, runs [2]*bolt.Bucket
-	for i, name := range hashedNames {
-		hashedMains[i], runs[i] = tx.Bucket(name), tx.Bucket(hashedRuns[string(name)])
+	for _, name := range hashedNames {
+		n, err := foldRuns(tx.Bucket(name), tx.Bucket(hashedRuns[string(name)]), string(name))
+		if err != nil {
+			return 0, false, err
+		}
+		moved += n
 	}
-	err = inParallel(len(hashedNames), func(i int) error {
-		var err error
-		done[i], err = foldRuns(hashedMains[i], runs[i], string(hashedNames[i]))
-		return err
-	})
-	if err != nil {
-		return 0, false, err
-	}
-	if moved = done[0] + done[1]; moved > 0 {
-		for i := range recents {
-			if recents[i] != nil {
-				if k, _ := recents[i].Cursor().First(); k != nil {
+	if moved > 0 {
+		for i, name := range names {
+			if r := tx.Bucket(stagedIndexes[string(name)]); r != nil {
+				if k, _ := r.Cursor().First(); k != nil {
 					left[i] = 1
 				}
 			}
 		}
 	} else {
-		err = inParallel(len(names), func(i int) error {
-			var err error
-			done[i], left[i], err = foldIndex(mains[i], recents[i], limit)
-			return err
-		})
-		if err != nil {
-			return 0, false, err
+		for i, name := range names {
+			done[i], left[i], err = foldIndex(tx.Bucket(name), tx.Bucket(stagedIndexes[string(name)]), limit)
+			if err != nil {
+				return 0, false, err
+			}
 		}
 		moved = done[0] + done[1] + done[2]
 	}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -141,39 +140,29 @@ func (w *wtx) commit() error {
 	for name := range w.pending {
 		names = append(names, name)
 	}
-	// The buckets with the most writes go first, so the two writers finish together.
-	slices.SortFunc(names, func(a, b string) int { return cmp.Or(w.pending[b].n-w.pending[a].n, strings.Compare(a, b)) })
-	// Bucket handles are looked up here, on one goroutine: the transaction caches them.
-	buckets := make([]*bolt.Bucket, len(names))
-	indexes := make([]index, len(names))
+	// The buckets with the fewest writes go first, so the writes into bbolt start while
+	// the big ones are still being merged.
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(w.pending[a].n-w.pending[b].n, strings.Compare(a, b)) })
+	merged := mergeAhead(len(names), func(i int) []*op { return w.pending[names[i]].merged() })
+	defer merged.stop()
+	staged := counter(w.tx, kStaged)
+	before := staged
 	for i, name := range names {
-		buckets[i] = w.tx.Bucket([]byte(name))
-		if stagedIndexes[name] != nil {
-			indexes[i] = openIndex(w.tx, []byte(name))
-		}
-	}
-	var staged atomic.Int64
-	staged.Store(counter(w.tx, kStaged))
-	before := staged.Load()
-	// Two writers take the buckets in turn, each merging a bucket's sorted blocks and
-	// writing them into bbolt, so the commit uses both cores. bbolt's transactions are
-	// not meant to be shared between goroutines, but a Put or Delete only touches the
-	// nodes of its own bucket and counts in the transaction's statistics atomically; the
-	// tests that commit many buckets run under the race detector to keep that true.
-	err := inParallel(len(names), func(i int) error {
-		ops := w.pending[names[i]].merged()
-		if indexes[i].stage != nil {
+		ops := merged.next(i)
+		if ix := openIndex(w.tx, []byte(name)); ix.stage != nil {
 			if len(ops) == 0 {
-				return nil
+				continue
 			}
-			return applyIndex(indexes[i], ops, &staged)
+			if err := applyIndex(ix, ops, &staged); err != nil {
+				return err
+			}
+			continue
 		}
-		return applyBucket(buckets[i], names[i], ops)
-	})
-	if err != nil {
-		return err
+		if err := applyBucket(w.tx.Bucket([]byte(name)), name, ops); err != nil {
+			return err
+		}
 	}
-	w.add(kStaged, "", staged.Load()-before)
+	w.add(kStaged, "", staged-before)
 	return w.flushCounts()
 }
 
