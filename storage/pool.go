@@ -198,26 +198,43 @@ var errImportStopped = errors.New("import stopped")
 // prepared so far, calling apply for each trade in order, and finish applies the rest.
 // Both must be called on the goroutine that owns w.tx.
 func (w *wtx) startImport(now time.Time, by Actor, apply func(*domain.Trade, *storedEntry) error) *importPipe {
-	h := w.hashedIndex(bPool)
-	slots, entries := w.tx.Bucket(bPool), w.tx.Bucket(bPoolEntries)
 	p := &importPipe{now: now, by: by, apply: apply,
 		looked: make(chan *importJob, importAhead), ready: make(chan *importJob, importAhead), free: make(chan *importJob, importAhead+2)}
-	p.get = func(bucket, key []byte) []byte {
-		switch string(bucket) {
-		case string(bPool):
-			if h.stored != nil && len(key) == 2 {
-				return h.stored[binary.BigEndian.Uint16(key)]
-			}
-			return slots.Get(key)
-		case string(bPoolEntries):
-			return entries.Get(key)
-		case string(hashedRuns[string(bPool)]):
-			return h.runOrSeen(key)
-		}
-		return nil
-	}
+	p.get = w.storedGetter()
 	go p.prepare()
 	return p
+}
+
+// storedGetter reads the buckets as stored before the transaction (none of its writes),
+// opening each bucket once: a hashed index from the slots its view read in one pass when
+// it did (else from bbolt) and its runs from that view.
+func (w *wtx) storedGetter() func(bucket, key []byte) []byte {
+	open := make([]*bolt.Bucket, len(schema.all))
+	views := make([]*hashed, len(schema.all))
+	return func(bucket, key []byte) []byte {
+		sp := schema.spec(bucket)
+		if sp == nil {
+			return nil
+		}
+		switch sp.kind {
+		case kindHashed:
+			if views[sp.id] == nil {
+				views[sp.id] = w.hashedIndex(sp.name)
+			}
+			if h := views[sp.id]; h.stored != nil && len(key) == 2 {
+				return h.stored[binary.BigEndian.Uint16(key)]
+			}
+		case kindRuns:
+			if views[sp.id] == nil {
+				views[sp.id] = w.hashedIndex(sp.side.name)
+			}
+			return views[sp.id].runOrSeen(key)
+		}
+		if open[sp.id] == nil {
+			open[sp.id] = w.tx.Bucket(sp.name)
+		}
+		return open[sp.id].Get(key)
+	}
 }
 
 // prepare (the preparing goroutine) decodes the entries found and makes the new ones

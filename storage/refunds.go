@@ -29,14 +29,10 @@ import (
 // and refund traffic is thousands of rows, not millions. Orders, counters and audit
 // events still go through the overlay.
 
-var (
-	bRefunds        = []byte("refunds")
-	bRefundsByState = []byte("refunds_by_state")
-	bOrderRefunds   = []byte("order_refunds")
-	bOutbox         = []byte("outbox")
+// The refund buckets (bRefunds, bRefundsByState, bOrderRefunds, bOutbox) are declared in
+// the schema table (schema.go).
 
-	kOutboxSeq = []byte("seq/outbox")
-)
+var kOutboxSeq = []byte("seq/outbox")
 
 const refundRecordVersion = 1
 

@@ -19,11 +19,9 @@ import (
 // overrides the index's row of the same key and an empty value deletes it. Later, at a
 // quiet moment (Fold), the staged rows are moved into the index in key order, a chunk at
 // a time: one pass over the index's pages for all the scattered writes gathered since.
-var stagedIndexes = map[string][]byte{
-	string(bPoolByState):    []byte("pool_by_state.recent"),
-	string(bPoolByChannel):  []byte("pool_by_channel.recent"),
-	string(bOrdersByStatus): []byte("orders_by_status.recent"),
-}
+//
+// The staged indexes and their staging buckets are the kindStaged lines of the schema
+// table (schema.go).
 
 // kStaged counts the rows written to the staging buckets since they were last emptied.
 const kStaged = "index/staged"
@@ -46,7 +44,7 @@ type index struct{ main, stage, recent *bolt.Bucket }
 
 func openIndex(tx *bolt.Tx, name []byte) index {
 	ix := index{main: tx.Bucket(name)}
-	if rn := stagedIndexes[string(name)]; rn != nil {
+	if rn := sideOf(name, kindStaged); rn != nil {
 		if ix.stage = tx.Bucket(rn); ix.stage != nil {
 			if k, _ := ix.stage.Cursor().First(); k != nil {
 				ix.recent = ix.stage
@@ -225,34 +223,31 @@ func (s *Store) fold(ctx context.Context, enough func() bool) (moved int, err er
 // are left.
 // The staged runs of the hashed indexes (hashindex.go) are a chunk of their own, first.
 func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
-	names := [][]byte{bPoolByState, bPoolByChannel, bOrdersByStatus}
-	var left, done [3]int
-	hashedNames := [2][]byte{bPool, bOrdersByRef}
-	for _, name := range hashedNames {
-		n, err := foldRuns(tx.Bucket(name), tx.Bucket(hashedRuns[string(name)]), string(name))
+	for _, sp := range schema.hashed {
+		n, err := foldRuns(tx.Bucket(sp.name), tx.Bucket(sp.side.name), string(sp.name))
 		if err != nil {
 			return 0, false, err
 		}
 		moved += n
 	}
-	if moved > 0 {
-		for i, name := range names {
-			if r := tx.Bucket(stagedIndexes[string(name)]); r != nil {
+	runs := moved > 0
+	for _, sp := range schema.staged {
+		r := tx.Bucket(sp.side.name)
+		if runs { // this chunk was the runs': the staged rows wait for the next
+			if r != nil {
 				if k, _ := r.Cursor().First(); k != nil {
-					left[i] = 1
+					more = true
 				}
 			}
+			continue
 		}
-	} else {
-		for i, name := range names {
-			done[i], left[i], err = foldIndex(tx.Bucket(name), tx.Bucket(stagedIndexes[string(name)]), limit)
-			if err != nil {
-				return 0, false, err
-			}
+		done, left, err := foldIndex(tx.Bucket(sp.name), r, limit)
+		if err != nil {
+			return 0, false, err
 		}
-		moved = done[0] + done[1] + done[2]
+		moved += done
+		more = more || left > 0
 	}
-	more = left[0]+left[1]+left[2] > 0
 	counts := tx.Bucket(bCounts)
 	if !more {
 		return moved, false, counts.Delete([]byte(kStaged))

@@ -66,11 +66,6 @@ func (w *wtx) changed(object string, changes ...domain.FieldChange) {
 	w.trail.changes = append(w.trail.changes, changes...)
 }
 
-// readBack are the buckets a transaction reads its own writes from through their
-// overlay; pool_entries is read back through wtx.fresh and wtx.rewritten, the hashed
-// indexes (pool, orders_by_ref) through wtx.slots.
-var readBack = map[string]bool{string(bOrders): true}
-
 func newWtx(tx *bolt.Tx, hint int) *wtx {
 	return &wtx{tx: tx, pending: map[string]*overlay{}, hint: hint, counts: map[counterKey]int64{}}
 }
@@ -91,7 +86,8 @@ func (w *wtx) add(name, channel string, d int64) { w.counts[counterKey{name, cha
 func (w *wtx) record(bucket []byte, o op) {
 	ov := w.pending[string(bucket)]
 	if ov == nil {
-		ov = newOverlay(w.hint, readBack[string(bucket)])
+		sp := schema.spec(bucket)
+		ov = newOverlay(w.hint, sp != nil && sp.readBack)
 		w.pending[string(bucket)] = ov
 	}
 	ov.add(o)
@@ -103,17 +99,20 @@ func (w *wtx) del(bucket, k []byte) {
 	w.record(bucket, op{key: w.keep(append(w.room(len(k)), k...)), del: true})
 }
 
-// get reads through the overlay; the result is only valid inside the transaction.
+// get reads through the transaction's writes: records by arrival number through the
+// transaction's record lists, hashed indexes through its slots (and their runs as stored:
+// the transaction's new keys are in its changed slots), the rest through the overlay. The
+// result is only valid inside the transaction.
 func (w *wtx) get(bucket, k []byte) []byte {
-	switch string(bucket) {
-	case string(bPoolEntries):
-		return w.getRecord(k)
-	case string(bPool), string(bOrdersByRef): // hashed indexes
-		return w.slotItems(bucket, k)
-	case string(hashedRuns[string(bPool)]): // their staged runs (this transaction's new keys are in its changed slots)
-		return w.hashedIndex(bPool).runOrSeen(k)
-	case string(hashedRuns[string(bOrdersByRef)]):
-		return w.hashedIndex(bOrdersByRef).runOrSeen(k)
+	if sp := schema.spec(bucket); sp != nil {
+		switch {
+		case sp.arrival:
+			return w.getRecord(k)
+		case sp.kind == kindHashed:
+			return w.slotItems(bucket, k)
+		case sp.kind == kindRuns:
+			return w.hashedIndex(sp.side.name).runOrSeen(k)
+		}
 	}
 	if ov := w.pending[string(bucket)]; ov != nil {
 		if o, ok := ov.latestOf(k); ok {
@@ -149,7 +148,8 @@ func (w *wtx) commit() error {
 	before := staged
 	for i, name := range names {
 		ops := merged.next(i)
-		if ix := openIndex(w.tx, []byte(name)); ix.stage != nil {
+		if sp := schema.spec([]byte(name)); sp != nil && sp.kind == kindStaged {
+			ix := openIndex(w.tx, sp.name)
 			if len(ops) == 0 {
 				continue
 			}
@@ -168,7 +168,7 @@ func (w *wtx) commit() error {
 
 // applyBucket writes one bucket's pending writes (in key order) into bbolt.
 func applyBucket(b *bolt.Bucket, name string, ops []*op) error {
-	return writeSorted(b, ops, fillPercent(name), false)
+	return writeSorted(b, ops, fillOf([]byte(name)), false)
 }
 
 // writeSorted writes ops (one bucket's writes, in key order) into b, its pages filled to
@@ -621,14 +621,4 @@ func packable(b *bolt.Bucket, ops []*op) bool {
 		i += sort.Search(len(rest), func(j int) bool { return bytes.Compare(rest[j].key, k) >= 0 })
 	}
 	return true
-}
-
-// fillPercent packs buckets whose keys only grow (sequence numbers) full; the others keep
-// room for inserts between existing keys.
-func fillPercent(bucket string) float64 {
-	switch bucket {
-	case string(bOrders), string(bAudit), string(bPoolEntries):
-		return 1.0
-	}
-	return 0.7
 }
