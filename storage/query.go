@@ -624,23 +624,17 @@ func byteWords(words []string) [][]byte {
 func txGetter(tx *bolt.Tx) func(bucket, key []byte) []byte {
 	var names [6][]byte
 	var open [6]*bolt.Bucket
-	get := func(b *bolt.Bucket, key []byte) []byte {
-		if b == nil { // a file of an older build, opened read-only, lacks newer buckets: empty
-			return nil
-		}
-		return b.Get(key)
-	}
 	return func(bucket, key []byte) []byte {
 		for i, name := range names {
 			if name == nil {
 				names[i], open[i] = bucket, tx.Bucket(bucket)
-				return get(open[i], key)
+				return open[i].Get(key)
 			}
 			if bytes.Equal(name, bucket) {
-				return get(open[i], key)
+				return open[i].Get(key)
 			}
 		}
-		return get(tx.Bucket(bucket), key)
+		return tx.Bucket(bucket).Get(key)
 	}
 }
 

@@ -39,7 +39,10 @@
 //	order_refunds        records: orderNo(8) | seq(4) → a refund given on that order
 //	outbox               records: seq(8) → JSON message owed to a channel
 //
-// A writable open creates every bucket of the table that the file lacks.
+// Every file of schema 4 has every bucket of the table: a fresh file gets them all, and the
+// step from an older schema creates the ones it lacks (migrate.go), so no reader checks
+// for a missing bucket. A read-only open of an older file upgrades it by a writable open
+// first, and is refused, saying why, when that cannot be done.
 //
 // Counters of the refund queue: refund/<state>, refund/changed, and refunded@<currency>,
 // the minor units refunded in that currency.
@@ -62,8 +65,9 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout this build writes. Files of a newer schema are refused.
-const SchemaVersion = 3
+// SchemaVersion is the layout this build writes. Files of a newer schema are refused;
+// files of an older one are upgraded at a writable open (Open).
+const SchemaVersion = 4
 
 var (
 	// allBuckets is the name of every bucket of the table (schema.go), in its order.
@@ -155,13 +159,16 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := s.init(opt.ReadOnly); err != nil {
 		db.Close()
 		if errors.Is(err, errOlderSchema) {
-			// A file of an older layout is upgraded by one read-write open, then opened
-			// as asked: read-only code would misread it.
+			// A file of an older layout is upgraded by one writable open, then opened as
+			// asked: a read-only open never migrates, and the code that reads files
+			// knows only the current layout (every bucket of the table there). When the
+			// file cannot be opened writable (another process reads it, or the file or
+			// its folder is read-only), the read-only open is refused, saying why.
 			rw := opt
-			rw.ReadOnly = false
-			up, err := Open(path, rw)
-			if err != nil {
-				return nil, err
+			rw.ReadOnly, rw.FoldAfter = false, 0
+			up, uerr := Open(path, rw)
+			if uerr != nil {
+				return nil, fmt.Errorf("%w; upgrading it needs a writable open, which failed: %w", err, uerr)
 			}
 			if err := up.Close(); err != nil {
 				return nil, err
@@ -179,7 +186,7 @@ func Open(path string, opt Options) (*Store, error) {
 }
 
 // errOlderSchema means a read-only open found a file that needs migrating first.
-var errOlderSchema = errors.New("database needs upgrading")
+var errOlderSchema = errors.New("database was written by an older shipdesk and needs upgrading")
 
 func (s *Store) init(readOnly bool) error {
 	check := func(tx *bolt.Tx) error {
@@ -192,7 +199,7 @@ func (s *Store) init(readOnly bool) error {
 				s.path, ErrNewerSchema, binary.BigEndian.Uint64(v), SchemaVersion)
 		}
 		if v := m.Get(kSchema); readOnly && len(v) == 8 && binary.BigEndian.Uint64(v) < SchemaVersion {
-			return errOlderSchema
+			return fmt.Errorf("%s: %w (schema %d, this build reads %d)", s.path, errOlderSchema, binary.BigEndian.Uint64(v), SchemaVersion)
 		}
 		return nil
 	}
@@ -203,10 +210,8 @@ func (s *Store) init(readOnly bool) error {
 		if err := check(tx); err != nil {
 			return err
 		}
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
+		if err := createBuckets(tx); err != nil {
+			return err
 		}
 		m := tx.Bucket(bMeta)
 		if m.Get(kSchema) == nil {
