@@ -69,8 +69,8 @@ func schemaOf(t *testing.T, s *Store) uint64 {
 }
 
 // migrationFixture is a file of the current schema holding a pool with converted,
-// removed and open entries, shipped orders and a refund request, what it reads as, and
-// a function that rewrites it into schema from.
+// removed and open entries, shipped orders and a refund request, and what it reads as
+// (toSchema then rewrites it into an older schema).
 type migrationFixture struct {
 	path    string
 	keys    []domain.Key
