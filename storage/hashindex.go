@@ -248,8 +248,7 @@ func seenInRuns(seen []byte, slot [2]byte, bits uint32) bool {
 }
 
 // runOrSeen is a run as stored (key 1 the newest, 2 the one before, ...), or for key 0
-// the bitmap of the runs' keys if kept. It only reads h, so goroutines that read the
-// transaction may call it too.
+// the bitmap of the runs' keys if kept.
 func (h *hashed) runOrSeen(key []byte) []byte {
 	if len(key) != 8 {
 		return nil
