@@ -140,7 +140,11 @@ func (w *wtx) commit() error {
 		names = append(names, name)
 	}
 	// The buckets with the fewest writes go first, so the writes into bbolt start while
-	// the big ones are still being merged.
+	// the big ones are still being merged. Every Put and Delete is this goroutine's (the
+	// transaction's): for an import of 100,000 new orders they are about 0.35 s of
+	// processor time, which an earlier build shared between two goroutines writing
+	// different buckets at once, against bbolt's rules; on one they make such an import
+	// about 0.1 s slower (concurrency.go).
 	slices.SortFunc(names, func(a, b string) int { return cmp.Or(w.pending[a].n-w.pending[b].n, strings.Compare(a, b)) })
 	merged := mergeAhead(len(names), func(i int) []*op { return w.pending[names[i]].merged() })
 	defer merged.stop()
