@@ -57,11 +57,8 @@ func slotOf(k []byte) (slot [2]byte, bits uint32) {
 // 14-byte items (slot, hash bits, value) sorted by slot and bits, under the run's number
 // (1, 2, ... in order; 1.4 MB for 100,000 keys). A lookup reads the slot, then each run
 // (runMatches). A fold (staged.go) moves the runs' keys into their slots at a quiet
-// moment, all runs in one pass over the slots, and empties the bucket.
-var hashedRuns = map[string][]byte{
-	string(bPool):        []byte("pool.recent"),
-	string(bOrdersByRef): []byte("orders_by_ref.recent"),
-}
+// moment, all runs in one pass over the slots, and empties the bucket. The hashed indexes
+// and their runs buckets are the kindHashed lines of the schema table (schema.go).
 
 const runItem = 2 + idItem // slot | hash bits | value
 
@@ -147,7 +144,7 @@ func candidates(get func(bucket, key []byte) []byte, bucket, k []byte, fn func(v
 			return
 		}
 	}
-	rb := hashedRuns[string(bucket)]
+	rb := sideOf(bucket, kindHashed)
 	if rb == nil {
 		return
 	}
@@ -187,7 +184,7 @@ func (w *wtx) hashedIndex(bucket []byte) *hashed {
 		return h
 	}
 	h = &hashed{}
-	if rb := w.tx.Bucket(hashedRuns[string(bucket)]); rb != nil {
+	if rb := w.tx.Bucket(sideOf(bucket, kindHashed)); rb != nil {
 		c := rb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			h.runs = append(h.runs, v)
@@ -251,8 +248,7 @@ func seenInRuns(seen []byte, slot [2]byte, bits uint32) bool {
 }
 
 // runOrSeen is a run as stored (key 1 the newest, 2 the one before, ...), or for key 0
-// the bitmap of the runs' keys if kept. It only reads h, so goroutines that read the
-// transaction may call it too.
+// the bitmap of the runs' keys if kept.
 func (h *hashed) runOrSeen(key []byte) []byte {
 	if len(key) != 8 {
 		return nil
@@ -288,14 +284,14 @@ func (w *wtx) hashAdd(bucket, k, val []byte) {
 }
 
 // flushSlots hands the changed slots to the overlay, in slot order, or the keys added as
-// one staged run when there are many (see hashedRuns).
+// one staged run when there are many (in the index's runs bucket).
 func (w *wtx) flushSlots() {
 	for name, h := range w.slots {
 		if h.changed == nil {
 			continue
 		}
 		if h.added >= runFrom && len(h.runs) < maxRuns && counter(w.tx, kStaged)+int64(h.added) <= stageCap {
-			w.put(hashedRuns[name], runKey(len(h.runs)+1), w.keep(h.run(w.room(h.added*runItem))))
+			w.put(sideOf([]byte(name), kindHashed), runKey(len(h.runs)+1), w.keep(h.run(w.room(h.added*runItem))))
 			w.add(kStaged, "", int64(h.added))
 			continue
 		}
@@ -378,7 +374,7 @@ func foldRuns(main, runs *bolt.Bucket, name string) (int, error) {
 			return 0, fmt.Errorf("%s: a staged run is not in slot order", name)
 		}
 	}
-	if err := writeSorted(main, ops, fillPercent(name), false); err != nil {
+	if err := writeSorted(main, ops, fillOf([]byte(name)), false); err != nil {
 		return 0, err
 	}
 	for _, k := range keys {

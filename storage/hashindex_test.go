@@ -494,8 +494,8 @@ func TestArrivalNumberRememberedOnlyForTheEntryReadLast(t *testing.T) {
 	}
 }
 
-// A file written before the key indexes had runs, opened read-only (so its buckets are not
-// added), still finds its keys: the missing runs bucket reads as empty.
+// A file written before the key indexes had runs, opened read-only (which upgrades it to
+// schema 4, adding the runs buckets), still finds its keys.
 func TestKeysFoundInAFileWithoutRunsBuckets(t *testing.T) {
 	a := trade("tb", "OLD1", t0, 1)
 	ro := olderFile(t, [][]byte{hashedRuns[string(bPool)], hashedRuns[string(bOrdersByRef)]}, a)

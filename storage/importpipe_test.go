@@ -78,8 +78,8 @@ func importDay(t *testing.T, s *Store) {
 	feed(second)
 }
 
-// The import's lookup stage makes new entries ready to write while earlier trades are
-// applied; the file it leaves is the one the applying goroutine writes alone, row for row.
+// The import's preparing goroutine makes new entries ready to write while earlier trades are
+// applied; the file it leaves is the one the owning goroutine writes alone, row for row.
 func TestPreparedNewEntriesWriteWhatTheApplierWrites(t *testing.T) {
 	prepared, plain := openTemp(t), openTemp(t)
 	importDay(t, prepared)
@@ -96,7 +96,7 @@ func TestPreparedNewEntriesWriteWhatTheApplierWrites(t *testing.T) {
 	checkFile(t, prepared)
 }
 
-// A trade the applying goroutine cannot apply (its stored entry does not read) stops the
+// A trade the import cannot apply (its stored entry does not read) stops the
 // import at once, whatever batch it is in; nothing is written and the store goes on.
 func TestImportStopsAtAnEntryItCannotRead(t *testing.T) {
 	s := openTemp(t)

@@ -28,6 +28,20 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 		}
 		return buildRefIndex(tx)
 	},
+	// Schema 3 files may lack the buckets that came in after it without a version of
+	// their own (the refund queue, the hashed indexes' runs): schema 4 has every bucket
+	// of the table.
+	3: createBuckets,
+}
+
+// createBuckets creates every bucket of the schema table that the file lacks.
+func createBuckets(tx *bolt.Tx) error {
+	for _, sp := range schema.all {
+		if _, err := tx.CreateBucketIfNotExists(sp.name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", sp.name, err)
+		}
+	}
+	return nil
 }
 
 func migrate(tx *bolt.Tx, from uint64) error {

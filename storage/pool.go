@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +33,8 @@ func (s *Store) Import(trades []domain.Trade, now time.Time, by Actor) (ImportRe
 // ImportFrom runs one import transaction fed while it is open: feed calls add with
 // batches of trades in file order (parsing can overlap writing), and returns an error to
 // roll everything back — a bad line late in a file still leaves the database as it was.
+// feed calls add on its own goroutine (the one ImportFrom calls it on), never on another:
+// add reads and writes the transaction.
 // A key given twice counts once, with its last content, as if the files held only that.
 // The audit event lists the entries the import changed (updated, re-added, orders
 // flagged) with their fields before → after; new entries are counted, not listed.
@@ -140,22 +141,24 @@ func (w *wtx) importOne(t *domain.Trade, pre *storedEntry, now time.Time, by Act
 
 // An import runs in three stages at once, on both cores: the file's lines are parsed
 // (domain.ScanJSONL's workers); each batch's keys are looked up as stored before the
-// transaction, and the entries found decoded (add, on the feeding goroutine); and the
-// trades are applied in file order (one goroutine, the only one that writes the
-// transaction's state). Until the commit nothing is written into bbolt (the writes wait
-// in the overlay), so the lookups read the transaction's file pages while the applying
-// goroutine works; the buckets are opened first, as opening one caches it.
+// transaction and the trades applied in file order, both on the goroutine that owns the
+// transaction (the one feed calls add on); and between the two, a preparing goroutine
+// decodes the stored entries the lookups found and makes the new entries ready to write
+// (record, index rows). The preparing goroutine makes no bbolt call: it reads the
+// records' bytes, which stay as they are until the commit writes into bbolt (the writes
+// wait in the overlay until then), and it is done before the commit starts.
 type importPipe struct {
-	now    time.Time
-	by     Actor
-	arena                                  // the new entries' records and rows
-	get    func(bucket, key []byte) []byte // reads as stored
-	pk     []byte
-	jobs   chan *importJob
-	free   chan *importJob
-	done   chan struct{}
-	failed atomic.Bool
-	err    error // the applying goroutine's, read after done
+	now   time.Time
+	by    Actor
+	get   func(bucket, key []byte) []byte // reads as stored; the owning goroutine only
+	pk    []byte
+	apply func(*domain.Trade, *storedEntry) error
+
+	looked   chan *importJob // to the preparing goroutine
+	ready    chan *importJob // back from it, in the order sent
+	free     chan *importJob
+	inflight int   // jobs sent and not yet applied
+	err      error // the first trade that did not apply
 }
 
 // importJob is a batch of trades and their entries as stored.
@@ -165,74 +168,102 @@ type importJob struct {
 }
 
 // storedEntry is a pool entry as stored before the transaction: its arrival number and
-// entry (nils if new), or the error reading it. For a key not stored (fresh) it is the
-// new entry the trade makes, ready to write (state, record, rows).
+// record (nils if new), then, once prepared, the entry decoded or the error decoding it.
+// For a key not stored (fresh) it is the new entry the trade makes, ready to write
+// (state, record, rows).
 type storedEntry struct {
-	seq   []byte
-	entry *domain.PoolEntry
-	err   error
-	fresh bool
-	state domain.PoolState
-	n     newEntry
+	seq, rec []byte
+	entry    *domain.PoolEntry
+	err      error
+	fresh    bool
+	state    domain.PoolState
+	n        newEntry
 }
 
-// prepareNewEntries has the lookup stage make the new entries ready to write; tests turn
-// it off to check that the applying goroutine writes the same without.
+// prepareNewEntries has the preparing goroutine make the new entries ready to write; tests
+// turn it off to check that the owning goroutine writes the same without.
 var prepareNewEntries = true
 
 // importBatch is the most trades looked up before they are handed on, so a caller's one
-// large batch is still worked on in stages.
-const importBatch = 1024
+// large batch is still worked on in stages; importAhead is the most batches between
+// lookup and apply.
+const (
+	importBatch = 1024
+	importAhead = 8
+)
 
 var errImportStopped = errors.New("import stopped")
 
-// startImport starts the applying goroutine, which calls apply for each trade add is
-// given, in order; finish waits for it.
+// startImport starts the preparing goroutine; add looks trades up and applies the batches
+// prepared so far, calling apply for each trade in order, and finish applies the rest.
+// Both must be called on the goroutine that owns w.tx.
 func (w *wtx) startImport(now time.Time, by Actor, apply func(*domain.Trade, *storedEntry) error) *importPipe {
-	for _, name := range allBuckets {
-		w.tx.Bucket(name)
-	}
-	h := w.hashedIndex(bPool)
-	slots, entries := w.tx.Bucket(bPool), w.tx.Bucket(bPoolEntries)
-	p := &importPipe{now: now, by: by, jobs: make(chan *importJob, 8), free: make(chan *importJob, 10), done: make(chan struct{})}
-	p.get = func(bucket, key []byte) []byte {
-		switch string(bucket) {
-		case string(bPool):
-			if h.stored != nil && len(key) == 2 {
-				return h.stored[binary.BigEndian.Uint16(key)]
-			}
-			return slots.Get(key)
-		case string(bPoolEntries):
-			return entries.Get(key)
-		case string(hashedRuns[string(bPool)]):
-			return h.runOrSeen(key)
-		}
-		return nil
-	}
-	go func() {
-		defer close(p.done)
-		for j := range p.jobs {
-			for i := range j.trades {
-				if p.err != nil {
-					break
-				}
-				if p.err = apply(&j.trades[i], &j.pre[i]); p.err != nil {
-					p.failed.Store(true)
-				}
-			}
-			select {
-			case p.free <- j:
-			default:
-			}
-		}
-	}()
+	p := &importPipe{now: now, by: by, apply: apply,
+		looked: make(chan *importJob, importAhead), ready: make(chan *importJob, importAhead), free: make(chan *importJob, importAhead+2)}
+	p.get = w.storedGetter()
+	go p.prepare()
 	return p
 }
 
-// add looks trades up as stored and hands them to the applying goroutine.
+// storedGetter reads the buckets as stored before the transaction (none of its writes),
+// opening each bucket once: a hashed index from the slots its view read in one pass when
+// it did (else from bbolt) and its runs from that view.
+func (w *wtx) storedGetter() func(bucket, key []byte) []byte {
+	open := make([]*bolt.Bucket, len(schema.all))
+	views := make([]*hashed, len(schema.all))
+	return func(bucket, key []byte) []byte {
+		sp := schema.spec(bucket)
+		if sp == nil {
+			return nil
+		}
+		switch sp.kind {
+		case kindHashed:
+			if views[sp.id] == nil {
+				views[sp.id] = w.hashedIndex(sp.name)
+			}
+			if h := views[sp.id]; h.stored != nil && len(key) == 2 {
+				return h.stored[binary.BigEndian.Uint16(key)]
+			}
+		case kindRuns:
+			if views[sp.id] == nil {
+				views[sp.id] = w.hashedIndex(sp.side.name)
+			}
+			return views[sp.id].runOrSeen(key)
+		}
+		if open[sp.id] == nil {
+			open[sp.id] = w.tx.Bucket(sp.name)
+		}
+		return open[sp.id].Get(key)
+	}
+}
+
+// prepare (the preparing goroutine) decodes the entries found and makes the new ones
+// ready to write, batch by batch, touching only the jobs' own memory and its arena.
+func (p *importPipe) prepare() {
+	defer close(p.ready)
+	var a arena
+	for j := range p.looked {
+		for i := range j.pre {
+			pre := &j.pre[i]
+			switch {
+			case pre.rec != nil:
+				e, err := decodeEntry(pre.rec)
+				pre.entry, pre.err = &e, err
+			case prepareNewEntries:
+				next, _, _ := domain.ApplyImport(nil, j.trades[i], p.now)
+				next.StateBy, next.StateAt = p.by.Operator, p.now
+				pre.fresh, pre.state, pre.n = true, next.State, prepareNew(&a, &next)
+			}
+		}
+		p.ready <- j
+	}
+}
+
+// add looks trades up as stored, hands them to the preparing goroutine, and applies the
+// batches it has made ready.
 func (p *importPipe) add(trades []domain.Trade) error {
 	for len(trades) > 0 {
-		if p.failed.Load() {
+		if p.err != nil {
 			return errImportStopped
 		}
 		var j *importJob
@@ -247,26 +278,48 @@ func (p *importPipe) add(trades []domain.Trade) error {
 		j.pre = slices.Grow(j.pre[:0], len(batch))[:len(batch)]
 		for i := range j.trades {
 			p.pk = poolKey(p.pk, j.trades[i].Key)
-			pre := storedEntry{}
-			if seq, rec := findEntry(p.get, p.pk); rec != nil {
-				e, err := decodeEntry(rec)
-				pre = storedEntry{seq: seq, entry: &e, err: err}
-			} else if prepareNewEntries {
-				next, _, _ := domain.ApplyImport(nil, j.trades[i], p.now)
-				next.StateBy, next.StateAt = p.by.Operator, p.now
-				pre = storedEntry{fresh: true, state: next.State, n: prepareNew(&p.arena, &next)}
-			}
-			j.pre[i] = pre
+			seq, rec := findEntry(p.get, p.pk)
+			j.pre[i] = storedEntry{seq: seq, rec: rec}
 		}
-		p.jobs <- j
+		if p.inflight == importAhead {
+			p.applyJob(<-p.ready)
+		}
+		p.looked <- j // never waits: at most importAhead jobs are out
+		p.inflight++
+		for more := true; more; {
+			select {
+			case j := <-p.ready:
+				p.applyJob(j)
+			default:
+				more = false
+			}
+		}
 	}
 	return nil
 }
 
-// finish waits for the applying goroutine; err is the feed's.
+// applyJob applies a prepared batch's trades in order, unless one failed before.
+func (p *importPipe) applyJob(j *importJob) {
+	p.inflight--
+	for i := range j.trades {
+		if p.err != nil {
+			break
+		}
+		p.err = p.apply(&j.trades[i], &j.pre[i])
+	}
+	select {
+	case p.free <- j:
+	default:
+	}
+}
+
+// finish applies the batches still out and ends the preparing goroutine; err is the
+// feed's.
 func (p *importPipe) finish(err error) error {
-	close(p.jobs)
-	<-p.done
+	close(p.looked)
+	for j := range p.ready {
+		p.applyJob(j)
+	}
 	if p.err != nil {
 		return p.err
 	}

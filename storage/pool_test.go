@@ -24,8 +24,9 @@ func openTemp(t testing.TB) *Store {
 	return s
 }
 
-// olderFile is a store read-only on a file that holds trades and lacks buckets, as a file
-// written by an earlier build does (a writable open would add them).
+// olderFile is a store read-only on a file that holds trades and lacks buckets, as a
+// schema-3 file written by an earlier build does: the read-only open upgrades it first,
+// by a writable open that adds them (schema 4).
 func olderFile(t *testing.T, buckets [][]byte, trades ...domain.Trade) *Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -40,7 +41,7 @@ func olderFile(t *testing.T, buckets [][]byte, trades ...domain.Trade) *Store {
 				return err
 			}
 		}
-		return nil
+		return tx.Bucket(bMeta).Put(kSchema, u64(3))
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -158,9 +158,14 @@ func (sc *scanner) advance(best int) (int, []byte, []byte, bool) {
 // still returned in display order. more says whether rows remain beyond the window in the
 // direction read. It stops early, returning ctx.Err(), when ctx is cancelled.
 func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool, limit int) (rows []PoolRow, more bool, err error) {
+	words := byteWords(q.Words)
+	reverse := back != q.Desc
+	var (
+		prefixes [][]byte
+		split    []byte
+		ok       bool
+	)
 	err = s.db.View(func(tx *bolt.Tx) error {
-		words := byteWords(q.Words)
-		reverse := back != q.Desc
 		if q.Channel != "" || q.Sort != SortPaidAt {
 			var prefix []byte
 			if q.Channel != "" {
@@ -170,22 +175,23 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 			rows, more, err = scanPool(ctx, tx, sc, false, q, words, limit)
 			return err
 		}
-		var prefixes [][]byte
 		n := int64(0)
 		for _, st := range q.states() {
 			prefixes = append(prefixes, []byte{byte(st)})
 			n += counter(tx, "pool/"+st.String())
 		}
 		if len(words) > 0 && n >= parallelScanFrom {
-			if split, ok := splitTime(openIndex(tx, bPoolByState), prefixes, from, reverse); ok {
-				rows, more, err = scanPoolSplit(ctx, tx, prefixes, split, from, reverse, q, words, limit)
-				return err
+			if split, ok = splitTime(openIndex(tx, bPoolByState), prefixes, from, reverse); ok {
+				return nil // scanned in two halves, each in a transaction of its own
 			}
 		}
 		sc := newScanner(openIndex(tx, bPoolByState), prefixes, from, reverse)
 		rows, more, err = scanPool(ctx, tx, sc, true, q, words, limit)
 		return err
 	})
+	if err == nil && ok {
+		rows, more, err = s.scanPoolSplit(ctx, prefixes, split, from, reverse, q, words, limit)
+	}
 	if back {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 			rows[i], rows[j] = rows[j], rows[i]
@@ -193,10 +199,6 @@ func (s *Store) PoolWindow(ctx context.Context, q PoolQuery, from Pos, back bool
 	}
 	return rows, more, err
 }
-
-// parallelScanFrom is the number of index entries from which a word filter scans the state
-// index in two halves, one per core: below it a scan takes a few milliseconds anyway.
-var parallelScanFrom int64 = 100_000 // a variable for tests
 
 // scanPool reads up to limit rows from sc (the state index when byState, else the channel
 // index) in scan order. more says whether another row matched after them.
@@ -241,87 +243,6 @@ func scanPool(ctx context.Context, tx *bolt.Tx, sc *scanner, byState bool, q Poo
 		}
 		rows = append(rows, PoolRow{Entry: e, Pos: append(Pos{}, suffix...)})
 	}
-}
-
-// splitTime is the paid time halfway through the state-index range a scan from from (in
-// its direction) covers, as an 8-byte key suffix; ok is false when the range is empty.
-// Entries are paid about evenly over a year, so halfway in time is about halfway in
-// entries.
-func splitTime(ix index, prefixes [][]byte, from Pos, reverse bool) ([]byte, bool) {
-	var lo, hi uint64
-	found := false
-	for _, p := range prefixes {
-		c := ix.cursor()
-		// Entries without a paid time (time 0) sort first and would skew the halfway
-		// point far from the middle of the entries: the range starts at the first paid.
-		c.seek(binary.BigEndian.AppendUint64(append([]byte{}, p...), 1), false)
-		first := c.k
-		if first == nil || !bytes.HasPrefix(first, p) || len(first) < len(p)+8 {
-			continue
-		}
-		c.seek(successor(p), true)
-		last := c.k
-		f, l := binary.BigEndian.Uint64(first[len(p):]), binary.BigEndian.Uint64(last[len(p):])
-		if !found || f < lo {
-			lo = f
-		}
-		if !found || l > hi {
-			hi = l
-		}
-		found = true
-	}
-	if len(from) >= 8 {
-		if t := binary.BigEndian.Uint64(from); reverse {
-			hi = min(hi, t)
-		} else {
-			lo = max(lo, t)
-		}
-	}
-	if !found || hi <= lo+1 {
-		return nil, false
-	}
-	return binary.BigEndian.AppendUint64(nil, lo+(hi-lo)/2), true
-}
-
-// scanPoolSplit scans the state index in two parts at once, split at paid time split: the
-// part the scan meets first and the rest. The first part's rows come first; the second is
-// only needed when the first has fewer than limit, and is stopped as soon as it is not.
-// Both parts read in the one read-only transaction, each with its own cursors: reading a
-// read-only bbolt transaction changes nothing shared (its statistics are atomic). A
-// second transaction would not do: opening one while holding another can deadlock
-// against a writer that waits to remap the file.
-func scanPoolSplit(ctx context.Context, tx *bolt.Tx, prefixes [][]byte, split, from Pos, reverse bool, q PoolQuery, words [][]byte, limit int) ([]PoolRow, bool, error) {
-	ctx2, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type part struct {
-		rows []PoolRow
-		more bool
-		err  error
-	}
-	second := make(chan part, 1)
-	go func() {
-		var p part
-		sc := newScanner(openIndex(tx, bPoolByState), prefixes, split, reverse)
-		p.rows, p.more, p.err = scanPool(ctx2, tx, sc, true, q, words, limit)
-		second <- p
-	}()
-	sc := newScanner(openIndex(tx, bPoolByState), prefixes, from, reverse)
-	sc.stop, sc.stopBelow = split, reverse
-	rows, more, err := scanPool(ctx, tx, sc, true, q, words, limit)
-	if err != nil || more {
-		cancel()
-		<-second
-		return rows, more, err
-	}
-	p := <-second
-	if p.err != nil {
-		return nil, false, p.err
-	}
-	need := limit - len(rows)
-	if len(p.rows) > need {
-		return append(rows, p.rows[:need]...), true, nil
-	}
-	return append(rows, p.rows...), p.more, nil
 }
 
 // PoolCount is the number of rows of q when it can be read from the counters (no words).
@@ -600,23 +521,17 @@ func byteWords(words []string) [][]byte {
 func txGetter(tx *bolt.Tx) func(bucket, key []byte) []byte {
 	var names [6][]byte
 	var open [6]*bolt.Bucket
-	get := func(b *bolt.Bucket, key []byte) []byte {
-		if b == nil { // a file of an older build, opened read-only, lacks newer buckets: empty
-			return nil
-		}
-		return b.Get(key)
-	}
 	return func(bucket, key []byte) []byte {
 		for i, name := range names {
 			if name == nil {
 				names[i], open[i] = bucket, tx.Bucket(bucket)
-				return get(open[i], key)
+				return open[i].Get(key)
 			}
 			if bytes.Equal(name, bucket) {
-				return get(open[i], key)
+				return open[i].Get(key)
 			}
 		}
-		return get(tx.Bucket(bucket), key)
+		return tx.Bucket(bucket).Get(key)
 	}
 }
 

@@ -29,14 +29,10 @@ import (
 // and refund traffic is thousands of rows, not millions. Orders, counters and audit
 // events still go through the overlay.
 
-var (
-	bRefunds        = []byte("refunds")
-	bRefundsByState = []byte("refunds_by_state")
-	bOrderRefunds   = []byte("order_refunds")
-	bOutbox         = []byte("outbox")
+// The refund buckets (bRefunds, bRefundsByState, bOrderRefunds, bOutbox) are declared in
+// the schema table (schema.go).
 
-	kOutboxSeq = []byte("seq/outbox")
-)
+var kOutboxSeq = []byte("seq/outbox")
 
 const refundRecordVersion = 1
 
@@ -144,17 +140,9 @@ func decodeRefund(no uint64, b []byte) (domain.Refund, error) {
 	return r, d.err
 }
 
-// refundsKept reports whether the file has the refund buckets. A file written before
-// them gets them at its first writable open; until then, read-only commands see an
-// empty queue.
-func refundsKept(tx *bolt.Tx) bool { return tx.Bucket(bRefunds) != nil }
-
 // orderRefunds reads the refunds given on an order, oldest first, as tx sees them.
 func orderRefunds(tx *bolt.Tx, no uint64) ([]domain.Refund, error) {
 	var out []domain.Refund
-	if !refundsKept(tx) {
-		return nil, nil
-	}
 	prefix := u64(no)
 	c := tx.Bucket(bOrderRefunds).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
@@ -617,9 +605,6 @@ type RefundRow struct {
 // arguments.
 func (s *Store) RefundWindow(ctx context.Context, q RefundQuery, from Pos, back bool, limit int) (rows []RefundRow, more bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if !refundsKept(tx) {
-			return nil
-		}
 		refunds, get := tx.Bucket(bRefunds), txGetter(tx)
 		words := byteWords(q.Words)
 		var channel []byte
@@ -690,9 +675,6 @@ func (s *Store) RefundCount(q RefundQuery) (n int, exact bool, err error) {
 // Refund reads one request.
 func (s *Store) Refund(k domain.RefundKey) (r domain.RefundRequest, found bool, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if !refundsKept(tx) {
-			return nil
-		}
 		v := tx.Bucket(bRefunds).Get(refundKey(k))
 		if v == nil {
 			return nil
@@ -718,9 +700,6 @@ var ErrNoRefund = errors.New("no such refund request")
 // RefundDetail reads a request, its original order and that order's refunds in one view.
 func (s *Store) RefundDetail(k domain.RefundKey) (d RefundDetail, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if !refundsKept(tx) {
-			return fmt.Errorf("%s: %w", k, ErrNoRefund)
-		}
 		v := tx.Bucket(bRefunds).Get(refundKey(k))
 		if v == nil {
 			return fmt.Errorf("%s: %w", k, ErrNoRefund)
@@ -746,9 +725,6 @@ func (s *Store) RefundDetail(k domain.RefundKey) (d RefundDetail, err error) {
 // EachRefund streams every request in key order (for export).
 func (s *Store) EachRefund(fn func(domain.RefundRequest) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		if !refundsKept(tx) {
-			return nil
-		}
 		return tx.Bucket(bRefunds).ForEach(func(_, v []byte) error {
 			r, err := decodeRefundRequest(v)
 			if err != nil {
@@ -762,9 +738,6 @@ func (s *Store) EachRefund(fn func(domain.RefundRequest) error) error {
 // EachOutbox streams the outbox in the order its messages were queued.
 func (s *Store) EachOutbox(fn func(seq uint64, m domain.OutboxMessage) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
-		if !refundsKept(tx) {
-			return nil
-		}
 		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
 			var rec outboxRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
@@ -794,9 +767,6 @@ func refundCounts(tx *bolt.Tx, now time.Time) RefundCounts {
 		Pending: int(counter(tx, refundCounter[domain.RefundPending])), Changed: int(counter(tx, "refund/changed")),
 		Converted: int(counter(tx, refundCounter[domain.RefundConverted])), Rejected: int(counter(tx, refundCounter[domain.RefundRejected])),
 		Processed: int(counter(tx, refundCounter[domain.RefundProcessed])),
-	}
-	if !refundsKept(tx) {
-		return c
 	}
 	pending := byte(domain.RefundPending)
 	overdue := timeKey([]byte{pending}, now)

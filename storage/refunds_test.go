@@ -462,8 +462,8 @@ func TestRefundCodecRoundTrip(t *testing.T) {
 	}
 }
 
-// A file written before the refund queue existed reads as an empty queue until its first
-// writable open creates the buckets.
+// A file written before the refund queue existed reads as an empty queue when opened
+// read-only: the open upgrades it to schema 4, which creates the buckets.
 func TestOlderFileReadsAsEmptyQueue(t *testing.T) {
 	ro := olderFile(t, [][]byte{bRefunds, bRefundsByState, bOrderRefunds, bOutbox}, trade("tb", "T1", t0, 1))
 	if c, err := ro.Counts(t0, time.UTC); err != nil || c.Refunds.Pending != 0 {

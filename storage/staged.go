@@ -5,7 +5,6 @@ import (
 	"context"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,11 +19,9 @@ import (
 // overrides the index's row of the same key and an empty value deletes it. Later, at a
 // quiet moment (Fold), the staged rows are moved into the index in key order, a chunk at
 // a time: one pass over the index's pages for all the scattered writes gathered since.
-var stagedIndexes = map[string][]byte{
-	string(bPoolByState):    []byte("pool_by_state.recent"),
-	string(bPoolByChannel):  []byte("pool_by_channel.recent"),
-	string(bOrdersByStatus): []byte("orders_by_status.recent"),
-}
+//
+// The staged indexes and their staging buckets are the kindStaged lines of the schema
+// table (schema.go).
 
 // kStaged counts the rows written to the staging buckets since they were last emptied.
 const kStaged = "index/staged"
@@ -47,7 +44,7 @@ type index struct{ main, stage, recent *bolt.Bucket }
 
 func openIndex(tx *bolt.Tx, name []byte) index {
 	ix := index{main: tx.Bucket(name)}
-	if rn := stagedIndexes[string(name)]; rn != nil {
+	if rn := sideOf(name, kindStaged); rn != nil {
 		if ix.stage = tx.Bucket(rn); ix.stage != nil {
 			if k, _ := ix.stage.Cursor().First(); k != nil {
 				ix.recent = ix.stage
@@ -155,9 +152,9 @@ func (c *cursor) settle() {
 // staging bucket when they are many and scattered and the staging bucket has room
 // (staged, the rows written there, is counted in total), else into the index, dropping
 // any staged row of the keys written.
-func applyIndex(ix index, ops []*op, total *atomic.Int64) error {
-	if len(ops) >= stageFrom && total.Load()+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
-		total.Add(int64(len(ops)))
+func applyIndex(ix index, ops []*op, total *int64) error {
+	if len(ops) >= stageFrom && *total+int64(len(ops)) <= stageCap && !packable(ix.main, ops) {
+		*total += int64(len(ops))
 		// Staged rows mostly arrive into an empty bucket or after its last row: packed then.
 		return writeSorted(ix.stage, ops, 0.7, true)
 	}
@@ -193,35 +190,6 @@ func stagedAmong(r *bolt.Bucket, ops []*op) [][]byte {
 	return found
 }
 
-// inParallel runs fn(0) … fn(n-1) on two goroutines, each taking the next i in turn, and
-// returns the first error.
-func inParallel(n int, fn func(i int) error) error {
-	var (
-		next atomic.Int64
-		errs [2]error
-		wg   sync.WaitGroup
-	)
-	for g := range errs {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := fn(i); err != nil {
-					errs[g] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if errs[0] != nil {
-		return errs[0]
-	}
-	return errs[1]
-}
-
 // foldChunk is the number of staged rows of one index a fold moves per transaction.
 var foldChunk = 16384 // a variable for tests
 
@@ -255,46 +223,31 @@ func (s *Store) fold(ctx context.Context, enough func() bool) (moved int, err er
 // are left.
 // The staged runs of the hashed indexes (hashindex.go) are a chunk of their own, first.
 func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
-	names := [][]byte{bPoolByState, bPoolByChannel, bOrdersByStatus}
-	// Bucket handles are looked up here, on one goroutine: the transaction caches them.
-	var mains, recents [3]*bolt.Bucket
-	for i, name := range names {
-		mains[i], recents[i] = tx.Bucket(name), tx.Bucket(stagedIndexes[string(name)])
-	}
-	var left, done [3]int
-	hashedNames := [2][]byte{bPool, bOrdersByRef}
-	var hashedMains, runs [2]*bolt.Bucket
-	for i, name := range hashedNames {
-		hashedMains[i], runs[i] = tx.Bucket(name), tx.Bucket(hashedRuns[string(name)])
-	}
-	err = inParallel(len(hashedNames), func(i int) error {
-		var err error
-		done[i], err = foldRuns(hashedMains[i], runs[i], string(hashedNames[i]))
-		return err
-	})
-	if err != nil {
-		return 0, false, err
-	}
-	if moved = done[0] + done[1]; moved > 0 {
-		for i := range recents {
-			if recents[i] != nil {
-				if k, _ := recents[i].Cursor().First(); k != nil {
-					left[i] = 1
-				}
-			}
-		}
-	} else {
-		err = inParallel(len(names), func(i int) error {
-			var err error
-			done[i], left[i], err = foldIndex(mains[i], recents[i], limit)
-			return err
-		})
+	for _, sp := range schema.hashed {
+		n, err := foldRuns(tx.Bucket(sp.name), tx.Bucket(sp.side.name), string(sp.name))
 		if err != nil {
 			return 0, false, err
 		}
-		moved = done[0] + done[1] + done[2]
+		moved += n
 	}
-	more = left[0]+left[1]+left[2] > 0
+	runs := moved > 0
+	for _, sp := range schema.staged {
+		r := tx.Bucket(sp.side.name)
+		if runs { // this chunk was the runs': the staged rows wait for the next
+			if r != nil {
+				if k, _ := r.Cursor().First(); k != nil {
+					more = true
+				}
+			}
+			continue
+		}
+		done, left, err := foldIndex(tx.Bucket(sp.name), r, limit)
+		if err != nil {
+			return 0, false, err
+		}
+		moved += done
+		more = more || left > 0
+	}
 	counts := tx.Bucket(bCounts)
 	if !more {
 		return moved, false, counts.Delete([]byte(kStaged))

@@ -1,34 +1,48 @@
-// Package storage is the one door to the bbolt file. Bucket tree:
+// Package storage is the one door to the bbolt file. Bucket tree (each bucket is a line
+// of the schema table in schema.go, with its kind: records, index, staged index and its
+// staging bucket, hashed index and its runs bucket; the engine reads the table):
 //
-//	meta                 schema → uint64; seq/order → last sales-order number; seq/audit;
-//	                       seq/entry → last pool-entry arrival number
-//	counts               name → int64 (big-endian), kept up to date in every write transaction:
-//	                       pool/<state>, pool/changed, pool/<state>/<channel>, order/<status>, order/attention
-//	pool                 slot(2) → packed (hash bits(4) | seq(8)) items: the pool's key index,
-//	                       65,536 slots by the hash of channel 0x00 tradeID (hashindex.go)
-//	pool_entries         seq(8) → pool entry (codec.go); seq is the entry's arrival number, so
-//	                       new entries append however their trade IDs sort (schema 3)
-//	pool_by_state        state(1) | paidAt(8) | channel 0x00 tradeID → seq(8) | lower-cased search text
-//	pool_by_channel      channel 0x00 | paidAt(8) | tradeID → state(1) | seq(8)
-//	orders               no(8) → sales order, naming its pool entry by arrival number
-//	orders_by_status     status(1) | shipBy(8) | no(8) → search text (order number, trade, tracking, carrier)
-//	orders_by_ref        slot(2) → packed (hash bits(4) | no(8)) items: orders by payment
-//	                       reference, hashed like pool (hashindex.go), for bulk tracking; by trade
-//	                       ID too in files written before trade IDs were found through pool
-//	orders_by_tracking   tracking number → no(8); a number belongs to one order
-//	pool_by_state.recent, pool_by_channel.recent, orders_by_status.recent
-//	                     the staged rows of those three indexes, same keys and values; an
-//	                     empty value deletes the index's row (staged.go); counted in
-//	                     counts index/staged, emptied by a fold
-//	pool.recent, orders_by_ref.recent
-//	                     run(8) → slot(2) | hash bits(4) | value(8) items sorted by slot and
-//	                       bits: the keys a big transaction added to that hashed index, run 1
-//	                       the oldest (hashindex.go); counted in index/staged, emptied by a fold
-//	audit                seq(8) → JSON audit event
-//	refunds              channel 0x00 refundID → refund request (refunds.go)
-//	refunds_by_state     state(1) | respondBy(8) | channel 0x00 refundID → search text
-//	order_refunds        orderNo(8) | seq(4) → a refund given on that order
-//	outbox               seq(8) → JSON message owed to a channel; seq/outbox in meta
+//	meta                 records: schema → uint64; seq/order → last sales-order number;
+//	                       seq/audit; seq/entry → last pool-entry arrival number; seq/outbox
+//	counts               records: name → int64 (big-endian), kept up to date in every write
+//	                       transaction: pool/<state>, pool/changed, pool/<state>/<channel>,
+//	                       order/<status>, order/attention, index/staged, ...
+//	pool                 hashed index: slot(2) → packed (hash bits(4) | seq(8)) items: the
+//	                       pool's key index, 65,536 slots by the hash of channel 0x00 tradeID
+//	                       (hashindex.go)
+//	pool.recent            its runs: run(8) → slot(2) | hash bits(4) | value(8) items sorted
+//	                       by slot and bits: the keys a big transaction added, run 1 the
+//	                       oldest; counted in index/staged, emptied by a fold
+//	pool_entries         records (packed full): seq(8) → pool entry (codec.go); seq is the
+//	                       entry's arrival number, so new entries append however their trade
+//	                       IDs sort (schema 3)
+//	pool_by_state        staged index: state(1) | paidAt(8) | channel 0x00 tradeID → seq(8) |
+//	                       lower-cased search text
+//	pool_by_state.recent   its staging bucket: same keys and values; an empty value deletes
+//	                       the index's row (staged.go); counted in index/staged, emptied by a
+//	                       fold
+//	pool_by_channel      staged index: channel 0x00 | paidAt(8) | tradeID → state(1) | seq(8)
+//	pool_by_channel.recent its staging bucket
+//	orders               records (packed full, read back in a transaction): no(8) → sales
+//	                       order, naming its pool entry by arrival number
+//	orders_by_status     staged index: status(1) | shipBy(8) | no(8) → search text (order
+//	                       number, trade, tracking, carrier)
+//	orders_by_status.recent its staging bucket
+//	orders_by_ref        hashed index: slot(2) → packed (hash bits(4) | no(8)) items: orders
+//	                       by payment reference, for bulk tracking; by trade ID too in files
+//	                       written before trade IDs were found through pool
+//	orders_by_ref.recent   its runs, as pool.recent
+//	orders_by_tracking   index: tracking number → no(8); a number belongs to one order
+//	audit                records (packed full): seq(8) → JSON audit event
+//	refunds              records: channel 0x00 refundID → refund request (refunds.go)
+//	refunds_by_state     index: state(1) | respondBy(8) | channel 0x00 refundID → search text
+//	order_refunds        records: orderNo(8) | seq(4) → a refund given on that order
+//	outbox               records: seq(8) → JSON message owed to a channel
+//
+// Every file of schema 4 has every bucket of the table: a fresh file gets them all, and the
+// step from an older schema creates the ones it lacks (migrate.go), so no reader checks
+// for a missing bucket. A read-only open of an older file upgrades it by a writable open
+// first, and is refused, saying why, when that cannot be done.
 //
 // Counters of the refund queue: refund/<state>, refund/changed, and refunded@<currency>,
 // the minor units refunded in that currency.
@@ -51,27 +65,13 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout this build writes. Files of a newer schema are refused.
-const SchemaVersion = 3
+// SchemaVersion is the layout this build writes. Files of a newer schema are refused;
+// files of an older one are upgraded at a writable open (Open).
+const SchemaVersion = 4
 
 var (
-	bMeta           = []byte("meta")
-	bCounts         = []byte("counts")
-	bPool           = []byte("pool")
-	bPoolEntries    = []byte("pool_entries")
-	bPoolByState    = []byte("pool_by_state")
-	bPoolByChannel  = []byte("pool_by_channel")
-	bOrders         = []byte("orders")
-	bOrdersByKey    = []byte("orders_by_key") // before schema 3; the pool entry has the order number
-	bOrdersByStatus = []byte("orders_by_status")
-	bOrdersByRef    = []byte("orders_by_ref")
-	bOrdersByTrack  = []byte("orders_by_tracking")
-	bAudit          = []byte("audit")
-
-	allBuckets = [][]byte{bMeta, bCounts, bPool, bPoolEntries, bPoolByState, bPoolByChannel, bOrders, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit,
-		bRefunds, bRefundsByState, bOrderRefunds, bOutbox,
-		stagedIndexes[string(bPoolByState)], stagedIndexes[string(bPoolByChannel)], stagedIndexes[string(bOrdersByStatus)],
-		hashedRuns[string(bPool)], hashedRuns[string(bOrdersByRef)]}
+	// allBuckets is the name of every bucket of the table (schema.go), in its order.
+	allBuckets = schema.names()
 
 	kSchema   = []byte("schema")
 	kOrderSeq = []byte("seq/order")
@@ -159,13 +159,16 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := s.init(opt.ReadOnly); err != nil {
 		db.Close()
 		if errors.Is(err, errOlderSchema) {
-			// A file of an older layout is upgraded by one read-write open, then opened
-			// as asked: read-only code would misread it.
+			// A file of an older layout is upgraded by one writable open, then opened as
+			// asked: a read-only open never migrates, and the code that reads files
+			// knows only the current layout (every bucket of the table there). When the
+			// file cannot be opened writable (another process reads it, or the file or
+			// its folder is read-only), the read-only open is refused, saying why.
 			rw := opt
-			rw.ReadOnly = false
-			up, err := Open(path, rw)
-			if err != nil {
-				return nil, err
+			rw.ReadOnly, rw.FoldAfter = false, 0
+			up, uerr := Open(path, rw)
+			if uerr != nil {
+				return nil, fmt.Errorf("%w; upgrading it needs a writable open, which failed: %w", err, uerr)
 			}
 			if err := up.Close(); err != nil {
 				return nil, err
@@ -183,7 +186,7 @@ func Open(path string, opt Options) (*Store, error) {
 }
 
 // errOlderSchema means a read-only open found a file that needs migrating first.
-var errOlderSchema = errors.New("database needs upgrading")
+var errOlderSchema = errors.New("database was written by an older shipdesk and needs upgrading")
 
 func (s *Store) init(readOnly bool) error {
 	check := func(tx *bolt.Tx) error {
@@ -196,7 +199,7 @@ func (s *Store) init(readOnly bool) error {
 				s.path, ErrNewerSchema, binary.BigEndian.Uint64(v), SchemaVersion)
 		}
 		if v := m.Get(kSchema); readOnly && len(v) == 8 && binary.BigEndian.Uint64(v) < SchemaVersion {
-			return errOlderSchema
+			return fmt.Errorf("%s: %w (schema %d, this build reads %d)", s.path, errOlderSchema, binary.BigEndian.Uint64(v), SchemaVersion)
 		}
 		return nil
 	}
@@ -207,10 +210,8 @@ func (s *Store) init(readOnly bool) error {
 		if err := check(tx); err != nil {
 			return err
 		}
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
+		if err := createBuckets(tx); err != nil {
+			return err
 		}
 		m := tx.Bucket(bMeta)
 		if m.Get(kSchema) == nil {
