@@ -21,18 +21,6 @@ type RepairResult struct {
 	Moved   []string `json:"moved,omitempty"` // last numbers moved ahead of every key: "seq/order 4 → 9"
 }
 
-// derivedBuckets are the buckets Repair deletes and writes again from the records.
-func derivedBuckets() [][]byte {
-	out := [][]byte{bPool, bPoolByState, bPoolByChannel, bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bRefundsByState}
-	for _, name := range [][]byte{bPoolByState, bPoolByChannel, bOrdersByStatus} {
-		out = append(out, stagedIndexes[string(name)])
-	}
-	for _, name := range [][]byte{bPool, bOrdersByRef} {
-		out = append(out, hashedRuns[string(name)])
-	}
-	return append(out, bCounts)
-}
-
 // Repair rebuilds every derived structure from the records in one write transaction:
 // it checks the file first (what it found is counted in the result and the audit
 // event), moves the last numbers in meta ahead of every key where they are behind,
@@ -81,7 +69,7 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 		if err := d.rebuildRows(w); err != nil {
 			return err
 		}
-		for _, name := range derivedBuckets() {
+		for _, name := range schema.derived() {
 			res.Rebuilt = append(res.Rebuilt, string(name))
 		}
 		detail := map[string]string{"problems": strconv.Itoa(res.Found), "rebuilt": strings.Join(res.Rebuilt, " ")}
@@ -91,7 +79,7 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 		if err := w.audit(AuditEvent{At: now, Action: string(ActionRepair), Detail: detail}, by); err != nil {
 			return err
 		}
-		for _, name := range derivedBuckets() {
+		for _, name := range schema.derived() {
 			if tx.Bucket(name) != nil {
 				if err := tx.DeleteBucket(name); err != nil {
 					return err

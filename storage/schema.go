@@ -43,6 +43,9 @@ type bucketSpec struct {
 	// arrival: records by arrival number that a write transaction reads back through
 	// its own record lists (wtx.getRecord) rather than the overlay.
 	arrival bool
+	// derived: the bucket's contents follow from the records (every index kind is derived;
+	// counts is a records bucket that is too). doctor checks them and Repair rebuilds them.
+	derived bool
 	// side is a staged index's staging bucket or a hashed index's runs bucket, and the
 	// other way round for those.
 	side *bucketSpec
@@ -57,7 +60,7 @@ const (
 // The table. Counters, sequence numbers and the schema version live in meta and counts.
 var schema = newSchema(
 	&bucketSpec{name: bMeta, kind: kindRecords, fill: leaveRoom},
-	&bucketSpec{name: bCounts, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bCounts, kind: kindRecords, fill: leaveRoom, derived: true},
 	&bucketSpec{name: bPool, kind: kindHashed, fill: leaveRoom, side: &bucketSpec{name: []byte("pool.recent")}},
 	&bucketSpec{name: bPoolEntries, kind: kindRecords, fill: packFull, arrival: true},
 	&bucketSpec{name: bPoolByState, kind: kindStaged, fill: leaveRoom, side: &bucketSpec{name: []byte("pool_by_state.recent")}},
@@ -115,6 +118,7 @@ func newSchema(specs ...*bucketSpec) *schemaTable {
 		t.byName[string(sp.name)] = sp
 	}
 	for _, sp := range specs {
+		sp.derived = sp.derived || sp.kind != kindRecords
 		add(sp)
 		switch sp.kind {
 		case kindStaged:
@@ -126,6 +130,7 @@ func newSchema(specs ...*bucketSpec) *schemaTable {
 		default:
 			continue
 		}
+		sp.side.derived = true
 		add(sp.side)
 	}
 	return t
@@ -136,6 +141,18 @@ func (t *schemaTable) names() [][]byte {
 	out := make([][]byte, len(t.all))
 	for i, sp := range t.all {
 		out[i] = sp.name
+	}
+	return out
+}
+
+// derived is the name of every bucket whose contents follow from the records, in table
+// order: what doctor checks and Repair rebuilds.
+func (t *schemaTable) derived() [][]byte {
+	var out [][]byte
+	for _, sp := range t.all {
+		if sp.derived {
+			out = append(out, sp.name)
+		}
 	}
 	return out
 }
