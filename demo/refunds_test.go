@@ -34,7 +34,7 @@ func TestFillWritesARefundQueue(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.ConvertRefunds(keys, testNow, storage.Actor{Operator: "test"})
+	res, err := s.ConvertRefunds(keys, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 )
 
 var (
-	ana = Actor{Operator: "ana", Session: "s-ana"}
-	bob = Actor{Operator: "bob", Session: "s-bob"}
+	ana = Actor{Operator: "ana", Session: "s-ana", Role: domain.RoleSupervisor}
+	bob = Actor{Operator: "bob", Session: "s-bob", Role: domain.RoleSupervisor}
 )
 
 // lastEvent is the newest audit event, whole.
@@ -82,7 +82,7 @@ func TestConcurrentConvertsApplyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := s.Convert([]domain.Key{a.Key}, t0, Actor{Operator: fmt.Sprintf("op%d", i)})
+			res, err := s.Convert([]domain.Key{a.Key}, t0, Actor{Operator: fmt.Sprintf("op%d", i), Role: domain.RoleSupervisor})
 			if err != nil {
 				t.Error(err)
 			}

@@ -80,7 +80,7 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench"}); err != nil {
+		if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench", Role: domain.RoleSupervisor}); err != nil {
 			b.Fatal(err)
 		}
 		total += time.Since(start)
@@ -125,11 +125,11 @@ func BenchmarkConvert10k(b *testing.B) {
 					trades = append(trades, t)
 					keys = append(keys, t.Key)
 				}
-				if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench"}); err != nil {
+				if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench", Role: domain.RoleSupervisor}); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				res, err := s.Convert(keys, demo.BenchNow, storage.Actor{Operator: "bench"})
+				res, err := s.Convert(keys, demo.BenchNow, storage.Actor{Operator: "bench", Role: domain.RoleSupervisor})
 				if err != nil || res.Done() != len(keys) {
 					b.Fatalf("converted %d: %v", res.Done(), err)
 				}
@@ -231,7 +231,7 @@ func BenchmarkTrackingUpload10k(b *testing.B) {
 			Total: domain.Money{Minor: 1000, Currency: "CNY"},
 			Items: []domain.Item{{SKU: "S", Title: "T", Qty: 1, Price: domain.Money{Minor: 1000, Currency: "CNY"}}}}
 	}
-	by := storage.Actor{Operator: "bench"}
+	by := storage.Actor{Operator: "bench", Role: domain.RoleSupervisor}
 	if _, err := s.Import(trades, demo.BenchNow, by); err != nil {
 		b.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func BenchmarkStaged(b *testing.B) {
 			trades[i] = g.Trade(demo.BenchSize() + i)
 			trades[i].TradeID = fmt.Sprintf("r%d-%s", round, trades[i].TradeID)
 		}
-		if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench"}); err != nil {
+		if _, err := s.Import(trades, demo.BenchNow, storage.Actor{Operator: "bench", Role: domain.RoleSupervisor}); err != nil {
 			b.Fatal(err)
 		}
 		if n, err := s.Staged(); err != nil || n < 100_000 {

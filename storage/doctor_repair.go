@@ -11,7 +11,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"shipdesk/domain"
 )
 
 // RepairResult says what Repair did.
@@ -29,7 +28,7 @@ type RepairResult struct {
 // role. A record that does not read stops it before anything is written: its rows
 // cannot be rebuilt.
 func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res RepairResult, err error) {
-	if err := domain.Require(by.Operator, by.Role, ActionRepair); err != nil {
+	if err := by.may(ActionRepair); err != nil {
 		return res, err
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {

@@ -105,7 +105,7 @@ func TestOrderNamingItsEntryByKeyStillReads(t *testing.T) {
 	s := openTemp(t)
 	tr := trade("tb", "K1", t0, 2)
 	mustImport(t, s, tr)
-	if _, err := s.Convert([]domain.Key{tr.Key}, t0, Actor{Operator: "t"}); err != nil {
+	if _, err := s.Convert([]domain.Key{tr.Key}, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	want, found, err := s.Order(1)
@@ -133,7 +133,7 @@ func TestOrderNamingItsEntryByKeyStillReads(t *testing.T) {
 	if err != nil || !found || got.Key != tr.Key || len(got.Items) != 2 {
 		t.Fatalf("order named by key: %+v %v %v", got.Key, found, err)
 	}
-	if _, _, err := s.Ship("tb:K1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "t"}); err != nil {
+	if _, _, err := s.Ship("tb:K1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	rewrite(func(v []byte) []byte {
@@ -149,7 +149,7 @@ func TestOrderNamingItsEntryByKeyStillReads(t *testing.T) {
 func TestReferenceIndexConfirmsCandidates(t *testing.T) {
 	s := openTemp(t)
 	mustImport(t, s, trade("tb", "R1", t0, 1))
-	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t"}); err != nil {
+	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if o, err := s.FindOrder("R1"); err != nil || o.No != 1 {
@@ -250,7 +250,7 @@ func TestTradeIDsAreFoundThroughThePool(t *testing.T) {
 	}
 	// A new order whose trade ID is SO4's payment reference.
 	mustImport(t, s, trade("jd", "TRT3", t0, 1))
-	if _, err := s.Convert([]domain.Key{{Channel: "jd", TradeID: "TRT3"}}, t0, Actor{Operator: "t"}); err != nil {
+	if _, err := s.Convert([]domain.Key{{Channel: "jd", TradeID: "TRT3"}}, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.FindOrder("TRT3"); err == nil || !strings.Contains(err.Error(), "matches SO00000004, SO00000005") {
@@ -419,7 +419,7 @@ func TestNewKeysAreStagedAsRunsUntilTheFold(t *testing.T) {
 			for _, tr := range trades[:120] {
 				keys = append(keys, tr.Key)
 			}
-			if res, err := s.Convert(keys, t0, Actor{Operator: "t"}); err != nil || res.Done() != 120 {
+			if res, err := s.Convert(keys, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil || res.Done() != 120 {
 				t.Fatalf("convert: %+v %v", res, err)
 			}
 			refs := func(when string) {

@@ -18,7 +18,7 @@ import (
 // processed and converted ones, of which one is cancelled.
 func importDay(t *testing.T, s *Store) {
 	t.Helper()
-	by := Actor{Operator: "t"}
+	by := Actor{Operator: "t", Role: domain.RoleSupervisor}
 	var first []domain.Trade
 	for i := range 2500 {
 		first = append(first, trade([]string{"tb", "jd", "pdd"}[i%3], fmt.Sprintf("D%05d", i), t0.Add(-time.Duration(i)*time.Minute), i%3))
@@ -134,7 +134,7 @@ func TestImportStopsAtAnEntryItCannotRead(t *testing.T) {
 			}
 		}
 		return nil
-	}, t0, Actor{Operator: "t"})
+	}, t0, Actor{Operator: "t", Role: domain.RoleSupervisor})
 	if err == nil || !strings.Contains(err.Error(), "tb:B01500") {
 		t.Fatalf("want the bad entry named, got %v", err)
 	}

@@ -88,7 +88,7 @@ func newMigrationFixture(t *testing.T) (*Store, migrationFixture) {
 		trades = append(trades, trade("jd", id, t0.Add(-time.Duration(i)*time.Hour), 1+i%2))
 	}
 	mustImport(t, s, trades...)
-	if _, err := s.Remove([]domain.Key{trades[1].Key}, t0, Actor{Operator: "t"}); err != nil {
+	if _, err := s.Remove([]domain.Key{trades[1].Key}, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	f := migrationFixture{path: s.Path()}

@@ -150,7 +150,7 @@ func TestMigrationKeysPoolByArrival(t *testing.T) {
 		}
 	}
 	mustImport(t, s, trades...)
-	by := Actor{Operator: "t"}
+	by := Actor{Operator: "t", Role: domain.RoleSupervisor}
 	if _, err := s.Convert([]domain.Key{keys[0], keys[3], keys[4]}, t0, by); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestMigrationFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustImport(t, s, trade("tb", "T1", t0, 1))
-	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t"}); err != nil {
+	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	schema2Pool(t, s)

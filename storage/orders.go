@@ -12,6 +12,9 @@ import (
 // not make the move are reported with the reason (domain.CheckTransition).
 func (s *Store) SetOrderStatus(nos []uint64, to domain.OrderStatus, now time.Time, by Actor) (BatchResult, error) {
 	var res BatchResult
+	if err := by.may(domain.ActionOrderStatus); err != nil {
+		return res, err
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = BatchResult{}
 		w := newWtx(tx, len(nos))

@@ -46,6 +46,9 @@ func (s *Store) ImportFrom(feed func(add func([]domain.Trade) error) error, now 
 // transaction's tables are made that size once instead of growing through it.
 func (s *Store) ImportFromSized(feed func(add func([]domain.Trade) error) error, expect int, now time.Time, by Actor) (ImportResult, error) {
 	var res ImportResult
+	if err := by.may(domain.ActionImport); err != nil {
+		return res, err
+	}
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res, n = ImportResult{}, 0
@@ -435,6 +438,9 @@ type poolAction func(w *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.Sale
 // converted atomically.
 func (s *Store) batch(action domain.Action, keysOf func(*bolt.Tx) []domain.Key, now time.Time, by Actor, detail map[string]string, act poolAction) (BatchResult, error) {
 	var res BatchResult
+	if err := by.may(action); err != nil {
+		return res, err
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		keys := keysOf(tx)
 		res = BatchResult{Rows: make([]RowResult, 0, len(keys))}

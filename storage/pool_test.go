@@ -69,7 +69,7 @@ func trade(ch, id string, paid time.Time, items int) domain.Trade {
 
 func mustImport(t *testing.T, s *Store, trades ...domain.Trade) ImportResult {
 	t.Helper()
-	res, err := s.Import(trades, t0, Actor{Operator: "test"})
+	res, err := s.Import(trades, t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestRemoveBringsBackOnNextImport(t *testing.T) {
 	s := openTemp(t)
 	a := trade("tb", "1", t0, 1)
 	mustImport(t, s, a)
-	res, err := s.Remove([]domain.Key{a.Key}, t0, Actor{Operator: "test"})
+	res, err := s.Remove([]domain.Key{a.Key}, t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil || res.Done() != 1 {
 		t.Fatalf("remove: %+v %v", res, err)
 	}
@@ -146,13 +146,13 @@ func TestProcessedSuppressesLaterImports(t *testing.T) {
 	s := openTemp(t)
 	a := trade("tb", "1", t0, 1)
 	mustImport(t, s, a)
-	if _, err := s.Process([]domain.Key{a.Key}, "", t0, Actor{Operator: "test"}); err != nil {
+	if _, err := s.Process([]domain.Key{a.Key}, "", t0, Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if e := entry(t, s, a.Key); e.State != domain.PoolReady {
 		t.Fatalf("processed without a reason: %s", e.State)
 	}
-	if res, err := s.Process([]domain.Key{a.Key}, "buyer cancelled", t0, Actor{Operator: "test"}); err != nil || res.Done() != 1 {
+	if res, err := s.Process([]domain.Key{a.Key}, "buyer cancelled", t0, Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != 1 {
 		t.Fatalf("process: %+v %v", res, err)
 	}
 	changed := a
@@ -173,7 +173,7 @@ func TestConvertSkipsIneligibleAndLaterImports(t *testing.T) {
 	unpaid.TradeStatus = domain.TradeUnpaid
 	mustImport(t, s, ready, header, unpaid)
 
-	res, err := s.Convert([]domain.Key{ready.Key, header.Key, unpaid.Key}, t0, Actor{Operator: "test"})
+	res, err := s.Convert([]domain.Key{ready.Key, header.Key, unpaid.Key}, t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestConvertAllReadyReportsSkips(t *testing.T) {
 	unpaid := trade("tb", "9", time.Time{}, 1)
 	unpaid.TradeStatus = domain.TradeUnpaid
 	mustImport(t, s, trade("tb", "1", t0, 1), trade("tb", "2", t0.Add(time.Hour), 1), trade("tb", "3", t0, 0), unpaid)
-	res, err := s.ConvertAllReady(t0, Actor{Operator: "test"})
+	res, err := s.ConvertAllReady(t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestUnknownKeyRejectsWholeBatch(t *testing.T) {
 	s := openTemp(t)
 	a := trade("tb", "1", t0, 1)
 	mustImport(t, s, a)
-	_, err := s.Convert([]domain.Key{a.Key, {Channel: "tb", TradeID: "nope"}}, t0, Actor{Operator: "test"})
+	_, err := s.Convert([]domain.Key{a.Key, {Channel: "tb", TradeID: "nope"}}, t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	var unknown ErrUnknownKeys
 	if !errors.As(err, &unknown) || len(unknown) != 1 {
 		t.Fatalf("want ErrUnknownKeys, got %v", err)
@@ -357,7 +357,7 @@ func TestImportFromCountsARepeatedKeyOnceAndRollsBackOnError(t *testing.T) {
 			return err
 		}
 		return add([]domain.Trade{a2})
-	}, t0, Actor{Operator: "test"})
+	}, t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil || res.New != 1 || res.Updated != 0 {
 		t.Fatalf("repeated key in one import: %+v %v", res, err)
 	}
@@ -375,7 +375,7 @@ func TestImportFromCountsARepeatedKeyOnceAndRollsBackOnError(t *testing.T) {
 			return err
 		}
 		return bad
-	}, t0, Actor{Operator: "test"})
+	}, t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if !errors.Is(err, bad) {
 		t.Fatalf("want the feed's error, got %v", err)
 	}

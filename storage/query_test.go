@@ -31,7 +31,7 @@ func TestSplitFilterScanEqualsSerialScan(t *testing.T) {
 	for i := 0; i < len(trades); i += 2 {
 		keys = append(keys, trades[i].Key)
 	}
-	if _, err := s.Convert(keys, t0, Actor{Operator: "t"}); err != nil {
+	if _, err := s.Convert(keys, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	defer func(v int64) { parallelScanFrom = v }(parallelScanFrom)

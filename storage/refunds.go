@@ -262,6 +262,9 @@ func (r *RefundImportResult) count(o domain.ImportOutcome, d int) {
 // content.
 func (s *Store) ImportRefunds(claims []domain.RefundClaim, now time.Time, by Actor) (RefundImportResult, error) {
 	var res RefundImportResult
+	if err := by.may(domain.ActionRefundImport); err != nil {
+		return res, err
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = RefundImportResult{}
 		w := newWtx(tx, 16)
@@ -372,6 +375,9 @@ type refundAction func(w *wtx, r domain.RefundRequest) (refundStep, error)
 // rejects the whole batch. The audit event records each request's state before → after.
 func (s *Store) refundBatch(name string, keys []domain.RefundKey, now time.Time, by Actor, detail map[string]string, act refundAction) (RefundBatchResult, error) {
 	var res RefundBatchResult
+	if err := by.may(domain.ActionRefund); err != nil {
+		return res, err
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = RefundBatchResult{Rows: make([]RefundRowResult, 0, len(keys))}
 		w := newWtx(tx, len(keys))
@@ -532,6 +538,9 @@ type PartialResult struct {
 // so an amount that would take them past what was paid is refused, with what is left.
 func (s *Store) PartialRefund(ref, amount, reason string, now time.Time, by Actor) (PartialResult, error) {
 	var res PartialResult
+	if err := by.may(domain.ActionPartial); err != nil {
+		return res, err
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		o, err := lookupRef(tx, ref)
 		if err != nil {

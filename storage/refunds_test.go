@@ -28,7 +28,7 @@ func refundStore(t *testing.T) *Store {
 	t.Helper()
 	s := shippingStore(t)
 	for _, ref := range []string{"SO00000002", "SO00000004"} {
-		if _, _, err := s.Ship(ref, domain.ShipInput{Carrier: "ems", Number: map[string]string{"SO00000002": numA, "SO00000004": numB}[ref]}, cn, t0, Actor{Operator: "test"}); err != nil {
+		if _, _, err := s.Ship(ref, domain.ShipInput{Carrier: "ems", Number: map[string]string{"SO00000002": numA, "SO00000004": numB}[ref]}, cn, t0, Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -37,7 +37,7 @@ func refundStore(t *testing.T) *Store {
 
 func mustImportRefunds(t *testing.T, s *Store, now time.Time, claims ...domain.RefundClaim) RefundImportResult {
 	t.Helper()
-	res, err := s.ImportRefunds(claims, now, Actor{Operator: "test"})
+	res, err := s.ImportRefunds(claims, now, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,13 +95,13 @@ func TestRefundImportIsIdempotent(t *testing.T) {
 	}
 
 	// Answered requests are skipped; processed ones suppressed (rule 19).
-	if res, err := s.ConvertRefunds([]domain.RefundKey{a.RefundKey}, t0, Actor{Operator: "op"}); err != nil || res.Done() != 1 {
+	if res, err := s.ConvertRefunds([]domain.RefundKey{a.RefundKey}, t0, Actor{Operator: "op", Role: domain.RoleSupervisor}); err != nil || res.Done() != 1 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
-	if res, err := s.RejectRefunds([]domain.RefundKey{b.RefundKey}, "goods used", t0, Actor{Operator: "op"}); err != nil || res.Done() != 1 {
+	if res, err := s.RejectRefunds([]domain.RefundKey{b.RefundKey}, "goods used", t0, Actor{Operator: "op", Role: domain.RoleSupervisor}); err != nil || res.Done() != 1 {
 		t.Fatalf("reject: %v %+v", err, res)
 	}
-	if res, err := s.ProcessRefunds([]domain.RefundKey{c.RefundKey}, "buyer withdrew", t0, Actor{Operator: "op"}); err != nil || res.Done() != 1 {
+	if res, err := s.ProcessRefunds([]domain.RefundKey{c.RefundKey}, "buyer withdrew", t0, Actor{Operator: "op", Role: domain.RoleSupervisor}); err != nil || res.Done() != 1 {
 		t.Fatalf("process: %v %+v", err, res)
 	}
 	if res := mustImportRefunds(t, s, t0, a2, b2, c); res != (RefundImportResult{Skipped: 2, Suppressed: 1}) {
@@ -120,7 +120,7 @@ func TestConvertCancelsUnshippedOrderAndRefundsInFull(t *testing.T) {
 	s := refundStore(t)
 	mustImportRefunds(t, s, t0, claim("tb", "R1", "T1", domain.RefundReturnGoods, 100, t0))
 	before := counts(t, s)
-	res, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R1")}, t0, Actor{Operator: "op"})
+	res, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R1")}, t0, Actor{Operator: "op", Role: domain.RoleSupervisor})
 	if err != nil || res.Done() != 1 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
@@ -163,7 +163,7 @@ func TestConvertShippedOrderByKind(t *testing.T) {
 		claim("tb", "NR", "T2", domain.RefundNotReceived, 1, t0),
 		claim("tb", "RG", "T3", domain.RefundReturnGoods, 5000, t0),
 	)
-	res, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "NR"), rkey("tb", "RG")}, t0, Actor{Operator: "op"})
+	res, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "NR"), rkey("tb", "RG")}, t0, Actor{Operator: "op", Role: domain.RoleSupervisor})
 	if err != nil || res.Done() != 2 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
@@ -182,7 +182,7 @@ func TestConvertShippedOrderByKind(t *testing.T) {
 	if err := s.EachShipment(time.Time{}, func(domain.SalesOrder) error { n++; return nil }); err != nil || n != 2 {
 		t.Fatalf("shipments: %d %v", n, err)
 	}
-	if res, err := s.SetOrderStatus([]uint64{4}, domain.OrderReturned, t0, Actor{Operator: "op"}); err != nil || res.Done() != 1 {
+	if res, err := s.SetOrderStatus([]uint64{4}, domain.OrderReturned, t0, Actor{Operator: "op", Role: domain.RoleSupervisor}); err != nil || res.Done() != 1 {
 		t.Fatalf("returned: %v %+v", err, res)
 	}
 	if o, _, _ := s.Order(4); o.AwaitingReturn || o.Status != domain.OrderReturned {
@@ -200,7 +200,7 @@ func TestConvertRefusesMissingOriginalAndUnknownKeys(t *testing.T) {
 		claim("tb", "R0", "NOPE", domain.RefundNotReceived, 100, t0), // not in shipdesk at all
 		claim("jd", "R3", "T2", domain.RefundNotReceived, 100, t0),
 	)
-	res, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R9"), rkey("tb", "R0"), rkey("jd", "R3")}, t0, Actor{Operator: "op"})
+	res, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R9"), rkey("tb", "R0"), rkey("jd", "R3")}, t0, Actor{Operator: "op", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestConvertRefusesMissingOriginalAndUnknownKeys(t *testing.T) {
 	}
 
 	// A key not in the queue rejects the whole batch.
-	_, err = s.ProcessRefunds([]domain.RefundKey{rkey("tb", "R9"), rkey("tb", "GHOST")}, "x", t0, Actor{Operator: "op"})
+	_, err = s.ProcessRefunds([]domain.RefundKey{rkey("tb", "R9"), rkey("tb", "GHOST")}, "x", t0, Actor{Operator: "op", Role: domain.RoleSupervisor})
 	var unknown ErrUnknownRefunds
 	if !errors.As(err, &unknown) || len(unknown) != 1 || unknown[0] != rkey("tb", "GHOST") {
 		t.Fatalf("unknown key: %v", err)
@@ -227,7 +227,7 @@ func TestConvertRefusesMissingOriginalAndUnknownKeys(t *testing.T) {
 		t.Fatalf("batch with unknown key wrote: %+v", r)
 	}
 	// Nothing done is nothing written: no audit event, no publish.
-	res, err = s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R0")}, t0, Actor{Operator: "op"})
+	res, err = s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R0")}, t0, Actor{Operator: "op", Role: domain.RoleSupervisor})
 	if err != nil || res.Done() != 0 {
 		t.Fatalf("all refused: %v %+v", err, res)
 	}
@@ -236,11 +236,11 @@ func TestConvertRefusesMissingOriginalAndUnknownKeys(t *testing.T) {
 func TestRejectQueuesWriteBackAndNeedsReason(t *testing.T) {
 	s := refundStore(t)
 	mustImportRefunds(t, s, t0, claim("tb", "R1", "T2", domain.RefundAfterSale, 100, t0))
-	res, err := s.RejectRefunds([]domain.RefundKey{rkey("tb", "R1")}, "  ", t0, Actor{Operator: "op"})
+	res, err := s.RejectRefunds([]domain.RefundKey{rkey("tb", "R1")}, "  ", t0, Actor{Operator: "op", Role: domain.RoleSupervisor})
 	if err != nil || res.Done() != 0 || !strings.Contains(res.Rows[0].Reason, "needs a reason") {
 		t.Fatalf("reject without reason: %v %+v", err, res)
 	}
-	res, err = s.RejectRefunds([]domain.RefundKey{rkey("tb", "R1")}, "photos show no damage", t0.Add(time.Hour), Actor{Operator: "op"})
+	res, err = s.RejectRefunds([]domain.RefundKey{rkey("tb", "R1")}, "photos show no damage", t0.Add(time.Hour), Actor{Operator: "op", Role: domain.RoleSupervisor})
 	if err != nil || res.Done() != 1 {
 		t.Fatalf("reject: %v %+v", err, res)
 	}
@@ -262,7 +262,7 @@ func TestRejectQueuesWriteBackAndNeedsReason(t *testing.T) {
 		t.Fatalf("rejected request: %+v", r)
 	}
 	// A second answer is refused with what was decided.
-	res, _ = s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R1")}, t0, Actor{Operator: "op"})
+	res, _ = s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R1")}, t0, Actor{Operator: "op", Role: domain.RoleSupervisor})
 	if res.Done() != 0 || !strings.Contains(res.Rows[0].Reason, "already rejected") {
 		t.Fatalf("convert after reject: %+v", res)
 	}
@@ -277,18 +277,18 @@ func TestPartialRefundsNeverExceedPaid(t *testing.T) {
 	if domain.CheckRefund(o, stale, first) != nil || domain.CheckRefund(o, stale, second) != nil {
 		t.Fatal("each amount alone should pass the domain check")
 	}
-	res, err := s.PartialRefund("tb:T2", "100.00", "scratched box", t0, Actor{Operator: "ann"})
+	res, err := s.PartialRefund("tb:T2", "100.00", "scratched box", t0, Actor{Operator: "ann", Role: domain.RoleSupervisor})
 	if err != nil || res.Left != (domain.Money{Minor: 4497, Currency: "CNY"}) || res.Refund.Amount != first {
 		t.Fatalf("first partial: %v %+v", err, res)
 	}
-	_, err = s.PartialRefund("SO00000002", "50", "late delivery", t0, Actor{Operator: "bob"})
+	_, err = s.PartialRefund("SO00000002", "50", "late delivery", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor})
 	if err == nil || !strings.Contains(err.Error(), "exceeds what is left to refund on SO00000002: 44.97 CNY") {
 		t.Fatalf("second partial over paid: %v", err)
 	}
-	if _, err := s.PartialRefund("tb:T2", "44.97", "late delivery", t0, Actor{Operator: "bob"}); err != nil {
+	if _, err := s.PartialRefund("tb:T2", "44.97", "late delivery", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatalf("the rest: %v", err)
 	}
-	if _, err := s.PartialRefund("tb:T2", "0.01", "more", t0, Actor{Operator: "bob"}); err == nil || !strings.Contains(err.Error(), "0.00 CNY") {
+	if _, err := s.PartialRefund("tb:T2", "0.01", "more", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), "0.00 CNY") {
 		t.Fatalf("nothing left: %v", err)
 	}
 	rs, _ := s.OrderRefunds(2)
@@ -302,7 +302,7 @@ func TestPartialRefundsNeverExceedPaid(t *testing.T) {
 		{"tb:T9", "1", "x", "not converted"},
 		{"tb:NOPE", "1", "x", "not in shipdesk"},
 	} {
-		if _, err := s.PartialRefund(bad.ref, bad.amount, bad.reason, t0, Actor{Operator: "bob"}); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, err := s.PartialRefund(bad.ref, bad.amount, bad.reason, t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("partial %+v: %v", bad, err)
 		}
 	}
@@ -315,7 +315,7 @@ func TestPartialRefundsNeverExceedPaid(t *testing.T) {
 // check: a refund decided on refunds read before another session's commit.
 func TestStorageRechecksTheInvariant(t *testing.T) {
 	s := refundStore(t)
-	if _, err := s.PartialRefund("SO00000002", "100", "first", t0, Actor{Operator: "ann"}); err != nil {
+	if _, err := s.PartialRefund("SO00000002", "100", "first", t0, Actor{Operator: "ann", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	o, _, _ := s.Order(2)
@@ -335,7 +335,7 @@ func TestStorageRechecksTheInvariant(t *testing.T) {
 func TestRefundBatchAuditsBeforeAndAfter(t *testing.T) {
 	s := refundStore(t)
 	mustImportRefunds(t, s, t0, claim("tb", "R1", "T1", domain.RefundNotReceived, 1, t0))
-	if _, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R1")}, t0, Actor{Operator: "op"}); err != nil {
+	if _, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R1")}, t0, Actor{Operator: "op", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	var last AuditEvent
@@ -375,7 +375,7 @@ func TestRefundQueueOrderAndUrgencyCounts(t *testing.T) {
 		claim("jd", "SOON", "T2", domain.RefundAfterSale, 1, now.Add(-5*24*time.Hour+time.Hour)), // an hour left
 		claim("tb", "DONE", "T3", domain.RefundAfterSale, 1, now.Add(-9*24*time.Hour)),
 	)
-	if _, err := s.ProcessRefunds([]domain.RefundKey{rkey("tb", "DONE")}, "dup", now, Actor{Operator: "op"}); err != nil {
+	if _, err := s.ProcessRefunds([]domain.RefundKey{rkey("tb", "DONE")}, "dup", now, Actor{Operator: "op", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	c := refundCountsAt(t, s, now)

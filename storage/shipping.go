@@ -201,6 +201,16 @@ func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now
 		outcome domain.ShipOutcome
 	)
 	in.Operator = by.Operator
+	if err := by.may(domain.ActionShip); err != nil {
+		return next, outcome, err
+	}
+	// Accepting a number its carrier refuses is a supervisor's call; an override given
+	// with a valid number is ignored and needs nothing more.
+	if _, _, err := domain.CheckTrackingNumber(in.Carrier, in.Number); in.Override != "" && errors.As(err, new(*domain.TrackingError)) {
+		if err := by.may(domain.ActionOverride); err != nil {
+			return next, outcome, err
+		}
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		o, err := lookupRef(tx, ref)
 		if err != nil {
@@ -274,6 +284,9 @@ func (s *Store) PlanTracking(lines []domain.TrackingLine, pol domain.ShipPolicy,
 // asks to apply the good lines anyway (rule 11: nothing is half-applied by accident).
 // unreadable is how many lines of the upload did not parse, for the audit event.
 func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol domain.ShipPolicy, skipBad bool, now time.Time, by Actor) (p domain.TrackingPlan, err error) {
+	if err := by.may(domain.ActionTracking); err != nil {
+		return p, err
+	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		p = domain.PlanTracking(lines, newRefFinder(tx).find,
 			trackingOwner(tx), now, pol, by.Operator)

@@ -29,7 +29,7 @@ func shippingStore(t *testing.T) *Store {
 	s := openTemp(t)
 	mustImport(t, s, trade("tb", "T1", t0, 1), trade("tb", "T2", t0, 1), trade("jd", "T2", t0, 1), trade("tb", "T3", t0, 1), trade("tb", "T9", t0, 1))
 	keys := []domain.Key{{Channel: "tb", TradeID: "T1"}, {Channel: "tb", TradeID: "T2"}, {Channel: "jd", TradeID: "T2"}, {Channel: "tb", TradeID: "T3"}}
-	if res, err := s.Convert(keys, t0, Actor{Operator: "test"}); err != nil || res.Done() != 4 {
+	if res, err := s.Convert(keys, t0, Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != 4 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
 	return s
@@ -55,17 +55,17 @@ func TestFindOrderByEveryReference(t *testing.T) {
 
 func TestShipCorrectAndTrackingCounters(t *testing.T) {
 	s := shippingStore(t)
-	o, out, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana"})
+	o, out, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor})
 	if err != nil || out != domain.ShipNew || o.Status != domain.OrderShipped {
 		t.Fatalf("ship: %v %v %v", out, o.Status, err)
 	}
-	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana"}); err == nil || !strings.Contains(err.Error(), "already used by SO00000001") {
+	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), "already used by SO00000001") {
 		t.Fatalf("reused number: %v", err)
 	}
-	if _, out, err := s.Ship("T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "bo"}); err != nil || out != domain.ShipUnchanged {
+	if _, out, err := s.Ship("T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipUnchanged {
 		t.Fatalf("same number: %v %v", out, err)
 	}
-	if _, out, err := s.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: numB}, cn, t0.Add(time.Hour), Actor{Operator: "bo"}); err != nil || out != domain.ShipCorrected {
+	if _, out, err := s.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: numB}, cn, t0.Add(time.Hour), Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipCorrected {
 		t.Fatalf("correct: %v %v", out, err)
 	}
 	got, _, _ := s.Order(1)
@@ -73,17 +73,17 @@ func TestShipCorrectAndTrackingCounters(t *testing.T) {
 		t.Fatalf("stored shipment %+v", got.Shipment)
 	}
 	// The old number is free again; the new one is taken.
-	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana"}); err != nil {
+	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatalf("freed number: %v", err)
 	}
-	if _, _, err := s.Ship("jd:T2", domain.ShipInput{NoTracking: "label printer broken"}, cn, t0, Actor{Operator: "ana"}); err != nil {
+	if _, _, err := s.Ship("jd:T2", domain.ShipInput{NoTracking: "label printer broken"}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	c := counts(t, s)
 	if c.Orders[domain.OrderShipped] != 3 || c.Orders[domain.OrderAwaitingShipment] != 1 || c.NoTracking != 1 || c.Replaced != 1 {
 		t.Fatalf("counts %+v", c)
 	}
-	if _, out, err := s.Ship("jd:T2", domain.ShipInput{Carrier: "ems", Number: numC}, cn, t0, Actor{Operator: "ana"}); err != nil || out != domain.ShipTracked {
+	if _, out, err := s.Ship("jd:T2", domain.ShipInput{Carrier: "ems", Number: numC}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipTracked {
 		t.Fatalf("adding tracking: %v %v", out, err)
 	}
 	if c := counts(t, s); c.NoTracking != 0 {
@@ -108,7 +108,7 @@ func TestShipCorrectAndTrackingCounters(t *testing.T) {
 func TestShipByBoundsFilter(t *testing.T) {
 	s := openTemp(t)
 	mustImport(t, s, trade("tb", "A", t0, 1), trade("tb", "B", t0.Add(48*time.Hour), 1))
-	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t"}); err != nil {
+	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	before := t0.Add(domain.DefaultShipWithin + time.Hour)
@@ -142,7 +142,7 @@ func snapshot(t *testing.T, s *Store) string {
 
 func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	s := shippingStore(t)
-	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0, Actor{Operator: "ana"}); err != nil {
+	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	lines := []domain.TrackingLine{
@@ -153,7 +153,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 		{Line: 5, Ref: "jd:T2", Carrier: "ems", Number: bad}, // bad check digit
 	}
 	before := snapshot(t, s)
-	p, err := s.ApplyTracking(lines, 0, cn, false, t0, Actor{Operator: "ana"})
+	p, err := s.ApplyTracking(lines, 0, cn, false, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor})
 	if !errors.Is(err, ErrBadLines) {
 		t.Fatalf("err = %v, want ErrBadLines", err)
 	}
@@ -170,7 +170,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	if err != nil || len(preview.Verdicts) != 5 || snapshot(t, s) != before {
 		t.Fatalf("preview: %v, or it wrote", err)
 	}
-	p, err = s.ApplyTracking(lines, 0, cn, true, t0, Actor{Operator: "ana"})
+	p, err = s.ApplyTracking(lines, 0, cn, true, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	}
 	// Applying the same file again: every good line is unchanged and nothing is written.
 	before = snapshot(t, s)
-	p, err = s.ApplyTracking(lines[:2], 0, cn, false, t0, Actor{Operator: "ana"})
+	p, err = s.ApplyTracking(lines[:2], 0, cn, false, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor})
 	if _, _, unchanged, _ := p.Counts(); err != nil || unchanged != 2 || snapshot(t, s) != before {
 		t.Fatalf("re-apply: %v unchanged=%d", err, unchanged)
 	}
@@ -199,7 +199,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 		t.Fatalf("since filter let %d through", n)
 	}
 	// A correction later puts the order back in the export from then on.
-	if _, _, err := s.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0.Add(time.Hour), Actor{Operator: "ana"}); err != nil {
+	if _, _, err := s.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0.Add(time.Hour), Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	var got []uint64

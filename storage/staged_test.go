@@ -168,7 +168,7 @@ func scatteredDay(t *testing.T, s *Store) {
 			rem = append(rem, tr.Key)
 		}
 	}
-	by := Actor{Operator: "t"}
+	by := Actor{Operator: "t", Role: domain.RoleSupervisor}
 	if _, err := s.Convert(conv, t0, by); err != nil {
 		t.Fatal(err)
 	}
@@ -269,11 +269,11 @@ func TestStagedWritesReadTheSameAsDirect(t *testing.T) {
 		t.Fatal(firstDiff(got, want))
 	}
 	// ConvertAllReady reads the ready entries through the staging bucket too.
-	res, err := staged.ConvertAllReady(t0, Actor{Operator: "t"})
+	res, err := staged.ConvertAllReady(t0, Actor{Operator: "t", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := direct.ConvertAllReady(t0, Actor{Operator: "t"}); err != nil {
+	if _, err := direct.ConvertAllReady(t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if res.Done() == 0 {

@@ -524,6 +524,13 @@ type Actor struct {
 	Role     domain.Role // what the operator may do; each write checks it
 }
 
+// may refuses an action the actor's role may not take, with the domain's rule. Every
+// public write checks it before its transaction, so no path into storage can forget
+// the check; the command line and the console check first only for a friendlier moment.
+func (a Actor) may(act domain.Action) error {
+	return domain.Require(a.Operator, a.Role, act)
+}
+
 // AuditEvent records who did what to which objects, and each changed field before →
 // after (SPEC §2). It is written in the transaction of the change it describes.
 type AuditEvent struct {

@@ -54,7 +54,7 @@ func TestCommitWritesItsBucketsTogetherIntoASoundFile(t *testing.T) {
 	for i := 1; i < len(trades); i += 3 {
 		keys = append(keys, trades[i].Key)
 	}
-	res, err := s.Convert(keys, t0, Actor{Operator: "test"})
+	res, err := s.Convert(keys, t0, Actor{Operator: "test", Role: domain.RoleSupervisor})
 	if err != nil {
 		t.Fatal(err)
 	}

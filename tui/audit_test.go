@@ -39,7 +39,7 @@ func TestConvertAfterAnotherSessionNamesWhoWasFirst(t *testing.T) {
 	first := h.poolIDs()[0]
 	// Another session converts the row under the cursor before this one confirms.
 	key := domain.Key{Channel: "tb", TradeID: first}
-	if _, err := h.store.Convert([]domain.Key{key}, testNow.Add(-30*time.Minute), storage.Actor{Operator: "ana", Session: "x1"}); err != nil {
+	if _, err := h.store.Convert([]domain.Key{key}, testNow.Add(-30*time.Minute), storage.Actor{Operator: "ana", Session: "x1", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("c", "y")
@@ -88,7 +88,7 @@ func TestAuditViewFollowsNewEventsLive(t *testing.T) {
 	h := newHarness(t, manyTrades(2), 140, 30, live)
 	h.press("7")
 	h.waitFor("the import event", func() bool { return strings.Contains(h.view(), "pool.import") })
-	if _, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "T0001"}}, testNow, storage.Actor{Operator: "zoe", Session: "ab12cd34"}); err != nil {
+	if _, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "T0001"}}, testNow, storage.Actor{Operator: "zoe", Session: "ab12cd34", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the other session's convert", func() bool {
@@ -101,7 +101,7 @@ func TestAuditTextIsSanitised(t *testing.T) {
 	h := newHarness(t, []domain.Trade{hostile}, 140, 30)
 	evil := hostile
 	evil.Buyer = "\x1b]0;pwned\x07\x1b[2Jbad"
-	if _, err := h.store.Import([]domain.Trade{evil}, testNow, storage.Actor{Operator: "ana"}); err != nil {
+	if _, err := h.store.Import([]domain.Trade{evil}, testNow, storage.Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("7", "enter")

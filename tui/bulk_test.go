@@ -37,7 +37,7 @@ func bulkFixture(t *testing.T) *harness {
 		trade("tb", "B3", "carol", testNow.Add(-time.Hour), 1),
 	}
 	h := newHarness(t, trades, 140, 30)
-	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("4")
@@ -257,7 +257,7 @@ func TestBulkPreviewRefreshesAfterAnotherWrite(t *testing.T) {
 	h.mustShow("1 to ship")
 	// Another session ships the order; its change reaches this session.
 	lines := parseLines(t, gspay("TRB1", s10a))
-	if _, err := h.store.ApplyTracking(lines, 0, domain.ShipPolicy{}, false, testNow, storage.Actor{Operator: "other"}); err != nil {
+	if _, err := h.store.ApplyTracking(lines, 0, domain.ShipPolicy{}, false, testNow, storage.Actor{Operator: "other", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.send(dataChangedMsg{}) // what a change of another session also does
@@ -272,7 +272,7 @@ func TestBulkApplyRefusedWhenLinesTurnBad(t *testing.T) {
 	h.mustShow("Ship 1 order?")
 	// Meanwhile another session gives that number to another order.
 	lines := parseLines(t, gspay("TRB2", s10a))
-	if _, err := h.store.ApplyTracking(lines, 0, domain.ShipPolicy{}, false, testNow, storage.Actor{Operator: "other"}); err != nil {
+	if _, err := h.store.ApplyTracking(lines, 0, domain.ShipPolicy{}, false, testNow, storage.Actor{Operator: "other", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("y")

@@ -53,7 +53,7 @@ func newHarness(t *testing.T, trades []domain.Trade, width, height int, opts ...
 	}
 	t.Cleanup(func() { st.Close() })
 	if len(trades) > 0 {
-		if _, err := st.Import(trades, testNow.Add(-time.Hour), storage.Actor{Operator: "test"}); err != nil {
+		if _, err := st.Import(trades, testNow.Add(-time.Hour), storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 			t.Fatal(err)
 		}
 	}

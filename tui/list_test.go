@@ -17,7 +17,7 @@ import (
 
 func TestOrdersSortByShipByOrStatusAndReverse(t *testing.T) {
 	h := ordersFixture(t) // LATE, TODAY, LATER by ship-by, all awaiting
-	if _, _, err := h.store.Ship("jd:TODAY", domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, _, err := h.store.Ship("jd:TODAY", domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("/")
@@ -49,7 +49,7 @@ func TestOrdersSortByShipByOrStatusAndReverse(t *testing.T) {
 
 func TestRefundsSortByRespondByOrStateAndReverse(t *testing.T) {
 	h := refundsFixture(t) // pending LATE, SOON, EVIL, FAR by respond-by
-	if _, err := h.store.ProcessRefunds([]domain.RefundKey{{Channel: "tb", RefundID: "SOON"}}, "asked twice", testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := h.store.ProcessRefunds([]domain.RefundKey{{Channel: "tb", RefundID: "SOON"}}, "asked twice", testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("/")

@@ -20,7 +20,7 @@ func ordersFixture(t *testing.T) *harness {
 		trade("jd", "TODAY", "bob", testNow.Add(-7*24*time.Hour+2*time.Hour), 2), // ship-by 14:00 UTC, 22:00 local
 	}
 	h := newHarness(t, trades, 120, 30)
-	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("3")

@@ -29,10 +29,10 @@ func refundsFixture(t *testing.T) *harness {
 		trade("tb", "A", "alice", testNow.Add(-2*24*time.Hour), 1),
 		trade("tb", "B", "bob", testNow.Add(-3*24*time.Hour), 1),
 	}, 120, 30)
-	if res, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "A"}, {Channel: "tb", TradeID: "B"}}, testNow, storage.Actor{Operator: "test"}); err != nil || res.Done() != 2 {
+	if res, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "A"}, {Channel: "tb", TradeID: "B"}}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != 2 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
-	if _, _, err := h.store.Ship("tb:B", domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, _, err := h.store.Ship("tb:B", domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.store.ImportRefunds([]domain.RefundClaim{
@@ -40,7 +40,7 @@ func refundsFixture(t *testing.T) *harness {
 		refundClaim("tb", "SOON", "A", domain.RefundNotReceived, 14497, 5*time.Hour, "changed my mind"),
 		refundClaim("tb", "LATE", "B", domain.RefundReceivedNoReturn, 2000, -26*time.Hour, "cup cracked"),
 		refundClaim("tb", "EVIL", "B", domain.RefundAfterSale, 100, 2*24*time.Hour, "evil\x1b[2J\x1b]0;pwned\x07text"),
-	}, testNow, storage.Actor{Operator: "test"}); err != nil {
+	}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("5")
@@ -216,7 +216,7 @@ func TestPartialRefundForm(t *testing.T) {
 	h.mustShow("Refunds — 1 refund: 100.00 CNY of 144.97 CNY refunded, 44.97 CNY left", "partial", "scratched box")
 	h.press("R")
 	h.mustShow("left to refund 44.97 CNY")
-	if _, err := h.store.PartialRefund("SO00000001", "40", "another session", testNow, storage.Actor{Operator: "ann"}); err != nil {
+	if _, err := h.store.PartialRefund("SO00000001", "40", "another session", testNow, storage.Actor{Operator: "ann", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.typeText("44.97")

@@ -22,11 +22,11 @@ func TestChangesOfOtherSessionsShowLive(t *testing.T) {
 	h.waitFor("the pool rows", func() bool { return len(h.poolIDs()) == 2 })
 
 	// Another session imports and converts.
-	if _, err := h.store.Import([]domain.Trade{trade("jd", "NEW", "zoe", testNow, 1)}, testNow, storage.Actor{Operator: "other"}); err != nil {
+	if _, err := h.store.Import([]domain.Trade{trade("jd", "NEW", "zoe", testNow, 1)}, testNow, storage.Actor{Operator: "other", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the imported row", func() bool { return slices.Contains(h.poolIDs(), "NEW") })
-	if _, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "T0001"}}, testNow, storage.Actor{Operator: "other"}); err != nil {
+	if _, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "T0001"}}, testNow, storage.Actor{Operator: "other", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the converted row to leave", func() bool { return !slices.Contains(h.poolIDs(), "T0001") })

@@ -18,7 +18,7 @@ const (
 func shippingHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t, manyTrades(3), 120, 36, chinaWarehouse)
-	if res, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil || res.Done() != 3 {
+	if res, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != 3 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
 	h.press("3")
@@ -132,7 +132,7 @@ func TestTrackingFormBadDateAndInternational(t *testing.T) {
 	trades := manyTrades(1)
 	trades[0].Consignee.Country = "DE"
 	h := newHarness(t, trades, 120, 36, chinaWarehouse)
-	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("3", "t")
@@ -158,10 +158,10 @@ func TestTrackingFormBadDateAndInternational(t *testing.T) {
 func TestOrderDetailShowsShipmentAndHistory(t *testing.T) {
 	h := shippingHarness(t)
 	pol := domain.ShipPolicy{Country: "CN"}
-	if _, _, err := h.store.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: goodS10}, pol, testNow, storage.Actor{Operator: "ana"}); err != nil {
+	if _, _, err := h.store.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: goodS10}, pol, testNow, storage.Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.store.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: goodS10b}, pol, testNow, storage.Actor{Operator: "bo"}); err != nil {
+	if _, _, err := h.store.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: goodS10b}, pol, testNow, storage.Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.typeText("/state:shipped")
@@ -184,7 +184,7 @@ func TestTrackingFormNeverShowsEscapes(t *testing.T) {
 	trades := manyTrades(1)
 	trades[0].Consignee.Name = "Evil\x1b[2J\x1b]0;pwned\x07Name"
 	h := newHarness(t, trades, 120, 36, chinaWarehouse)
-	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("3", "t")
@@ -198,7 +198,7 @@ func TestTrackingFormNeverShowsEscapes(t *testing.T) {
 
 func TestOperatorShipsButNeedsASupervisorToOverrideOrRefund(t *testing.T) {
 	h := newHarness(t, manyTrades(2), 120, 36, chinaWarehouse, asRole(domain.RoleOperator))
-	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := h.store.ConvertAllReady(testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("3", "t")
@@ -220,7 +220,7 @@ func TestOperatorShipsButNeedsASupervisorToOverrideOrRefund(t *testing.T) {
 	}
 	// Viewers may not ship at all.
 	v := newHarness(t, manyTrades(1), 120, 36, chinaWarehouse, asRole(domain.RoleViewer))
-	if _, err := v.store.ConvertAllReady(testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := v.store.ConvertAllReady(testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	v.press("3", "t")

@@ -57,7 +57,7 @@ func TestAChangeDropsTheEndsReadAhead(t *testing.T) {
 	for i := 301; i <= 305; i++ {
 		later = append(later, trade("tb", fmt.Sprintf("T%04d", i), "late", testNow.Add(time.Duration(i)*time.Second), 1))
 	}
-	if _, err := h.store.Import(later, testNow, storage.Actor{Operator: "test"}); err != nil {
+	if _, err := h.store.Import(later, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	stale := h.pool().list.win.ends[1]
