@@ -32,6 +32,9 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	// their own (the refund queue, the hashed indexes' runs): schema 4 has every bucket
 	// of the table.
 	3: createBuckets,
+	// Schema 5 adds the buckets of the parcels' events, the outbox's deliveries, the
+	// vouchers, the channels and the undo log; the step creates them.
+	4: createBuckets,
 }
 
 // createBuckets creates every bucket of the schema table that the file lacks.
