@@ -83,6 +83,7 @@ func diffTrade(key string, b, a *Trade) []FieldChange {
 	add("consignee.phone", b.Consignee.Phone, a.Consignee.Phone)
 	add("consignee.address", b.Consignee.Address, a.Consignee.Address)
 	add("consignee.country", b.Consignee.Country, a.Consignee.Country)
+	add("consignee.email", b.Consignee.Email, a.Consignee.Email)
 	add("trade_status", b.TradeStatus.String(), a.TradeStatus.String())
 	add("payment_ref", b.PaymentRef, a.PaymentRef)
 	add("paid_at", timeText(b.PaidAt), timeText(a.PaidAt))

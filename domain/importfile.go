@@ -78,6 +78,7 @@ type RawConsignee struct {
 	Phone   string `json:"phone"`
 	Address string `json:"address"`
 	Country string `json:"country"`
+	Email   string `json:"email,omitempty"`
 }
 
 // RawItem is the wire form of a line item.
@@ -103,6 +104,7 @@ func (r RawTrade) Validate() (Trade, error) {
 	for _, f := range []struct{ name, v string }{
 		{"buyer", r.Buyer}, {"consignee.name", r.Consignee.Name}, {"consignee.phone", r.Consignee.Phone},
 		{"consignee.address", r.Consignee.Address}, {"consignee.country", r.Consignee.Country},
+		{"consignee.email", r.Consignee.Email},
 		{"payment_ref", r.PaymentRef},
 	} {
 		if len(f.v) > maxField {
@@ -477,10 +479,16 @@ func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 			continue
 		}
 		get := func(k string) string { return rec[col[k]] }
+		getOpt := func(k string) string { // an optional column
+			if i, ok := col[k]; ok {
+				return rec[i]
+			}
+			return ""
+		}
 		row := RawTrade{
 			Channel: get("channel"), Platform: get("platform"), TradeID: get("trade_id"), Buyer: get("buyer"),
 			Consignee: RawConsignee{Name: get("consignee_name"), Phone: get("consignee_phone"),
-				Address: get("address"), Country: get("country")},
+				Address: get("address"), Country: get("country"), Email: getOpt("consignee_email")},
 			TradeStatus: get("trade_status"), PaymentRef: get("payment_ref"), PaidAt: get("paid_at"),
 			Currency: get("currency"), Total: get("total"),
 		}

@@ -135,6 +135,7 @@ type Consignee struct {
 	Phone   string
 	Address string
 	Country string
+	Email   string // optional: the buyer gets e-mail when set
 }
 
 // Item is one line of an order.

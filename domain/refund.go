@@ -253,4 +253,26 @@ type OutboxMessage struct {
 	Key       string // the object on the channel: for a rejection, the refund ID
 	Body      string // what to tell the channel: for a rejection, the reason
 	CreatedAt time.Time
+
+	// The delivery (outbox.go): the order it is about (0 for none), the stage that makes
+	// it one of a kind for that order (a tracking number, a refund ID, "5d"), how and to
+	// whom it goes, and how its sending went. ID is its number in the outbox.
+	ID          uint64
+	Order       uint64
+	Stage       string
+	Note        string // a fact for the text, e.g. the number a correction replaced
+	Transport   string
+	To          string
+	State       OutboxState
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	SentAt      time.Time
+	Tries       []OutboxTry
+}
+
+// IdempotencyKey is the message's key, the same at every attempt: the receiver drops
+// repeats by it (webhook header Idempotency-Key, e-mail Message-ID).
+func (m OutboxMessage) IdempotencyKey() string {
+	return fmt.Sprintf("shipdesk-%d-%s", m.ID, m.Kind)
 }

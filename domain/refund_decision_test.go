@@ -224,7 +224,7 @@ func TestRejectRefund(t *testing.T) {
 		t.Errorf("request = %+v, want rejected with the trimmed reason by ana at %v", got, tNow)
 	}
 	want := OutboxMessage{Channel: "tb-main", Kind: "refund.reject", Key: "R9001", Body: "signed for on 11-22, photo attached", CreatedAt: tNow}
-	if msg != want {
+	if !reflect.DeepEqual(msg, want) {
 		t.Errorf("outbox = %+v\nwant     %+v", msg, want)
 	}
 	if again, _ := ApplyRefundImport(&got, sampleClaim(), tNow); !reflect.DeepEqual(again, got) {
@@ -251,7 +251,7 @@ func TestRejectRefund(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("RejectRefund = %v; want an error mentioning %q", err, tt.want)
 			}
-			if !reflect.DeepEqual(got, tt.req) || msg != (OutboxMessage{}) {
+			if !reflect.DeepEqual(got, tt.req) || !reflect.DeepEqual(msg, OutboxMessage{}) {
 				t.Errorf("refused rejection returned %+v and %+v", got, msg)
 			}
 		})

@@ -54,6 +54,8 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionOutboxSend   Action = "outbox.send"   // send what is due (serve, cron)
+	ActionOutboxManage Action = "outbox.manage" // retry or cancel messages
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -73,6 +75,8 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionOutboxSend:   {RoleOperator, "sending the outbox"},
+	ActionOutboxManage: {RoleSupervisor, "retrying or cancelling messages"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

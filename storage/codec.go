@@ -192,7 +192,7 @@ func (d *dec) trade(t *domain.Trade) {
 // tradeSize is a generous estimate of a trade's encoded size, so encoding allocates once.
 func tradeSize(t *domain.Trade) int {
 	n := 64 + len(t.Channel) + len(t.TradeID) + len(t.Platform) + len(t.Buyer) + len(t.Consignee.Name) +
-		len(t.Consignee.Phone) + len(t.Consignee.Address) + len(t.Consignee.Country) + len(t.PaymentRef)
+		len(t.Consignee.Phone) + len(t.Consignee.Address) + len(t.Consignee.Country) + len(t.Consignee.Email) + len(t.PaymentRef)
 	for i := range t.Items {
 		n += 24 + len(t.Items[i].SKU) + len(t.Items[i].Title)
 	}
@@ -214,6 +214,10 @@ func encodeEntry(dst []byte, e *domain.PoolEntry) []byte {
 	w.s(e.StateBy)
 	w.t(e.StateAt)
 	w.trade(&e.Trade)
+	if e.Consignee.Email != "" {
+		// An optional trailing field: records without it (and older ones) end at the trade.
+		w.s(e.Consignee.Email)
+	}
 	return w.b
 }
 
@@ -262,6 +266,9 @@ func decodeEntry(b []byte) (domain.PoolEntry, error) {
 		e.StateAt = d.t()
 	}
 	d.trade(&e.Trade)
+	if d.err == nil && len(d.b) > 0 {
+		e.Consignee.Email = d.s()
+	}
 	return e, d.err
 }
 

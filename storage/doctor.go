@@ -159,7 +159,7 @@ func (d *doctor) each(name []byte, fn func(k, v []byte) error) error {
 
 func (d *doctor) check() error {
 	d.openIndexes()
-	steps := []func() error{d.scanEntries, d.scanOrders, d.scanRefunds, d.scanSeqTargets,
+	steps := []func() error{d.scanEntries, d.scanOrders, d.scanRefunds, d.scanOutbox, d.scanSeqTargets,
 		d.checkIndexes, d.checkHashedIndexes, d.checkCounters, d.checkSeqs}
 	for _, step := range steps {
 		if err := step(); err != nil {

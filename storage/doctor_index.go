@@ -40,6 +40,8 @@ const (
 	ixStatus
 	ixTracking
 	ixRefunds
+	ixOutboxState
+	ixOutboxEvent
 	ixCount
 )
 
@@ -87,7 +89,10 @@ func (d *doctor) checkIndexes() error {
 }
 
 func (d *doctor) rowSpecs() [ixCount]rowSpec {
+	obState, obEvent := d.outboxRowSpecs()
 	return [ixCount]rowSpec{
+		ixOutboxState: obState,
+		ixOutboxEvent: obEvent,
 		ixState: {name: bPoolByState, fmtKey: fmtStateKey,
 			rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
 				if len(v) < 8 {

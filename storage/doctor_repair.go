@@ -164,6 +164,9 @@ func (d *doctor) rebuildRows(w *wtx) error {
 	if err != nil {
 		return err
 	}
+	if err := d.rebuildOutbox(w); err != nil {
+		return err
+	}
 	putSlots(w, bPool, d.poolWant)
 	putSlots(w, bOrdersByRef, d.refWant)
 	return nil

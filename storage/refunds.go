@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -212,25 +211,21 @@ func (w *wtx) putRefund(old, next *domain.RefundRequest) error {
 	return idx.Put(refundStateKey(next.State, next.RespondBy, rk), []byte(domain.RefundSearchText(next)))
 }
 
-// outboxRecord is the stored form of an outbox message.
-type outboxRecord struct {
-	Channel   string    `json:"channel"`
-	Kind      string    `json:"kind"`
-	Key       string    `json:"key"`
-	Body      string    `json:"body"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-func (w *wtx) putOutbox(m domain.OutboxMessage) error {
-	seq, err := nextSeq(w.tx, kOutboxSeq)
-	if err != nil {
+// putOutbox queues a refund rejection's write-back to its channel and, when the request
+// names an order, the rejection to the buyer (once per refund each).
+func (w *wtx) putOutbox(m domain.OutboxMessage, orderNo uint64, pol domain.NotifyPolicy) error {
+	m.Order, m.Stage = orderNo, m.Channel+":"+m.Key
+	if _, err := w.queueMessage(m, pol, m.CreatedAt); err != nil {
 		return err
 	}
-	b, err := json.Marshal(outboxRecord{Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: m.CreatedAt.UTC()})
-	if err != nil {
+	if orderNo == 0 {
+		return nil
+	}
+	o, err := w.getOrder(orderNo)
+	if err != nil || o == nil {
 		return err
 	}
-	return w.tx.Bucket(bOutbox).Put(u64(seq), b)
+	return w.queueFor(o, domain.KindRefundRejected, m.Stage, m.Body, pol, m.CreatedAt)
 }
 
 // RefundImportResult counts what a refund import did, one outcome per request.
@@ -509,7 +504,7 @@ func (s *Store) RejectRefunds(keys []domain.RefundKey, reason string, now time.T
 			return refundStep{refusal: refusal}, nil
 		}
 		return refundStep{next: next, text: "rejected, write-back to " + r.Channel + " queued",
-			write: func() error { return w.putOutbox(msg) }}, nil
+			write: func() error { return w.putOutbox(msg, r.OrderNo, s.notifyPolicy()) }}, nil
 	})
 }
 
@@ -740,19 +735,6 @@ func (s *Store) EachRefund(fn func(domain.RefundRequest) error) error {
 				return err
 			}
 			return fn(r)
-		})
-	})
-}
-
-// EachOutbox streams the outbox in the order its messages were queued.
-func (s *Store) EachOutbox(fn func(seq uint64, m domain.OutboxMessage) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
-			var rec outboxRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("outbox message %x: %w", k, err)
-			}
-			return fn(binary.BigEndian.Uint64(k), domain.OutboxMessage(rec))
 		})
 	})
 }

@@ -254,9 +254,20 @@ func TestRejectQueuesWriteBackAndNeedsReason(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// The write-back to the channel, first; a rejection on an order also tells its buyer.
+	if len(msgs) == 0 {
+		t.Fatal("outbox is empty")
+	}
+	m := msgs[0]
+	got := domain.OutboxMessage{Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: m.CreatedAt}
 	want := domain.OutboxMessage{Channel: "tb", Kind: domain.OutboxRefundReject, Key: "R1", Body: "photos show no damage", CreatedAt: t0.Add(time.Hour)}
-	if len(msgs) != 1 || msgs[0] != want {
+	if !reflect.DeepEqual(got, want) || m.State != domain.OutboxQueued || m.Transport != domain.TransportWebhook {
 		t.Fatalf("outbox: %+v", msgs)
+	}
+	for _, m := range msgs[1:] {
+		if m.Kind != domain.KindRefundRejected || m.Body != "photos show no damage" {
+			t.Fatalf("outbox: %+v", msgs)
+		}
 	}
 	if r := request(t, s, rkey("tb", "R1")); r.State != domain.RefundRejected || r.Decision != "photos show no damage" || r.Operator != "op" {
 		t.Fatalf("rejected request: %+v", r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"shipdesk/domain"
 )
@@ -53,6 +54,19 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 		}},
 		{"partial refund", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
+			return err
+		}},
+		{"queue messages", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.QueueMessages([]domain.OutboxMessage{{Channel: "tb", Kind: domain.KindLate, Order: 1}}, t0, by)
+			return err
+		}},
+		{"record sends", domain.RoleOperator, func(s *Store, by Actor) error {
+			return s.RecordOutbox([]OutboxResult{{ID: 1, At: t0}}, 8, t0, by)
+		}},
+		{"sender lease", domain.RoleOperator, func(s *Store, by Actor) error { return s.TakeSenderLease("x", t0, time.Minute, by) }},
+		{"outbox retry", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.RetryOutbox(nil, true, t0, by); return err }},
+		{"outbox cancel", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			_, err := s.CancelOutbox([]uint64{1}, "no", t0, by)
 			return err
 		}},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {

@@ -73,7 +73,9 @@ var schema = newSchema(
 	&bucketSpec{name: bRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
-	&bucketSpec{name: bOutbox, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull, readBack: true},
+	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 )
 
 // The buckets' names, for the code that reads and writes them.
@@ -93,6 +95,8 @@ var (
 	bRefundsByState = []byte("refunds_by_state")
 	bOrderRefunds   = []byte("order_refunds")
 	bOutbox         = []byte("outbox")
+	bOutboxByState  = []byte("outbox_by_state")
+	bOutboxByEvent  = []byte("outbox_by_event")
 
 	// bOrdersByKey is gone since schema 3 (the pool entry names its order); the
 	// migration from older files deletes it.

@@ -211,6 +211,7 @@ func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now
 			return next, outcome, err
 		}
 	}
+	npol := s.notifyPolicy()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		o, err := lookupRef(tx, ref)
 		if err != nil {
@@ -233,6 +234,9 @@ func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now
 			return err
 		}
 		w.changed(domain.OrderNumber(o.No), domain.DiffOrder(&o, &next)...)
+		if err := w.queueShipment(&o, &next, npol, now); err != nil {
+			return err
+		}
 		detail := map[string]string{"carrier": next.Shipment.Carrier, "number": next.Shipment.Number}
 		if o.Shipment.Number != "" {
 			detail["old_number"] = o.Shipment.Number
@@ -287,6 +291,7 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 	if err := by.may(domain.ActionTracking); err != nil {
 		return p, err
 	}
+	npol := s.notifyPolicy()
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		p = domain.PlanTracking(lines, newRefFinder(tx).find,
 			trackingOwner(tx), now, pol, by.Operator)
@@ -309,6 +314,9 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 				return err
 			}
 			w.changed(domain.OrderNumber(v.OrderNo), domain.DiffOrder(&old, &next)...)
+			if err := w.queueShipment(&old, &next, npol, now); err != nil {
+				return err
+			}
 		}
 		ship, correct, unchanged, bad := p.Counts()
 		if err := w.audit(AuditEvent{At: now, Action: "tracking.import", Detail: map[string]string{

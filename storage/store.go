@@ -37,7 +37,10 @@
 //	refunds              records: channel 0x00 refundID → refund request (refunds.go)
 //	refunds_by_state     index: state(1) | respondBy(8) | channel 0x00 refundID → search text
 //	order_refunds        records: orderNo(8) | seq(4) → a refund given on that order
-//	outbox               records: seq(8) → JSON message owed to a channel
+//	outbox               records: seq(8) → JSON message owed to a buyer or a channel, with
+//	                       its state, attempts, next attempt and last error (outbox.go)
+//	outbox_by_state      index: state(1) | time(8) | seq(8) → empty: what is due, by state
+//	outbox_by_event      index: order(8) | kind 0x00 stage → seq(8): one message per event
 //
 // Every file of schema 4 has every bucket of the table: a fresh file gets them all, and the
 // step from an older schema creates the ones it lacks (migrate.go), so no reader checks
@@ -63,6 +66,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"shipdesk/domain"
 )
 
 // SchemaVersion is the layout this build writes. Files of a newer schema are refused;
@@ -101,6 +106,7 @@ type Store struct {
 	db         *bolt.DB
 	path       string
 	shipWithin time.Duration
+	notify     *domain.NotifyPolicy // when queued messages are due; nil: the default
 
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}

@@ -1,0 +1,639 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// The outbox (SPEC rule 16, §2 Outbox): every message owed to a buyer or a channel, one
+// per (order, kind, stage), queued in the write transaction of the change that owes it
+// (queueMessage) and sent later by the one sender (notify.Sender), which reads what is
+// due in a read transaction, sends with no transaction open and records the outcomes in a
+// short write transaction (RecordOutbox).
+//
+//	outbox            records: seq(8) → JSON message (outboxRecord); seq is its ID
+//	outbox_by_state   index: state(1) | time(8) | seq(8) → empty; the time is the next
+//	                    attempt, or when it was sent, died or was cancelled
+//	outbox_by_event   index: order(8) | kind 0x00 stage → seq(8): one message per
+//	                    (order, kind, stage), and an order's messages
+//	meta lease/outbox the sender's lease: holder 0x00 expiry (Unix ns)
+//
+// Counters: outbox/<state>.
+
+var kOutboxLease = []byte("lease/outbox")
+
+// outboxRecord is the stored form of an outbox message. The first five fields are those
+// of the refund write-backs queued before the outbox was delivered; a record without a
+// state is queued, due when it was created.
+type outboxRecord struct {
+	Channel     string             `json:"channel"`
+	Kind        string             `json:"kind"`
+	Key         string             `json:"key"`
+	Body        string             `json:"body"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Order       uint64             `json:"order,omitempty"`
+	Stage       string             `json:"stage,omitempty"`
+	Note        string             `json:"note,omitempty"`
+	Transport   string             `json:"transport,omitempty"`
+	To          string             `json:"to,omitempty"`
+	State       string             `json:"state,omitempty"`
+	Attempts    int                `json:"attempts,omitempty"`
+	NextAttempt time.Time          `json:"next_attempt"`
+	LastError   string             `json:"last_error,omitempty"`
+	SentAt      time.Time          `json:"sent_at"`
+	Tries       []domain.OutboxTry `json:"tries,omitempty"`
+}
+
+func encodeOutbox(m *domain.OutboxMessage) ([]byte, error) {
+	return json.Marshal(outboxRecord{Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body,
+		CreatedAt: m.CreatedAt.UTC(), Order: m.Order, Stage: m.Stage, Note: m.Note, Transport: m.Transport,
+		To: m.To, State: m.State.String(), Attempts: m.Attempts, NextAttempt: m.NextAttempt.UTC(),
+		LastError: m.LastError, SentAt: m.SentAt.UTC(), Tries: m.Tries})
+}
+
+func decodeOutbox(k, v []byte) (domain.OutboxMessage, error) {
+	var r outboxRecord
+	if len(k) != 8 {
+		return domain.OutboxMessage{}, errCorrupt
+	}
+	if err := json.Unmarshal(v, &r); err != nil {
+		return domain.OutboxMessage{}, err
+	}
+	m := domain.OutboxMessage{ID: binary.BigEndian.Uint64(k), Channel: r.Channel, Kind: r.Kind, Key: r.Key,
+		Body: r.Body, CreatedAt: r.CreatedAt, Order: r.Order, Stage: r.Stage, Note: r.Note,
+		Transport: r.Transport, To: r.To, Attempts: r.Attempts, NextAttempt: r.NextAttempt,
+		LastError: r.LastError, SentAt: r.SentAt, Tries: r.Tries, State: domain.OutboxQueued}
+	if r.State != "" {
+		st, err := domain.ParseOutboxState(r.State)
+		if err != nil {
+			return m, err
+		}
+		m.State = st
+	}
+	if m.NextAttempt.IsZero() && m.State.Pending() {
+		m.NextAttempt = m.CreatedAt
+	}
+	if m.Transport == "" {
+		m.Transport = domain.TransportFor(m.Kind, m.To)
+	}
+	if m.Stage == "" && m.Kind == domain.OutboxRefundReject {
+		m.Stage = m.Channel + ":" + m.Key
+	}
+	return m, nil
+}
+
+// outboxTime is the time a message files under in the state index.
+func outboxTime(m *domain.OutboxMessage) time.Time {
+	if m.State == domain.OutboxSent {
+		return m.SentAt
+	}
+	return m.NextAttempt
+}
+
+func outboxStateKey(st domain.OutboxState, t time.Time, id uint64) []byte {
+	k := make([]byte, 0, 17)
+	k = timeKey(append(k, byte(st)), t)
+	return binary.BigEndian.AppendUint64(k, id)
+}
+
+func outboxEventKey(order uint64, kind, stage string) []byte {
+	k := make([]byte, 0, 9+len(kind)+len(stage))
+	k = append(binary.BigEndian.AppendUint64(k, order), kind...)
+	return append(append(k, 0), stage...)
+}
+
+// outboxRows are the index rows of a message.
+func outboxRows(m *domain.OutboxMessage) (sk, ek, ev []byte) {
+	return outboxStateKey(m.State, outboxTime(m), m.ID), outboxEventKey(m.Order, m.Kind, m.Stage), u64(m.ID)
+}
+
+func outboxCounter(st domain.OutboxState) string { return "outbox/" + st.String() }
+
+// putOutboxMsg writes next over old (nil if new), keeping its rows and counters.
+func (w *wtx) putOutboxMsg(old, next *domain.OutboxMessage) error {
+	b, err := encodeOutbox(next)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		osk, _, _ := outboxRows(old)
+		w.del(bOutboxByState, osk)
+		w.add(outboxCounter(old.State), "", -1)
+	}
+	sk, ek, ev := outboxRows(next)
+	w.put(bOutbox, u64(next.ID), b)
+	w.put(bOutboxByState, sk, []byte{})
+	w.put(bOutboxByEvent, ek, ev)
+	w.add(outboxCounter(next.State), "", 1)
+	return nil
+}
+
+// queueMessage queues m unless its (order, kind, stage) was queued before; it says whether
+// it did. It is the one way into the outbox: call it inside the write transaction of the
+// change that owes the message (a delivery status, a voucher, a shipment). The message is
+// due when pol says (the send window, the next-day rule).
+func (w *wtx) queueMessage(m domain.OutboxMessage, pol domain.NotifyPolicy, now time.Time) (bool, error) {
+	if w.get(bOutboxByEvent, outboxEventKey(m.Order, m.Kind, m.Stage)) != nil {
+		return false, nil
+	}
+	seq, err := nextSeq(w.tx, kOutboxSeq)
+	if err != nil {
+		return false, err
+	}
+	m.ID, m.State, m.Attempts, m.CreatedAt = seq, domain.OutboxQueued, 0, now.UTC()
+	m.NextAttempt = pol.DueAt(m.Kind, now).UTC()
+	if m.Transport == "" {
+		m.Transport = domain.TransportFor(m.Kind, m.To)
+	}
+	return true, w.putOutboxMsg(nil, &m)
+}
+
+// queueFor queues a message of kind and stage about order o, to its buyer (by e-mail when
+// the consignee has an address) or, for a write-back, to its channel.
+func (w *wtx) queueFor(o *domain.SalesOrder, kind, stage, note string, pol domain.NotifyPolicy, now time.Time) error {
+	m := domain.OutboxMessage{Channel: o.Channel, Kind: kind, Key: o.TradeID, Order: o.No, Stage: stage, Note: note}
+	if domain.BuyerKind(kind) {
+		m.To = o.Consignee.Email
+	}
+	_, err := w.queueMessage(m, pol, now)
+	return err
+}
+
+// queueShipment queues what a shipping entry owes: the buyer's shipped message for a new
+// number (saying so when it replaced one) or no_tracking, and the channel's
+// tracking.upload. The same number again queues nothing.
+func (w *wtx) queueShipment(old, next *domain.SalesOrder, pol domain.NotifyPolicy, now time.Time) error {
+	n := next.Shipment.Number
+	switch {
+	case n != "" && n != old.Shipment.Number:
+		note := ""
+		if old.Shipment.Number != "" {
+			note = old.Shipment.Number
+		}
+		if err := w.queueFor(next, domain.KindShipped, n, note, pol, now); err != nil {
+			return err
+		}
+		return w.queueFor(next, domain.KindTrackingUpload, n, note, pol, now)
+	case n == "" && next.Shipment.NoTracking != "" && old.Shipment.NoTracking == "":
+		return w.queueFor(next, domain.KindNoTracking, "", next.Shipment.NoTracking, pol, now)
+	}
+	return nil
+}
+
+// SetNotifyPolicy sets when queued messages become due (the [notify] settings); a store
+// starts with domain.DefaultNotifyPolicy in the local zone.
+func (s *Store) SetNotifyPolicy(p domain.NotifyPolicy) {
+	s.mu.Lock()
+	s.notify = &p
+	s.mu.Unlock()
+}
+
+func (s *Store) notifyPolicy() domain.NotifyPolicy {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.notify == nil {
+		return domain.DefaultNotifyPolicy(time.Local)
+	}
+	return *s.notify
+}
+
+// QueueMessages queues messages (each once per order, kind and stage) in one transaction;
+// it returns how many were new. The delivery statuses, vouchers and tests queue through
+// it or, inside their own transaction, through queueMessage.
+func (s *Store) QueueMessages(msgs []domain.OutboxMessage, now time.Time, by Actor) (int, error) {
+	if err := by.may(domain.ActionOutboxSend); err != nil {
+		return 0, err
+	}
+	pol := s.notifyPolicy()
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		w := newWtx(tx, 3*len(msgs))
+		for _, m := range msgs {
+			ok, err := w.queueMessage(m, pol, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		if err := w.audit(AuditEvent{At: now, Action: "outbox.queue", Detail: map[string]string{"queued": strconv.Itoa(n)}}, by); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err == nil && n > 0 {
+		s.publish(Change{Kind: "outbox", N: n})
+	}
+	return n, err
+}
+
+// OutboxItem is a message due for sending, with the order it is about (HasOrder false
+// for none).
+type OutboxItem struct {
+	Msg      domain.OutboxMessage
+	Order    domain.SalesOrder
+	HasOrder bool
+}
+
+// DueOutbox reads, in one read transaction, up to limit messages queued or failed whose
+// next attempt is at or before now, the earliest first, with their orders.
+func (s *Store) DueOutbox(now time.Time, limit int) ([]OutboxItem, error) {
+	var out []OutboxItem
+	err := s.db.View(func(tx *bolt.Tx) error {
+		out = out[:0]
+		var ids []struct {
+			at []byte
+			id uint64
+		}
+		end := timeKey(nil, now)
+		for _, st := range []domain.OutboxState{domain.OutboxQueued, domain.OutboxFailed} {
+			c := tx.Bucket(bOutboxByState).Cursor()
+			n := 0
+			for k, _ := c.Seek([]byte{byte(st)}); k != nil && k[0] == byte(st) && n < limit; k, _ = c.Next() {
+				if len(k) != 17 || bytes.Compare(k[1:9], end) > 0 {
+					break
+				}
+				ids = append(ids, struct {
+					at []byte
+					id uint64
+				}{k[1:9], binary.BigEndian.Uint64(k[9:])})
+				n++
+			}
+		}
+		slices.SortFunc(ids, func(a, b struct {
+			at []byte
+			id uint64
+		}) int {
+			if c := bytes.Compare(a.at, b.at); c != 0 {
+				return c
+			}
+			return int(a.id) - int(b.id)
+		})
+		if len(ids) > limit {
+			ids = ids[:limit]
+		}
+		for _, x := range ids {
+			m, err := outboxByID(tx, x.id)
+			if err != nil {
+				return err
+			}
+			it := OutboxItem{Msg: m}
+			if m.Order != 0 {
+				o, ok, err := orderByNo(tx, m.Order)
+				if err != nil {
+					return err
+				}
+				it.Order, it.HasOrder = o, ok
+			}
+			out = append(out, it)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ErrNoMessage is an outbox ID that is not there.
+var ErrNoMessage = errors.New("no such message in the outbox")
+
+func outboxByID(tx *bolt.Tx, id uint64) (domain.OutboxMessage, error) {
+	k := u64(id)
+	v := tx.Bucket(bOutbox).Get(k)
+	if v == nil {
+		return domain.OutboxMessage{}, fmt.Errorf("message %d: %w", id, ErrNoMessage)
+	}
+	m, err := decodeOutbox(k, v)
+	if err != nil {
+		return m, fmt.Errorf("outbox message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+func (w *wtx) getOutbox(id uint64) (domain.OutboxMessage, error) {
+	k := u64(id)
+	v := w.get(bOutbox, k)
+	if v == nil {
+		return domain.OutboxMessage{}, fmt.Errorf("message %d: %w", id, ErrNoMessage)
+	}
+	m, err := decodeOutbox(k, v)
+	if err != nil {
+		return m, fmt.Errorf("outbox message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// OutboxMessage reads one message by ID.
+func (s *Store) OutboxMessage(id uint64) (m domain.OutboxMessage, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		m, err = outboxByID(tx, id)
+		return err
+	})
+	return m, err
+}
+
+// OutboxResult is how one attempt went: Err empty means the receiver took the message.
+type OutboxResult struct {
+	ID  uint64
+	Err string
+	At  time.Time
+}
+
+// maxTries is how many attempts a record keeps (the latest).
+const maxTries = 20
+
+// RecordOutbox records the outcomes of attempts in one short write transaction: a message
+// that went is sent; one that failed is retried after its backoff (inside the send window
+// for a buyer) or, at maxAttempts, dead. A message cancelled while it was being sent
+// keeps its state and gains the attempt.
+func (s *Store) RecordOutbox(results []OutboxResult, maxAttempts int, now time.Time, by Actor) error {
+	if err := by.may(domain.ActionOutboxSend); err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		return nil
+	}
+	pol := s.notifyPolicy()
+	sent, failed, dead := 0, 0, 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		sent, failed, dead = 0, 0, 0
+		w := newWtx(tx, 3*len(results))
+		for _, r := range results {
+			old, err := w.getOutbox(r.ID)
+			if err != nil {
+				return err
+			}
+			next := old
+			next.Tries = append(slices.Clone(old.Tries), domain.OutboxTry{At: r.At.UTC(), Error: r.Err})
+			if len(next.Tries) > maxTries {
+				next.Tries = next.Tries[len(next.Tries)-maxTries:]
+			}
+			next.Attempts++
+			if old.State.Pending() {
+				if r.Err == "" {
+					next.State, next.SentAt, next.LastError, next.NextAttempt = domain.OutboxSent, r.At.UTC(), "", time.Time{}
+					sent++
+				} else {
+					next.LastError = r.Err
+					next.State, next.NextAttempt = domain.AfterFailure(next.Attempts, maxAttempts, r.At)
+					if next.State == domain.OutboxDead {
+						next.NextAttempt = r.At.UTC()
+						dead++
+					} else {
+						next.NextAttempt = pol.WindowFor(next.Kind, next.NextAttempt).UTC()
+						failed++
+					}
+				}
+			}
+			if err := w.putOutboxMsg(&old, &next); err != nil {
+				return err
+			}
+		}
+		if err := w.audit(AuditEvent{At: now, Action: "outbox.send", Detail: map[string]string{
+			"sent": strconv.Itoa(sent), "failed": strconv.Itoa(failed), "dead": strconv.Itoa(dead)}}, by); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err == nil {
+		s.publish(Change{Kind: "outbox", N: len(results)})
+	}
+	return err
+}
+
+// RetryOutbox makes messages due now again (attempts keep counting); with dead, every
+// dead message too. A sent message is refused. It returns how many it changed.
+func (s *Store) RetryOutbox(ids []uint64, dead bool, now time.Time, by Actor) (int, error) {
+	return s.outboxBatch("outbox.retry", ids, dead, nil, now, by, func(m *domain.OutboxMessage) error {
+		if m.State == domain.OutboxSent {
+			return fmt.Errorf("message %d was sent", m.ID)
+		}
+		m.State, m.NextAttempt = domain.OutboxQueued, now.UTC()
+		return nil
+	})
+}
+
+// CancelOutbox calls messages off with a reason; a sent message is refused.
+func (s *Store) CancelOutbox(ids []uint64, reason string, now time.Time, by Actor) (int, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return 0, errors.New("a cancellation needs a reason")
+	}
+	return s.outboxBatch("outbox.cancel", ids, false, map[string]string{"reason": reason}, now, by, func(m *domain.OutboxMessage) error {
+		switch m.State {
+		case domain.OutboxSent:
+			return fmt.Errorf("message %d was sent", m.ID)
+		case domain.OutboxCancelled:
+			return nil
+		}
+		m.State, m.NextAttempt = domain.OutboxCancelled, now.UTC()
+		m.LastError = "cancelled by " + by.Operator + ": " + reason
+		return nil
+	})
+}
+
+func (s *Store) outboxBatch(action string, ids []uint64, dead bool, detail map[string]string, now time.Time, by Actor, change func(*domain.OutboxMessage) error) (int, error) {
+	if err := by.may(domain.ActionOutboxManage); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		all := slices.Clone(ids)
+		if dead {
+			c := tx.Bucket(bOutboxByState).Cursor()
+			for k, _ := c.Seek([]byte{byte(domain.OutboxDead)}); len(k) == 17 && k[0] == byte(domain.OutboxDead); k, _ = c.Next() {
+				all = append(all, binary.BigEndian.Uint64(k[9:]))
+			}
+		}
+		w := newWtx(tx, 3*len(all))
+		seen := map[uint64]bool{}
+		for _, id := range all {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			old, err := w.getOutbox(id)
+			if err != nil {
+				return err
+			}
+			next := old
+			if err := change(&next); err != nil {
+				return err
+			}
+			if next.State == old.State && next.NextAttempt.Equal(old.NextAttempt) {
+				continue
+			}
+			if err := w.putOutboxMsg(&old, &next); err != nil {
+				return err
+			}
+			w.changed("message "+strconv.FormatUint(id, 10), domain.FieldChange{Field: "state", Before: old.State.String(), After: next.State.String()})
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		if err := w.audit(AuditEvent{At: now, Action: action, Detail: detail}, by); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err == nil && n > 0 {
+		s.publish(Change{Kind: "outbox", N: n})
+	}
+	return n, err
+}
+
+// EachOutbox streams the outbox in the order its messages were queued.
+func (s *Store) EachOutbox(fn func(seq uint64, m domain.OutboxMessage) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			m, err := decodeOutbox(k, v)
+			if err != nil {
+				return fmt.Errorf("outbox message %x: %w", k, err)
+			}
+			return fn(m.ID, m)
+		})
+	})
+}
+
+// ListOutbox streams the messages of the given states (all when none) through the state
+// index: state by state in the order given (dead and failed first by default), each by
+// time.
+func (s *Store) ListOutbox(states []domain.OutboxState, fn func(domain.OutboxMessage) error) error {
+	if len(states) == 0 {
+		states = domain.OutboxStates
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bOutboxByState).Cursor()
+		for _, st := range states {
+			for k, _ := c.Seek([]byte{byte(st)}); len(k) == 17 && k[0] == byte(st); k, _ = c.Next() {
+				m, err := outboxByID(tx, binary.BigEndian.Uint64(k[9:]))
+				if err != nil {
+					return err
+				}
+				if err := fn(m); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// OrderMessages is every message queued about an order, by kind and stage.
+func (s *Store) OrderMessages(no uint64) ([]domain.OutboxMessage, error) {
+	var out []domain.OutboxMessage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		out = nil
+		prefix := u64(no)
+		c := tx.Bucket(bOutboxByEvent).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(v) != 8 {
+				continue
+			}
+			m, err := outboxByID(tx, binary.BigEndian.Uint64(v))
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b domain.OutboxMessage) int { return int(a.ID) - int(b.ID) })
+	return out, err
+}
+
+// OutboxCounts is the outbox's part of the quick status.
+type OutboxCounts struct {
+	Queued    int `json:"queued"`
+	Failed    int `json:"failed"`
+	Dead      int `json:"dead"`
+	Sent24h   int `json:"sent_24h"`
+	Sent      int `json:"-"`
+	Cancelled int `json:"-"`
+}
+
+// OutboxCounts reads the counters, and the sent index since a day before now.
+func (s *Store) OutboxCounts(now time.Time) (c OutboxCounts, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c = outboxCounts(tx, now)
+		return nil
+	})
+	return c, err
+}
+
+func outboxCounts(tx *bolt.Tx, now time.Time) OutboxCounts {
+	get := func(st domain.OutboxState) int { return int(counter(tx, outboxCounter(st))) }
+	c := OutboxCounts{Queued: get(domain.OutboxQueued), Failed: get(domain.OutboxFailed), Dead: get(domain.OutboxDead),
+		Sent: get(domain.OutboxSent), Cancelled: get(domain.OutboxCancelled)}
+	cur := tx.Bucket(bOutboxByState).Cursor()
+	from := timeKey([]byte{byte(domain.OutboxSent)}, now.Add(-24*time.Hour))
+	for k, _ := cur.Seek(from); len(k) == 17 && k[0] == byte(domain.OutboxSent); k, _ = cur.Next() {
+		c.Sent24h++
+	}
+	return c
+}
+
+// ErrSenderBusy is a sender lease held by another sender.
+type ErrSenderBusy struct {
+	Holder string
+	Until  time.Time
+}
+
+func (e *ErrSenderBusy) Error() string {
+	return fmt.Sprintf("another sender (%s) is running until %s", e.Holder, e.Until.UTC().Format(time.RFC3339))
+}
+
+// TakeSenderLease takes or renews the one sender's lease until now+ttl, in a write
+// transaction: two senders (serve and a cron run, two cron runs) never send at once.
+// A lease another holder keeps past now is refused with *ErrSenderBusy.
+func (s *Store) TakeSenderLease(holder string, now time.Time, ttl time.Duration, by Actor) error {
+	if err := by.may(domain.ActionOutboxSend); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if h, until, ok := parseLease(meta.Get(kOutboxLease)); ok && h != holder && until.After(now) {
+			return &ErrSenderBusy{Holder: h, Until: until}
+		}
+		v := binary.BigEndian.AppendUint64(append([]byte(holder), 0), uint64(now.Add(ttl).UnixNano()))
+		return meta.Put(kOutboxLease, v)
+	})
+}
+
+// ReleaseSenderLease gives the lease up if holder has it.
+func (s *Store) ReleaseSenderLease(holder string, by Actor) error {
+	if err := by.may(domain.ActionOutboxSend); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if h, _, ok := parseLease(meta.Get(kOutboxLease)); ok && h == holder {
+			return meta.Delete(kOutboxLease)
+		}
+		return nil
+	})
+}
+
+func parseLease(v []byte) (string, time.Time, bool) {
+	i := bytes.IndexByte(v, 0)
+	if i < 0 || len(v) != i+9 {
+		return "", time.Time{}, false
+	}
+	return string(v[:i]), time.Unix(0, int64(binary.BigEndian.Uint64(v[i+1:]))), true
+}
