@@ -49,8 +49,13 @@ usage:
   shipdesk refund partial ORDER_REF --amount 12.50 --reason R  ORDER_REF as for ship
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
-  shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
+  shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; the outbox with state, attempts, last error
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
+  shipdesk outbox send                                  send the messages due now (for cron; exit 1 if a send failed)
+  shipdesk outbox list [--state S] [--json]             the messages: dead and failed first
+  shipdesk outbox retry ID... | --dead                  due now again, attempts keep counting (supervisor)
+  shipdesk outbox cancel ID... --reason R               call messages off (supervisor)
+  shipdesk notify preview KIND REF                      what a message of KIND about order REF would say
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
@@ -61,7 +66,7 @@ flags accepted everywhere:
   --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)
   --tz ZONE         warehouse time zone, e.g. Asia/Shanghai (default $SHIPDESK_TZ, else the machine's)
   --operator NAME   who is acting, for the audit log (default $SHIPDESK_OPERATOR, else $USER)
-  --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
+  --config PATH     key bindings and [notify] (default $XDG_CONFIG_HOME/shipdesk/config.toml)
   --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
   --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
   --cpuprofile FILE write a CPU profile (before the subcommand)
@@ -99,6 +104,8 @@ func verbs() []verb {
 		{name: "carriers", run: cmdCarriers},
 		{name: "serve", run: cmdServe, local: true},
 		{name: "refund", run: cmdRefund},
+		{name: "outbox", run: cmdOutbox},
+		{name: "notify", run: cmdNotify},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
 	}
 }

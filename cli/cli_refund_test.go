@@ -118,8 +118,13 @@ func TestCLIRefundQueue(t *testing.T) {
 	r = shipdesk(t, db, "export", "refunds", "--format", "csv")
 	want(t, r, 0, "key,state,changed,channel,refund_id", "tb-main:R9003,processed,false,tb-main,R9003,T1002,not_received,88.00,,")
 	r = shipdesk(t, db, "export", "outbox")
-	want(t, r, 0, `{"seq":1,"channel":"insales-ru","kind":"refund.reject","key":"RF-77","body":"size chart was clear"`)
-	want(t, shipdesk(t, db, "export", "outbox", "--format", "csv"), 0, "seq,channel,kind,key,body,created_at\n1,insales-ru,refund.reject,RF-77,size chart was clear,")
+	// The shipment earlier queued its own messages (1, 2); the rejection's write-back is 3,
+	// with today's fields first and its delivery after.
+	want(t, r, 0, `{"seq":3,"channel":"insales-ru","kind":"refund.reject","key":"RF-77","body":"size chart was clear"`,
+		`"stage":"insales-ru:RF-77","transport":"webhook","to":"","state":"queued","attempts":0,`, `"last_error":""`)
+	want(t, shipdesk(t, db, "export", "outbox", "--format", "csv"), 0,
+		"seq,channel,kind,key,body,created_at,order,stage,transport,to,state,attempts,next_attempt,last_error,sent_at,idempotency_key\n",
+		"\n3,insales-ru,refund.reject,RF-77,size chart was clear,")
 	want(t, shipdesk(t, db, "export", "outbox", "--format", "xml"), 2, "--format")
 
 	// The cancelled order shows in the orders export.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"shipdesk/domain"
+	"shipdesk/notify"
 	"shipdesk/storage"
 )
 
@@ -27,6 +28,7 @@ type env struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	now      func() time.Time
+	notify   *notify.Config // [notify], loaded once (notifyConfig)
 
 	store   *storage.Store // already open (the server's); nil: openStore opens dbPath
 	role    domain.Role
@@ -141,7 +143,20 @@ func openWith(e *env, opt storage.Options) (*storage.Store, error) {
 	if e.store != nil {
 		return e.store.Share(), nil
 	}
-	return storage.Open(e.dbPath, opt)
+	var pol *domain.NotifyPolicy
+	if !opt.ReadOnly {
+		// A write may queue messages, due by the [notify] settings.
+		cfg, err := e.notifyConfig()
+		if err != nil {
+			return nil, err
+		}
+		pol = &cfg.Policy
+	}
+	s, err := storage.Open(e.dbPath, opt)
+	if err == nil && pol != nil {
+		s.SetNotifyPolicy(*pol)
+	}
+	return s, err
 }
 
 // requireDB refuses a command that has nothing to do on a database that is not there,

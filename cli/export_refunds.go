@@ -52,15 +52,29 @@ func (x exportRefund) row() []string {
 		x.Reason, x.RequestedAt, x.RespondBy, x.Decision, x.Operator, x.OrderNo, x.Refunded, x.ImportedAt, x.UpdatedAt}
 }
 
-// exportOutbox is one message owed to a channel.
+// exportOutbox is one message owed to a buyer or a channel: the write-back's fields
+// first (as before the outbox was delivered), then its delivery.
 type exportOutbox struct {
-	Seq       uint64 `json:"seq"`
-	Channel   string `json:"channel"`
-	Kind      string `json:"kind"`
-	Key       string `json:"key"`
-	Body      string `json:"body"`
-	CreatedAt string `json:"created_at"`
+	Seq         uint64 `json:"seq"`
+	Channel     string `json:"channel"`
+	Kind        string `json:"kind"`
+	Key         string `json:"key"`
+	Body        string `json:"body"`
+	CreatedAt   string `json:"created_at"`
+	Order       string `json:"order"`
+	Stage       string `json:"stage"`
+	Transport   string `json:"transport"`
+	To          string `json:"to"`
+	State       string `json:"state"`
+	Attempts    int    `json:"attempts"`
+	NextAttempt string `json:"next_attempt"`
+	LastError   string `json:"last_error"`
+	SentAt      string `json:"sent_at"`
+	Idempotency string `json:"idempotency_key"`
 }
+
+var exportOutboxColumns = []string{"seq", "channel", "kind", "key", "body", "created_at", "order", "stage", "transport", "to",
+	"state", "attempts", "next_attempt", "last_error", "sent_at", "idempotency_key"}
 
 // exportRefunds: shipdesk export refunds|outbox [--format jsonl|csv]
 func exportRefunds(e *env, what, format string) error {
@@ -82,7 +96,7 @@ func exportRefunds(e *env, what, format string) error {
 		write = func(row []string, _ any) error { return w.Write(row) }
 		header := exportRefundColumns
 		if what == "outbox" {
-			header = []string{"seq", "channel", "kind", "key", "body", "created_at"}
+			header = exportOutboxColumns
 		}
 		if err := w.Write(header); err != nil {
 			return err
@@ -90,8 +104,14 @@ func exportRefunds(e *env, what, format string) error {
 	}
 	if what == "outbox" {
 		return s.EachOutbox(func(seq uint64, m domain.OutboxMessage) error {
-			x := exportOutbox{Seq: seq, Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: domain.ISOTime(m.CreatedAt)}
-			return write([]string{strconv.FormatUint(seq, 10), x.Channel, x.Kind, x.Key, x.Body, x.CreatedAt}, x)
+			x := exportOutbox{Seq: seq, Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: domain.ISOTime(m.CreatedAt),
+				Order: orderNo(m.Order), Stage: m.Stage, Transport: m.Transport, To: m.To, State: m.State.String(), Attempts: m.Attempts,
+				LastError: m.LastError, SentAt: domain.ISOTime(m.SentAt), Idempotency: m.IdempotencyKey()}
+			if m.State.Pending() {
+				x.NextAttempt = domain.ISOTime(m.NextAttempt)
+			}
+			return write([]string{strconv.FormatUint(seq, 10), x.Channel, x.Kind, x.Key, x.Body, x.CreatedAt, x.Order, x.Stage,
+				x.Transport, x.To, x.State, strconv.Itoa(x.Attempts), x.NextAttempt, x.LastError, x.SentAt, x.Idempotency}, x)
 		})
 	}
 	return s.EachRefund(func(r domain.RefundRequest) error {

@@ -16,7 +16,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"shipdesk/domain"
 	"shipdesk/keymap"
+	"shipdesk/notify"
 	"shipdesk/server"
 	"shipdesk/storage"
 	"shipdesk/tui"
@@ -68,12 +70,37 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return inputError{err}
 	}
+	ncfg, err := e.notifyConfig()
+	if err != nil {
+		return err
+	}
 	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
+	// The one sender: it holds the outbox lease while serve runs (a cron `outbox send`
+	// meanwhile is refused) and sends what is due every senderEvery.
+	host, _ := os.Hostname()
+	snd, err := notify.NewSender(store, ncfg, storage.Actor{Operator: "shipdesk serve", Role: domain.RoleOperator}, fmt.Sprintf("serve %d@%s", os.Getpid(), host))
+	if err != nil {
+		return inputError{err}
+	}
+	snd.Now = e.now
+	sendCtx, stopSender := context.WithCancel(context.Background())
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		snd.Run(sendCtx, senderEvery, func(r notify.Report, err error) {
+			if err != nil {
+				logger.Printf("outbox: %v", err)
+				return
+			}
+			logger.Printf("outbox: sent %d, failed %d", r.Sent, r.Failed)
+		})
+	}()
+	defer func() { stopSender(); <-senderDone }()
 	srv, err := server.New(server.Config{
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
 		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,
@@ -126,6 +153,9 @@ func cmdServe(e *env, args []string) error {
 	}
 }
 
+// senderEvery is how often serve's sender looks for messages due.
+const senderEvery = 30 * time.Second
+
 // runSession runs one command line for an SSH session through the same dispatch as a
 // local one: on the server's store, with its settings and clock, as the session's
 // operator with their role, on the session's streams.
@@ -133,7 +163,7 @@ func runSession(e *env, store *storage.Store, s *server.Session, args []string) 
 	se := &env{
 		dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within,
 		stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
-		store: store, role: s.Operator.Role, session: s.ID, remote: true,
+		store: store, role: s.Operator.Role, session: s.ID, remote: true, config: e.config, notify: e.notify,
 	}
 	return report(s.Stderr, dispatch(se, args), "")
 }

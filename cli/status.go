@@ -35,7 +35,8 @@ type statusJSON struct {
 	Tracking struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
-	Refunds refundsStatus `json:"refunds"`
+	Refunds refundsStatus        `json:"refunds"`
+	Outbox  storage.OutboxCounts `json:"outbox"`
 	Index   struct {
 		Staged int `json:"staged"`
 	} `json:"index"`
@@ -75,6 +76,9 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
 	j.Index.Staged = c.Staged
+	if j.Outbox, err = s.OutboxCounts(e.now()); err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)
@@ -88,6 +92,7 @@ func cmdStatus(e *env, args []string) error {
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	printRefundStatus(e.stdout, c.Refunds)
+	fmt.Fprintf(e.stdout, "outbox    %d queued, %d failed, %d dead; %d sent in 24 h\n", j.Outbox.Queued, j.Outbox.Failed, j.Outbox.Dead, j.Outbox.Sent24h)
 	if c.Staged > 0 {
 		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)
 	}

@@ -637,3 +637,52 @@ func parseLease(v []byte) (string, time.Time, bool) {
 	}
 	return string(v[:i]), time.Unix(0, int64(binary.BigEndian.Uint64(v[i+1:]))), true
 }
+
+// QueueLate queues the late message of every order still awaiting shipment past its
+// ship-by (once per order: later runs find it queued). It reads the status index from
+// the first such order to the first not yet late, and returns how many it queued.
+func (s *Store) QueueLate(now time.Time, by Actor) (int, error) {
+	if err := by.may(domain.ActionOutboxSend); err != nil {
+		return 0, err
+	}
+	pol := s.notifyPolicy()
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		w := newWtx(tx, 16)
+		st := byte(domain.OrderAwaitingShipment)
+		end := timeKey(nil, now)
+		c := openIndex(tx, bOrdersByStatus).cursor()
+		var late []uint64
+		for c.seek([]byte{st}, false); c.k != nil && len(c.k) == 17 && c.k[0] == st && bytes.Compare(c.k[1:9], end) < 0; c.next() {
+			no := binary.BigEndian.Uint64(c.k[9:])
+			if w.get(bOutboxByEvent, outboxEventKey(no, domain.KindLate, "")) == nil {
+				late = append(late, no)
+			}
+		}
+		for _, no := range late {
+			o, err := w.getOrder(no)
+			if err != nil || o == nil || o.ShipBy.IsZero() {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err := w.queueFor(o, domain.KindLate, "", "", pol, now); err != nil {
+				return err
+			}
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		if err := w.audit(AuditEvent{At: now, Action: "outbox.queue", Detail: map[string]string{"late": strconv.Itoa(n)}}, by); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err == nil && n > 0 {
+		s.publish(Change{Kind: "outbox", N: n})
+	}
+	return n, err
+}

@@ -205,3 +205,24 @@ func indexOf(s, sub string) int {
 	}
 	return -1
 }
+
+// An order past its ship-by gets one late message, however often the sender looks.
+func TestQueueLateOnce(t *testing.T) {
+	s := shippingStore(t)
+	op := Actor{Operator: "cron", Role: domain.RoleOperator}
+	o, _, _ := s.Order(1)
+	if n, err := s.QueueLate(o.ShipBy.Add(-time.Hour), op); err != nil || n != 0 {
+		t.Fatalf("before ship-by: %d %v", n, err)
+	}
+	if _, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, op); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{3, 0} { // SO2..SO4; SO1 shipped
+		if n, err := s.QueueLate(o.ShipBy.Add(time.Hour), op); err != nil || n != want {
+			t.Fatalf("run %d: %d %v", i, n, err)
+		}
+	}
+	if msgs, _ := s.OrderMessages(2); len(msgs) != 1 || msgs[0].Kind != domain.KindLate {
+		t.Fatalf("SO2: %+v", msgs)
+	}
+}
