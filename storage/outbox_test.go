@@ -226,3 +226,30 @@ func TestQueueLateOnce(t *testing.T) {
 		t.Fatalf("SO2: %+v", msgs)
 	}
 }
+
+// The consignee's e-mail survives the pool entry's record (an optional trailing field)
+// and makes the buyer's messages go by e-mail.
+func TestConsigneeEmailStoredAndUsed(t *testing.T) {
+	s := openTemp(t)
+	tr := trade("tb", "E1", t0, 1)
+	tr.Consignee.Email = "e1@example.com"
+	mustImport(t, s, tr, trade("tb", "E2", t0, 1))
+	sup := Actor{Operator: "sue", Role: domain.RoleSupervisor}
+	if _, err := s.Convert([]domain.Key{tr.Key}, t0, sup); err != nil {
+		t.Fatal(err)
+	}
+	if e := entry(t, s, domain.Key{Channel: "tb", TradeID: "E2"}); e.Consignee.Email != "" {
+		t.Fatalf("E2: %+v", e.Consignee)
+	}
+	o, _, _ := s.Order(1)
+	if o.Consignee.Email != "e1@example.com" {
+		t.Fatalf("order: %+v", o.Consignee)
+	}
+	if _, _, err := s.Ship("tb:E1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, sup); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := s.OrderMessages(1)
+	if len(msgs) != 2 || msgs[0].Transport != domain.TransportEmail || msgs[0].To != "e1@example.com" || msgs[1].Transport != domain.TransportWebhook {
+		t.Fatalf("messages: %+v", msgs)
+	}
+}
