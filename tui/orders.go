@@ -60,6 +60,7 @@ type ordersView struct {
 
 	refundOpen bool
 	refundForm refundForm
+	messages   []domain.OutboxMessage // the outbox's messages about the order shown
 }
 
 func newOrders(c *common) view {
@@ -94,7 +95,7 @@ func newOrders(c *common) view {
 		empty: [2]string{"no orders match", "no orders match"},
 		detail: &detailSpec[storage.OrderRow, orderNo]{
 			open: func(r storage.OrderRow) tea.Cmd {
-				v.order, v.refunds = r.Order, nil
+				v.order, v.refunds, v.messages = r.Order, nil, nil
 				return v.loadOrder()
 			},
 			reload: v.loadOrder,
@@ -134,7 +135,7 @@ func (v *ordersView) loadOrder() tea.Cmd {
 	return tea.Batch(func() tea.Msg {
 		o, found, err := store.Order(no)
 		return orderMsg{order: o, found: found, err: err}
-	}, loadOrderRefunds(store, no))
+	}, loadOrderRefunds(store, no), loadOrderMessages(store, no))
 }
 
 func (v *ordersView) update(msg tea.Msg) tea.Cmd {
@@ -153,6 +154,14 @@ func (v *ordersView) update(msg tea.Msg) tea.Cmd {
 		return v.trackSaved(msg)
 	case orderRefundsMsg:
 		return v.orderRefunds(msg)
+	case orderMessagesMsg:
+		if msg.err != nil {
+			return reportErr(msg.err)
+		}
+		if msg.no == v.order.No {
+			v.messages = msg.msgs
+		}
+		return nil
 	case partialSavedMsg:
 		return v.partialSaved(msg)
 	case tea.KeyMsg:
@@ -308,7 +317,8 @@ func (v *ordersView) detailLines() []string {
 	lines = append(lines, v.shipmentLines()...)
 	lines = append(lines, v.refundLines()...)
 	lines = append(lines, "", s.title.Render(fmt.Sprintf("Items — %s, %s", plural(len(o.Items), "line", "lines"), plural(o.ItemCount(), "unit", "units"))))
-	return append(lines, itemLines(s, o.Items, width)...)
+	lines = append(lines, itemLines(s, o.Items, width)...)
+	return append(lines, messageLines(s, v.messages, v.c, width)...)
 }
 
 // shipmentLines is the shipment and its correction history, oldest first.

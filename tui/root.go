@@ -21,6 +21,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/keymap"
+	"shipdesk/notify"
 	"shipdesk/storage"
 )
 
@@ -36,6 +37,7 @@ type Config struct {
 	DBLabel  string             // database as shown in the status line
 	Renderer *lipgloss.Renderer // the session's renderer; nil = lipgloss.DefaultRenderer()
 	Policy   domain.ShipPolicy  // warehouse country and ship-by rule
+	Notify   *notify.Config     // [notify]: templates and languages for the outbox; nil = built in
 
 	// Context ends the live updates when it is done, e.g. an SSH session's
 	// context; nil = they end when the operator quits.
@@ -56,6 +58,7 @@ type common struct {
 	loc      *time.Location
 	now      func() time.Time
 	policy   domain.ShipPolicy
+	notify   *notify.Config
 	// helpLines are the status bar's help lines drawn so far, by width and bindings:
 	// drawing one styles every binding, a tenth of a list's frame.
 	helpLines map[string]string
@@ -147,6 +150,7 @@ func New(cfg Config) *Model {
 	c := &common{
 		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
 		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
+		notify: cfg.Notify,
 	}
 	m := &Model{c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel, specs: viewTable()}
 	for _, v := range m.specs {

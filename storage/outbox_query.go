@@ -1,0 +1,114 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// OutboxQuery selects the messages of one state for the console's outbox list, with
+// words that must all be in the kind, channel, order number, receiver or last error.
+type OutboxQuery struct {
+	State domain.OutboxState
+	Words []string
+}
+
+// OutboxRow is one row of an outbox window.
+type OutboxRow struct {
+	Msg domain.OutboxMessage
+	Pos Pos
+}
+
+func (q OutboxQuery) matches(m *domain.OutboxMessage) bool {
+	if len(q.Words) == 0 {
+		return true
+	}
+	text := strings.ToLower(strings.Join([]string{m.Kind, m.Channel, domain.OrderNumber(m.Order), m.Key, m.Stage, m.To, m.Transport, m.LastError}, " "))
+	for _, w := range q.Words {
+		if !strings.Contains(text, strings.ToLower(w)) {
+			return false
+		}
+	}
+	return true
+}
+
+// OutboxWindow reads up to limit messages of q's state by time (the next attempt, or when
+// sent), starting after from (or at the first when from is nil); with back it reads the
+// messages before from (or the last), still returned in time order.
+func (s *Store) OutboxWindow(ctx context.Context, q OutboxQuery, from Pos, back bool, limit int) (rows []OutboxRow, more bool, err error) {
+	prefix := []byte{byte(q.State)}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bOutboxByState).Cursor()
+		var k []byte
+		step := c.Next
+		switch {
+		case from == nil && !back:
+			k, _ = c.Seek(prefix)
+		case from == nil:
+			step = c.Prev
+			k, _ = c.Seek([]byte{byte(q.State) + 1})
+			if k == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
+		case !back:
+			k, _ = c.Seek(from)
+			if bytes.Equal(k, from) {
+				k, _ = c.Next()
+			}
+		default:
+			step = c.Prev
+			k, _ = c.Seek(from)
+			if k == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
+		}
+		for n := 0; k != nil && len(k) == 17 && k[0] == byte(q.State); k, _ = step() {
+			if n++; n&255 == 1 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			m, err := outboxByID(tx, binary.BigEndian.Uint64(k[9:]))
+			if err != nil {
+				return err
+			}
+			if !q.matches(&m) {
+				continue
+			}
+			if len(rows) == limit {
+				more = true
+				return nil
+			}
+			rows = append(rows, OutboxRow{Msg: m, Pos: append(Pos{}, k...)})
+		}
+		return nil
+	})
+	if back {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	return rows, more, err
+}
+
+// OutboxCount is the number of messages of q's state, from its counter, when q has no
+// words.
+func (s *Store) OutboxCount(q OutboxQuery) (n int, exact bool, err error) {
+	if len(q.Words) > 0 {
+		return 0, false, nil
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		n = int(counter(tx, outboxCounter(q.State)))
+		return nil
+	})
+	return n, true, err
+}

@@ -1,0 +1,39 @@
+package tui
+
+import (
+	"testing"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+)
+
+// The outbox view lists dead messages first, opens one with its rendered text and its
+// attempts, and retries the selection.
+func TestOutboxViewRetry(t *testing.T) {
+	h := newHarness(t, manyTrades(2), 140, 40)
+	by := storage.Actor{Operator: "cron", Role: domain.RoleSupervisor}
+	now := testNow
+	if _, err := h.store.QueueMessages([]domain.OutboxMessage{
+		{Channel: "tb", Kind: domain.KindTrackingUpload, Key: "T1", Order: 1, Stage: "EE1"},
+		{Channel: "tb", Kind: domain.OutboxRefundReject, Key: "R9", Body: "no damage", Stage: "tb:R9"},
+	}, now, by); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.RecordOutbox([]storage.OutboxResult{{ID: 2, Err: "HTTP 500: boom", At: now}}, 1, now, by); err != nil {
+		t.Fatal(err)
+	}
+	h.press("8")
+	h.mustShow("Outbox", "dead", "refund.reject", "HTTP 500: boom", "queued", "tracking.upload")
+	if l := h.lineWith("refund.reject"); l == "" || h.lineWith("tracking.upload") == "" {
+		t.Fatal("rows missing")
+	}
+	h.press("enter")
+	h.mustShow("Message 2", "attempts", "HTTP 500: boom", "refund R9 rejected: no damage", "shipdesk-2-refund.reject")
+	h.press("r")
+	h.mustShow("Retry 1 message")
+	h.press("y")
+	h.mustShow("Retry: due again 1, skipped 0")
+	if m, _ := h.store.OutboxMessage(2); m.State != domain.OutboxQueued || m.Attempts != 1 {
+		t.Fatalf("after retry: %+v", m)
+	}
+}
