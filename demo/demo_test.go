@@ -2,13 +2,16 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"shipdesk/domain"
+	"shipdesk/storage"
 )
 
 var testNow = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
@@ -396,5 +399,31 @@ func BenchmarkPlan(b *testing.B) {
 	for b.Loop() {
 		g.Plan(i)
 		i++
+	}
+}
+
+// The demo's outbox holds messages in every state, and doctor finds it consistent.
+func TestDemoOutboxEveryState(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	s, err := storage.Open(filepath.Join(t.TempDir(), "d.db"), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := Fill(s, 1, 3000, now); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[domain.OutboxState]int{}
+	if err := s.ListOutbox(nil, func(m domain.OutboxMessage) error { seen[m.State]++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range domain.OutboxStates {
+		if seen[st] == 0 {
+			t.Errorf("no %v message in the demo outbox: %v", st, seen)
+		}
+	}
+	rep, err := s.Doctor(context.Background())
+	if err != nil || !rep.OK() {
+		t.Fatalf("doctor: %v %v", err, rep.Problems)
 	}
 }
