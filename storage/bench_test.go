@@ -215,7 +215,19 @@ func BenchmarkOrderWindow(b *testing.B) {
 // BenchmarkTrackingUpload10k parses, validates, plans and applies a 10,000-line GSPAY
 // upload in one transaction: the first run ships 10,000 orders, later runs correct every
 // number (which also moves the tracking index entries).
+//
+// Each upload queues 20,000 messages (the buyer's shipped and the channel's write-back per
+// order); the sub-benchmark no-outbox skips them, to measure what queueing costs.
 func BenchmarkTrackingUpload10k(b *testing.B) {
+	b.Run("outbox", func(b *testing.B) { trackingUpload10k(b) })
+	b.Run("no-outbox", func(b *testing.B) {
+		storage.SetQueueOff(true)
+		defer storage.SetQueueOff(false)
+		trackingUpload10k(b)
+	})
+}
+
+func trackingUpload10k(b *testing.B) {
 	const n = 10_000
 	s, err := storage.Open(filepath.Join(b.TempDir(), "track.db"), storage.Options{})
 	if err != nil {

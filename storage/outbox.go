@@ -22,7 +22,8 @@ import (
 // due in a read transaction, sends with no transaction open and records the outcomes in a
 // short write transaction (RecordOutbox).
 //
-//	outbox            records: seq(8) → JSON message (outboxRecord); seq is its ID
+//	outbox            records: seq(8) → message (encodeOutbox; JSON for write-backs queued
+//	                    before the outbox was delivered); seq is its ID
 //	outbox_by_state   index: state(1) | time(8) | seq(8) → empty; the time is the next
 //	                    attempt, or when it was sent, died or was cancelled
 //	outbox_by_event   index: order(8) | kind 0x00 stage → seq(8): one message per
@@ -33,9 +34,13 @@ import (
 
 var kOutboxLease = []byte("lease/outbox")
 
-// outboxRecord is the stored form of an outbox message. The first five fields are those
-// of the refund write-backs queued before the outbox was delivered; a record without a
-// state is queued, due when it was created.
+// queueOff skips the shipments' messages: only benchmarks set it (export_test.go), to
+// measure what queueing costs a tracking upload.
+var queueOff bool
+
+// outboxRecord is the JSON form of the refund write-backs queued before the outbox was
+// delivered (read, never written now); a record without a state is queued, due when it
+// was created.
 type outboxRecord struct {
 	Channel     string             `json:"channel"`
 	Kind        string             `json:"kind"`
@@ -55,17 +60,79 @@ type outboxRecord struct {
 	Tries       []domain.OutboxTry `json:"tries,omitempty"`
 }
 
+// outboxVersion is the binary form of an outbox record; a record that starts with '{' is
+// the JSON of a write-back queued before the outbox was delivered.
+const outboxVersion = 2
+
+// encodeOutbox writes the binary form: a tenth the size of the JSON, which matters when a
+// tracking upload of 10,000 orders queues 20,000 messages.
 func encodeOutbox(m *domain.OutboxMessage) ([]byte, error) {
-	return json.Marshal(outboxRecord{Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body,
-		CreatedAt: m.CreatedAt.UTC(), Order: m.Order, Stage: m.Stage, Note: m.Note, Transport: m.Transport,
-		To: m.To, State: m.State.String(), Attempts: m.Attempts, NextAttempt: m.NextAttempt.UTC(),
-		LastError: m.LastError, SentAt: m.SentAt.UTC(), Tries: m.Tries})
+	w := enc{b: make([]byte, 0, 64+len(m.Channel)+len(m.Kind)+len(m.Key)+len(m.Body)+len(m.Stage)+len(m.Note)+len(m.To)+len(m.LastError))}
+	w.byte(outboxVersion)
+	w.byte(uint8(m.State))
+	w.s(m.Kind)
+	w.s(m.Channel)
+	w.s(m.Key)
+	w.s(m.Body)
+	w.t(m.CreatedAt)
+	w.u(m.Order)
+	w.s(m.Stage)
+	w.s(m.Note)
+	w.s(m.Transport)
+	w.s(m.To)
+	w.u(uint64(m.Attempts))
+	w.t(m.NextAttempt)
+	w.s(m.LastError)
+	w.t(m.SentAt)
+	w.u(uint64(len(m.Tries)))
+	for _, t := range m.Tries {
+		w.t(t.At)
+		w.s(t.Error)
+	}
+	return w.b, nil
+}
+
+func decodeOutboxBinary(id uint64, v []byte) (domain.OutboxMessage, error) {
+	d := dec{b: v}
+	m := domain.OutboxMessage{ID: id}
+	if d.byte() != outboxVersion {
+		return m, errCorrupt
+	}
+	m.State = domain.OutboxState(d.byte())
+	m.Kind = d.s()
+	m.Channel = d.s()
+	m.Key = d.s()
+	m.Body = d.s()
+	m.CreatedAt = d.t()
+	m.Order = d.u()
+	m.Stage = d.s()
+	m.Note = d.s()
+	m.Transport = d.s()
+	m.To = d.s()
+	m.Attempts = int(d.u())
+	m.NextAttempt = d.t()
+	m.LastError = d.s()
+	m.SentAt = d.t()
+	n := d.u()
+	if d.err != nil || n > uint64(len(d.b)) {
+		return m, errCorrupt
+	}
+	for range n {
+		m.Tries = append(m.Tries, domain.OutboxTry{At: d.t(), Error: d.s()})
+	}
+	if d.err == nil && (m.State < domain.OutboxQueued || m.State > domain.OutboxCancelled) {
+		return m, fmt.Errorf("state %d: %w", m.State, errCorrupt)
+	}
+	return m, d.err
 }
 
 func decodeOutbox(k, v []byte) (domain.OutboxMessage, error) {
 	var r outboxRecord
 	if len(k) != 8 {
 		return domain.OutboxMessage{}, errCorrupt
+	}
+	if len(v) > 0 && v[0] != '{' {
+		return decodeOutboxBinary(binary.BigEndian.Uint64(k), v)
 	}
 	if err := json.Unmarshal(v, &r); err != nil {
 		return domain.OutboxMessage{}, err
@@ -174,6 +241,9 @@ func (w *wtx) queueFor(o *domain.SalesOrder, kind, stage, note string, pol domai
 // number (saying so when it replaced one) or no_tracking, and the channel's
 // tracking.upload. The same number again queues nothing.
 func (w *wtx) queueShipment(old, next *domain.SalesOrder, pol domain.NotifyPolicy, now time.Time) error {
+	if queueOff {
+		return nil
+	}
 	n := next.Shipment.Number
 	switch {
 	case n != "" && n != old.Shipment.Number:

@@ -253,3 +253,41 @@ func TestConsigneeEmailStoredAndUsed(t *testing.T) {
 		t.Fatalf("messages: %+v", msgs)
 	}
 }
+
+// A write-back queued before the outbox was delivered (JSON, no state) reads as queued,
+// due when it was created; Repair files its rows, and the sender can take it.
+func TestOldOutboxRecordsRead(t *testing.T) {
+	s := openTemp(t)
+	old := `{"channel":"tb","kind":"refund.reject","key":"R1","body":"no","created_at":"2026-11-20T10:00:00Z"}`
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bMeta).Put(kOutboxSeq, u64(1)); err != nil {
+			return err
+		}
+		return tx.Bucket(bOutbox).Put(u64(1), []byte(old))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.OutboxMessage(1)
+	if err != nil || m.State != domain.OutboxQueued || !m.NextAttempt.Equal(t0) || m.Stage != "tb:R1" || m.Transport != domain.TransportWebhook {
+		t.Fatalf("old record: %+v %v", m, err)
+	}
+	if rep := doctorOf(t, s); rep.OK() {
+		t.Fatal("doctor found the old record's rows")
+	}
+	if _, err := s.Repair(context.Background(), t0, Actor{Operator: "sue", Role: domain.RoleSupervisor}); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.DueOutbox(t0, 10); len(due) != 1 || due[0].Msg.Body != "no" {
+		t.Fatalf("due: %+v", due)
+	}
+	op := Actor{Operator: "cron", Role: domain.RoleOperator}
+	if err := s.RecordOutbox([]OutboxResult{{ID: 1, At: t0}}, 8, t0, op); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.OutboxMessage(1); m.State != domain.OutboxSent || m.Body != "no" || m.Key != "R1" {
+		t.Fatalf("sent: %+v", m)
+	}
+	if rep := doctorOf(t, s); !rep.OK() {
+		t.Fatalf("doctor: %v", rep.Problems)
+	}
+}

@@ -73,7 +73,7 @@ var schema = newSchema(
 	&bucketSpec{name: bRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
-	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull, readBack: true},
+	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 )

@@ -1,0 +1,4 @@
+package storage
+
+// SetQueueOff lets benchmarks measure a tracking upload without its messages.
+func SetQueueOff(off bool) { queueOff = off }
