@@ -76,9 +76,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
 	j.Index.Staged = c.Staged
-	if j.Outbox, err = s.OutboxCounts(e.now()); err != nil {
-		return err
-	}
+	j.Outbox = c.Outbox
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)

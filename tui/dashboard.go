@@ -87,6 +87,11 @@ func (m *dashboardModel) view() string {
 		{label: "converted", n: r.Converted},
 		{label: "rejected", n: r.Rejected},
 		{label: "processed", n: r.Processed},
+		{},
+		{label: "messages queued", n: c.Outbox.Queued},
+		{label: "messages failed", n: c.Outbox.Failed, style: &s.warn},
+		{label: "messages dead", n: c.Outbox.Dead, style: &s.loud, note: "◀ outbox"},
+		{label: "sent in 24 h", n: c.Outbox.Sent24h},
 	}
 	left, right, third := m.panelLines("Pending pool", pool), m.panelLines("Sales orders", orders), m.panelLines("Refund queue", refunds)
 	for _, t := range r.Refunded {
