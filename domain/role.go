@@ -54,6 +54,9 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
+	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
+	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -73,6 +76,9 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionChannel:      {RoleSupervisor, "changing a channel"},
+	ActionRebate:       {RoleSupervisor, "changing a rebate"},
+	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs
