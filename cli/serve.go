@@ -132,6 +132,7 @@ func cmdServe(e *env, args []string) error {
 func runSession(e *env, store *storage.Store, s *server.Session, args []string) int {
 	se := &env{
 		dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within,
+		authWarn: e.authWarn, calendar: e.calendar,
 		stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
 		store: store, role: s.Operator.Role, session: s.ID, remote: true,
 	}
