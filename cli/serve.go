@@ -84,7 +84,7 @@ func cmdServe(e *env, args []string) error {
 			return tui.New(tui.Config{
 				Store: store, Keys: keys, Operator: s.Operator.Name, Role: s.Operator.Role, Session: s.ID,
 				Location: loc, Now: e.now, DBLabel: e.dbPath, Renderer: s.Renderer, Context: s.Context,
-				Policy: e.policy(),
+				Policy: e.policy(), AuthWarning: e.authWarning(),
 			})
 		},
 	})
