@@ -28,9 +28,10 @@ var settlements = map[string]string{"tb-main": "monthly:1", "tmall-flagship": "m
 // uploadedAfter: shipments older than this were exported with --mark-uploaded.
 const uploadedAfter = 2 * day
 
-// FillChannels sets up the demo's channels and rebates at now and marks the older
+// FillChannels sets up the demo's channels and rebates at now, for a warehouse in zone
+// loc, and marks the older
 // shipments' numbers uploaded, as an operator's daily export would have.
-func FillChannels(s *storage.Store, g *Generator, now time.Time) error {
+func FillChannels(s *storage.Store, g *Generator, now time.Time, loc *time.Location) error {
 	by := storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}
 	str := func(v string) *string { return &v }
 	for _, c := range g.Channels() {
@@ -49,7 +50,7 @@ func FillChannels(s *storage.Store, g *Generator, now time.Time) error {
 			st, _ = domain.ParseSettlement(spec)
 		}
 		if c.Name == "gspay-intl" { // seed 000: GSPAY freezes the payout at its cut-off
-			soon := now.Add(6 * time.Hour).In(time.Local)
+			soon := now.Add(6 * time.Hour).In(loc)
 			st = domain.Settlement{Kind: domain.SettleWeekly, Weekday: soon.Weekday(), At: time.Duration(soon.Hour()) * time.Hour}
 		}
 		ch.Settlement = &st
@@ -68,7 +69,7 @@ func FillChannels(s *storage.Store, g *Generator, now time.Time) error {
 			return err
 		}
 	}
-	if err := fillRebates(s, now, by); err != nil {
+	if err := fillRebates(s, now, loc, by); err != nil {
 		return err
 	}
 	return markUploaded(s, now, by)
@@ -82,7 +83,7 @@ func shopName(channel string) string {
 
 // fillRebates records subscription orders in every state. A date beyond the working-day
 // calendar's years leaves that rebate out rather than failing the demo.
-func fillRebates(s *storage.Store, now time.Time, by storage.Actor) error {
+func fillRebates(s *storage.Store, now time.Time, loc *time.Location, by storage.Actor) error {
 	cal := calendar.New()
 	cny := func(yuan int64) domain.Money { return domain.Money{Minor: yuan * 100, Currency: "CNY"} }
 	type step uint8
@@ -113,7 +114,7 @@ func fillRebates(s *storage.Store, now time.Time, by storage.Actor) error {
 		if r.to >= confirmed {
 			in.ConfirmedAt = at.Add(20 * time.Hour)
 		}
-		reb, err := s.AddRebate(in, cal, time.Local, now, by)
+		reb, err := s.AddRebate(in, cal, loc, now, by)
 		if errors.As(err, new(*domain.UnknownYearError)) {
 			continue
 		}
@@ -121,7 +122,7 @@ func fillRebates(s *storage.Store, now time.Time, by storage.Actor) error {
 			return err
 		}
 		if r.to >= claimed {
-			if _, err := s.ClaimRebate(reb.ID, time.Local, now, by); err != nil {
+			if _, err := s.ClaimRebate(reb.ID, loc, now, by); err != nil {
 				return err
 			}
 		}

@@ -30,6 +30,11 @@ var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
 // refund requests of Generator.Refunds enter the refund queue, and the channels and
 // rebates of FillChannels are set up.
 func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
+	return FillIn(s, seed, n, now, time.Local)
+}
+
+// FillIn is Fill for a warehouse in zone loc, where the settlement cut-offs fall.
+func FillIn(s *storage.Store, seed int64, n int, now time.Time, loc *time.Location) error {
 	g := New(seed, now)
 	recs := make([]storage.SeedRecord, 0, chunk)
 	for start := 0; start < n; start += chunk {
@@ -52,7 +57,7 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 	if _, err := s.ImportRefunds(g.Refunds(n), now, storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}); err != nil {
 		return err
 	}
-	if err := FillChannels(s, g, now); err != nil {
+	if err := FillChannels(s, g, now, loc); err != nil {
 		return err
 	}
 	// The trades of a chunk are paid all over the year, so their index rows were staged:

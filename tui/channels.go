@@ -113,6 +113,11 @@ func (v *channelsView) key(msg tea.KeyMsg) tea.Cmd {
 		out, cmd := v.prompt.update(msg, k)
 		switch out {
 		case accepted:
+			// A line that is not a time keeps the prompt open with the reason.
+			if _, err := domain.ParseWhen(v.prompt.reason(), v.c.loc); err != nil {
+				v.prompt.err = err.Error()
+				return nil
+			}
 			v.overlay = channelsNoOverlay
 			return v.run(v.prompt.reason())
 		case cancelled:

@@ -96,6 +96,12 @@ func TestChannelsViewKeys(t *testing.T) {
 	if list[0].ConfirmedAt.IsZero() || list[1].PaidAt.IsZero() {
 		t.Fatalf("rebates after the keys: %+v", list)
 	}
+	// A line that is not a date keeps the prompt open and says why; esc changes nothing.
+	h.press("g", "r", "ctrl+u")
+	h.typeText("soon")
+	h.press("enter")
+	h.mustShow("Re-authorize jd-shop", `"soon" is not a time`)
+	h.press("esc")
 	// An esc in the prompt changes nothing.
 	h.press("g", "r", "esc")
 	if c, _, _ := h.store.Channel("jd-shop"); len(c.Reauths) != 1 {
