@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"shipdesk/domain"
 	"strings"
 
 	"shipdesk/storage"
@@ -30,9 +31,9 @@ func cmdDoctor(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("doctor takes no arguments")
 	}
-	action := storage.ActionDoctor
+	action := domain.ActionDoctor
 	if *repair {
-		action = storage.ActionRepair
+		action = domain.ActionRepair
 	}
 	if err := e.require(action); err != nil {
 		return err

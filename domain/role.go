@@ -54,6 +54,8 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionDoctor       Action = "doctor"        // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair" // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -73,6 +75,8 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionDoctor:       {RoleSupervisor, "checking the database"},
+	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

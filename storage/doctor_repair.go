@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"shipdesk/domain"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ type RepairResult struct {
 // role. A record that does not read stops it before anything is written: its rows
 // cannot be rebuilt.
 func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res RepairResult, err error) {
-	if err := by.may(ActionRepair); err != nil {
+	if err := by.may(domain.ActionRepair); err != nil {
 		return res, err
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
@@ -74,7 +75,7 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 		if len(res.Moved) > 0 {
 			detail["moved"] = strings.Join(res.Moved, "; ")
 		}
-		if err := w.audit(AuditEvent{At: now, Action: string(ActionRepair), Detail: detail}, by); err != nil {
+		if err := w.audit(AuditEvent{At: now, Action: string(domain.ActionRepair), Detail: detail}, by); err != nil {
 			return err
 		}
 		for _, name := range schema.derived() {
