@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"shipdesk/domain"
 	"strings"
 
+	"shipdesk/domain"
 	"shipdesk/storage"
 	"shipdesk/textsafe"
 )

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"shipdesk/domain"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
 )
 
 // RepairResult says what Repair did.

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -11,6 +10,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // The tracking form enters one order's shipment: carrier (picked by typing part of its
