@@ -1,7 +1,5 @@
 package demo
 
-import ()
-
 // Buyers: platform nicks as the channels report them.
 
 type buyerStyle uint8
