@@ -1,153 +1,203 @@
 package demo
 
 import (
-	"errors"
 	"time"
-
-	"shipdesk/calendar"
-	"shipdesk/domain"
-	"shipdesk/storage"
 )
 
-// The demo's channels in every state (rules 7, 28–29): most set up with their
-// authorization far ahead, jd-store expiring within the week, pdd-outlet lapsed (and
-// re-authorized once before), 1688-wholesale and manual seen in orders but not set up;
-// settlement schedules among them, gspay-intl's cut-off a few hours from now so the
-// dashboard is loud; paipai and yihaodian shops with subscription rebates only; and
-// rebates in every state: unconfirmed, confirmed and waiting, claimable, claimed, paid,
-// and one whose platform has no set waiting time.
+// The data below is the demo world: channels, catalogue, names and places.
 
-// notSetUp are the demo channels left as imports found them.
-var notSetUp = map[string]bool{"1688-wholesale": true, "manual": true}
+type locale uint8
 
-var languages = map[string]string{"CNY": "zh", "RUB": "ru", "USD": "en"}
+const (
+	zh locale = iota
+	ru
+	en
+)
 
-// settlements are the demo's schedules by channel; gspay-intl's is worked out from now.
-var settlements = map[string]string{"tb-main": "monthly:1", "tmall-flagship": "monthly:15", "jd-store": "weekly:wed", "ali-global": "weekly:mon"}
+// Currency indexes into product.price.
+const (
+	cny = iota
+	rub
+	usd
+)
 
-// uploadedAfter: shipments older than this were exported with --mark-uploaded.
-const uploadedAfter = 2 * day
-
-// FillChannels sets up the demo's channels and rebates at now, for a warehouse in zone
-// loc, and marks the older
-// shipments' numbers uploaded, as an operator's daily export would have.
-func FillChannels(s *storage.Store, g *Generator, now time.Time, loc *time.Location) error {
-	by := storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}
-	str := func(v string) *string { return &v }
-	for _, c := range g.Channels() {
-		if notSetUp[c.Name] {
-			continue
-		}
-		ch := storage.ChannelChange{Platform: str(c.Platform), Shop: str(shopName(c.Name)), Language: str(languages[c.Currency])}
-		exp := c.AuthExpiry
-		if c.Name == "pdd-outlet" {
-			exp = c.AuthExpiry.AddDate(-1, 0, 0) // re-authorized below to the lapsed expiry
-		}
-		ch.AuthExpires = &exp
-		spec, ok := settlements[c.Name]
-		var st domain.Settlement
-		if ok {
-			st, _ = domain.ParseSettlement(spec)
-		}
-		if c.Name == "gspay-intl" { // seed 000: GSPAY freezes the payout at its cut-off
-			soon := now.Add(6 * time.Hour).In(loc)
-			st = domain.Settlement{Kind: domain.SettleWeekly, Weekday: soon.Weekday(), At: time.Duration(soon.Hour()) * time.Hour}
-		}
-		ch.Settlement = &st
-		if _, err := s.SetChannel(c.Name, ch, now.Add(-300*day), by); err != nil {
-			return err
-		}
-		if c.Name == "pdd-outlet" {
-			if _, err := s.Reauthorize(c.Name, c.AuthExpiry, now.Add(-200*day), storage.Actor{Operator: "li.na", Role: domain.RoleSupervisor}); err != nil {
-				return err
-			}
-		}
-	}
-	for _, c := range []struct{ name, platform, shop string }{{"pp-store", "paipai", "拍拍小店"}, {"yhd-store", "yihaodian", "1号店旗舰"}} {
-		exp := now.Add(500 * day)
-		if _, err := s.SetChannel(c.name, storage.ChannelChange{Platform: &c.platform, Shop: &c.shop, Language: str("zh"), AuthExpires: &exp}, now.Add(-450*day), by); err != nil {
-			return err
-		}
-	}
-	if err := fillRebates(s, now, loc, by); err != nil {
-		return err
-	}
-	return markUploaded(s, now, by)
+type chanSpec struct {
+	name, platform, currency string
+	currencyIx               int
+	weight                   int // share of all trades, in percent
+	locale                   locale
+	tzHours                  int // where its buyers live, for the time of day they pay
+	loc                      *time.Location
+	idDigits, payDigits      int // the permuted part of trade IDs and payment references
+	idFormat                 idFormat
+	idPrefix                 string
+	payFormat                payFormat
+	payPrefix                string
+	buyerStyle               buyerStyle
+	countries                []int // into enCountries, weighted by repetition
+	wholesale                bool
+	authDays                 int // API authorization expiry, days from now
 }
 
-func shopName(channel string) string {
-	return map[string]string{"tb-main": "茶叶旗舰店", "tmall-flagship": "天猫官方旗舰店", "jd-store": "京东自营店", "pdd-outlet": "拼多多工厂店",
-		"douyin-live": "抖音直播间", "yz-shop": "有赞微商城", "ali-global": "Tea Global Store", "insales-ru": "Чайный магазин",
-		"gspay-intl": "GSPAY International", "shopify-us": "Tea House US"}[channel]
+var (
+	cst = time.FixedZone("CST", 8*3600)
+	msk = time.FixedZone("MSK", 3*3600)
+	est = time.FixedZone("EST", -5*3600)
+)
+
+var channelSpecs = []chanSpec{
+	{name: "tb-main", platform: "taobao", currency: "CNY", currencyIx: cny, weight: 22, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 18, payDigits: 15, idPrefix: "2", payFormat: payAlipay, buyerStyle: buyerTaobao, authDays: 200},
+	{name: "tmall-flagship", platform: "tmall", currency: "CNY", currencyIx: cny, weight: 12, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 18, payDigits: 15, idPrefix: "4", payFormat: payAlipay, buyerStyle: buyerTaobao, authDays: 120},
+	{name: "jd-store", platform: "jd", currency: "CNY", currencyIx: cny, weight: 14, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 12, payDigits: 12, idPrefix: "3", payFormat: payDated, payPrefix: "JDP", buyerStyle: buyerJD, authDays: 5},
+	{name: "pdd-outlet", platform: "pinduoduo", currency: "CNY", currencyIx: cny, weight: 12, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 15, payDigits: 10, idFormat: idPDD, payFormat: payWechat, buyerStyle: buyerPDD, authDays: -2},
+	{name: "douyin-live", platform: "douyin", currency: "CNY", currencyIx: cny, weight: 10, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 17, payDigits: 12, idPrefix: "69", payFormat: payDated, payPrefix: "DYP", buyerStyle: buyerDouyin, authDays: 45},
+	{name: "yz-shop", platform: "youzan", currency: "CNY", currencyIx: cny, weight: 5, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 9, payDigits: 10, idFormat: idYouzan, payFormat: payWechat, buyerStyle: buyerYouzan, authDays: 300},
+	{name: "ali-global", platform: "aliexpress", currency: "USD", currencyIx: usd, weight: 6, locale: en, tzHours: 0, loc: time.UTC,
+		idDigits: 15, payDigits: 12, idPrefix: "8", payFormat: payDated, payPrefix: "AE", buyerStyle: buyerEN,
+		countries: []int{usC, usC, gbC, deC, frC, auC, caC}, authDays: 90},
+	{name: "insales-ru", platform: "insales", currency: "RUB", currencyIx: rub, weight: 5, locale: ru, tzHours: 3, loc: msk,
+		idDigits: 9, payDigits: 9, idPrefix: "1", payFormat: payYooKassa, buyerStyle: buyerRU, authDays: 365},
+	{name: "gspay-intl", platform: "gspay", currency: "USD", currencyIx: usd, weight: 4, locale: en, tzHours: 0, loc: time.UTC,
+		idDigits: 10, payDigits: 12, idPrefix: "GS", payFormat: payGSPAY, buyerStyle: buyerEN,
+		countries: []int{usC, gbC, deC, frC, caC, auC}, authDays: 150},
+	{name: "shopify-us", platform: "shopify", currency: "USD", currencyIx: usd, weight: 5, locale: en, tzHours: -5, loc: est,
+		idDigits: 12, payDigits: 9, idPrefix: "6", payFormat: payStripe, buyerStyle: buyerEN,
+		countries: []int{usC, usC, usC, usC, usC, usC, caC}, authDays: 30},
+	{name: "1688-wholesale", platform: "1688", currency: "CNY", currencyIx: cny, weight: 3, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 18, payDigits: 15, idPrefix: "3", payFormat: payAlipay, buyerStyle: buyerCompany, wholesale: true, authDays: 12},
+	{name: "manual", platform: "manual", currency: "CNY", currencyIx: cny, weight: 2, locale: zh, tzHours: 8, loc: cst,
+		idDigits: 9, payDigits: 9, idFormat: idManual, payFormat: payManual, buyerStyle: buyerManual, authDays: 3650},
 }
 
-// fillRebates records subscription orders in every state. A date beyond the working-day
-// calendar's years leaves that rebate out rather than failing the demo.
-func fillRebates(s *storage.Store, now time.Time, loc *time.Location, by storage.Actor) error {
-	cal := calendar.New()
-	cny := func(yuan int64) domain.Money { return domain.Money{Minor: yuan * 100, Currency: "CNY"} }
-	type step uint8
-	const (
-		ordered step = iota
-		confirmed
-		claimed
-		paid
-	)
-	for _, r := range []struct {
-		channel, order string
-		age            time.Duration
-		amount         domain.Money
-		to             step
-		wait           domain.Wait
-	}{
-		{"tb-main", "TBSUB-20260001", 40 * day, cny(300), confirmed, domain.Wait{}},                        // claimable
-		{"tmall-flagship", "TMSUB-88123", 2 * day, cny(600), confirmed, domain.Wait{}},                     // waiting its 5 working days
-		{"jd-store", "JDSUB-55001", 60 * day, cny(1000), ordered, domain.Wait{}},                           // never confirmed: never claimable
-		{"pp-store", "PP-2026-0042", 100 * day, cny(200), claimed, domain.Wait{}},                          // 2 months passed, claimed
-		{"yhd-store", "YHD-7731", 400 * day, cny(500), paid, domain.Wait{}},                                // a year passed, paid
-		{"yhd-store", "YHD-8120", 30 * day, cny(500), confirmed, domain.Wait{}},                            // eleven months to go
-		{"douyin-live", "DY-SVC-310", 10 * day, cny(100), confirmed, domain.Wait{}},                        // no set wait: by hand
-		{"yz-shop", "YZ-PLAN-12", 20 * day, cny(98), confirmed, domain.Wait{N: 15, Unit: domain.WaitDays}}, // a wait given by hand
-	} {
-		at := now.Add(-r.age)
-		in := storage.RebateInput{Channel: r.channel, Order: r.order, OrderedAt: at, Amount: r.amount, Wait: r.wait}
-		if r.to >= confirmed {
-			in.ConfirmedAt = at.Add(20 * time.Hour)
-		}
-		reb, err := s.AddRebate(in, cal, loc, now, by)
-		if errors.As(err, new(*domain.UnknownYearError)) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if r.to >= claimed {
-			if _, err := s.ClaimRebate(reb.ID, loc, now, by); err != nil {
-				return err
-			}
-		}
-		if r.to >= paid {
-			if _, err := s.PayRebate(reb.ID, now, by); err != nil {
-				return err
-			}
-		}
+// Trade IDs: the permuted number n makes each one unique within its channel.
+
+type idFormat uint8
+
+const (
+	idPlain  idFormat = iota // prefix and digits: taobao, jd, douyin, …
+	idPDD                    // 261120-123456789012345
+	idYouzan                 // E20261120103512123456789
+	idManual                 // M261120-123456789
+)
+
+func (c *chanSpec) appendTradeID(b []byte, n uint64, local time.Time) []byte {
+	switch c.idFormat {
+	case idPDD:
+		return pddTradeID(b, n, c.idDigits, local)
+	case idYouzan:
+		return youzanTradeID(b, n, c.idDigits, local)
+	case idManual:
+		return manualTradeID(b, n, c.idDigits, local)
 	}
-	return nil
+	return appendNum(append(b, c.idPrefix...), n, c.idDigits)
 }
 
-// markUploaded records as uploaded the numbers of orders still in transit that shipped
-// more than two days ago; the recent ones wait for the next export.
-func markUploaded(s *storage.Store, now time.Time, by storage.Actor) error {
-	var nos []uint64
-	err := s.EachShipment(now.Add(-30*day), func(o domain.SalesOrder) error {
-		if o.Status == domain.OrderShipped && o.Shipment.Number != "" && o.Shipment.ShippedAt.Before(now.Add(-uploadedAfter)) {
-			nos = append(nos, o.No)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+func pddTradeID(b []byte, n uint64, digits int, local time.Time) []byte {
+	b = appendDate(b, local, true)
+	b = append(b, '-')
+	return appendNum(b, n, digits)
+}
+
+func youzanTradeID(b []byte, n uint64, digits int, local time.Time) []byte {
+	b = append(b, 'E')
+	b = appendDate(b, local, false)
+	h, m, s := local.Clock()
+	b = appendNum(b, uint64(h*10000+m*100+s), 6)
+	return appendNum(b, n, digits)
+}
+
+func manualTradeID(b []byte, n uint64, digits int, local time.Time) []byte {
+	b = append(b, 'M')
+	b = appendDate(b, local, true)
+	b = append(b, '-')
+	return appendNum(b, n, digits)
+}
+
+// Payment references, each in its payment system's shape.
+
+type payFormat uint8
+
+const (
+	payAlipay payFormat = iota
+	payWechat
+	payDated // prefix, date, digits
+	payGSPAY
+	payYooKassa
+	payStripe
+	payManual
+)
+
+func (c *chanSpec) appendPayRef(b []byte, r *rng, n uint64, local time.Time) []byte {
+	switch c.payFormat {
+	case payWechat:
+		return wechatRef(b, r, n, c.payDigits, local)
+	case payDated:
+		return datedRef(b, c.payPrefix, n, c.payDigits, local)
+	case payGSPAY:
+		return gspayRef(b, n, c.payDigits)
+	case payYooKassa:
+		return yookassaRef(b, r)
+	case payStripe:
+		return stripeRef(b, r)
+	case payManual:
+		return manualRef(b, r, local)
 	}
-	_, err = s.MarkUploaded(nos, now, by)
-	return err
+	return alipayRef(b, n, c.payDigits, local)
+}
+
+func alipayRef(b []byte, n uint64, digits int, local time.Time) []byte {
+	b = appendDate(b, local, false)
+	b = append(b, "22001"...)
+	return appendNum(b, n, digits)
+}
+
+func wechatRef(b []byte, r *rng, n uint64, digits int, local time.Time) []byte {
+	b = append(b, "4200"...)
+	b = appendRandDigits(b, r, 6)
+	b = appendDate(b, local, false)
+	return appendNum(b, n, digits)
+}
+
+func datedRef(b []byte, prefix string, n uint64, digits int, local time.Time) []byte {
+	b = append(b, prefix...)
+	b = appendDate(b, local, false)
+	return appendNum(b, n, digits)
+}
+
+// gspayRef is a GSPAY transaction ID such as TR1223370463258, unique per trade, so bulk
+// tracking lines can name it.
+func gspayRef(b []byte, n uint64, digits int) []byte {
+	b = append(b, "TR1"...)
+	return appendNum(b, n, digits)
+}
+
+// yookassaRef looks like a YooKassa payment ID: 2d0e1f2a-000f-5000-8000-1a2b3c4d5e6f.
+func yookassaRef(b []byte, r *rng) []byte {
+	b = appendHex(b, r, 8)
+	b = append(b, "-000"...)
+	b = appendHex(b, r, 1)
+	b = append(b, "-5000-"...)
+	b = append(b, "89ab"[r.intn(4)])
+	b = append(b, "000-"...)
+	return appendHex(b, r, 12)
+}
+
+func stripeRef(b []byte, r *rng) []byte {
+	b = append(b, "pi_3"...)
+	return appendBase62(b, r, 23)
+}
+
+func manualRef(b []byte, r *rng, local time.Time) []byte {
+	if r.intn(10) < 3 {
+		return b // paid in cash
+	}
+	b = append(b, "BT"...)
+	b = appendDate(b, local, false)
+	return appendRandDigits(b, r, 6)
 }

@@ -57,6 +57,8 @@ const (
 	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
 	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
 	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
+	ActionDoctor       Action = "doctor"          // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair"   // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -79,6 +81,8 @@ var actionRules = map[Action]struct {
 	ActionChannel:      {RoleSupervisor, "changing a channel"},
 	ActionRebate:       {RoleSupervisor, "changing a rebate"},
 	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
+	ActionDoctor:       {RoleSupervisor, "checking the database"},
+	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

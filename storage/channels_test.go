@@ -80,7 +80,7 @@ func TestCutOffListsFollowShippingAndUploads(t *testing.T) {
 	s := shippingStore(t)
 	ship := func(ref string, in domain.ShipInput) {
 		t.Helper()
-		if _, _, err := s.Ship(ref, in, cn, t0, boss); err != nil {
+		if _, _, err := s.Ship(orderRef(ref), in, cn, t0, boss); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -33,7 +33,7 @@ func channelsFixture(t *testing.T, opts ...harnessOpt) *harness {
 	if _, err := h.store.Convert([]domain.Key{{Channel: "pp-shop", TradeID: "B"}}, testNow, boss); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.store.Ship("pp-shop:B", domain.ShipInput{NoTracking: "printer down"}, domain.ShipPolicy{Country: "CN"}, testNow, boss); err != nil {
+	if _, _, err := h.store.Ship(orderRef("pp-shop:B"), domain.ShipInput{NoTracking: "printer down"}, domain.ShipPolicy{Country: "CN"}, testNow, boss); err != nil {
 		t.Fatal(err)
 	}
 	cal := calendar.New()
