@@ -234,9 +234,13 @@ func cmdNotify(e *env, args []string) error {
 	if len(pos) != 3 || pos[0] != "preview" {
 		return usagef("usage: shipdesk notify preview KIND REF   (KIND: %s)", strings.Join(domain.OutboxKinds, ", "))
 	}
-	kind, ref := pos[1], pos[2]
+	kind := pos[1]
 	if !domain.KnownKind(kind) {
 		return usagef("%q is not a message kind: %s", kind, strings.Join(domain.OutboxKinds, ", "))
+	}
+	ref, err := domain.ParseOrderRef(pos[2])
+	if err != nil {
+		return usagef("%v", err)
 	}
 	cfg, err := e.notifyConfig()
 	if err != nil {

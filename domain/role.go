@@ -54,8 +54,13 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
-	ActionOutboxSend   Action = "outbox.send"   // send what is due (serve, cron)
-	ActionOutboxManage Action = "outbox.manage" // retry or cancel messages
+	ActionOutboxSend   Action = "outbox.send"     // send what is due (serve, cron)
+	ActionOutboxManage Action = "outbox.manage"   // retry or cancel messages
+	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
+	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
+	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
+	ActionDoctor       Action = "doctor"          // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair"   // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -77,6 +82,11 @@ var actionRules = map[Action]struct {
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
 	ActionOutboxSend:   {RoleOperator, "sending the outbox"},
 	ActionOutboxManage: {RoleSupervisor, "retrying or cancelling messages"},
+	ActionChannel:      {RoleSupervisor, "changing a channel"},
+	ActionRebate:       {RoleSupervisor, "changing a rebate"},
+	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
+	ActionDoctor:       {RoleSupervisor, "checking the database"},
+	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

@@ -10,14 +10,15 @@ import "github.com/charmbracelet/bubbles/key"
 // each other's keys; dialog and form bindings are only active while a dialog
 // or form is open, so they may reuse keys from the other groups.
 const (
-	GroupGlobal  = "Global"
-	GroupLists   = "Lists"
-	GroupPool    = "Pending pool"
-	GroupOrders  = "Sales orders and tracking"
-	GroupRefunds = "Refund queue"
-	GroupOutbox  = "Outbox"
-	GroupForms   = "Forms"
-	GroupDialogs = "Dialogs"
+	GroupGlobal   = "Global"
+	GroupLists    = "Lists"
+	GroupPool     = "Pending pool"
+	GroupOrders   = "Sales orders and tracking"
+	GroupRefunds  = "Refund queue"
+	GroupOutbox   = "Outbox"
+	GroupChannels = "Channels and rebates"
+	GroupForms    = "Forms"
+	GroupDialogs  = "Dialogs"
 )
 
 // KeyMap holds every key binding of the application.
@@ -33,6 +34,7 @@ type KeyMap struct {
 	Refunds   key.Binding // the refund queue
 	Outbox    key.Binding // the outbox of messages
 	Audit     key.Binding
+	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
 	NextView  key.Binding
 	Refresh   key.Binding
 
@@ -71,6 +73,11 @@ type KeyMap struct {
 	// Outbox
 	OutboxRetry  key.Binding // due now again (supervisor)
 	OutboxCancel key.Binding // call off, with a reason (supervisor)
+	// Channels and rebates
+	Reauthorize   key.Binding // asks for the new expiry of the channel under the cursor
+	RebateConfirm key.Binding // asks when the subscription order was confirmed on the platform
+	RebateClaim   key.Binding
+	RebatePaid    key.Binding
 
 	// Forms
 	NextField key.Binding
@@ -105,8 +112,9 @@ func Default() KeyMap {
 		Orders:    bind("3", "orders", "3"),
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
-		Outbox:    bind("8", "outbox", "8"),
+		Outbox:    bind("0", "outbox", "0"),
 		Audit:     bind("7", "audit log", "7"),
+		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
 
@@ -139,8 +147,12 @@ func Default() KeyMap {
 		RefundReject:  bind("r", "reject", "r"),
 		RefundProcess: bind("p", "mark processed", "p"),
 
-		OutboxRetry:  bind("r", "retry", "r"),
-		OutboxCancel: bind("x", "cancel message", "x"),
+		OutboxRetry:   bind("r", "retry", "r"),
+		OutboxCancel:  bind("x", "cancel message", "x"),
+		Reauthorize:   bind("r", "re-authorize", "r"),
+		RebateConfirm: bind("c", "confirm rebate", "c"),
+		RebateClaim:   bind("l", "claim rebate", "l"),
+		RebatePaid:    bind("p", "mark rebate paid", "p"),
 
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
@@ -167,6 +179,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.refunds", GroupGlobal, &k.Refunds},
 		{"global.outbox", GroupGlobal, &k.Outbox},
 		{"global.audit", GroupGlobal, &k.Audit},
+		{"global.channels", GroupGlobal, &k.Channels},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
 
@@ -200,6 +213,10 @@ func (k *KeyMap) Entries() []Entry {
 
 		{"outbox.retry", GroupOutbox, &k.OutboxRetry},
 		{"outbox.cancel", GroupOutbox, &k.OutboxCancel},
+		{"channels.reauthorize", GroupChannels, &k.Reauthorize},
+		{"channels.confirm", GroupChannels, &k.RebateConfirm},
+		{"channels.claim", GroupChannels, &k.RebateClaim},
+		{"channels.paid", GroupChannels, &k.RebatePaid},
 
 		{"form.next_field", GroupForms, &k.NextField},
 		{"form.prev_field", GroupForms, &k.PrevField},

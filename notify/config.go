@@ -57,8 +57,9 @@ type ChannelConfig struct {
 	URL  string
 }
 
-// Channel is the one lookup of a channel's language and webhook URL (the channels'
-// settings will come from their own records; only this function changes then).
+// Channel is the one lookup of a channel's language and webhook URL from the config; the
+// sender takes the language from the channel's record in the store when the config names
+// none for it (Sender.Envelope).
 func (c *Config) Channel(name string) ChannelConfig {
 	ch := c.Channels[name]
 	if ch.Lang == "" {

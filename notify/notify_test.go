@@ -47,7 +47,7 @@ func shopWith(t *testing.T, email string) *storage.Store {
 	if _, err := s.Convert([]domain.Key{tr.Key}, t0, sup); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"}, t0, sup); err != nil {
+	if _, _, err := s.Ship(domain.OrderRef{Key: domain.Key{Channel: "tb", TradeID: "T1"}}, domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"}, t0, sup); err != nil {
 		t.Fatal(err)
 	}
 	return s

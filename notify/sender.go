@@ -27,6 +27,26 @@ type Sender struct {
 	Batch     int              // messages per read and per record (default 200)
 	Workers   int              // sends at once (default 8)
 	LeaseTTL  time.Duration    // default 2 minutes
+
+	langs sync.Map // channel → the language its record in the store names ("" for none)
+}
+
+// channelLanguage is the language the channel's record names, when the config names none
+// for it; read once per channel.
+func (s *Sender) channelLanguage(name string) string {
+	if s.Store == nil {
+		return ""
+	}
+	if l, ok := s.langs.Load(name); ok {
+		return l.(string)
+	}
+	c, found, err := s.Store.Channel(name)
+	lang := ""
+	if err == nil && found {
+		lang = c.Language
+	}
+	s.langs.Store(name, lang)
+	return lang
 }
 
 // NewSender builds the sender of a configuration.
@@ -59,6 +79,11 @@ type Report struct {
 func (s *Sender) Envelope(it storage.OutboxItem) (Envelope, error) {
 	m := it.Msg
 	ch := s.Config.Channel(m.Channel)
+	if s.Config.Channels[m.Channel].Lang == "" {
+		if l := s.channelLanguage(m.Channel); l != "" {
+			ch.Lang = l
+		}
+	}
 	loc := s.Config.Policy.Window.Loc
 	if loc == nil {
 		loc = time.Local

@@ -31,7 +31,7 @@ func TestShipQueuesOncePerNumber(t *testing.T) {
 	ana := Actor{Operator: "ana", Role: domain.RoleOperator}
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, loc)
 	for range 2 {
-		if _, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, now, ana); err != nil {
+		if _, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, now, ana); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -45,7 +45,7 @@ func TestShipQueuesOncePerNumber(t *testing.T) {
 	if !msgs[1].NextAttempt.Equal(now) {
 		t.Errorf("write-back due %v, want at once", msgs[1].NextAttempt)
 	}
-	if _, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numB}, cn, now.Add(time.Hour), ana); err != nil {
+	if _, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numB}, cn, now.Add(time.Hour), ana); err != nil {
 		t.Fatal(err)
 	}
 	msgs = outboxOf(t, s)
@@ -214,7 +214,7 @@ func TestQueueLateOnce(t *testing.T) {
 	if n, err := s.QueueLate(o.ShipBy.Add(-time.Hour), op); err != nil || n != 0 {
 		t.Fatalf("before ship-by: %d %v", n, err)
 	}
-	if _, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, op); err != nil {
+	if _, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, op); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []int{3, 0} { // SO2..SO4; SO1 shipped
@@ -245,7 +245,7 @@ func TestConsigneeEmailStoredAndUsed(t *testing.T) {
 	if o.Consignee.Email != "e1@example.com" {
 		t.Fatalf("order: %+v", o.Consignee)
 	}
-	if _, _, err := s.Ship("tb:E1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, sup); err != nil {
+	if _, _, err := s.Ship(orderRef("tb:E1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, sup); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := s.OrderMessages(1)

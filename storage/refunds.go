@@ -211,19 +211,27 @@ func (w *wtx) putRefund(old, next *domain.RefundRequest) error {
 	return idx.Put(refundStateKey(next.State, next.RespondBy, rk), []byte(domain.RefundSearchText(next)))
 }
 
-// putOutbox queues a refund rejection's write-back to its channel and, when the request
-// names an order, the rejection to the buyer (once per refund each).
-func (w *wtx) putOutbox(m domain.OutboxMessage, orderNo uint64, pol domain.NotifyPolicy) error {
-	m.Order, m.Stage = orderNo, m.Channel+":"+m.Key
+// putOutbox queues a refund rejection's write-back to its channel and, when the request's
+// original order is in shipdesk, the rejection to its buyer (once per refund each).
+func (w *wtx) putOutbox(m domain.OutboxMessage, r domain.RefundRequest, pol domain.NotifyPolicy) error {
+	o, err := w.getOrderByKey(domain.Key{Channel: r.Channel, TradeID: r.TradeID})
+	if err != nil {
+		return err
+	}
+	if o == nil && r.OrderNo != 0 {
+		if o, err = w.getOrder(r.OrderNo); err != nil {
+			return err
+		}
+	}
+	m.Stage = m.Channel + ":" + m.Key
+	if o != nil {
+		m.Order = o.No
+	}
 	if _, err := w.queueMessage(m, pol, m.CreatedAt); err != nil {
 		return err
 	}
-	if orderNo == 0 {
+	if o == nil {
 		return nil
-	}
-	o, err := w.getOrder(orderNo)
-	if err != nil || o == nil {
-		return err
 	}
 	return w.queueFor(o, domain.KindRefundRejected, m.Stage, m.Body, pol, m.CreatedAt)
 }
@@ -504,7 +512,7 @@ func (s *Store) RejectRefunds(keys []domain.RefundKey, reason string, now time.T
 			return refundStep{refusal: refusal}, nil
 		}
 		return refundStep{next: next, text: "rejected, write-back to " + r.Channel + " queued",
-			write: func() error { return w.putOutbox(msg, r.OrderNo, s.notifyPolicy()) }}, nil
+			write: func() error { return w.putOutbox(msg, r, s.notifyPolicy()) }}, nil
 	})
 }
 
@@ -531,7 +539,7 @@ type PartialResult struct {
 // reason to the order ref names — SO number, CHANNEL:TRADE_ID, trade ID or payment
 // reference (rule 20). The refunds already on the order are read inside the transaction,
 // so an amount that would take them past what was paid is refused, with what is left.
-func (s *Store) PartialRefund(ref, amount, reason string, now time.Time, by Actor) (PartialResult, error) {
+func (s *Store) PartialRefund(ref domain.OrderRef, amount domain.Amount, reason string, now time.Time, by Actor) (PartialResult, error) {
 	var res PartialResult
 	if err := by.may(domain.ActionPartial); err != nil {
 		return res, err
@@ -541,9 +549,9 @@ func (s *Store) PartialRefund(ref, amount, reason string, now time.Time, by Acto
 		if err != nil {
 			return err
 		}
-		m, err := domain.ParseMoney(amount, o.Total.Currency)
+		m, err := amount.In(o.Total.Currency)
 		if err != nil {
-			return fmt.Errorf("amount %q: %w", amount, err)
+			return err
 		}
 		prior, err := orderRefunds(tx, o.No)
 		if err != nil {

@@ -76,6 +76,9 @@ var schema = newSchema(
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bChannels, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bRebates, kind: kindRecords, fill: packFull},
+	&bucketSpec{name: bUploads, kind: kindRecords, fill: leaveRoom, readBack: true},
 )
 
 // The buckets' names, for the code that reads and writes them.
@@ -97,6 +100,9 @@ var (
 	bOutbox         = []byte("outbox")
 	bOutboxByState  = []byte("outbox_by_state")
 	bOutboxByEvent  = []byte("outbox_by_event")
+	bChannels       = []byte("channels") // channel name → its record (channels.go)
+	bRebates        = []byte("rebates")  // rebate number → its record
+	bUploads        = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel
 
 	// bOrdersByKey is gone since schema 3 (the pool entry names its order); the
 	// migration from older files deletes it.

@@ -10,7 +10,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"shipdesk/textsafe"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"shipdesk/keymap"
 	"shipdesk/notify"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // Config is what one console session needs.
@@ -38,6 +38,9 @@ type Config struct {
 	Renderer *lipgloss.Renderer // the session's renderer; nil = lipgloss.DefaultRenderer()
 	Policy   domain.ShipPolicy  // warehouse country and ship-by rule
 	Notify   *notify.Config     // [notify]: templates and languages for the outbox; nil = built in
+	// AuthWarning is how long before a channel's authorization lapses it is warned of;
+	// zero = domain.DefaultAuthWarning.
+	AuthWarning time.Duration
 
 	// Context ends the live updates when it is done, e.g. an SSH session's
 	// context; nil = they end when the operator quits.
@@ -59,6 +62,7 @@ type common struct {
 	now      func() time.Time
 	policy   domain.ShipPolicy
 	notify   *notify.Config
+	authWarn time.Duration
 	// helpLines are the status bar's help lines drawn so far, by width and bindings:
 	// drawing one styles every binding, a tenth of a list's frame.
 	helpLines map[string]string
@@ -147,8 +151,12 @@ func New(cfg Config) *Model {
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
+	if cfg.AuthWarning <= 0 {
+		cfg.AuthWarning = domain.DefaultAuthWarning
+	}
 	c := &common{
-		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
+		authWarn: cfg.AuthWarning,
+		store:    cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
 		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 		notify: cfg.Notify,
 	}
