@@ -339,3 +339,36 @@ func decodeMail(t *testing.T, raw string) string {
 	}
 	return msg
 }
+
+// A channel's language comes from the config when it names one, else from the channel's
+// record in the store, else the default.
+func TestChannelLanguage(t *testing.T) {
+	s := shopWith(t, "")
+	snd := testSender(t, s, Config{})
+	items, err := s.DueOutbox(t0, 10)
+	if err != nil || len(items) == 0 {
+		t.Fatalf("due: %v %v", items, err)
+	}
+	var shipped storage.OutboxItem
+	for _, it := range items {
+		if it.Msg.Kind == domain.KindShipped {
+			shipped = it
+		}
+	}
+	if e, _ := snd.Envelope(shipped); e.Lang != "en" || !strings.Contains(e.Subject, "has shipped") {
+		t.Fatalf("default: %q %q", e.Lang, e.Subject)
+	}
+	ru := "ru"
+	p := "taobao"
+	if _, err := s.SetChannel("tb", storage.ChannelChange{Platform: &p, Language: &ru}, t0, sup); err != nil {
+		t.Fatal(err)
+	}
+	snd = testSender(t, s, Config{})
+	if e, _ := snd.Envelope(shipped); e.Lang != "ru" || !strings.Contains(e.Subject, "отправлен") {
+		t.Fatalf("the channel's record: %q %q", e.Lang, e.Subject)
+	}
+	snd = testSender(t, s, Config{Channels: map[string]ChannelConfig{"tb": {Lang: "zh"}}})
+	if e, _ := snd.Envelope(shipped); e.Lang != "zh" || !strings.Contains(e.Subject, "已发货") {
+		t.Fatalf("the config: %q %q", e.Lang, e.Subject)
+	}
+}

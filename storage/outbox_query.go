@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -111,4 +114,95 @@ func (s *Store) OutboxCount(q OutboxQuery) (n int, exact bool, err error) {
 		return nil
 	})
 	return n, true, err
+}
+
+// EachOutbox streams the outbox in the order its messages were queued.
+func (s *Store) EachOutbox(fn func(seq uint64, m domain.OutboxMessage) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
+			m, err := decodeOutbox(k, v)
+			if err != nil {
+				return fmt.Errorf("outbox message %x: %w", k, err)
+			}
+			return fn(m.ID, m)
+		})
+	})
+}
+
+// ListOutbox streams the messages of the given states (all when none) through the state
+// index: state by state in the order given (dead and failed first by default), each by
+// time.
+func (s *Store) ListOutbox(states []domain.OutboxState, fn func(domain.OutboxMessage) error) error {
+	if len(states) == 0 {
+		states = domain.OutboxStates
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bOutboxByState).Cursor()
+		for _, st := range states {
+			for k, _ := c.Seek([]byte{byte(st)}); len(k) == 17 && k[0] == byte(st); k, _ = c.Next() {
+				m, err := outboxByID(tx, binary.BigEndian.Uint64(k[9:]))
+				if err != nil {
+					return err
+				}
+				if err := fn(m); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// OrderMessages is every message queued about an order, by kind and stage.
+func (s *Store) OrderMessages(no uint64) ([]domain.OutboxMessage, error) {
+	var out []domain.OutboxMessage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		out = nil
+		prefix := u64(no)
+		c := tx.Bucket(bOutboxByEvent).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if len(v) != 8 {
+				continue
+			}
+			m, err := outboxByID(tx, binary.BigEndian.Uint64(v))
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b domain.OutboxMessage) int { return int(a.ID) - int(b.ID) })
+	return out, err
+}
+
+// OutboxCounts is the outbox's part of the quick status.
+type OutboxCounts struct {
+	Queued    int `json:"queued"`
+	Failed    int `json:"failed"`
+	Dead      int `json:"dead"`
+	Sent24h   int `json:"sent_24h"`
+	Sent      int `json:"-"`
+	Cancelled int `json:"-"`
+}
+
+// OutboxCounts reads the counters, and the sent index since a day before now.
+func (s *Store) OutboxCounts(now time.Time) (c OutboxCounts, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c = outboxCounts(tx, now)
+		return nil
+	})
+	return c, err
+}
+
+func outboxCounts(tx *bolt.Tx, now time.Time) OutboxCounts {
+	get := func(st domain.OutboxState) int { return int(counter(tx, outboxCounter(st))) }
+	c := OutboxCounts{Queued: get(domain.OutboxQueued), Failed: get(domain.OutboxFailed), Dead: get(domain.OutboxDead),
+		Sent: get(domain.OutboxSent), Cancelled: get(domain.OutboxCancelled)}
+	cur := tx.Bucket(bOutboxByState).Cursor()
+	from := timeKey([]byte{byte(domain.OutboxSent)}, now.Add(-24*time.Hour))
+	for k, _ := cur.Seek(from); len(k) == 17 && k[0] == byte(domain.OutboxSent); k, _ = cur.Next() {
+		c.Sent24h++
+	}
+	return c
 }
