@@ -372,3 +372,35 @@ func TestChannelLanguage(t *testing.T) {
 		t.Fatalf("the config: %q %q", e.Lang, e.Subject)
 	}
 }
+
+// serve's sender queues the late messages and sends what is due until it is stopped, then
+// gives the lease up.
+func TestRunSendsAndStops(t *testing.T) {
+	s := shopWith(t, "")
+	srv, hits := hook(t, 0)
+	snd := testSender(t, s, Config{Webhook: WebhookConfig{URL: srv.URL}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	reports := make(chan Report, 4)
+	go func() {
+		defer close(done)
+		snd.Run(ctx, time.Hour, func(r Report, err error) {
+			if err == nil {
+				reports <- r
+			}
+		})
+	}()
+	if r := <-reports; r.Sent != 2 {
+		t.Fatalf("first run: %+v", r)
+	}
+	cancel()
+	<-done
+	if len(hits()) != 2 {
+		t.Fatalf("posts: %d", len(hits()))
+	}
+	other := testSender(t, s, Config{Webhook: WebhookConfig{URL: srv.URL}})
+	other.Holder = "cron"
+	if _, err := other.SendDue(context.Background(), false); err != nil {
+		t.Fatalf("after serve stopped, the lease is free: %v", err)
+	}
+}

@@ -185,15 +185,20 @@ func (s *Sender) SendDue(ctx context.Context, keep bool) (Report, error) {
 	}
 }
 
-// Run is serve's sender: it sends what is due every interval until ctx ends, holding the
-// lease while it runs; a run another sender holds the lease for is skipped. report (may
+// Run is serve's sender: it queues the late messages and sends what is due every interval
+// until ctx ends, holding the lease while it runs; a run another sender holds the lease for is skipped. report (may
 // be nil) hears each run that did something or failed.
 func (s *Sender) Run(ctx context.Context, every time.Duration, report func(Report, error)) {
 	defer s.Store.ReleaseSenderLease(s.Holder, s.By)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		rep, err := s.SendDue(ctx, true)
+		// The late messages first: an order past its ship-by is found once, then sent.
+		_, err := s.Store.QueueLate(s.Now(), s.By)
+		rep := Report{}
+		if err == nil {
+			rep, err = s.SendDue(ctx, true)
+		}
 		if report != nil && (err != nil || rep.Sent+rep.Failed > 0) {
 			report(rep, err)
 		}
