@@ -73,6 +73,7 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionUndo:         {RoleOperator, "undo"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

@@ -74,6 +74,7 @@ var schema = newSchema(
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bUndo, kind: kindRecords, fill: packFull},
 )
 
 // The buckets' names, for the code that reads and writes them.
@@ -93,6 +94,7 @@ var (
 	bRefundsByState = []byte("refunds_by_state")
 	bOrderRefunds   = []byte("order_refunds")
 	bOutbox         = []byte("outbox")
+	bUndo           = []byte("undo")
 
 	// bOrdersByKey is gone since schema 3 (the pool entry names its order); the
 	// migration from older files deletes it.
