@@ -55,6 +55,7 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
 			return err
 		}},
+		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.Repair(context.Background(), t0, by)
 			return err
