@@ -107,6 +107,8 @@ type Store struct {
 	shares int // users besides the opener (Share); the file closes with the last
 
 	quiet quietFold
+
+	backup *BackupStatus // the last scheduled backup (backup.go), guarded by mu
 }
 
 // DefaultPath is $XDG_DATA_HOME/shipdesk/shipdesk.db (or ~/.local/share/...).
