@@ -37,6 +37,10 @@ func cmdServe(e *env, args []string) error {
 	operators := fs.String("operators", "", "operators file (default: operators beside the database)")
 	maxSessions := fs.Int("max-sessions", 32, "sessions at once")
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a console after this long without a key")
+	backupDir := fs.String("backup-dir", "", "keep rotated, checked backups in this folder")
+	backupEvery := 6 * time.Hour
+	fs.Var(durationFlag{&backupEvery}, "backup-every", "time between backups, e.g. 6h or 1d")
+	backupKeep := fs.Int("backup-keep", 28, "rotated backups to keep")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -49,6 +53,14 @@ func cmdServe(e *env, args []string) error {
 	}
 	if *idle < 0 {
 		return usagef("--idle-timeout must not be negative")
+	}
+	if *backupKeep < 1 {
+		return usagef("--backup-keep must be at least 1")
+	}
+	if *backupDir != "" {
+		if err := backupDirUsable(*backupDir); err != nil {
+			return inputError{err}
+		}
 	}
 	dir := filepath.Dir(e.dbPath)
 	if *hostKey == "" {
@@ -74,6 +86,10 @@ func cmdServe(e *env, args []string) error {
 	}
 	defer store.Close()
 	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
+	if *backupDir != "" {
+		stop := backupEveryWhile(store, *backupDir, backupEvery, *backupKeep, e.now, logger)
+		defer stop() // before the store closes
+	}
 	srv, err := server.New(server.Config{
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
 		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // statusJSON is the contract of `status --json`.
@@ -39,6 +41,16 @@ type statusJSON struct {
 	Index   struct {
 		Staged int `json:"staged"`
 	} `json:"index"`
+	// Backup is the server's last scheduled backup (over SSH to a server that takes them).
+	Backup *backupStatusJSON `json:"backup,omitempty"`
+}
+
+type backupStatusJSON struct {
+	At    time.Time `json:"at"`
+	Path  string    `json:"path,omitempty"`
+	Size  int64     `json:"size,omitempty"`
+	OK    bool      `json:"ok"`
+	Error string    `json:"error,omitempty"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -75,6 +87,9 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
 	j.Index.Staged = c.Staged
+	if b := c.Backup; b != nil {
+		j.Backup = &backupStatusJSON{At: b.At, Path: b.Path, Size: b.Size, OK: !b.Failed(), Error: b.Err}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)
@@ -88,6 +103,11 @@ func cmdStatus(e *env, args []string) error {
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	printRefundStatus(e.stdout, c.Refunds)
+	if b := c.Backup; b != nil && b.Failed() {
+		fmt.Fprintf(e.stdout, "backup    FAILED at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Err))
+	} else if b != nil {
+		fmt.Fprintf(e.stdout, "backup    last at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Path))
+	}
 	if c.Staged > 0 {
 		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)
 	}

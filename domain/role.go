@@ -54,6 +54,7 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionBackup       Action = "backup" // a copy of the whole file: every operator's data
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -74,6 +75,7 @@ var actionRules = map[Action]struct {
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
 	ActionUndo:         {RoleOperator, "undo"},
+	ActionBackup:       {RoleSupervisor, "a backup"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs
