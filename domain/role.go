@@ -54,7 +54,9 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
-	ActionBackup       Action = "backup" // a copy of the whole file: every operator's data
+	ActionBackup       Action = "backup"        // a copy of the whole file: every operator's data
+	ActionDoctor       Action = "doctor"        // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair" // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -76,6 +78,8 @@ var actionRules = map[Action]struct {
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
 	ActionUndo:         {RoleOperator, "undo"},
 	ActionBackup:       {RoleSupervisor, "a backup"},
+	ActionDoctor:       {RoleSupervisor, "checking the database"},
+	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

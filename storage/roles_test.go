@@ -32,11 +32,11 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"ship", domain.RoleOperator, func(s *Store, by Actor) error {
-			_, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, by)
+			_, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, by)
 			return err
 		}},
 		{"ship with an override", domain.RoleSupervisor, func(s *Store, by Actor) error {
-			_, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: "EE040293661CN", Override: "the label says so"}, cn, t0, by)
+			_, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: "EE040293661CN", Override: "the label says so"}, cn, t0, by)
 			return err
 		}},
 		{"tracking upload", domain.RoleOperator, func(s *Store, by Actor) error {
@@ -52,7 +52,7 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"partial refund", domain.RoleSupervisor, func(s *Store, by Actor) error {
-			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
+			_, err := s.PartialRefund(orderRef("SO00000002"), amountOf("1.00"), "scratched box", t0, by)
 			return err
 		}},
 		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},

@@ -46,10 +46,10 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 	for _, r := range res.Rows {
 		no[r.Key.TradeID] = r.OrderNo
 	}
-	if _, _, err := s.Ship(domain.OrderNumber(no["U1"]), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, opAna); err != nil {
+	if _, _, err := s.Ship(domain.RefTo(no["U1"]), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, opAna); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PartialRefund(domain.OrderNumber(no["U2"]), "1.00", "scratch", t0, boss); err != nil {
+	if _, err := s.PartialRefund(domain.RefTo(no["U2"]), amountOf("1.00"), "scratch", t0, boss); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Undo(0, t0, opBob); !errors.Is(err, ErrNothingToUndo) {
@@ -77,10 +77,10 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 		if e.State != domain.PoolReady || e.OrderNo != 0 {
 			t.Errorf("%s after undo: %v order %d", id, e.State, e.OrderNo)
 		}
-		if _, err := s.FindOrder(domain.OrderNumber(no[id])); err == nil {
+		if _, err := s.FindOrder(domain.RefTo(no[id])); err == nil {
 			t.Errorf("order of %s still there", id)
 		}
-		if _, err := s.FindOrder("TR" + id); err == nil {
+		if _, err := s.FindOrder(orderRef("TR" + id)); err == nil {
 			t.Errorf("order of %s still found by payment reference", id)
 		}
 	}
@@ -193,7 +193,7 @@ func TestUndoTrackingImport(t *testing.T) {
 	}
 	imp := lastEvent(t, s).Seq
 	// SO4 (tb:T3) is corrected by hand afterwards: it is kept.
-	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: "EA000000014CN"}, cn, t0, opAna); err != nil {
+	if _, _, err := s.Ship(orderRef("tb:T3"), domain.ShipInput{Carrier: "ems", Number: "EA000000014CN"}, cn, t0, opAna); err != nil {
 		t.Fatal(err)
 	}
 	p, err := s.Undo(imp, t0, opAna)
@@ -206,11 +206,11 @@ func TestUndoTrackingImport(t *testing.T) {
 	if r := rowOf(p, "SO00000004"); r.OK || !strings.Contains(r.Reason, "later action") {
 		t.Errorf("SO4 changed since: %+v", r)
 	}
-	o, err := s.FindOrder("SO00000001")
+	o, err := s.FindOrder(orderRef("SO00000001"))
 	if err != nil || o.Shipment.Shipped() || o.Status != domain.OrderAwaitingShipment {
 		t.Errorf("SO1 after undo: %v %+v", err, o)
 	}
-	if _, err := s.FindOrder(numA); err == nil {
+	if _, err := s.FindOrder(orderRef(numA)); err == nil {
 		t.Error("SO1's tracking number still finds it")
 	}
 	mustDoctorOK(t, s, "undoing a tracking import")

@@ -20,7 +20,7 @@ func TestUndoKeyInThePool(t *testing.T) {
 	h.mustShow("converted 3, skipped 0")
 	h.press("esc")
 	// Another session ships one of the orders meanwhile.
-	if _, _, err := h.store.Ship("tb:T0002", domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"},
+	if _, _, err := h.store.Ship(orderRef("tb:T0002"), domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"},
 		testNow, storage.Actor{Operator: "bob", Role: domain.RoleOperator}); err != nil {
 		t.Fatal(err)
 	}
