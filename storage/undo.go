@@ -199,8 +199,8 @@ func (s *Store) Undo(seq uint64, now time.Time, by Actor, filter ...string) (p U
 			if err := foldRefRuns(tx); err != nil {
 				return err
 			}
-			w = newWtx(tx, 16)
 		}
+		w = newWtx(tx, len(rec.items)) // sized for the writes, its views fresh after the fold
 		for i, it := range rec.items {
 			if plan[i] {
 				if err := w.undoItem(rec.action, it); err != nil {
