@@ -45,9 +45,11 @@ type UndoFacts struct {
 	// OrderNo is the sales order a conversion made; Missing says it is gone.
 	OrderNo uint64
 	Missing bool
-	// Shipped and Refunds are that order's shipment and the refunds given on it.
-	Shipped bool
-	Refunds int
+	// Shipped and Refunds are that order's shipment and the refunds given on it;
+	// OrderChanged says a later action changed it otherwise (its status, a flag).
+	Shipped      bool
+	Refunds      int
+	OrderChanged bool
 	// WrittenBack: a rejection's message has left the outbox for the channel.
 	WrittenBack bool
 }
@@ -71,6 +73,8 @@ func UndoRow(action string, f UndoFacts) error {
 			return refuse("its sales order %s has shipped", so)
 		case f.Refunds > 0:
 			return refuse("its sales order %s has a refund", so)
+		case f.OrderChanged:
+			return refuse("its sales order %s was changed by a later action", so)
 		}
 	case "refund.reject":
 		if f.WrittenBack {

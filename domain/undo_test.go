@@ -16,6 +16,7 @@ func TestUndoRow(t *testing.T) {
 		{string(ActionConvert), UndoFacts{OrderNo: 7, Shipped: true}, "SO00000007 has shipped"},
 		{string(ActionConvert), UndoFacts{OrderNo: 7, Refunds: 1}, "SO00000007 has a refund"},
 		{string(ActionConvert), UndoFacts{OrderNo: 7, Missing: true}, "is gone"},
+		{string(ActionConvert), UndoFacts{OrderNo: 7, OrderChanged: true}, "SO00000007 was changed by a later action"},
 		{string(ActionConvert), UndoFacts{OrderNo: 7, ChangedSince: true}, "changed by a later action"},
 		{string(ActionRemove), UndoFacts{}, ""},
 		{string(ActionProcess), UndoFacts{ChangedSince: true}, "later action"},

@@ -476,11 +476,7 @@ func (s *Store) batch(action domain.Action, keysOf func(*bolt.Tx) []domain.Key, 
 				return err
 			}
 			w.changed(k.String(), domain.DiffEntry(old, &next)...)
-			var made uint64
-			if order != nil {
-				made = order.No
-			}
-			w.undoEntryOf(old, &next, made)
+			w.undoEntryOf(old, &next, order)
 			row := RowResult{Key: k, Done: true}
 			if order != nil {
 				if err := w.putOrder(nil, order); err != nil {

@@ -37,6 +37,8 @@ type undoItem struct {
 	before []byte // the record's encoding before the action
 	after  uint64 // keyHash of the encoding the action left
 	extra  uint64
+	// made is keyHash of the encoding of the order a conversion made (extra), as made.
+	made uint64
 }
 
 type undoRecord struct {
@@ -65,6 +67,7 @@ func encodeUndo(r *undoRecord) []byte {
 		w.s(string(it.before))
 		w.u(it.after)
 		w.u(it.extra)
+		w.u(it.made)
 	}
 	return w.b
 }
@@ -90,6 +93,7 @@ func decodeUndo(b []byte) (undoRecord, error) {
 		it.before = []byte(d.s())
 		it.after = d.u()
 		it.extra = d.u()
+		it.made = d.u()
 		r.items = append(r.items, it)
 	}
 	return r, d.err
@@ -107,10 +111,13 @@ func (w *wtx) keepUndo(it undoItem) {
 }
 
 // undoEntryOf keeps a pool entry's before-image (old) and the hash of what the action
-// left (next); orderNo is the order a conversion made.
-func (w *wtx) undoEntryOf(old, next *domain.PoolEntry, orderNo uint64) {
-	w.keepUndo(undoItem{kind: undoEntry, key: poolKey(nil, old.Key), before: encodeEntry(nil, old),
-		after: keyHash(encodeEntry(nil, next)), extra: orderNo})
+// left (next); made is the order a conversion made (nil for other actions).
+func (w *wtx) undoEntryOf(old, next *domain.PoolEntry, made *domain.SalesOrder) {
+	it := undoItem{kind: undoEntry, key: poolKey(nil, old.Key), before: encodeEntry(nil, old), after: keyHash(encodeEntry(nil, next))}
+	if made != nil {
+		it.extra, it.made = made.No, keyHash(encodeOrder(nil, made))
+	}
+	w.keepUndo(it)
 }
 
 func (w *wtx) undoOrderOf(old, next *domain.SalesOrder) {
@@ -315,6 +322,7 @@ func (w *wtx) undoFacts(it undoItem) (string, domain.UndoFacts, error) {
 				f.Missing = true
 			} else {
 				f.Shipped = o.Shipment.Shipped()
+				f.OrderChanged = keyHash(encodeOrder(nil, o)) != it.made
 				refunds, err := orderRefunds(w.tx, o.No)
 				if err != nil {
 					return "", f, err

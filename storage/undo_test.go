@@ -36,10 +36,10 @@ func rowOf(p UndoPlan, object string) UndoRow {
 // with the reason; the rest are ready again, their orders gone, in one transaction.
 func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 	s := openTemp(t)
-	mustImport(t, s, trade("tb", "U1", t0, 1), trade("tb", "U2", t0, 1), trade("tb", "U3", t0, 1), trade("tb", "U4", t0, 1))
+	mustImport(t, s, trade("tb", "U1", t0, 1), trade("tb", "U2", t0, 1), trade("tb", "U3", t0, 1), trade("tb", "U4", t0, 1), trade("tb", "U5", t0, 1))
 	before := counts(t, s)
 	res, err := s.ConvertAllReady(t0, opAna)
-	if err != nil || res.Done() != 4 {
+	if err != nil || res.Done() != 5 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
 	no := map[string]uint64{}
@@ -52,10 +52,13 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 	if _, err := s.PartialRefund(domain.RefTo(no["U2"]), amountOf("1.00"), "scratch", t0, boss); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.SetOrderStatus([]uint64{no["U5"]}, domain.OrderCancelled, t0, boss); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Undo(0, t0, opBob); !errors.Is(err, ErrNothingToUndo) {
 		t.Fatalf("bob has done nothing, undo: %v", err)
 	}
-	seq := lastEvent(t, s).Seq - 2 // the conversion, before the shipment and the refund
+	seq := lastEvent(t, s).Seq - 3 // the conversion, before the shipment, the refund and the cancellation
 	if _, err := s.Undo(seq, t0, opBob); err == nil || !strings.Contains(err.Error(), "only ana or a supervisor") {
 		t.Fatalf("bob undoing ana's conversion: %v", err)
 	}
@@ -63,7 +66,7 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Seq != seq || p.Undoable() != 2 || len(p.Rows) != 4 {
+	if p.Seq != seq || p.Undoable() != 2 || len(p.Rows) != 5 {
 		t.Fatalf("plan %+v", p)
 	}
 	if r := rowOf(p, "tb:U1"); r.OK || !strings.Contains(r.Reason, "has shipped") {
@@ -71,6 +74,9 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 	}
 	if r := rowOf(p, "tb:U2"); r.OK || !strings.Contains(r.Reason, "has a refund") {
 		t.Errorf("refunded U2: %+v", r)
+	}
+	if r := rowOf(p, "tb:U5"); r.OK || !strings.Contains(r.Reason, "changed by a later action") {
+		t.Errorf("cancelled U5: %+v", r)
 	}
 	for _, id := range []string{"U3", "U4"} {
 		e := entry(t, s, domain.Key{Channel: "tb", TradeID: id})
@@ -85,7 +91,7 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 		}
 	}
 	after := counts(t, s)
-	if after.Pool[domain.PoolReady] != before.Pool[domain.PoolReady]-2 || after.Pool[domain.PoolConverted] != 2 {
+	if after.Pool[domain.PoolReady] != before.Pool[domain.PoolReady]-3 || after.Pool[domain.PoolConverted] != 3 {
 		t.Errorf("counts after undo: %+v (before the conversion %+v)", after.Pool, before.Pool)
 	}
 	mustDoctorOK(t, s, "undoing a conversion")
