@@ -52,6 +52,9 @@ type UndoFacts struct {
 	OrderChanged bool
 	// WrittenBack: a rejection's message has left the outbox for the channel.
 	WrittenBack bool
+	// NumberNowOf is the order that now holds the tracking number an undone tracking
+	// import would give back (0: none holds it).
+	NumberNowOf uint64
 }
 
 // UndoRow says whether one object of an action recorded as action can be undone, and if
@@ -83,6 +86,9 @@ func UndoRow(action string, f UndoFacts) error {
 	case ActionTracking:
 		if f.Refunds > 0 {
 			return refuse("the order has a refund since")
+		}
+		if f.NumberNowOf != 0 {
+			return refuse("its earlier tracking number is now %s's", OrderNumber(f.NumberNowOf))
 		}
 	}
 	return nil

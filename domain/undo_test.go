@@ -25,6 +25,7 @@ func TestUndoRow(t *testing.T) {
 		{"refund.process", UndoFacts{}, ""},
 		{string(ActionTracking), UndoFacts{}, ""},
 		{string(ActionTracking), UndoFacts{Refunds: 2}, "has a refund"},
+		{string(ActionTracking), UndoFacts{NumberNowOf: 9}, "now SO00000009's"},
 	}
 	for _, c := range cases {
 		err := UndoRow(c.action, c.facts)

@@ -338,6 +338,11 @@ func (w *wtx) undoFacts(it undoItem) (string, domain.UndoFacts, error) {
 			return "", f, err
 		}
 		f.ChangedSince = cur == nil || keyHash(encodeOrder(nil, cur)) != it.after
+		if before, err := decodeOrder(it.before); err == nil && before.Shipment.Number != "" {
+			if v := w.get(bOrdersByTrack, []byte(before.Shipment.Number)); len(v) == 8 && binary.BigEndian.Uint64(v) != no {
+				f.NumberNowOf = binary.BigEndian.Uint64(v)
+			}
+		}
 		refunds, err := orderRefunds(w.tx, no)
 		if err != nil {
 			return "", f, err

@@ -270,3 +270,27 @@ func TestUndoRefundRejectAndProcess(t *testing.T) {
 	}
 	mustDoctorOK(t, s, "undoing refund decisions")
 }
+
+// An undone correction would give the order back its earlier number: kept when another
+// order has taken that number since.
+func TestUndoTrackingKeepsANumberTakenSince(t *testing.T) {
+	s := shippingStore(t)
+	if _, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, opAna); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ApplyTracking([]domain.TrackingLine{{Line: 1, Ref: "tb:T1", Carrier: "ems", Number: numC}}, 0, cn, false, t0, opAna); err != nil {
+		t.Fatal(err)
+	}
+	imp := lastEvent(t, s).Seq
+	if _, _, err := s.Ship(orderRef("tb:T2"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, opBob); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Undo(imp, t0, opAna)
+	if err != nil || p.Undoable() != 0 {
+		t.Fatalf("undo: %v %+v", err, p)
+	}
+	if r := rowOf(p, "SO00000001"); r.OK || !strings.Contains(r.Reason, "now SO00000002's") {
+		t.Errorf("SO1: %+v", r)
+	}
+	mustDoctorOK(t, s, "a refused undo")
+}
