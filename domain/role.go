@@ -54,9 +54,12 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
-	ActionBackup       Action = "backup"        // a copy of the whole file: every operator's data
-	ActionDoctor       Action = "doctor"        // check the derived structures against the records
-	ActionRepair       Action = "doctor.repair" // rebuild them from the records
+	ActionBackup       Action = "backup"          // a copy of the whole file: every operator's data
+	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
+	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
+	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
+	ActionDoctor       Action = "doctor"          // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair"   // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -78,6 +81,9 @@ var actionRules = map[Action]struct {
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
 	ActionUndo:         {RoleOperator, "undo"},
 	ActionBackup:       {RoleSupervisor, "a backup"},
+	ActionChannel:      {RoleSupervisor, "changing a channel"},
+	ActionRebate:       {RoleSupervisor, "changing a rebate"},
+	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
 	ActionDoctor:       {RoleSupervisor, "checking the database"},
 	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }

@@ -11,9 +11,9 @@ import (
 )
 
 var (
-	opAna = Actor{Operator: "ana", Role: domain.RoleOperator}
-	opBob = Actor{Operator: "bob", Role: domain.RoleOperator}
-	boss  = Actor{Operator: "cho", Role: domain.RoleSupervisor}
+	opAna    = Actor{Operator: "ana", Role: domain.RoleOperator}
+	opBob    = Actor{Operator: "bob", Role: domain.RoleOperator}
+	undoBoss = Actor{Operator: "cho", Role: domain.RoleSupervisor}
 )
 
 func mustDoctorOK(t *testing.T, s *Store, when string) {
@@ -49,10 +49,10 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 	if _, _, err := s.Ship(domain.RefTo(no["U1"]), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, opAna); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PartialRefund(domain.RefTo(no["U2"]), amountOf("1.00"), "scratch", t0, boss); err != nil {
+	if _, err := s.PartialRefund(domain.RefTo(no["U2"]), amountOf("1.00"), "scratch", t0, undoBoss); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SetOrderStatus([]uint64{no["U5"]}, domain.OrderCancelled, t0, boss); err != nil {
+	if _, err := s.SetOrderStatus([]uint64{no["U5"]}, domain.OrderCancelled, t0, undoBoss); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Undo(0, t0, opBob); !errors.Is(err, ErrNothingToUndo) {
@@ -99,7 +99,7 @@ func TestUndoConvertKeepsShippedAndRefunded(t *testing.T) {
 	if ev.Action != "undo" || ev.Operator != "ana" || ev.Detail["undoes"] == "" || ev.Detail["undone"] != "2" {
 		t.Errorf("undo's audit event: %+v", ev)
 	}
-	if _, err := s.Undo(seq, t0, boss); !errors.Is(err, ErrUndone) {
+	if _, err := s.Undo(seq, t0, undoBoss); !errors.Is(err, ErrUndone) {
 		t.Errorf("undoing twice: %v", err)
 	}
 	// The entries converted again get new orders; the file stays whole.
@@ -163,7 +163,7 @@ func TestUndoRemoveAndProcess(t *testing.T) {
 	if _, err := s.Undo(0, t0, opBob); !errors.Is(err, ErrNothingToUndo) {
 		t.Errorf("bob's second undo: %v", err)
 	}
-	if _, err := s.Undo(1, t0, boss); !errors.Is(err, ErrNotUndoable) {
+	if _, err := s.Undo(1, t0, undoBoss); !errors.Is(err, ErrNotUndoable) {
 		t.Errorf("undo of an import: %v", err)
 	}
 	viewer := Actor{Operator: "vic", Role: domain.RoleViewer}
@@ -226,7 +226,7 @@ func TestUndoRefundRejectAndProcess(t *testing.T) {
 	s := refundStore(t)
 	mustImportRefunds(t, s, t0, claim("tb", "R1", "T1", domain.RefundReceivedNoReturn, 14497, t0),
 		claim("tb", "R2", "T1", domain.RefundReceivedNoReturn, 100, t0), claim("tb", "R3", "T2", domain.RefundReceivedNoReturn, 100, t0))
-	if _, err := s.RejectRefunds([]domain.RefundKey{rkey("tb", "R1"), rkey("tb", "R2")}, "no proof", t0, boss); err != nil {
+	if _, err := s.RejectRefunds([]domain.RefundKey{rkey("tb", "R1"), rkey("tb", "R2")}, "no proof", t0, undoBoss); err != nil {
 		t.Fatal(err)
 	}
 	reject := lastEvent(t, s).Seq
@@ -238,14 +238,14 @@ func TestUndoRefundRejectAndProcess(t *testing.T) {
 	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bOutbox).Delete(u64(outbox[1])) }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R3")}, t0, boss); err != nil {
+	if _, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R3")}, t0, undoBoss); err != nil {
 		t.Fatal(err)
 	}
 	conv := lastEvent(t, s).Seq
-	if _, err := s.Undo(conv, t0, boss); !errors.Is(err, ErrNotUndoable) {
+	if _, err := s.Undo(conv, t0, undoBoss); !errors.Is(err, ErrNotUndoable) {
 		t.Errorf("undo of a refund conversion (money): %v", err)
 	}
-	p, err := s.Undo(reject, t0, boss)
+	p, err := s.Undo(reject, t0, undoBoss)
 	if err != nil || p.Undoable() != 1 {
 		t.Fatalf("undo reject: %v %+v", err, p)
 	}
@@ -259,10 +259,10 @@ func TestUndoRefundRejectAndProcess(t *testing.T) {
 	if err := s.EachOutbox(func(uint64, domain.OutboxMessage) error { n++; return nil }); err != nil || n != 0 {
 		t.Errorf("outbox after undo: %d messages", n)
 	}
-	if _, err := s.ProcessRefunds([]domain.RefundKey{rkey("tb", "R1")}, "settled by phone", t0, boss); err != nil {
+	if _, err := s.ProcessRefunds([]domain.RefundKey{rkey("tb", "R1")}, "settled by phone", t0, undoBoss); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := s.Undo(0, t0, boss); err != nil || p.Undoable() != 1 || p.Action != "refund.process" {
+	if p, err := s.Undo(0, t0, undoBoss); err != nil || p.Undoable() != 1 || p.Action != "refund.process" {
 		t.Fatalf("undo process: %v %+v", err, p)
 	}
 	if r := request(t, s, rkey("tb", "R1")); r.State != domain.RefundPending {
