@@ -54,6 +54,10 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionRedeem       Action = "voucher.redeem"
+	ActionResend       Action = "voucher.resend"
+	ActionExtend       Action = "voucher.extend"
+	ActionExpire       Action = "voucher.expire"
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -73,6 +77,10 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionRedeem:       {RoleOperator, "redeeming a voucher"},
+	ActionResend:       {RoleOperator, "resending voucher codes"},
+	ActionExtend:       {RoleSupervisor, "extending a voucher"},
+	ActionExpire:       {RoleOperator, "expiring vouchers"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs
