@@ -39,12 +39,14 @@ type exportKind struct {
 
 // exportKinds is every export by name.
 var exportKinds = map[string]exportKind{
-	"pool":     {[]string{"jsonl", "csv"}, false},
-	"orders":   {[]string{"jsonl", "csv"}, false},
-	"refunds":  {[]string{"jsonl", "csv"}, false},
-	"outbox":   {[]string{"jsonl", "csv"}, false},
-	"audit":    {[]string{"jsonl", "csv"}, true},
-	"tracking": {[]string{"gspay", "csv", "jsonl"}, true},
+	"pool":        {[]string{"jsonl", "csv"}, false},
+	"orders":      {[]string{"jsonl", "csv"}, false},
+	"refunds":     {[]string{"jsonl", "csv"}, false},
+	"outbox":      {[]string{"jsonl", "csv"}, false},
+	"audit":       {[]string{"jsonl", "csv"}, true},
+	"tracking":    {[]string{"gspay", "csv", "jsonl"}, true},
+	"vouchers":    {[]string{"jsonl", "csv"}, false},
+	"redemptions": {[]string{"jsonl", "csv"}, true},
 }
 
 // cmdExport: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] |
@@ -64,7 +66,7 @@ func cmdExport(e *env, args []string) error {
 		kind, ok = exportKinds[pos[0]]
 	}
 	if !ok {
-		return usagef("usage: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv], export audit [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox|vouchers [--format jsonl|csv], export audit|redemptions [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
 	}
 	what := pos[0]
 	if *format == "" {
@@ -74,7 +76,7 @@ func cmdExport(e *env, args []string) error {
 		return usagef("--format must be %s, not %q", orList(kind.formats), *format)
 	}
 	if *sinceText != "" && !kind.since {
-		return usagef("--since goes with export audit or export tracking")
+		return usagef("--since goes with export audit, export redemptions or export tracking")
 	}
 	var from time.Time
 	if *sinceText != "" {
@@ -93,6 +95,8 @@ func cmdExport(e *env, args []string) error {
 		return exportAudit(e, *format, from)
 	case "refunds", "outbox":
 		return exportRefunds(e, what, *format)
+	case "vouchers", "redemptions":
+		return exportVouchers(e, what, *format, from)
 	}
 	return exportTrades(e, what, *format)
 }

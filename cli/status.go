@@ -35,8 +35,9 @@ type statusJSON struct {
 	Tracking struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
-	Refunds refundsStatus `json:"refunds"`
-	Index   struct {
+	Refunds  refundsStatus         `json:"refunds"`
+	Vouchers storage.VoucherCounts `json:"vouchers"`
+	Index    struct {
 		Staged int `json:"staged"`
 	} `json:"index"`
 }
@@ -74,6 +75,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
+	j.Vouchers = c.Vouchers
 	j.Index.Staged = c.Staged
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -88,6 +90,8 @@ func cmdStatus(e *env, args []string) error {
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	printRefundStatus(e.stdout, c.Refunds)
+	fmt.Fprintf(e.stdout, "vouchers  %d live codes (%d units unredeemed), %d expiring within 7 days; %d units redeemed today\n",
+		c.Vouchers.Live, c.Vouchers.UnitsUnredeemed, c.Vouchers.Expiring7d, c.Vouchers.RedeemedToday)
 	if c.Staged > 0 {
 		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"shipdesk/domain"
 )
@@ -55,6 +56,16 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
 			return err
 		}},
+		{"voucher redeem", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.Redeem(domain.RedeemInput{Code: "1234567890", Phone4: "0000"}, t0, by)
+			return err
+		}},
+		{"voucher resend", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Resend("SO00000002", t0, time.UTC, by); return err }},
+		{"voucher extend", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			_, err := s.Extend("SO00000002", t0.AddDate(1, 0, 0), t0, by)
+			return err
+		}},
+		{"voucher expire", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.ExpireVouchers(t0, by); return err }},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.Repair(context.Background(), t0, by)
 			return err

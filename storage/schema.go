@@ -74,6 +74,10 @@ var schema = newSchema(
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bVouchers, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bVoucherByCode, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bVoucherByUntil, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bRedemptions, kind: kindRecords, fill: packFull},
 )
 
 // The buckets' names, for the code that reads and writes them.
