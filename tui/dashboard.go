@@ -92,6 +92,14 @@ func (m *dashboardModel) view() string {
 	for _, t := range r.Refunded {
 		third = append(third, fmt.Sprintf("%-13s %10s", "refunded "+t.Currency, t.Decimal()))
 	}
+	vo := c.Vouchers
+	third = append(third, "")
+	third = append(third, m.panelLines("Vouchers", []countRow{
+		{label: "live codes", n: vo.Live},
+		{label: "expiring in 7 d", n: vo.Expiring7d, style: &s.warn, note: "◀ soon"},
+		{label: "units unredeemed", n: vo.UnitsUnredeemed},
+		{label: "redeemed today", n: vo.RedeemedToday},
+	})...)
 	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")))
 	box := s.box.Width(w + 2) // + padding
 	lp, rp, tp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n"))
