@@ -16,9 +16,6 @@ import (
 // voucher resend REF | voucher extend REF --until DATE | voucher expire | voucher report [--json]
 func cmdVoucher(e *env, args []string) error {
 	const use = "usage: shipdesk voucher redeem CODE --phone4 NNNN [--units N] [--pos ID] | resend REF | extend REF --until DATE | expire | report [--json]"
-	if len(args) == 0 {
-		return usagef(use)
-	}
 	fs := newFlagSet("voucher")
 	e.flags(fs)
 	phone4 := fs.String("phone4", "", "redeem: the last four digits of the buyer's phone")
@@ -26,11 +23,14 @@ func cmdVoucher(e *env, args []string) error {
 	pos := fs.String("pos", "", "redeem: the POS terminal's ID")
 	until := fs.String("until", "", "extend: the new valid-until date")
 	asJSON := fs.Bool("json", false, "report: JSON")
-	sub := args[0]
-	rest, err := parseInterleaved(fs, args[1:])
+	rest, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
+	if len(rest) == 0 {
+		return usagef(use)
+	}
+	sub, rest := rest[0], rest[1:]
 	switch sub {
 	case "redeem":
 		if len(rest) != 1 || *phone4 == "" {

@@ -27,7 +27,8 @@ var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
 // Fill writes n generated orders into s as they stand at now: each trade is imported and
 // then removed, processed or converted and moved along to its final status, through the
 // same domain rules as the console, one transaction per chunk (storage.Seed). Then the
-// refund requests of Generator.Refunds enter the refund queue.
+// refund requests of Generator.Refunds enter the refund queue, and the e-voucher orders
+// of Vouchers are written in every state.
 func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 	g := New(seed, now)
 	recs := make([]storage.SeedRecord, 0, chunk)
@@ -49,6 +50,9 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 		}
 	}
 	if _, err := s.ImportRefunds(g.Refunds(n), now, storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}); err != nil {
+		return err
+	}
+	if err := Vouchers(s, now); err != nil {
 		return err
 	}
 	// The trades of a chunk are paid all over the year, so their index rows were staged:
