@@ -96,8 +96,8 @@ func exportVouchers(e *env, what, format string, since time.Time) error {
 			if c.ReplacedBy != "" {
 				x.ReplacedBy = e.showCode(c.ReplacedBy)
 			}
-			if c.Refunded.Currency == "" {
-				x.Refunded = "0"
+			if c.Refunded.Currency == "" { // nothing refunded: zero in the line's currency
+				x.Refunded = domain.Money{Currency: c.Price.Currency}.Decimal()
 			}
 			if err := write(x.row(), x); err != nil {
 				return err

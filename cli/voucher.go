@@ -205,7 +205,11 @@ func voucherReport(e *env, asJSON bool) error {
 	for _, r := range rep.SKUs {
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\n", textsafe.Safe(r.SKU), r.Issued, r.Redeemed, r.Live, r.Expired, r.Refunded)
 	}
-	fmt.Fprintln(w, "\t\t\t\t\t")
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	w = tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "order\tkey\tstate\tavailable\tunavailable\tused")
 	for _, o := range rep.Orders {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Order, textsafe.Safe(o.Key), o.State, strconv.Itoa(o.Available), strconv.Itoa(o.Unavailable), strconv.Itoa(o.Used))

@@ -303,7 +303,7 @@ func Extend(v *Voucher, until time.Time) error {
 	}
 	for _, c := range live {
 		if !until.After(c.ValidUntil) {
-			return fmt.Errorf("refused: validity is never shortened — %s is valid until %s, asked %s",
+			return fmt.Errorf("refused: validity is never shortened — %s valid until %s, asked %s",
 				c.SKU, c.ValidUntil.UTC().Format("2006-01-02 15:04 UTC"), until.UTC().Format("2006-01-02 15:04 UTC"))
 		}
 	}
@@ -386,7 +386,7 @@ func CheckResend(v *Voucher, now time.Time, loc *time.Location) error {
 	last, cur := v.ResentAt.In(loc), now.In(loc)
 	if last.Year() == cur.Year() && last.YearDay() == cur.YearDay() {
 		next := time.Date(cur.Year(), cur.Month(), cur.Day()+1, 0, 0, 0, 0, loc)
-		return fmt.Errorf("refused: codes of %s were resent today at %s; resend at most once a day — wait until %s",
+		return fmt.Errorf("refused: %s resent today at %s (once a day) — wait until %s",
 			OrderNumber(v.OrderNo), last.Format("15:04"), next.Format("2006-01-02 15:04 MST"))
 	}
 	return nil

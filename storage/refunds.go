@@ -727,6 +727,9 @@ type RefundDetail struct {
 	Request domain.RefundRequest
 	Order   *domain.SalesOrder
 	Refunds []domain.Refund
+	// Proposed is, for a voucher_unexpired request on a voucher order, the formula's
+	// amount over the units still live: what converting it refunds (rule 26).
+	Proposed *domain.Money
 }
 
 // ErrNoRefund means the request is not in the queue.
@@ -751,8 +754,19 @@ func (s *Store) RefundDetail(k domain.RefundKey) (d RefundDetail, err error) {
 			return err
 		}
 		d.Order = &o
-		d.Refunds, err = orderRefunds(tx, o.No)
-		return err
+		if d.Refunds, err = orderRefunds(tx, o.No); err != nil {
+			return err
+		}
+		if d.Request.Kind == domain.RefundVoucherUnexpired {
+			m, ok, err := voucherProposal(tx, o.No, o.Total.Currency)
+			if err != nil {
+				return err
+			}
+			if ok {
+				d.Proposed = &m
+			}
+		}
+		return nil
 	})
 	return d, err
 }

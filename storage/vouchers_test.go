@@ -282,6 +282,9 @@ func TestVoucherRefundRequests(t *testing.T) {
 	if request(t, s, rkey("tb", "R2")).State != domain.RefundPending {
 		t.Fatal("R2 decided without auto_refund")
 	}
+	if d, err := s.RefundDetail(rkey("tb", "R2")); err != nil || d.Proposed == nil || d.Proposed.String() != "134.00 CNY" {
+		t.Fatalf("R2 proposal: %+v %v", d.Proposed, err)
+	}
 	b, err := s.ConvertRefunds([]domain.RefundKey{rkey("tb", "R2"), rkey("tb", "R3")}, t0.Add(3*time.Hour), sup)
 	if err != nil || b.Done() != 2 {
 		t.Fatalf("convert: %+v %v", b, err)

@@ -92,9 +92,10 @@ func (m *dashboardModel) view() string {
 	for _, t := range r.Refunded {
 		third = append(third, fmt.Sprintf("%-13s %10s", "refunded "+t.Currency, t.Decimal()))
 	}
+	// The vouchers go under the pool, the shortest panel.
 	vo := c.Vouchers
-	third = append(third, "")
-	third = append(third, m.panelLines("Vouchers", []countRow{
+	left = append(left, "")
+	left = append(left, m.panelLines("Vouchers", []countRow{
 		{label: "live codes", n: vo.Live},
 		{label: "expiring in 7 d", n: vo.Expiring7d, style: &s.warn, note: "◀ soon"},
 		{label: "units unredeemed", n: vo.UnitsUnredeemed},

@@ -263,6 +263,9 @@ func (v *refundsView) detailLines() []string {
 	if r.State == domain.RefundConverted {
 		fields = append(fields, field{"refunded", r.Refunded.String() + " on " + domain.OrderNumber(r.OrderNo)})
 	}
+	if d.Proposed != nil && r.State.Open() {
+		fields = append(fields, field{"voucher formula", d.Proposed.String() + " — what converting refunds (units left × price × ratio − 1.00 a code)"})
+	}
 	lines := fieldLines(s, fields, width)
 	for i, f := range fields {
 		if f.label == "respond by" && left.style != nil && r.State.Open() {

@@ -455,7 +455,8 @@ func (v *vouchersView) counterView() string {
 	case r == nil:
 	case r.err != nil:
 		big := s.box.BorderForeground(lipgloss.Color("1")).Padding(1, 3)
-		lines = append(lines, big.Render(s.danger.Bold(true).Render("✗ REFUSED")+"\n\n"+textsafe.Safe(r.err.Error())))
+		why := strings.TrimPrefix(r.err.Error(), "refused: ")
+		lines = append(lines, big.Render(s.danger.Bold(true).Render("✗ REFUSED")+"\n\n"+textsafe.Safe(why)))
 	default:
 		red := r.res.Redemption
 		body := s.ok.Bold(true).Render(strings.Replace(red.Summary(v.showCode), "redeemed", "REDEEMED", 1)) +
