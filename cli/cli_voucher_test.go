@@ -138,3 +138,26 @@ func TestCLIVouchers(t *testing.T) {
 	want(t, shipdesk(t, db, "voucher", "report"), 0, "CAKE-50", "unavailable")
 	want(t, shipdesk(t, db, "doctor"), 0)
 }
+
+// Over SSH the voucher commands run with the operator's role, and codes show in full only
+// to supervisors.
+func TestServeVouchersOverSSH(t *testing.T) {
+	s := startServer(t)
+	orders := voucherLine("V1", 3, "50.00", "2099-01-31", false) + "\n"
+	want(t, s.ssh("bob", orders, "import", "orders", "-"), 0, "1 new")
+	want(t, s.ssh("bob", "", "pool", "convert", "tb:V1"), 0)
+	full := s.ssh("ana", "", "export", "vouchers", "--format", "csv")
+	want(t, full, 0)
+	masked := s.ssh("bob", "", "export", "vouchers", "--format", "csv")
+	want(t, masked, 0, "••••••")
+	row := strings.Split(strings.TrimSpace(full.stdout), "\n")[1]
+	code := strings.Split(row, ",")[0]
+	if len(code) != 10 || strings.Contains(masked.stdout, code) {
+		t.Fatalf("supervisor sees %q; operator sees %s", code, masked.stdout)
+	}
+	want(t, s.ssh("vic", "", "voucher", "redeem", code, "--phone4", "8000"), 1, "needs the operator role")
+	r := s.ssh("bob", "", "voucher", "redeem", code, "--phone4", "8000", "--units", "1")
+	want(t, r, 0, "redeemed 1 of 3", "new code ••••••")
+	want(t, s.ssh("bob", "", "voucher", "extend", "SO00000001", "--until", "2099-12-31"), 1, "needs the supervisor role")
+	want(t, s.ssh("ana", "", "voucher", "extend", "SO00000001", "--until", "2099-12-31"), 0, "valid until 2099-12-31 23:59")
+}

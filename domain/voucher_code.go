@@ -395,7 +395,7 @@ func CheckResend(v *Voucher, now time.Time, loc *time.Location) error {
 // VoucherMessage is the text sent to the buyer's phone with a code.
 func VoucherMessage(c *VoucherCode, loc *time.Location) string {
 	return fmt.Sprintf("Your voucher code %s: %d × %s, valid until %s", c.Code, c.Left(), c.Title,
-		c.ValidUntil.In(loc).Format("2006-01-02 15:04"))
+		c.ValidUntil.In(loc).Format("2006-01-02 15:04 MST"))
 }
 
 // OutboxVoucherCode is the outbox kind of a code sent to the buyer's phone.
