@@ -44,12 +44,20 @@ func cmdVoucher(e *env, args []string) error {
 		if len(rest) != 1 {
 			return usagef("usage: shipdesk voucher resend REF")
 		}
-		return voucherResend(e, rest[0])
+		ref, err := domain.ParseOrderRef(rest[0])
+		if err != nil {
+			return inputError{err}
+		}
+		return voucherResend(e, ref)
 	case "extend":
 		if len(rest) != 1 || *until == "" {
 			return usagef("usage: shipdesk voucher extend REF --until DATE")
 		}
-		return voucherExtend(e, rest[0], *until)
+		ref, err := domain.ParseOrderRef(rest[0])
+		if err != nil {
+			return inputError{err}
+		}
+		return voucherExtend(e, ref, *until)
 	case "expire":
 		if len(rest) != 0 {
 			return usagef("usage: shipdesk voucher expire")
@@ -94,7 +102,7 @@ func voucherRedeem(e *env, in domain.RedeemInput) error {
 	return nil
 }
 
-func voucherResend(e *env, ref string) error {
+func voucherResend(e *env, ref domain.OrderRef) error {
 	if err := e.require(domain.ActionResend); err != nil {
 		return err
 	}
@@ -123,7 +131,7 @@ func lastFour(phone string) string {
 	return d
 }
 
-func voucherExtend(e *env, ref, untilText string) error {
+func voucherExtend(e *env, ref domain.OrderRef, untilText string) error {
 	if err := e.require(domain.ActionExtend); err != nil {
 		return err
 	}

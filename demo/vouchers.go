@@ -69,7 +69,7 @@ func Vouchers(s *storage.Store, now time.Time) error {
 	}
 	counter := storage.Actor{Operator: "counter-1", Role: domain.RoleOperator}
 	for i, d := range voucherDemos {
-		ref := keys[i].String()
+		ref := domain.OrderRef{Key: keys[i]}
 		for j, units := range d.redeem {
 			det, err := s.VoucherDetail(ref)
 			if err != nil {
@@ -81,7 +81,7 @@ func Vouchers(s *storage.Store, now time.Time) error {
 			}
 			at := issued.Add(time.Duration(j+1) * 5 * time.Hour)
 			if _, err := s.Redeem(domain.RedeemInput{Code: live[0].Code, Phone4: "8000", Units: units, POS: "POS-0" + fmt.Sprint(1+j%2)}, at, counter); err != nil {
-				return fmt.Errorf("demo voucher %s: %w", ref, err)
+				return fmt.Errorf("demo voucher %s: %w", keys[i], err)
 			}
 		}
 		if d.wrongTries > 0 {

@@ -58,6 +58,8 @@ const (
 	ActionResend       Action = "voucher.resend"
 	ActionExtend       Action = "voucher.extend"
 	ActionExpire       Action = "voucher.expire"
+	ActionDoctor       Action = "doctor"        // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair" // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -81,6 +83,8 @@ var actionRules = map[Action]struct {
 	ActionResend:       {RoleOperator, "resending voucher codes"},
 	ActionExtend:       {RoleSupervisor, "extending a voucher"},
 	ActionExpire:       {RoleOperator, "expiring vouchers"},
+	ActionDoctor:       {RoleSupervisor, "checking the database"},
+	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

@@ -33,11 +33,11 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"ship", domain.RoleOperator, func(s *Store, by Actor) error {
-			_, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, by)
+			_, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, by)
 			return err
 		}},
 		{"ship with an override", domain.RoleSupervisor, func(s *Store, by Actor) error {
-			_, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: "EE040293661CN", Override: "the label says so"}, cn, t0, by)
+			_, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: "EE040293661CN", Override: "the label says so"}, cn, t0, by)
 			return err
 		}},
 		{"tracking upload", domain.RoleOperator, func(s *Store, by Actor) error {
@@ -53,16 +53,19 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"partial refund", domain.RoleSupervisor, func(s *Store, by Actor) error {
-			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
+			_, err := s.PartialRefund(orderRef("SO00000002"), amountOf("1.00"), "scratched box", t0, by)
 			return err
 		}},
 		{"voucher redeem", domain.RoleOperator, func(s *Store, by Actor) error {
 			_, err := s.Redeem(domain.RedeemInput{Code: "1234567890", Phone4: "0000"}, t0, by)
 			return err
 		}},
-		{"voucher resend", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Resend("SO00000002", t0, time.UTC, by); return err }},
+		{"voucher resend", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.Resend(orderRef("SO00000002"), t0, time.UTC, by)
+			return err
+		}},
 		{"voucher extend", domain.RoleSupervisor, func(s *Store, by Actor) error {
-			_, err := s.Extend("SO00000002", t0.AddDate(1, 0, 0), t0, by)
+			_, err := s.Extend(orderRef("SO00000002"), t0.AddDate(1, 0, 0), t0, by)
 			return err
 		}},
 		{"voucher expire", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.ExpireVouchers(t0, by); return err }},

@@ -265,7 +265,7 @@ func cloneVoucher(v *domain.Voucher) *domain.Voucher {
 }
 
 // voucherOf is the voucher order ref names (as for ship), inside tx.
-func voucherOf(tx *bolt.Tx, ref string) (domain.SalesOrder, *domain.Voucher, error) {
+func voucherOf(tx *bolt.Tx, ref domain.OrderRef) (domain.SalesOrder, *domain.Voucher, error) {
 	o, err := lookupRef(tx, ref)
 	if err != nil {
 		return o, nil, err
@@ -282,7 +282,7 @@ func voucherOf(tx *bolt.Tx, ref string) (domain.SalesOrder, *domain.Voucher, err
 
 // Resend queues the live codes of the voucher order ref names once more: at most once a
 // warehouse day (loc), the message sent at issue not counting (rule 23).
-func (s *Store) Resend(ref string, now time.Time, loc *time.Location, by Actor) (domain.Voucher, error) {
+func (s *Store) Resend(ref domain.OrderRef, now time.Time, loc *time.Location, by Actor) (domain.Voucher, error) {
 	var out domain.Voucher
 	if err := by.may(domain.ActionResend); err != nil {
 		return out, err
@@ -324,7 +324,7 @@ func (s *Store) Resend(ref string, now time.Time, loc *time.Location, by Actor) 
 
 // Extend moves the valid-until of the live codes of the voucher order ref names to until:
 // later, never earlier (rule 25). A supervisor's action.
-func (s *Store) Extend(ref string, until, now time.Time, by Actor) (domain.Voucher, error) {
+func (s *Store) Extend(ref domain.OrderRef, until, now time.Time, by Actor) (domain.Voucher, error) {
 	var out domain.Voucher
 	if err := by.may(domain.ActionExtend); err != nil {
 		return out, err

@@ -52,7 +52,7 @@ type VoucherDetail struct {
 }
 
 // VoucherDetail reads the voucher order ref names (as for ship), its redemptions and refunds.
-func (s *Store) VoucherDetail(ref string) (d VoucherDetail, err error) {
+func (s *Store) VoucherDetail(ref domain.OrderRef) (d VoucherDetail, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		o, v, err := voucherOf(tx, ref)
 		if err != nil {

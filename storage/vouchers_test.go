@@ -65,7 +65,7 @@ func voucherStore(t *testing.T, trades ...domain.Trade) *Store {
 
 func detail(t *testing.T, s *Store, ref string) VoucherDetail {
 	t.Helper()
-	d, err := s.VoucherDetail(ref)
+	d, err := s.VoucherDetail(orderRef(ref))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,22 +188,22 @@ func TestVoucherRefusalsAndLockout(t *testing.T) {
 
 func TestVoucherResendExtend(t *testing.T) {
 	s := voucherStore(t, voucherTrade("V1", 2, "50.00", terms(3, 9000, false, false)))
-	if _, err := s.Resend("SO00000001", t0, time.UTC, opr); err != nil {
+	if _, err := s.Resend(orderRef("SO00000001"), t0, time.UTC, opr); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Resend("tb:V1", t0.Add(time.Hour), time.UTC, opr); err == nil || !strings.Contains(err.Error(), "wait until 2026-11-21 00:00") {
+	if _, err := s.Resend(orderRef("tb:V1"), t0.Add(time.Hour), time.UTC, opr); err == nil || !strings.Contains(err.Error(), "wait until 2026-11-21 00:00") {
 		t.Fatalf("second resend: %v", err)
 	}
-	if _, err := s.Resend("SO00000001", t0.Add(14*time.Hour), time.UTC, opr); err != nil {
+	if _, err := s.Resend(orderRef("SO00000001"), t0.Add(14*time.Hour), time.UTC, opr); err != nil {
 		t.Fatalf("next day: %v", err)
 	}
-	if _, err := s.Extend("SO00000001", t0.AddDate(0, 0, 10), t0, opr); err == nil {
+	if _, err := s.Extend(orderRef("SO00000001"), t0.AddDate(0, 0, 10), t0, opr); err == nil {
 		t.Fatal("an operator extended")
 	}
-	if _, err := s.Extend("SO00000001", t0.AddDate(0, 0, 1), t0, sup); err == nil || !strings.Contains(err.Error(), "never shortened") {
+	if _, err := s.Extend(orderRef("SO00000001"), t0.AddDate(0, 0, 1), t0, sup); err == nil || !strings.Contains(err.Error(), "never shortened") {
 		t.Fatalf("shortened: %v", err)
 	}
-	v, err := s.Extend("SO00000001", t0.AddDate(0, 0, 10), t0, sup)
+	v, err := s.Extend(orderRef("SO00000001"), t0.AddDate(0, 0, 10), t0, sup)
 	if err != nil || !v.Codes[0].ValidUntil.Equal(t0.AddDate(0, 0, 10)) {
 		t.Fatalf("extend: %v", err)
 	}

@@ -10,7 +10,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"shipdesk/textsafe"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // Config is what one console session needs.

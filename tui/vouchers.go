@@ -172,7 +172,7 @@ func (v *vouchersView) readRows() tea.Cmd {
 func (v *vouchersView) readDetail(ref string) tea.Cmd {
 	store := v.c.store
 	return func() tea.Msg {
-		d, err := store.VoucherDetail(ref)
+		d, err := store.VoucherDetail(orderRefOf(ref))
 		return voucherDetailMsg{d: d, err: err}
 	}
 }
@@ -374,7 +374,7 @@ func (v *vouchersView) detailKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		store, ref, now, loc, by := v.c.store, v.shown, v.c.now(), v.c.loc, v.c.actor()
 		return func() tea.Msg {
-			vo, err := store.Resend(ref, now, loc, by)
+			vo, err := store.Resend(orderRefOf(ref), now, loc, by)
 			if err != nil {
 				return voucherActMsg{err: err}
 			}
@@ -413,7 +413,7 @@ func (v *vouchersView) extendKey(msg tea.KeyMsg) tea.Cmd {
 		v.until.Blur()
 		store, ref, now, by, loc := v.c.store, v.shown, v.c.now(), v.c.actor(), v.c.loc
 		return func() tea.Msg {
-			if _, err := store.Extend(ref, until, now, by); err != nil {
+			if _, err := store.Extend(orderRefOf(ref), until, now, by); err != nil {
 				return voucherActMsg{err: err}
 			}
 			return voucherActMsg{text: fmt.Sprintf("%s: valid until %s", ref, until.In(loc).Format("2006-01-02 15:04"))}
@@ -422,6 +422,12 @@ func (v *vouchersView) extendKey(msg tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	v.until, cmd = v.until.Update(msg)
 	return cmd
+}
+
+// orderRefOf is the reference of an order the view names by its number (SO00000042).
+func orderRefOf(so string) domain.OrderRef {
+	r, _ := domain.ParseOrderRef(so)
+	return r
 }
 
 func lastFour(phone string) string {

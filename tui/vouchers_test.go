@@ -27,7 +27,7 @@ func vouchersFixture(t *testing.T) (*harness, string) {
 	if res, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "V1"}}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != 1 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
-	d, err := h.store.VoucherDetail("SO00000001")
+	d, err := h.store.VoucherDetail(orderRef("SO00000001"))
 	if err != nil || len(d.Voucher.Codes) != 1 {
 		t.Fatalf("voucher: %v %+v", err, d)
 	}
@@ -57,7 +57,7 @@ func TestVoucherCounterMode(t *testing.T) {
 	h.press("enter")
 	h.mustShow("✓ REDEEMED 1 of 3", "new code", "for the 2 left", "SO00000001")
 	h.mustNotShow("REFUSED")
-	d, _ := h.store.VoucherDetail("SO00000001")
+	d, _ := h.store.VoucherDetail(orderRef("SO00000001"))
 	if len(d.Voucher.Codes) != 2 || d.Voucher.Codes[0].State != domain.CodeVoid || len(d.Redemptions) != 1 || d.Redemptions[0].Operator != "tester" {
 		t.Fatalf("after redeem: %+v", d)
 	}
