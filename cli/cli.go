@@ -58,7 +58,8 @@ usage:
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk export vouchers [--format jsonl|csv]         one row per voucher code
-  shipdesk export redemptions [--since T] [--format jsonl|csv]   the redemption log
+  shipdesk export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv]
+                                                        the redemption log, oldest first
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them

@@ -111,6 +111,17 @@ func TestCLIVouchers(t *testing.T) {
 		t.Fatalf("redemptions: %s", r.stdout)
 	}
 
+	today := time.Now().UTC().Format("2006-01-02")
+	want(t, shipdesk(t, db, "export", "redemptions", "--pos", "POS-1", "--by", "cli-test", "--day", today), 0, "POS-1")
+	for _, narrow := range [][]string{{"--pos", "POS-9"}, {"--by", "someone"}, {"--day", "2001-01-01"}} {
+		r := shipdesk(t, db, append([]string{"export", "redemptions", "--format", "csv"}, narrow...)...)
+		want(t, r, 0)
+		if strings.Contains(r.stdout, "POS-1") {
+			t.Fatalf("%v kept rows: %s", narrow, r.stdout)
+		}
+	}
+	want(t, shipdesk(t, db, "export", "vouchers", "--pos", "POS-1"), 2, "go with export redemptions")
+
 	// Resend once a day; extend never earlier.
 	want(t, shipdesk(t, db, "voucher", "resend", "SO00000002"), 0, "resent 1 codes")
 	want(t, shipdesk(t, db, "voucher", "resend", "tb:V2"), 1, "wait until")

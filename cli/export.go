@@ -56,6 +56,10 @@ func cmdExport(e *env, args []string) error {
 	e.flags(fs)
 	format := fs.String("format", "", "jsonl or csv (tracking: also gspay)")
 	sinceText := fs.String("since", "", "audit and tracking: from this time on")
+	var rf redemptionFilter
+	fs.StringVar(&rf.by, "by", "", "redemptions: only this operator's")
+	fs.StringVar(&rf.pos, "pos", "", "redemptions: only at this POS ID")
+	fs.StringVar(&rf.day, "day", "", "redemptions: only on this day (warehouse zone)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -78,6 +82,9 @@ func cmdExport(e *env, args []string) error {
 	if *sinceText != "" && !kind.since {
 		return usagef("--since goes with export audit, export redemptions or export tracking")
 	}
+	if rf != (redemptionFilter{}) && what != "redemptions" {
+		return usagef("--by, --pos and --day go with export redemptions")
+	}
 	var from time.Time
 	if *sinceText != "" {
 		loc, err := e.location()
@@ -96,7 +103,7 @@ func cmdExport(e *env, args []string) error {
 	case "refunds", "outbox":
 		return exportRefunds(e, what, *format)
 	case "vouchers", "redemptions":
-		return exportVouchers(e, what, *format, from)
+		return exportVouchers(e, what, *format, from, rf)
 	}
 	return exportTrades(e, what, *format)
 }

@@ -49,9 +49,28 @@ func (x exportRedemption) row() []string {
 	return []string{x.At, x.Order, x.Code, x.NewCode, x.SKU, strconv.Itoa(x.Units), strconv.Itoa(x.Left), x.POS, x.Operator}
 }
 
+// redemptionFilter narrows export redemptions to one operator, POS ID or day (rule 27).
+type redemptionFilter struct{ by, pos, day string }
+
 // exportVouchers: shipdesk export vouchers [--format jsonl|csv] (one row per code) and
-// export redemptions [--since T] [--format jsonl|csv] (the log, oldest first).
-func exportVouchers(e *env, what, format string, since time.Time) error {
+// export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv]
+// (the log, oldest first).
+func exportVouchers(e *env, what, format string, since time.Time, rf redemptionFilter) error {
+	var dayFrom, dayTo time.Time
+	if rf.day != "" {
+		loc, err := e.location()
+		if err != nil {
+			return err
+		}
+		d, err := time.ParseInLocation("2006-01-02", rf.day, loc)
+		if err != nil {
+			return usagef("--day %q is not a date such as 2026-11-20", rf.day)
+		}
+		dayFrom, dayTo = d, d.AddDate(0, 0, 1)
+		if since.Before(dayFrom) {
+			since = dayFrom
+		}
+	}
 	s, err := openStore(e, true)
 	if err != nil {
 		return err
@@ -78,6 +97,9 @@ func exportVouchers(e *env, what, format string, since time.Time) error {
 	}
 	if what == "redemptions" {
 		return s.EachRedemption(since, func(r domain.Redemption) error {
+			if rf.by != "" && r.Operator != rf.by || rf.pos != "" && r.POS != rf.pos || !dayTo.IsZero() && !r.At.Before(dayTo) {
+				return nil
+			}
 			x := exportRedemption{At: domain.ISOTime(r.At), Order: domain.OrderNumber(r.OrderNo), Code: e.showCode(r.Code),
 				SKU: r.SKU, Units: r.Units, Left: r.Left, POS: r.POS, Operator: r.Operator}
 			if r.NewCode != "" {
