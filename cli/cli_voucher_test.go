@@ -166,6 +166,10 @@ func TestServeVouchersOverSSH(t *testing.T) {
 	if len(code) != 10 || strings.Contains(masked.stdout, code) {
 		t.Fatalf("supervisor sees %q; operator sees %s", code, masked.stdout)
 	}
+	if out := s.ssh("bob", "", "export", "outbox"); out.code != 0 || strings.Contains(out.stdout, code) || !strings.Contains(out.stdout, "voucher.code") {
+		t.Fatalf("the outbox shows the operator the code: %+v", out)
+	}
+	want(t, s.ssh("ana", "", "export", "outbox"), 0, code)
 	want(t, s.ssh("vic", "", "voucher", "redeem", code, "--phone4", "8000"), 1, "needs the operator role")
 	r := s.ssh("bob", "", "voucher", "redeem", code, "--phone4", "8000", "--units", "1")
 	want(t, r, 0, "redeemed 1 of 3", "new code ••••••")

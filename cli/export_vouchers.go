@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"time"
 
 	"shipdesk/domain"
 )
+
+// codeDigits finds a voucher code in a message's text.
+var codeDigits = regexp.MustCompile(`\b[0-9]{6,11}\b`)
 
 // exportCode is one code as `export vouchers` writes it.
 type exportCode struct {
