@@ -474,6 +474,7 @@ func (s *Store) ConvertRefunds(keys []domain.RefundKey, now time.Time, by Actor)
 				return refundStep{}, err
 			}
 		}
+		asked := r.Amount
 		if r.Kind == domain.RefundVoucherUnexpired && o != nil {
 			// The formula over the units still live is what is refunded (rule 26).
 			if amount, ok, err := voucherProposal(w.tx, o.No, o.Total.Currency); err != nil {
@@ -483,6 +484,7 @@ func (s *Store) ConvertRefunds(keys []domain.RefundKey, now time.Time, by Actor)
 			}
 		}
 		c, refusal := domain.ConvertRefund(r, o, prior, now, by.Operator)
+		c.Request.Amount = asked // the request keeps what the buyer asked for
 		if refusal != nil {
 			step := refundStep{refusal: refusal}
 			if o != nil {

@@ -269,7 +269,7 @@ func TestVoucherRefundRequests(t *testing.T) {
 	}
 	r1 := request(t, s, rkey("tb", "R1"))
 	// 2 unredeemed × 50.00 × 90% − 1.00 = 89.00
-	if r1.State != domain.RefundConverted || r1.Refunded.String() != "89.00 CNY" || r1.Operator != AutoRefundOperator {
+	if r1.State != domain.RefundConverted || r1.Refunded.String() != "89.00 CNY" || r1.Operator != AutoRefundOperator || r1.Amount.Minor != 1 {
 		t.Fatalf("auto: %+v", r1)
 	}
 	if d := detail(t, s, "SO00000001"); d.Voucher.Codes[1].State != domain.CodeRefunded || d.Voucher.Tally().OrderState() != "unavailable" {
@@ -289,7 +289,7 @@ func TestVoucherRefundRequests(t *testing.T) {
 	if err != nil || b.Done() != 2 {
 		t.Fatalf("convert: %+v %v", b, err)
 	}
-	if r := request(t, s, rkey("tb", "R2")); r.Refunded.String() != "134.00 CNY" {
+	if r := request(t, s, rkey("tb", "R2")); r.Refunded.String() != "134.00 CNY" || r.Amount.Minor != 1 {
 		t.Fatalf("R2 refunded %s, want the formula's 134.00", r.Refunded)
 	}
 	if r := request(t, s, rkey("tb", "R3")); r.Refunded.String() != "150.00 CNY" {

@@ -288,10 +288,19 @@ func (v *refundsView) detailLines() []string {
 		{"buyer", o.Buyer},
 		{"consignee", o.Consignee.Name + ", " + o.Consignee.Country},
 		{"paid", o.Total.String() + " at " + localTime(o.PaidAt, loc, long)},
-		{"shipment", shipmentText(o.Shipment, loc)},
+		{"shipment", orderShipmentText(o, loc)},
 	}, width)...)
 	lines = append(lines, "")
 	return append(lines, refundHistoryLines(s, *o, d.Refunds, loc, width)...)
+}
+
+// orderShipmentText is one line about how an order left: its shipment, or for an
+// e-voucher order its codes.
+func orderShipmentText(o *domain.SalesOrder, loc *time.Location) string {
+	if domain.IsVoucherTrade(&o.Trade) && o.Status != domain.OrderAwaitingShipment {
+		return "e-voucher codes issued (vouchers view, 6)"
+	}
+	return shipmentText(o.Shipment, loc)
 }
 
 // shipmentText is one line about an order's shipment.
