@@ -55,11 +55,19 @@ usage:
   shipdesk voucher report [--json]                      units per SKU and per order
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
+                 [--channel C] [--mark-uploaded]       record the exported numbers as uploaded to their channels
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk export vouchers [--format jsonl|csv]         one row per voucher code
   shipdesk export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv]
                                                         the redemption log, oldest first
+  shipdesk channel set NAME [--platform P] [--shop S] [--language L] [--auth-expires DATE]
+                          [--settlement weekly:fri|monthly:1|none] [--cut-off HH:MM]
+  shipdesk channel reauth NAME --until DATE             a re-authorization, recorded with the old expiry
+  shipdesk channel list [--json]                        authorization state, days left, next settlement cut-off
+  shipdesk rebate add --channel C --order ID --ordered DATE --amount A [--confirmed DATE] [--wait 5wd|30d|2m|1y]
+  shipdesk rebate confirm|claim|paid ID [--at DATE]     confirm takes --at: when confirmed on the platform
+  shipdesk rebate list [--json]                         subscription rebates and when each becomes claimable
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
@@ -74,6 +82,8 @@ flags accepted everywhere:
   --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
   --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
   --code-digits N   length of new e-voucher codes, 6–11 (default $SHIPDESK_CODE_DIGITS, else 10)
+  --auth-warn D     warn of a channel's authorization this long before it lapses (default $SHIPDESK_AUTH_WARN, else 7d)
+  --calendar PATH   working-day calendar file (default $SHIPDESK_CALENDAR, else calendar.txt beside the key bindings)
   --cpuprofile FILE write a CPU profile (before the subcommand)
 
 FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
@@ -110,6 +120,8 @@ func verbs() []verb {
 		{name: "serve", run: cmdServe, local: true},
 		{name: "refund", run: cmdRefund},
 		{name: "voucher", run: cmdVoucher},
+		{name: "channel", run: cmdChannel},
+		{name: "rebate", run: cmdRebate},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
 	}
 }
@@ -146,6 +158,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		e.codeDigits = n
 	}
+	if v := os.Getenv("SHIPDESK_AUTH_WARN"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			return report(stderr, usagef("SHIPDESK_AUTH_WARN: %v", err), e.dbPath)
+		}
+		e.authWarn = d
+	}
+	e.calendar = os.Getenv("SHIPDESK_CALENDAR")
 	return report(stderr, dispatch(e, args), e.dbPath)
 }
 

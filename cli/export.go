@@ -51,6 +51,7 @@ var exportKinds = map[string]exportKind{
 
 // cmdExport: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] |
 // export audit [--since T] [--format jsonl|csv] | export tracking [--format gspay|csv|jsonl] [--since T]
+// [--channel C] [--mark-uploaded]
 func cmdExport(e *env, args []string) error {
 	fs := newFlagSet("export")
 	e.flags(fs)
@@ -60,6 +61,8 @@ func cmdExport(e *env, args []string) error {
 	fs.StringVar(&rf.by, "by", "", "redemptions: only this operator's")
 	fs.StringVar(&rf.pos, "pos", "", "redemptions: only at this POS ID")
 	fs.StringVar(&rf.day, "day", "", "redemptions: only on this day (warehouse zone)")
+	markUploaded := fs.Bool("mark-uploaded", false, "tracking: record the exported numbers as uploaded to their channels")
+	channel := fs.String("channel", "", "tracking: only this channel's shipments")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -70,7 +73,7 @@ func cmdExport(e *env, args []string) error {
 		kind, ok = exportKinds[pos[0]]
 	}
 	if !ok {
-		return usagef("usage: shipdesk export pool|orders|refunds|outbox|vouchers [--format jsonl|csv], export audit|redemptions [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox|vouchers [--format jsonl|csv], export audit [--since T] [--format jsonl|csv], export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T] [--channel C] [--mark-uploaded]")
 	}
 	what := pos[0]
 	if *format == "" {
@@ -85,6 +88,9 @@ func cmdExport(e *env, args []string) error {
 	if rf != (redemptionFilter{}) && what != "redemptions" {
 		return usagef("--by, --pos and --day go with export redemptions")
 	}
+	if (*markUploaded || *channel != "") && what != "tracking" {
+		return usagef("--mark-uploaded and --channel go with export tracking")
+	}
 	var from time.Time
 	if *sinceText != "" {
 		loc, err := e.location()
@@ -97,7 +103,7 @@ func cmdExport(e *env, args []string) error {
 	}
 	switch what {
 	case "tracking":
-		return exportTracking(e, *format, from)
+		return exportTracking(e, *format, from, *channel, *markUploaded)
 	case "audit":
 		return exportAudit(e, *format, from)
 	case "refunds", "outbox":

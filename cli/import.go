@@ -76,14 +76,15 @@ func importOrders(e *env, files []string, format string) error {
 		return err
 	}
 	var bad []string
+	seen := channelSet{}
 	res, err := s.ImportFromSized(func(write func([]domain.Trade) error) error {
 		// A voucher valid until a date is valid to the end of that day here.
-		add := func(ts []domain.Trade) error {
+		add := seen.watch(func(ts []domain.Trade) error {
 			for i := range ts {
 				domain.ResolveVoucherDays(&ts[i], loc)
 			}
 			return write(ts)
-		}
+		})
 		for _, src := range srcs {
 			if err := feedImport(src, add, len(bad) == 0); err != nil {
 				if !badSource(err) {
@@ -106,7 +107,7 @@ func importOrders(e *env, files []string, format string) error {
 	if res.Flagged > 0 {
 		fmt.Fprintf(e.stdout, "%d sales orders flagged for attention: the channel reports their trade cancelled after conversion\n", res.Flagged)
 	}
-	return nil
+	return warnChannels(e, s, seen)
 }
 
 // badSource says err is about one source (bad lines, a file that cannot be opened, of

@@ -58,8 +58,11 @@ const (
 	ActionResend       Action = "voucher.resend"
 	ActionExtend       Action = "voucher.extend"
 	ActionExpire       Action = "voucher.expire"
-	ActionDoctor       Action = "doctor"        // check the derived structures against the records
-	ActionRepair       Action = "doctor.repair" // rebuild them from the records
+	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
+	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
+	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
+	ActionDoctor       Action = "doctor"          // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair"   // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -83,6 +86,9 @@ var actionRules = map[Action]struct {
 	ActionResend:       {RoleOperator, "resending voucher codes"},
 	ActionExtend:       {RoleSupervisor, "extending a voucher"},
 	ActionExpire:       {RoleOperator, "expiring vouchers"},
+	ActionChannel:      {RoleSupervisor, "changing a channel"},
+	ActionRebate:       {RoleSupervisor, "changing a rebate"},
+	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
 	ActionDoctor:       {RoleSupervisor, "checking the database"},
 	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }

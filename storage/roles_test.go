@@ -69,6 +69,23 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"voucher expire", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.ExpireVouchers(t0, by); return err }},
+		{"channel set", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			p := "taobao"
+			_, err := s.SetChannel("tb", ChannelChange{Platform: &p}, t0, by)
+			return err
+		}},
+		{"channel reauth", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			_, err := s.Reauthorize("tb", t0.AddDate(1, 0, 0), t0, by)
+			return err
+		}},
+		{"rebate add", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			_, err := s.AddRebate(RebateInput{Channel: "tb", Order: "S1", OrderedAt: t0, Amount: domain.Money{Minor: 100, Currency: "CNY"}}, nil, time.UTC, t0, by)
+			return err
+		}},
+		{"rebate confirm", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.ConfirmRebate(1, t0, t0, by); return err }},
+		{"rebate claim", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.ClaimRebate(1, time.UTC, t0, by); return err }},
+		{"rebate paid", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.PayRebate(1, t0, by); return err }},
+		{"mark uploaded", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.MarkUploaded([]uint64{1}, t0, by); return err }},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.Repair(context.Background(), t0, by)
 			return err

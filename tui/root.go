@@ -36,6 +36,9 @@ type Config struct {
 	DBLabel  string             // database as shown in the status line
 	Renderer *lipgloss.Renderer // the session's renderer; nil = lipgloss.DefaultRenderer()
 	Policy   domain.ShipPolicy  // warehouse country and ship-by rule
+	// AuthWarning is how long before a channel's authorization lapses it is warned of;
+	// zero = domain.DefaultAuthWarning.
+	AuthWarning time.Duration
 
 	// Context ends the live updates when it is done, e.g. an SSH session's
 	// context; nil = they end when the operator quits.
@@ -56,6 +59,7 @@ type common struct {
 	loc      *time.Location
 	now      func() time.Time
 	policy   domain.ShipPolicy
+	authWarn time.Duration
 	// helpLines are the status bar's help lines drawn so far, by width and bindings:
 	// drawing one styles every binding, a tenth of a list's frame.
 	helpLines map[string]string
@@ -144,8 +148,12 @@ func New(cfg Config) *Model {
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
+	if cfg.AuthWarning <= 0 {
+		cfg.AuthWarning = domain.DefaultAuthWarning
+	}
 	c := &common{
-		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
+		authWarn: cfg.AuthWarning,
+		store:    cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
 		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 	}
 	m := &Model{c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel, specs: viewTable()}
@@ -367,23 +375,36 @@ func (m *Model) View() string {
 // header shows the view tabs, labelled with their bound keys, and the
 // warehouse clock.
 func (m *Model) header() string {
+	s := m.c.styles
+	left := m.tabs(true)
+	clock := s.dim.Render(m.c.now().In(m.c.loc).Format("Mon 01-02 15:04 MST"))
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(clock)
+	switch {
+	case gap >= 1:
+		return left + strings.Repeat(" ", gap) + clock
+	case lipgloss.Width(left) <= m.width:
+		return left // the clock gives way to the tabs
+	}
+	// Narrower: the tabs other than the active one lose their padding.
+	return fitLine(m.tabs(false), m.width)
+}
+
+// tabs draws the view tabs; padded gives every tab its padding, else only the active one.
+func (m *Model) tabs(padded bool) string {
 	s, k := m.c.styles, &m.c.keys
 	var b strings.Builder
 	for i, v := range m.specs {
 		st := s.tab
-		if i == m.active {
+		switch {
+		case i == m.active:
 			st = s.tabActive
+		case !padded:
+			st = s.plain
 		}
 		b.WriteString(st.Render(textsafe.Safe(v.key(k).Help().Key) + " " + v.name))
 		b.WriteString(" ")
 	}
-	left := b.String()
-	clock := s.dim.Render(m.c.now().In(m.c.loc).Format("Mon 01-02 15:04 MST"))
-	gap := m.width - lipgloss.Width(left) - lipgloss.Width(clock)
-	if gap < 1 {
-		return fitLine(left, m.width)
-	}
-	return left + strings.Repeat(" ", gap) + clock
+	return b.String()
 }
 
 // countsLine is the quick status, most urgent first so a narrow terminal
