@@ -110,6 +110,9 @@ func exportRefunds(e *env, what, format string) error {
 			if m.State.Pending() {
 				x.NextAttempt = domain.ISOTime(m.NextAttempt)
 			}
+			if m.Kind == domain.OutboxVoucherCode {
+				x.Body = codeDigits.ReplaceAllStringFunc(x.Body, e.showCode) // the code in full to supervisors only
+			}
 			return write([]string{strconv.FormatUint(seq, 10), x.Channel, x.Kind, x.Key, x.Body, x.CreatedAt, x.Order, x.Stage,
 				x.Transport, x.To, x.State, strconv.Itoa(x.Attempts), x.NextAttempt, x.LastError, x.SentAt, x.Idempotency}, x)
 		})

@@ -28,7 +28,7 @@ const (
 
 // OutboxKinds lists every kind, the buyer's first.
 var OutboxKinds = []string{KindShipped, KindNoTracking, KindLate, KindAtPickup, KindPickupReminder,
-	KindDelivered, KindReturned, KindRefundRejected, OutboxRefundReject, KindTrackingUpload}
+	KindDelivered, KindReturned, KindRefundRejected, OutboxVoucherCode, OutboxRefundReject, KindTrackingUpload}
 
 // KnownKind says whether kind is one of OutboxKinds.
 func KnownKind(kind string) bool {

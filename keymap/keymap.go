@@ -33,6 +33,7 @@ type KeyMap struct {
 	Tracking  key.Binding // the bulk tracking paste view
 	Refunds   key.Binding // the refund queue
 	Outbox    key.Binding // the outbox of messages
+	Vouchers  key.Binding // the voucher counter and list
 	Audit     key.Binding
 	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
 	NextView  key.Binding
@@ -53,6 +54,7 @@ type KeyMap struct {
 	Select      key.Binding // toggle the row under the cursor
 	SelectAll   key.Binding // select every row that passes the filter
 	SelectNone  key.Binding
+	Undo        key.Binding // offer to undo this operator's last action in the list
 
 	// Pending pool
 	Convert         key.Binding
@@ -113,6 +115,7 @@ func Default() KeyMap {
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
 		Outbox:    bind("0", "outbox", "0"),
+		Vouchers:  bind("6", "vouchers", "6"),
 		Audit:     bind("7", "audit log", "7"),
 		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
@@ -133,6 +136,7 @@ func Default() KeyMap {
 		Select:     bind("space", "select", " "),
 		SelectAll:  bind("a", "select all", "a"),
 		SelectNone: bind("A", "select none", "A"),
+		Undo:       bind("u", "undo my last action", "u"),
 
 		Convert:         bind("c", "convert to order", "c"),
 		Remove:          bind("x", "remove", "x"),
@@ -178,6 +182,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.tracking", GroupGlobal, &k.Tracking},
 		{"global.refunds", GroupGlobal, &k.Refunds},
 		{"global.outbox", GroupGlobal, &k.Outbox},
+		{"global.vouchers", GroupGlobal, &k.Vouchers},
 		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.channels", GroupGlobal, &k.Channels},
 		{"global.next_view", GroupGlobal, &k.NextView},
@@ -197,6 +202,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"list.select", GroupLists, &k.Select},
 		{"list.select_all", GroupLists, &k.SelectAll},
 		{"list.select_none", GroupLists, &k.SelectNone},
+		{"list.undo", GroupLists, &k.Undo},
 
 		{"pool.convert", GroupPool, &k.Convert},
 		{"pool.remove", GroupPool, &k.Remove},

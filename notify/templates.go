@@ -51,6 +51,7 @@ type Fields struct {
 	Since     string // at the pickup point since
 	Days      string // days waiting at the pickup point
 	Stage     string
+	Body      string // the text the change composed (a voucher's code message)
 }
 
 // ItemFields is one line of the order.
@@ -70,7 +71,7 @@ type Templates struct {
 var sample = Fields{Shop: "Shop", Kind: "shipped", Order: "SO00000001", Trade: "T1", Channel: "tb", Buyer: "buyer",
 	Consignee: "name", Email: "a@b.c", Phone: "1", Items: []ItemFields{{Title: "t", SKU: "s", Qty: 1}}, Titles: "t",
 	Carrier: "EMS", Number: "EE1", Link: "https://x", OldNumber: "EE0", Reason: "r", Refund: "R1",
-	ShippedAt: "2026-01-01", ETA: "2026-01-02", ShipBy: "2026-01-01", Where: "p", Since: "2026-01-01", Days: "5", Stage: "s"}
+	ShippedAt: "2026-01-01", ETA: "2026-01-02", ShipBy: "2026-01-01", Where: "p", Since: "2026-01-01", Days: "5", Stage: "s", Body: "b"}
 
 var templateErr = regexp.MustCompile(`^template: [^:]*:(\d+)(?::\d+)?: (?:executing "[^"]*" at <[^>]*>: )?(.*)$`)
 
@@ -173,7 +174,7 @@ var ErrNoOrder = errors.New("the message's order is not in the file")
 // FieldsOf is what a message's template gets, from the message and its order.
 func FieldsOf(it storage.OutboxItem, shop string, loc *time.Location) Fields {
 	m := it.Msg
-	f := Fields{Shop: shop, Kind: m.Kind, Channel: m.Channel, Trade: m.Key, Stage: m.Stage}
+	f := Fields{Shop: shop, Kind: m.Kind, Channel: m.Channel, Trade: m.Key, Stage: m.Stage, Body: m.Body}
 	date := func(t time.Time) string {
 		if t.IsZero() {
 			return ""

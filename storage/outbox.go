@@ -211,13 +211,18 @@ func (w *wtx) putOutboxMsg(old, next *domain.OutboxMessage) error {
 // change that owes the message (a delivery status, a voucher, a shipment). The message is
 // due when pol says (the send window, the next-day rule).
 func (w *wtx) queueMessage(m domain.OutboxMessage, pol domain.NotifyPolicy, now time.Time) (bool, error) {
-	if w.get(bOutboxByEvent, outboxEventKey(m.Order, m.Kind, m.Stage)) != nil {
+	unique := m.Order == 0 && m.Stage == "" // its own: no event to repeat
+	if !unique && w.get(bOutboxByEvent, outboxEventKey(m.Order, m.Kind, m.Stage)) != nil {
 		return false, nil
 	}
 	seq, err := nextSeq(w.tx, kOutboxSeq)
 	if err != nil {
 		return false, err
 	}
+	if unique {
+		m.Stage = "#" + strconv.FormatUint(seq, 10)
+	}
+	w.lastOutbox = seq
 	m.ID, m.State, m.Attempts, m.CreatedAt = seq, domain.OutboxQueued, 0, now.UTC()
 	m.NextAttempt = pol.DueAt(m.Kind, now).UTC()
 	if m.Transport == "" {
@@ -566,4 +571,35 @@ func (s *Store) outboxBatch(action string, ids []uint64, dead bool, detail map[s
 		s.publish(Change{Kind: "outbox", N: n})
 	}
 	return n, err
+}
+
+// outboxSent says whether message id went (or is no longer in the outbox).
+func (w *wtx) outboxSent(id uint64) bool {
+	m, err := w.getOutbox(id)
+	return err != nil || m.State == domain.OutboxSent
+}
+
+// withdrawOutbox cancels message id unless it went: the change that owed it was undone.
+// A refund rejection's write-back takes the buyer's message of the same refund with it.
+func (w *wtx) withdrawOutbox(id uint64) error {
+	m, err := w.getOutbox(id)
+	if errors.Is(err, ErrNoMessage) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.State.Pending() {
+		next := m
+		next.State, next.LastError = domain.OutboxCancelled, "withdrawn: the change that owed it was undone"
+		if err := w.putOutboxMsg(&m, &next); err != nil {
+			return err
+		}
+	}
+	if m.Kind == domain.OutboxRefundReject && m.Order != 0 {
+		if v := w.get(bOutboxByEvent, outboxEventKey(m.Order, domain.KindRefundRejected, m.Stage)); len(v) == 8 {
+			return w.withdrawOutbox(binary.BigEndian.Uint64(v))
+		}
+	}
+	return nil
 }

@@ -471,14 +471,21 @@ type Counts struct {
 	Replaced   int
 	Refunds    RefundCounts
 	Outbox     OutboxCounts
+	Vouchers   VoucherCounts
 	// Staged is the index rows staged since the last fold (staged.go).
 	Staged int
+	// Backup is how the last scheduled backup of this process went (backup.go); nil when
+	// none was taken.
+	Backup *BackupStatus
 }
 
 // Counts reads the counters and counts due-today and overdue orders from the ship-by
 // index: only awaiting orders due before the end of the warehouse's day are visited.
 func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 	c := Counts{Pool: map[domain.PoolState]int{}, Orders: map[domain.OrderStatus]int{}}
+	if b, ok := s.LastBackup(); ok {
+		c.Backup = &b
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for _, st := range domain.PoolStates {
 			c.Pool[st] = int(counter(tx, "pool/"+st.String()))
@@ -505,6 +512,7 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 		}
 		c.Refunds = refundCounts(tx, now)
 		c.Outbox = outboxCounts(tx, now)
+		c.Vouchers = voucherCounts(tx, now, loc)
 		return nil
 	})
 	return c, err

@@ -76,6 +76,11 @@ var schema = newSchema(
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bUndo, kind: kindRecords, fill: packFull},
+	&bucketSpec{name: bVouchers, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bVoucherByCode, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bVoucherByUntil, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bRedemptions, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bChannels, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bRebates, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bUploads, kind: kindRecords, fill: leaveRoom, readBack: true},
@@ -100,6 +105,7 @@ var (
 	bOutbox         = []byte("outbox")
 	bOutboxByState  = []byte("outbox_by_state")
 	bOutboxByEvent  = []byte("outbox_by_event")
+	bUndo           = []byte("undo")
 	bChannels       = []byte("channels") // channel name → its record (channels.go)
 	bRebates        = []byte("rebates")  // rebate number → its record
 	bUploads        = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel

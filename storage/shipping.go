@@ -309,6 +309,7 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 			if err := w.queueShipment(&old, &next, npol, now); err != nil {
 				return err
 			}
+			w.undoOrderOf(&old, &next)
 		}
 		ship, correct, unchanged, bad := p.Counts()
 		if err := w.audit(AuditEvent{At: now, Action: "tracking.import", Detail: map[string]string{

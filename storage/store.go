@@ -37,10 +37,12 @@
 //	refunds              records: channel 0x00 refundID → refund request (refunds.go)
 //	refunds_by_state     index: state(1) | respondBy(8) | channel 0x00 refundID → search text
 //	order_refunds        records: orderNo(8) | seq(4) → a refund given on that order
-//	outbox               records: seq(8) → JSON message owed to a buyer or a channel, with
+//	outbox               records: seq(8) → message owed to a buyer or a channel, with
 //	                       its state, attempts, next attempt and last error (outbox.go)
 //	outbox_by_state      index: state(1) | time(8) | seq(8) → empty: what is due, by state
 //	outbox_by_event      index: order(8) | kind 0x00 stage → seq(8): one message per event
+//	undo                 records: seq(8) of an undoable action's audit event → its undo record:
+//	                       before-images of what it changed (undo.go)
 //
 // Every file of schema 4 has every bucket of the table: a fresh file gets them all, and the
 // step from an older schema creates the ones it lacks (migrate.go), so no reader checks
@@ -56,9 +58,12 @@
 package storage
 
 import (
+	"cmp"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -99,6 +104,10 @@ type Options struct {
 	// FoldAfter, when set, folds the staged index rows (Fold) once this long has passed
 	// without a write, in the background: the console and the server set it.
 	FoldAfter time.Duration
+	// CodeDigits is the length of new voucher codes (6–11; default 10); CodeRand the
+	// source they are drawn from (default crypto/rand; tests give a fixed stream).
+	CodeDigits int
+	CodeRand   io.Reader
 }
 
 // Store is an open database.
@@ -107,12 +116,16 @@ type Store struct {
 	path       string
 	shipWithin time.Duration
 	notify     *domain.NotifyPolicy // when queued messages are due; nil: the default
+	codeDigits int
+	codeRand   io.Reader
 
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
 	shares int // users besides the opener (Share); the file closes with the last
 
 	quiet quietFold
+
+	backup *BackupStatus // the last scheduled backup (backup.go), guarded by mu
 }
 
 // DefaultPath is $XDG_DATA_HOME/shipdesk/shipdesk.db (or ~/.local/share/...).
@@ -157,7 +170,11 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}}
+	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{},
+		codeDigits: cmp.Or(opt.CodeDigits, domain.DefaultCodeDigits), codeRand: opt.CodeRand}
+	if s.codeRand == nil {
+		s.codeRand = rand.Reader
+	}
 	s.quiet.after = opt.FoldAfter
 	if opt.ReadOnly {
 		s.quiet.after = 0
