@@ -54,6 +54,7 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionFold         Action = "index.fold" // move staged index rows into their indexes
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -73,6 +74,7 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionFold:         {RoleOperator, "fold"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

@@ -55,6 +55,10 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
 			return err
 		}},
+		{"fold", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.Fold(context.Background(), by)
+			return err
+		}},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.Repair(context.Background(), t0, by)
 			return err

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+
+	"shipdesk/domain"
 )
 
 // digest is the SHA-256 of a snapshot of s without its schema version: the file's
@@ -46,7 +48,7 @@ func TestWritesTheFilesTheEarlierBuildWrote(t *testing.T) {
 	if got := digest(t, s); got != staged {
 		t.Errorf("a day staged: digest %s, want %s", got, staged)
 	}
-	if _, err := s.Fold(t.Context()); err != nil {
+	if _, err := s.Fold(t.Context(), Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if got := digest(t, s); got != folded {
