@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"shipdesk/domain"
@@ -192,6 +193,9 @@ func dispatch(e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := checkOperator(e); err != nil {
+		return err
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -224,6 +228,20 @@ func dispatch(e *env, args []string) error {
 		return v.run(e, rest)
 	}
 	return usagef("unknown command %q", name)
+}
+
+// checkOperator refuses a local operator name (--operator, $SHIPDESK_OPERATOR, $USER)
+// that would carry control or invisible characters into the audit trail and onto other
+// operators' screens. A session's name comes from the operators file.
+func checkOperator(e *env) error {
+	if e.remote {
+		return nil
+	}
+	e.operator = strings.TrimSpace(e.operator)
+	if e.operator == "" || !domain.TypedTextOK(e.operator) {
+		return usagef("--operator %q: a name may not be empty or hold control or invisible characters", e.operator)
+	}
+	return nil
 }
 
 func newFlagSet(name string) *flag.FlagSet {

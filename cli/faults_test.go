@@ -35,3 +35,54 @@ func TestFoldNeedsTheOperatorRole(t *testing.T) {
 		t.Fatalf("fold by an operator: %v %s", err, out)
 	}
 }
+
+// A reason with control characters is refused on input, whichever command takes it; a
+// reason or name stored before (or by another path) is printed through textsafe; the
+// local --operator name is checked too.
+func TestEscapesNeverReachAnotherOperatorsTerminal(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	want(t, shipdesk(t, db, "import", "orders", "testdata/orders.jsonl"), 0)
+	before := snapshot(t, db)
+	evil := "cancel\x1b]52;c;cm0gLXJmIH4K\x07\x1b[2J"
+	r := shipdesk(t, db, "pool", "process", "insales-ru:R-77", "--reason", evil)
+	want(t, r, 1, "control or invisible characters")
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") {
+		t.Fatalf("raw escape in the output: %q", r.stdout+r.stderr)
+	}
+	r = shipdesk(t, db, "--operator", "eve\x1b[2J", "pool", "remove", "tb-main:T1002")
+	want(t, r, 2, "--operator")
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b") {
+		t.Fatalf("raw escape in the output: %q", r.stdout+r.stderr)
+	}
+	if after := snapshot(t, db); after != before {
+		t.Fatal("a refused reason or name changed the database")
+	}
+
+	// What is printed from stored text goes through textsafe.
+	var out bytes.Buffer
+	printBatch(&out, "convert", storage.BatchResult{Rows: []storage.RowResult{
+		{Key: domain.Key{Channel: "tb", TradeID: "T\x1b[2J1"}, Reason: "marked processed (" + evil + ")", By: "eve\x1b]0;x\x07", At: time.Now()},
+		{Key: domain.Key{Channel: "tb", TradeID: "T\x1b[2J2"}, Reason: evil},
+		{Key: domain.Key{Channel: "tb", TradeID: "T\x1b[2J3"}, Done: true},
+	}}, time.UTC)
+	if strings.ContainsAny(out.String(), "\x1b\x07") {
+		t.Fatalf("printBatch printed a raw escape: %q", out.String())
+	}
+}
+
+// The domain refuses a pool reason with control characters, as it does ship and refund
+// reasons.
+func TestPoolProcessRefusesControlCharacters(t *testing.T) {
+	s, err := storage.Open(filepath.Join(t.TempDir(), "s.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Import([]domain.Trade{{Key: domain.Key{Channel: "tb", TradeID: "T1"}}}, time.Now(), storage.Actor{Operator: "a", Role: domain.RoleSupervisor}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Process([]domain.Key{{Channel: "tb", TradeID: "T1"}}, "x\x1b[2J", time.Now(), storage.Actor{Operator: "a", Role: domain.RoleSupervisor})
+	if err == nil || !strings.Contains(err.Error(), "control or invisible characters") {
+		t.Fatalf("storage.Process with an escape in the reason: %v", err)
+	}
+}

@@ -279,6 +279,9 @@ func CheckProcessable(e PoolEntry, reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		return fmt.Errorf("marking %s processed needs a reason", e.Key)
 	}
+	if !TypedTextOK(strings.TrimSpace(reason)) {
+		return fmt.Errorf("the reason for marking %s processed holds control or invisible characters: type it again", e.Key)
+	}
 	if e.State == PoolConverted || e.State == PoolProcessed {
 		return fmt.Errorf("%s cannot be marked processed: it is %s", e.Key, e.State)
 	}

@@ -557,6 +557,10 @@ func (s *Store) Remove(keys []domain.Key, now time.Time, by Actor) (BatchResult,
 
 // Process marks entries processed with a reason; later imports are suppressed (rule 3).
 func (s *Store) Process(keys []domain.Key, reason string, now time.Time, by Actor) (BatchResult, error) {
+	if !domain.TypedTextOK(strings.TrimSpace(reason)) {
+		// One reason for every entry: refused once, before the transaction.
+		return BatchResult{}, errors.New("the reason holds control or invisible characters: type it again")
+	}
 	return s.batch(domain.ActionProcess, given(keys), now, by, nil, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
 		next, err := domain.Process(e, reason, now)
 		return next, nil, err
