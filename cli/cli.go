@@ -75,7 +75,8 @@ zone, or RFC 3339; --since also takes a time back from now such as 24h or 7d.
 Over SSH (ssh -p PORT HOST COMMAND…) the same commands run with the operator's role;
 import reads standard input there: ssh -p 2222 box import orders - < orders.jsonl
 
-exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage, 3 database in use
+exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage (a bad flag included),
+3 database in use
 `
 
 // verb is one subcommand.
@@ -191,7 +192,10 @@ func dispatch(e *env, args []string) error {
 		fs.StringVar(cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to this file")
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err) // exit 2, as a flag error after the command
 	}
 	if err := checkOperator(e); err != nil {
 		return err

@@ -86,3 +86,13 @@ func TestPoolProcessRefusesControlCharacters(t *testing.T) {
 		t.Fatalf("storage.Process with an escape in the reason: %v", err)
 	}
 }
+
+// A flag the command line does not know, or one without its value, is a usage error
+// wherever it stands: before the command as after it.
+func TestFlagErrorsBeforeTheCommandAreUsageErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	for _, args := range [][]string{{"--bogus", "status"}, {"status", "--bogus"}, {"--tz"}, {"--ship-within", "soon", "status"}} {
+		r := runMain(strings.NewReader(""), append([]string{"--db", db}, args...)...)
+		want(t, r, 2, "usage:")
+	}
+}
