@@ -39,8 +39,10 @@ func validIdent(what, s string) error {
 	if len(s) > 64 {
 		return fmt.Errorf("%s %q is longer than 64 bytes", what, s[:64])
 	}
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
+	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+		// U+FFFD is what a decoder makes of bytes it could not read: two different keys
+		// would become one.
+		return fmt.Errorf("%s %q is not valid UTF-8 — save the file as UTF-8", what, s)
 	}
 	for _, r := range s {
 		if r == ' ' || r == ':' || !unicode.IsPrint(r) {

@@ -164,6 +164,10 @@ func ParseRefundJSONL(name string, r io.Reader) (RefundFile, error) {
 			continue
 		}
 		var raw RawRefund
+		if why := lineProblem(l); why != "" {
+			c.fail(line, why)
+			continue
+		}
 		if err := json.Unmarshal(l, &raw); err != nil {
 			c.fail(line, "not a JSON refund request: "+jsonReason(err))
 			continue
@@ -173,7 +177,7 @@ func ParseRefundJSONL(name string, r io.Reader) (RefundFile, error) {
 	if err := sc.Err(); err != nil {
 		reason := "cannot read: " + err.Error()
 		if errors.Is(err, bufio.ErrTooLong) {
-			reason = fmt.Sprintf("line is longer than %d bytes", maxLine)
+			reason = fmt.Sprintf("line is longer than %s: a JSON Lines file holds one refund request per line", sizeWords(maxLine))
 		}
 		c.fail(line+1, reason)
 	}

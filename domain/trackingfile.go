@@ -118,6 +118,10 @@ func ParseTracking(name string, r io.Reader, loc *time.Location) (TrackingFile, 
 		tl.Line = n
 		f.Lines = append(f.Lines, tl)
 	}
+	if f.Format == "" && len(f.Errors) > 0 {
+		// Only unreadable lines (too long): say so, not that the file is empty.
+		return TrackingFile{}, ImportErrors(f.Errors)
+	}
 	if f.Format == "" {
 		return TrackingFile{}, fmt.Errorf("%s is empty: give GSPAY lines (REF:: URL:: Tracking ID=NUMBER) or a CSV with the header order,carrier,tracking[,shipped_at,eta]", name)
 	}
