@@ -96,3 +96,20 @@ func TestFlagErrorsBeforeTheCommandAreUsageErrors(t *testing.T) {
 		want(t, r, 2, "usage:")
 	}
 }
+
+// An import that changes nothing writes no audit event: an empty file, blank lines, a
+// header-only CSV, the same orders again.
+func TestImportOfNothingWritesNoAuditEvent(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	want(t, shipdesk(t, db, "import", "orders", "testdata/orders.jsonl"), 0)
+	before := shipdesk(t, db, "export", "audit").stdout
+	header := writeFile(t, "h.csv", strings.Join(domain.CSVColumns, ",")+"\n")
+	blank := writeFile(t, "b.jsonl", "\n  \n\n")
+	empty := writeFile(t, "e.jsonl", "")
+	for _, f := range []string{header, blank, empty, "testdata/orders.jsonl"} {
+		want(t, shipdesk(t, db, "import", "orders", f), 0, "0 new")
+	}
+	if after := shipdesk(t, db, "export", "audit").stdout; after != before {
+		t.Fatalf("imports of nothing wrote audit events:\n%s", strings.TrimPrefix(after, before))
+	}
+}
