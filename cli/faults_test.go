@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	be "encoding/binary"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -111,5 +113,44 @@ func TestImportOfNothingWritesNoAuditEvent(t *testing.T) {
 	}
 	if after := shipdesk(t, db, "export", "audit").stdout; after != before {
 		t.Fatalf("imports of nothing wrote audit events:\n%s", strings.TrimPrefix(after, before))
+	}
+}
+
+// A damaged database (cut short, its newest meta page damaged, empty) is refused by every
+// command with exit 1, a clear message and the advice to restore a backup: never a
+// crash, never initialised as a new database.
+func TestDamagedDatabasesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	demo := filepath.Join(dir, "demo.db")
+	want(t, shipdesk(t, demo, "demo", "--db", demo, "--orders", "300"), 0)
+	data, err := os.ReadFile(demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := int(be.LittleEndian.Uint32(data[16+8:]))
+	newest := 0
+	if be.LittleEndian.Uint64(data[ps+64:]) > be.LittleEndian.Uint64(data[64:]) {
+		newest = ps
+	}
+	// Half of what the meta reaches (a small file is grown past it to a power of two).
+	reach := int(be.LittleEndian.Uint64(data[newest+56:])) * ps
+	meta := bytes.Clone(data)
+	copy(meta[newest+16:], "XXXX")
+	orders := writeFile(t, "o.jsonl", orderLines("D", 3))
+	for name, content := range map[string][]byte{"48k": data[:48<<10], "half": data[:reach/2], "meta": meta, "zero": {}} {
+		db := filepath.Join(dir, name+".db")
+		if err := os.WriteFile(db, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"status"}, {"export", "orders"}, {"import", "orders", orders}, {"doctor"}, {"fold"}} {
+			r := shipdesk(t, db, args...)
+			want(t, r, 1, "damaged", "restore the database from a backup")
+			if strings.Contains(r.stderr, "goroutine") || strings.Contains(r.stderr, "panic") {
+				t.Fatalf("%s %v crashed:\n%s", name, args, r.stderr)
+			}
+		}
+		if after, _ := os.ReadFile(db); !bytes.Equal(after, content) {
+			t.Fatalf("%s: a refused command changed the file", name)
+		}
 	}
 }

@@ -1,6 +1,13 @@
 package storage
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"shipdesk/domain"
@@ -47,4 +54,89 @@ func TestImportsThatChangeNothingWriteNoAuditEvent(t *testing.T) {
 	if after := events(); after != before+1 {
 		t.Fatalf("an import of a new order wrote %d audit events, want 1", after-before)
 	}
+}
+
+// damagedFiles writes a database of some hundred orders, packed as `shipdesk demo`
+// writes it, and returns it with damaged copies of it by name.
+func damagedFiles(t *testing.T) (good string, bad map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := Open(filepath.Join(dir, "src.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr []domain.Trade
+	for i := range 400 {
+		tr = append(tr, trade("tb", fmt.Sprintf("T%04d", i), t0, 3))
+	}
+	mustImport(t, s, tr...)
+	good = filepath.Join(dir, "good.db")
+	if err := s.CompactTo(good); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 8*PageSize {
+		t.Fatalf("the packed file is only %d bytes", len(data))
+	}
+	// The newest meta page is the one of the higher transaction id (at byte 64 of the
+	// page); bbolt falls back to the other when it is damaged.
+	newest := 0
+	if binary.LittleEndian.Uint64(data[PageSize+64:]) > binary.LittleEndian.Uint64(data[64:]) {
+		newest = PageSize
+	}
+	metaDamaged := bytes.Clone(data)
+	copy(metaDamaged[newest+16:], "XXXX")
+	bad = map[string]string{}
+	for name, content := range map[string][]byte{
+		"48k.db":     data[:48<<10],
+		"half.db":    data[:len(data)/2],
+		"meta.db":    metaDamaged,
+		"zero.db":    {},
+		"garbage.db": bytes.Repeat([]byte("not a database "), 5000),
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		bad[name] = p
+	}
+	return good, bad
+}
+
+// A damaged file is refused, read-only or writable, with a clear error that advises a
+// backup, and is left as it was: never initialised, never a crash.
+func TestDamagedFilesAreRefused(t *testing.T) {
+	good, bad := damagedFiles(t)
+	for name, p := range bad {
+		before, _ := os.ReadFile(p)
+		for _, ro := range []bool{true, false} {
+			s, err := Open(p, Options{ReadOnly: ro})
+			if err == nil {
+				s.Close()
+				t.Fatalf("%s (read-only %v) opened", name, ro)
+			}
+			t.Logf("%s: %v", name, err)
+			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "backup") {
+				t.Fatalf("%s (read-only %v): %v, want ErrDamaged with the advice", name, ro, err)
+			}
+		}
+		if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+			t.Fatalf("%s was changed by the refused opens", name)
+		}
+	}
+	s, err := Open(good, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("the undamaged file: %v", err)
+	}
+	s.Close()
+	// A new file is created and initialised.
+	s, err = Open(filepath.Join(t.TempDir(), "new.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 }
