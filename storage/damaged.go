@@ -137,4 +137,3 @@ func errOr(err error, s string) any {
 	}
 	return s
 }
-
