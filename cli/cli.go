@@ -68,8 +68,9 @@ flags accepted everywhere:
   --cpuprofile FILE write a CPU profile (before the subcommand)
 
 FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
-Each FILE or standard input may hold at most 1 GiB of orders, 64 MiB of tracking or
-64 MiB of refund requests; a larger one is refused and nothing is imported.
+Each FILE or standard input may hold at most 1 GiB of orders, 8 MiB of tracking or
+64 MiB of refund requests, and lines of at most 1 MiB; a larger one is refused and
+nothing is imported. Standard input is spooled to disk beside the database first.
 T (--since, --shipped-at, --eta) is 2026-11-20 or "2026-11-20 08:00" in the warehouse's
 zone, or RFC 3339; --since also takes a time back from now such as 24h or 7d.
 Over SSH (ssh -p PORT HOST COMMAND…) the same commands run with the operator's role;

@@ -715,7 +715,7 @@ func TestServeRefusesStandardInputOverTheLimit(t *testing.T) {
 	line := "SO1:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=EB084456702CN\n"
 	big := strings.Repeat(line, int(maxTrackingInput)/len(line)+1)
 	start := time.Now()
-	want(t, s.ssh("bob", big, "import", "tracking", "-"), 1, "standard input is larger than 64 MiB, the limit of import tracking")
+	want(t, s.ssh("bob", big, "import", "tracking", "-"), 1, "standard input is larger than 8 MiB, the limit of import tracking")
 	if d := time.Since(start); d > 60*time.Second {
 		t.Fatalf("took %v to refuse", d)
 	}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
@@ -105,4 +106,39 @@ func TestUnreadableLinesSayWhatIsWrong(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "empty") || !strings.Contains(err.Error(), "t.txt:1: line is longer than 64 KiB") {
 		t.Fatalf("a GSPAY file with a long first line: %v", err)
 	}
+}
+
+// A CSV row without end is refused at maxLine, not read into memory whole.
+func TestCSVRowWithoutEndIsRefusedAtTheLimit(t *testing.T) {
+	endless := func() *endlessReader { return &endlessReader{} }
+	in := endless()
+	_, err := ParseCSV("o.csv", io.MultiReader(strings.NewReader(csvOrder([3]string{"T1", "a", "1.00"})), in))
+	if ie := lineErrors(t, err, "o.csv"); len(ie) != 1 || ie[0].Line != 3 || !strings.Contains(ie[0].Reason, "row is longer than 1 MiB") {
+		t.Fatalf("an endless row: %v", err)
+	}
+	if in.n > 2*maxLine {
+		t.Fatalf("read %d bytes of an endless row", in.n)
+	}
+	in = endless()
+	_, err = ParseRefundCSV("r.csv", in)
+	if ie := lineErrors(t, err, "r.csv"); len(ie) != 1 || ie[0].Line != 1 || !strings.Contains(ie[0].Reason, "row is longer than 1 MiB") {
+		t.Fatalf("an endless header: %v", err)
+	}
+	if in.n > 2*maxLine {
+		t.Fatalf("read %d bytes of an endless header", in.n)
+	}
+}
+
+// endlessReader is a field that never ends.
+type endlessReader struct{ n int }
+
+func (r *endlessReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	r.n += len(p)
+	if r.n > 64*maxLine {
+		return 0, io.EOF // a safety net for a test that fails
+	}
+	return len(p), nil
 }

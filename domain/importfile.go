@@ -255,8 +255,40 @@ func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
 	return scanJSONL(name, r, emit, 1<<20)
 }
 
-// maxLine bounds one line of a JSON Lines file; a longer one is reported as unreadable.
-const maxLine = 1 << 20
+// maxLine bounds one line of a JSON Lines file and one row of a CSV file; a longer one is
+// reported as unreadable, and reading stops there.
+const maxLine = MaxLine
+
+// MaxLine is the longest line (a row of CSV, quoted line breaks and all) any import reads:
+// the command line refuses standard input with a longer line while it is still reading it.
+const MaxLine = 1 << 20
+
+// csvRows is the reader under a csv.Reader: it fails with errLineTooLong once the record
+// being read runs past maxLine (encoding/csv holds a whole record, so a file of one field
+// without end would otherwise be read into memory whole). The parser marks the end of
+// each record it reads.
+type csvRows struct {
+	r          io.Reader
+	read, mark int64
+}
+
+func (c *csvRows) Read(p []byte) (int, error) {
+	// The csv.Reader reads ahead a buffer's worth: the slack covers it.
+	if c.read-c.mark > maxLine+64<<10 {
+		return 0, errLineTooLong
+	}
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
+// next marks the end of a record read.
+func (c *csvRows) next() { c.mark = c.read }
+
+// csvTooLong is the operator's words for a row past maxLine.
+func csvTooLong() string {
+	return fmt.Sprintf("row is longer than %s (is this a CSV file? a quote left open?)", sizeWords(maxLine))
+}
 
 // scanJSONL is ScanJSONL reading chunk bytes at a time. The file is read straight into
 // chunks, which the lines of a batch point into, and a chunk is reused once its batch is
@@ -497,9 +529,14 @@ var CSVColumns = []string{"channel", "platform", "trade_id", "buyer", "consignee
 // A row with an empty sku is a header-only order.
 func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 	c := newCollector(name)
-	cr := csv.NewReader(SkipBOM(r))
+	rows := &csvRows{r: r}
+	cr := csv.NewReader(SkipBOM(rows))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
+	if errors.Is(err, errLineTooLong) {
+		c.fail(1, csvTooLong())
+		return c.result()
+	}
 	if err != nil {
 		c.fail(1, "no header row: "+err.Error())
 		return c.result()
@@ -538,7 +575,12 @@ func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 	line := 1
 	for {
 		rec, err := cr.Read()
+		rows.next()
 		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			c.fail(line+1, csvTooLong())
 			break
 		}
 		if err != nil {

@@ -194,9 +194,14 @@ var RefundCSVColumns = []string{"channel", "refund_id", "trade_id", "kind", "amo
 // it starts on.
 func ParseRefundCSV(name string, r io.Reader) (RefundFile, error) {
 	c := newRefundCollector(name)
-	cr := csv.NewReader(SkipBOM(r))
+	rows := &csvRows{r: r}
+	cr := csv.NewReader(SkipBOM(rows))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
+	if errors.Is(err, errLineTooLong) {
+		c.fail(1, csvTooLong())
+		return c.result()
+	}
 	if err != nil {
 		c.fail(1, "no header row: "+err.Error())
 		return c.result()
@@ -218,7 +223,12 @@ func ParseRefundCSV(name string, r io.Reader) (RefundFile, error) {
 	line := 1
 	for {
 		rec, err := cr.Read()
+		rows.next()
 		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			c.fail(line+1, csvTooLong())
 			break
 		}
 		if err != nil {

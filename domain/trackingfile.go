@@ -28,7 +28,7 @@ const GSPAYChunkLines = 100
 // maxTrackingLine bounds one line of an upload, maxTrackingUpload the whole.
 const (
 	maxTrackingLine   = 64 << 10
-	maxTrackingUpload = 64 << 20
+	maxTrackingUpload = 8 << 20 // about 100,000 lines; planning them takes about 250 MB
 )
 
 // TrackingLine is one line of a bulk tracking upload as written.
