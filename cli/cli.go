@@ -56,7 +56,8 @@ usage:
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
-                 [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
+                 [--max-sessions N] [--max-per-operator N] [--idle-timeout D]
+                                                        serve the console over SSH to a team
 
 flags accepted everywhere:
   --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)

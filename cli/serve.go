@@ -26,7 +26,7 @@ import (
 const shutdownGrace = 15 * time.Second
 
 // cmdServe: shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
-// [--max-sessions N] [--idle-timeout D]. One process owns the database and serves the
+// [--max-sessions N] [--max-per-operator N] [--idle-timeout D]. One process owns the database and serves the
 // console and the commands to every operator over SSH until SIGTERM or SIGINT; SIGHUP
 // re-reads the operators file.
 func cmdServe(e *env, args []string) error {
@@ -36,6 +36,7 @@ func cmdServe(e *env, args []string) error {
 	hostKey := fs.String("host-key", "", "host key file (default: ssh_host_ed25519_key beside the database)")
 	operators := fs.String("operators", "", "operators file (default: operators beside the database)")
 	maxSessions := fs.Int("max-sessions", 32, "sessions at once")
+	perOperator := fs.Int("max-per-operator", 8, "sessions one operator may hold at once")
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a console after this long without a key")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -46,6 +47,9 @@ func cmdServe(e *env, args []string) error {
 	}
 	if *maxSessions < 1 {
 		return usagef("--max-sessions must be at least 1")
+	}
+	if *perOperator < 1 {
+		return usagef("--max-per-operator must be at least 1")
 	}
 	if *idle < 0 {
 		return usagef("--idle-timeout must not be negative")
@@ -76,7 +80,7 @@ func cmdServe(e *env, args []string) error {
 	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
 	srv, err := server.New(server.Config{
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
-		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,
+		MaxSessions: *maxSessions, MaxPerOperator: *perOperator, IdleTimeout: *idle, Log: logger,
 		Command: func(s *server.Session, args []string) int {
 			return runSession(e, store, s, args)
 		},

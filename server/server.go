@@ -38,10 +38,14 @@ type Config struct {
 	Listen        string // host:port; port 0 picks a free one (see Addr)
 	HostKeyPath   string
 	OperatorsPath string
-	MaxSessions   int           // sessions at once; further ones are turned away
-	IdleTimeout   time.Duration // a console without a key pressed this long is closed
-	PollEvery     time.Duration // how often the operators file is checked for changes; default 1s
-	Log           *log.Logger   // connection and reload messages; nil: discarded
+	MaxSessions   int // sessions at once; further ones are turned away
+	// MaxPerOperator is how many sessions one operator may hold at once (default 8): one
+	// key cannot take every slot. The last slot of MaxSessions (when it is 2 or more) is
+	// kept for a supervisor.
+	MaxPerOperator int
+	IdleTimeout    time.Duration // a console without a key pressed this long is closed
+	PollEvery      time.Duration // how often the operators file is checked for changes; default 1s
+	Log            *log.Logger   // connection and reload messages; nil: discarded
 
 	// Command runs one command line for a session, with the session's streams, and
 	// returns its exit code.
@@ -99,6 +103,9 @@ var ErrServerFull = errors.New("the server is full")
 func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 32
+	}
+	if cfg.MaxPerOperator <= 0 {
+		cfg.MaxPerOperator = 8
 	}
 	if cfg.PollEvery <= 0 {
 		cfg.PollEvery = time.Second
@@ -345,13 +352,37 @@ func (s *Server) admit(key ssh.PublicKey) (Operator, *live, error) {
 		return Operator{}, nil, errors.New("this key is not in the operators file")
 	case s.closing.Load():
 		return Operator{}, nil, errors.New("the server is shutting down")
-	case len(s.sessions) >= s.cfg.MaxSessions:
-		return Operator{}, nil, ErrServerFull
+	}
+	if err := s.room(op); err != nil {
+		return Operator{}, nil, err
 	}
 	l := &live{id: newID(), operator: op.Name, role: op.Role, key: string(op.Key.Marshal()), ended: make(chan struct{})}
 	s.sessions[l.id] = l
 	s.wg.Add(1)
 	return op, l, nil
+}
+
+// room says whether op may open one more session (s.mu held): not past MaxSessions, not
+// past MaxPerOperator of their own, and not in the last slot unless a supervisor (so that
+// a supervisor can always connect to see what is going on and act).
+func (s *Server) room(op Operator) error {
+	mine := 0
+	for _, l := range s.sessions {
+		if l.operator == op.Name {
+			mine++
+		}
+	}
+	limit := s.cfg.MaxSessions
+	if op.Role < domain.RoleSupervisor && limit >= 2 {
+		limit-- // the supervisor's slot
+	}
+	switch {
+	case len(s.sessions) >= limit:
+		return ErrServerFull
+	case s.cfg.MaxPerOperator > 0 && mine >= s.cfg.MaxPerOperator:
+		return fmt.Errorf("%s already has %d sessions open, the most one operator may have; close one", op.Name, mine)
+	}
+	return nil
 }
 
 func (s *Server) leave(l *live) {
@@ -414,10 +445,7 @@ func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
 				if !ok {
 					return
 				}
-				if w.Width <= 0 || w.Height <= 0 {
-					// A client that cannot tell its size (ssh -tt from a script) says 0×0.
-					w.Width, w.Height = 80, 24
-				}
+				w.Width, w.Height = clampWindow(w.Width, w.Height)
 				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 			}
 		}
@@ -434,6 +462,23 @@ func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
 		return 1
 	}
 	return 0
+}
+
+// The largest window a console draws: a client that says it is larger gets a screen of
+// this size (a 65535×65535 window would make every key cost tens of MB of output).
+const (
+	MaxWidth  = 500
+	MaxHeight = 200
+)
+
+// clampWindow is the size a console draws for a window of w×h: at most MaxWidth ×
+// MaxHeight, and 80×24 for a client that cannot tell its size (ssh -tt from a script says
+// 0×0).
+func clampWindow(w, h int) (int, int) {
+	if w <= 0 || h <= 0 {
+		return 80, 24
+	}
+	return min(w, MaxWidth), min(h, MaxHeight)
 }
 
 // sessionRenderer is a lipgloss renderer for the session's terminal: its colour profile
