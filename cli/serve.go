@@ -76,7 +76,12 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	storeOpen := true
+	defer func() {
+		if storeOpen {
+			store.Close()
+		}
+	}()
 	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
 	srv, err := server.New(server.Config{
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
@@ -117,6 +122,9 @@ func cmdServe(e *env, args []string) error {
 				continue
 			}
 			logger.Printf("%v: telling %d sessions and shutting down", sig, srv.Sessions())
+			// Shutdown returns once no session's work runs (a command still running at
+			// the end of the grace is let finish, and the log says so): only then is the
+			// database closed.
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			err := srv.Shutdown(ctx)
 			cancel()
@@ -124,6 +132,11 @@ func cmdServe(e *env, args []string) error {
 				logger.Print(err)
 			}
 			<-served
+			storeOpen = false
+			if err := store.Close(); err != nil {
+				logger.Printf("stopped; closing the database: %v", err)
+				return err
+			}
 			logger.Printf("stopped; database closed")
 			return nil
 		}
