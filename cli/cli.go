@@ -50,8 +50,16 @@ usage:
   shipdesk refund partial ORDER_REF --amount 12.50 --reason R  ORDER_REF as for ship
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
+                 [--channel C] [--mark-uploaded]       record the exported numbers as uploaded to their channels
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
+  shipdesk channel set NAME [--platform P] [--shop S] [--language L] [--auth-expires DATE]
+                          [--settlement weekly:fri|monthly:1|none] [--cut-off HH:MM]
+  shipdesk channel reauth NAME --until DATE             a re-authorization, recorded with the old expiry
+  shipdesk channel list [--json]                        authorization state, days left, next settlement cut-off
+  shipdesk rebate add --channel C --order ID --ordered DATE --amount A [--confirmed DATE] [--wait 5wd|30d|2m|1y]
+  shipdesk rebate confirm|claim|paid ID [--at DATE]     confirm takes --at: when confirmed on the platform
+  shipdesk rebate list [--json]                         subscription rebates and when each becomes claimable
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
@@ -66,6 +74,8 @@ flags accepted everywhere:
   --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
   --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
   --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
+  --auth-warn D     warn of a channel's authorization this long before it lapses (default $SHIPDESK_AUTH_WARN, else 7d)
+  --calendar PATH   working-day calendar file (default $SHIPDESK_CALENDAR, else calendar.txt beside the key bindings)
   --cpuprofile FILE write a CPU profile (before the subcommand)
 
 FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
@@ -103,6 +113,8 @@ func verbs() []verb {
 		{name: "carriers", run: cmdCarriers},
 		{name: "serve", run: cmdServe, local: true},
 		{name: "refund", run: cmdRefund},
+		{name: "channel", run: cmdChannel},
+		{name: "rebate", run: cmdRebate},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
 	}
 }
@@ -129,6 +141,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		e.within = d
 	}
+	if v := os.Getenv("SHIPDESK_AUTH_WARN"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			return report(stderr, usagef("SHIPDESK_AUTH_WARN: %v", err), e.dbPath)
+		}
+		e.authWarn = d
+	}
+	e.calendar = os.Getenv("SHIPDESK_CALENDAR")
 	return report(stderr, dispatch(e, args), e.dbPath)
 }
 

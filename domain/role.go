@@ -54,7 +54,12 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
-	ActionFold         Action = "index.fold" // move staged index rows into their indexes
+	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
+	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
+	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
+	ActionDoctor       Action = "doctor"          // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair"   // rebuild them from the records
+	ActionFold         Action = "index.fold"      // move staged index rows into their indexes
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -74,6 +79,11 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionChannel:      {RoleSupervisor, "changing a channel"},
+	ActionRebate:       {RoleSupervisor, "changing a rebate"},
+	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
+	ActionDoctor:       {RoleSupervisor, "checking the database"},
+	ActionRepair:       {RoleSupervisor, "repairing the database"},
 	ActionFold:         {RoleOperator, "fold"},
 }
 

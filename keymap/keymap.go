@@ -10,13 +10,14 @@ import "github.com/charmbracelet/bubbles/key"
 // each other's keys; dialog and form bindings are only active while a dialog
 // or form is open, so they may reuse keys from the other groups.
 const (
-	GroupGlobal  = "Global"
-	GroupLists   = "Lists"
-	GroupPool    = "Pending pool"
-	GroupOrders  = "Sales orders and tracking"
-	GroupRefunds = "Refund queue"
-	GroupForms   = "Forms"
-	GroupDialogs = "Dialogs"
+	GroupGlobal   = "Global"
+	GroupLists    = "Lists"
+	GroupPool     = "Pending pool"
+	GroupOrders   = "Sales orders and tracking"
+	GroupRefunds  = "Refund queue"
+	GroupChannels = "Channels and rebates"
+	GroupForms    = "Forms"
+	GroupDialogs  = "Dialogs"
 )
 
 // KeyMap holds every key binding of the application.
@@ -31,6 +32,7 @@ type KeyMap struct {
 	Tracking  key.Binding // the bulk tracking paste view
 	Refunds   key.Binding // the refund queue
 	Audit     key.Binding
+	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
 	NextView  key.Binding
 	Refresh   key.Binding
 
@@ -66,6 +68,12 @@ type KeyMap struct {
 	RefundReject  key.Binding // asks for a reason; queues the write-back to the channel
 	RefundProcess key.Binding // close without a refund; asks for a reason
 
+	// Channels and rebates
+	Reauthorize   key.Binding // asks for the new expiry of the channel under the cursor
+	RebateConfirm key.Binding // asks when the subscription order was confirmed on the platform
+	RebateClaim   key.Binding
+	RebatePaid    key.Binding
+
 	// Forms
 	NextField key.Binding
 	PrevField key.Binding
@@ -100,6 +108,7 @@ func Default() KeyMap {
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
 		Audit:     bind("7", "audit log", "7"),
+		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
 
@@ -132,6 +141,11 @@ func Default() KeyMap {
 		RefundReject:  bind("r", "reject", "r"),
 		RefundProcess: bind("p", "mark processed", "p"),
 
+		Reauthorize:   bind("r", "re-authorize", "r"),
+		RebateConfirm: bind("c", "confirm rebate", "c"),
+		RebateClaim:   bind("l", "claim rebate", "l"),
+		RebatePaid:    bind("p", "mark rebate paid", "p"),
+
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
 		Save:      bind("ctrl+s", "save", "ctrl+s"),
@@ -156,6 +170,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.tracking", GroupGlobal, &k.Tracking},
 		{"global.refunds", GroupGlobal, &k.Refunds},
 		{"global.audit", GroupGlobal, &k.Audit},
+		{"global.channels", GroupGlobal, &k.Channels},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
 
@@ -186,6 +201,11 @@ func (k *KeyMap) Entries() []Entry {
 		{"refunds.convert", GroupRefunds, &k.RefundConvert},
 		{"refunds.reject", GroupRefunds, &k.RefundReject},
 		{"refunds.process", GroupRefunds, &k.RefundProcess},
+
+		{"channels.reauthorize", GroupChannels, &k.Reauthorize},
+		{"channels.confirm", GroupChannels, &k.RebateConfirm},
+		{"channels.claim", GroupChannels, &k.RebateClaim},
+		{"channels.paid", GroupChannels, &k.RebatePaid},
 
 		{"form.next_field", GroupForms, &k.NextField},
 		{"form.prev_field", GroupForms, &k.PrevField},

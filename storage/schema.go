@@ -74,6 +74,9 @@ var schema = newSchema(
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bChannels, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bRebates, kind: kindRecords, fill: packFull},
+	&bucketSpec{name: bUploads, kind: kindRecords, fill: leaveRoom, readBack: true},
 )
 
 // The buckets' names, for the code that reads and writes them.
@@ -93,6 +96,9 @@ var (
 	bRefundsByState = []byte("refunds_by_state")
 	bOrderRefunds   = []byte("order_refunds")
 	bOutbox         = []byte("outbox")
+	bChannels       = []byte("channels") // channel name → its record (channels.go)
+	bRebates        = []byte("rebates")  // rebate number → its record
+	bUploads        = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel
 
 	// bOrdersByKey is gone since schema 3 (the pool entry names its order); the
 	// migration from older files deletes it.

@@ -18,6 +18,7 @@ type dashboardModel struct {
 	c             *common
 	width, height int
 	counts        storage.Counts
+	channels      *storage.ChannelSummary // nil until read
 }
 
 func newDashboard(c *common) view { return &dashboardModel{c: c} }
@@ -28,8 +29,15 @@ func (m *dashboardModel) setSize(w, h int) tea.Cmd {
 }
 
 func (m *dashboardModel) update(msg tea.Msg) tea.Cmd {
-	if msg, ok := msg.(countsMsg); ok {
+	switch msg := msg.(type) {
+	case countsMsg:
 		m.counts = msg.counts
+		return m.loadChannels() // the counts are re-read after every change and on the clock
+	case channelSummaryMsg:
+		if msg.err != nil {
+			return reportErr(msg.err)
+		}
+		m.channels = &msg.sum
 	}
 	return nil
 }
@@ -98,11 +106,11 @@ func (m *dashboardModel) view() string {
 	pw := lipgloss.Width(lp)
 	switch {
 	case 3*pw+4 <= m.width:
-		return lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp)
+		return m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
 	case 2*pw+2 <= m.width:
-		return lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp)
+		return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp)
+	return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
 }
 
 // panelLines draws a titled list of counts.

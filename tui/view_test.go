@@ -109,7 +109,7 @@ func TestAViewInTheTableIsRoutedThroughTheInterface(t *testing.T) {
 // Two lists of one row type (a second orders list in the table) each keep their own reads.
 func TestTwoListsOfOneRowTypeKeepTheirOwnReads(t *testing.T) {
 	h := shippingHarness(t)
-	if _, _, err := h.store.Ship("SO00000001", domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := h.store.Ship(orderRef("SO00000001"), domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("3") // the orders list reads the shipment
