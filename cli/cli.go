@@ -63,9 +63,12 @@ usage:
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
+  shipdesk backup FILE|-                                a checked copy of the database while in use; - to stdout (ssh … backup - > copy.db)
+  shipdesk undo [ACTION-ID] [--dry-run] [--json]        undo a bulk action (ACTION-ID: the seq of export audit; none: your last)
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
                  [--max-sessions N] [--max-per-operator N] [--idle-timeout D]
                                                         serve the console over SSH to a team
+                 [--backup-dir DIR --backup-every 6h --backup-keep 28]   rotated, checked backups
 
 flags accepted everywhere:
   --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)
@@ -113,6 +116,8 @@ func verbs() []verb {
 		{name: "carriers", run: cmdCarriers},
 		{name: "serve", run: cmdServe, local: true},
 		{name: "refund", run: cmdRefund},
+		{name: "backup", run: cmdBackup},
+		{name: "undo", run: cmdUndo},
 		{name: "channel", run: cmdChannel},
 		{name: "rebate", run: cmdRebate},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},

@@ -38,6 +38,10 @@ func cmdServe(e *env, args []string) error {
 	maxSessions := fs.Int("max-sessions", 32, "sessions at once")
 	perOperator := fs.Int("max-per-operator", 8, "sessions one operator may hold at once")
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a console after this long without a key")
+	backupDir := fs.String("backup-dir", "", "keep rotated, checked backups in this folder")
+	backupEvery := 6 * time.Hour
+	fs.Var(durationFlag{&backupEvery}, "backup-every", "time between backups, e.g. 6h or 1d")
+	backupKeep := fs.Int("backup-keep", 28, "rotated backups to keep")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -53,6 +57,14 @@ func cmdServe(e *env, args []string) error {
 	}
 	if *idle < 0 {
 		return usagef("--idle-timeout must not be negative")
+	}
+	if *backupKeep < 1 {
+		return usagef("--backup-keep must be at least 1")
+	}
+	if *backupDir != "" {
+		if err := backupDirUsable(*backupDir); err != nil {
+			return inputError{err}
+		}
 	}
 	dir := filepath.Dir(e.dbPath)
 	if *hostKey == "" {
@@ -83,6 +95,10 @@ func cmdServe(e *env, args []string) error {
 		}
 	}()
 	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
+	if *backupDir != "" {
+		stop := backupEveryWhile(store, *backupDir, backupEvery, *backupKeep, e.now, logger)
+		defer stop() // before the store closes
+	}
 	srv, err := server.New(server.Config{
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
 		MaxSessions: *maxSessions, MaxPerOperator: *perOperator, IdleTimeout: *idle, Log: logger,

@@ -55,6 +55,16 @@ type statusJSON struct {
 		MissingTracking int    `json:"missing_tracking"`
 		NotUploaded     int    `json:"not_uploaded"`
 	} `json:"settlement"`
+	// Backup is the server's last scheduled backup (over SSH to a server that takes them).
+	Backup *backupStatusJSON `json:"backup,omitempty"`
+}
+
+type backupStatusJSON struct {
+	At    time.Time `json:"at"`
+	Path  string    `json:"path,omitempty"`
+	Size  int64     `json:"size,omitempty"`
+	OK    bool      `json:"ok"`
+	Error string    `json:"error,omitempty"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -91,6 +101,9 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
 	j.Index.Staged = c.Staged
+	if b := c.Backup; b != nil {
+		j.Backup = &backupStatusJSON{At: b.At, Path: b.Path, Size: b.Size, OK: !b.Failed(), Error: b.Err}
+	}
 	sum, err := s.ChannelSummary(e.now(), e.authWarning(), loc)
 	if err != nil {
 		return err
@@ -112,6 +125,11 @@ func cmdStatus(e *env, args []string) error {
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	printRefundStatus(e.stdout, c.Refunds)
+	if b := c.Backup; b != nil && b.Failed() {
+		fmt.Fprintf(e.stdout, "backup    FAILED at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Err))
+	} else if b != nil {
+		fmt.Fprintf(e.stdout, "backup    last at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Path))
+	}
 	printChannelStatus(e.stdout, sum, e.now(), loc)
 	if c.Staged > 0 {
 		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)

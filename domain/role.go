@@ -54,6 +54,7 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionBackup       Action = "backup"          // a copy of the whole file: every operator's data
 	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
 	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
 	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
@@ -79,6 +80,8 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionUndo:         {RoleOperator, "undo"},
+	ActionBackup:       {RoleSupervisor, "a backup"},
 	ActionChannel:      {RoleSupervisor, "changing a channel"},
 	ActionRebate:       {RoleSupervisor, "changing a rebate"},
 	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},

@@ -51,6 +51,7 @@ type KeyMap struct {
 	Select      key.Binding // toggle the row under the cursor
 	SelectAll   key.Binding // select every row that passes the filter
 	SelectNone  key.Binding
+	Undo        key.Binding // offer to undo this operator's last action in the list
 
 	// Pending pool
 	Convert         key.Binding
@@ -127,6 +128,7 @@ func Default() KeyMap {
 		Select:     bind("space", "select", " "),
 		SelectAll:  bind("a", "select all", "a"),
 		SelectNone: bind("A", "select none", "A"),
+		Undo:       bind("u", "undo my last action", "u"),
 
 		Convert:         bind("c", "convert to order", "c"),
 		Remove:          bind("x", "remove", "x"),
@@ -188,6 +190,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"list.select", GroupLists, &k.Select},
 		{"list.select_all", GroupLists, &k.SelectAll},
 		{"list.select_none", GroupLists, &k.SelectNone},
+		{"list.undo", GroupLists, &k.Undo},
 
 		{"pool.convert", GroupPool, &k.Convert},
 		{"pool.remove", GroupPool, &k.Remove},

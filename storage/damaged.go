@@ -17,7 +17,7 @@ var ErrDamaged = errors.New("database file is damaged")
 
 // damaged is the error for a file found damaged, saying what was found and what to do.
 func damaged(path, what string) error {
-	return fmt.Errorf("%s: %w: %s — nothing was changed; restore the database from a backup (README, Backups)", path, ErrDamaged, what)
+	return fmt.Errorf("%s: %w: %s — nothing was changed; restore the database from a backup (README: Backups and restoring)", path, ErrDamaged, what)
 }
 
 // bbolt's file layout (go.etcd.io/bbolt internal/common): pages 0 and 1 are meta pages,
@@ -123,9 +123,11 @@ func checkFileSize(path string) (fileCheck, error) {
 		return fileCheck{}, damaged(path, fmt.Sprintf("the file is %d bytes but its pages reach %d: it was cut short (a copy that did not finish, or a full disk)", size, reach))
 	}
 	// bbolt grows a file to the next power of two while it is small and by 16 MiB at a
-	// time after that: more than that past what the meta reaches is a file whose newest
-	// meta page was lost, read as the older state it points back to.
-	if size > max(2*reach, reach+boltAllocSize)+ps {
+	// time after that. With a meta page damaged, more than that past what the other
+	// reaches is a file whose newest meta page was lost, read as the older state it points
+	// back to. With both meta pages whole it is a transaction that grew the file and was
+	// cut off before its commit (a crash mid-import): the file is whole as it was before.
+	if why != nil && size > max(2*reach, reach+boltAllocSize)+ps {
 		return fileCheck{}, damaged(path, fmt.Sprintf("the file is %d bytes but its meta page reaches only %d (%v): its newest state cannot be read", size, reach, errOr(why, "the newest meta page is lost")))
 	}
 	return fileCheck{pristine: m.pgid <= boltMinFilePage && size <= boltMinFilePage*ps}, nil

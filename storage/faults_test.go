@@ -133,6 +133,23 @@ func TestDamagedFilesAreRefused(t *testing.T) {
 		t.Fatalf("the undamaged file: %v", err)
 	}
 	s.Close()
+	// A file grown by a transaction that was cut off before its commit (a crash in a big
+	// import) is larger than its meta reaches, with both meta pages whole: it opens.
+	f, err := os.OpenFile(good, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	if err := f.Truncate(fi.Size() + 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s, err = Open(good, Options{})
+	if err != nil {
+		t.Fatalf("a file grown by an uncommitted transaction: %v", err)
+	}
+	mustImport(t, s, trade("tb", "after", t0, 1))
+	s.Close()
 	// A new file is created and initialised.
 	s, err = Open(filepath.Join(t.TempDir(), "new.db"), Options{})
 	if err != nil {

@@ -488,6 +488,7 @@ func (s *Store) batch(action domain.Action, keysOf func(*bolt.Tx) []domain.Key, 
 				return err
 			}
 			w.changed(k.String(), domain.DiffEntry(old, &next)...)
+			w.undoEntryOf(old, &next, order)
 			row := RowResult{Key: k, Done: true}
 			if order != nil {
 				if err := w.putOrder(nil, order); err != nil {

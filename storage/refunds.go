@@ -230,6 +230,7 @@ func (w *wtx) putOutbox(m domain.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
+	w.lastOutbox = seq
 	return w.tx.Bucket(bOutbox).Put(u64(seq), b)
 }
 
@@ -418,10 +419,14 @@ func (s *Store) refundBatch(name string, keys []domain.RefundKey, now time.Time,
 			if err := w.putRefund(old, &step.next); err != nil {
 				return err
 			}
+			w.lastOutbox = 0
 			if step.write != nil {
 				if err := step.write(); err != nil {
 					return fmt.Errorf("%s: %w", k, err)
 				}
+			}
+			if domain.Undoable(name) { // not a conversion: money never moves by undo
+				w.undoRefundOf(old, &step.next, w.lastOutbox)
 			}
 			res.Rows = append(res.Rows, RefundRowResult{Key: k, Done: true, OrderNo: step.orderNo, Text: step.text})
 			done = append(done, k.String())

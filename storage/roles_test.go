@@ -56,6 +56,7 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.PartialRefund(orderRef("SO00000002"), amountOf("1.00"), "scratched box", t0, by)
 			return err
 		}},
+		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},
 		{"channel set", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			p := "taobao"
 			_, err := s.SetChannel("tb", ChannelChange{Platform: &p}, t0, by)

@@ -74,6 +74,7 @@ var schema = newSchema(
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bUndo, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bChannels, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bRebates, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bUploads, kind: kindRecords, fill: leaveRoom, readBack: true},
@@ -96,6 +97,7 @@ var (
 	bRefundsByState = []byte("refunds_by_state")
 	bOrderRefunds   = []byte("order_refunds")
 	bOutbox         = []byte("outbox")
+	bUndo           = []byte("undo")
 	bChannels       = []byte("channels") // channel name → its record (channels.go)
 	bRebates        = []byte("rebates")  // rebate number → its record
 	bUploads        = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel

@@ -38,6 +38,8 @@
 //	refunds_by_state     index: state(1) | respondBy(8) | channel 0x00 refundID → search text
 //	order_refunds        records: orderNo(8) | seq(4) → a refund given on that order
 //	outbox               records: seq(8) → JSON message owed to a channel
+//	undo                 records: seq(8) of an undoable action's audit event → its undo record:
+//	                       before-images of what it changed (undo.go)
 //
 // Every file of schema 4 has every bucket of the table: a fresh file gets them all, and the
 // step from an older schema creates the ones it lacks (migrate.go), so no reader checks
@@ -107,6 +109,8 @@ type Store struct {
 	shares int // users besides the opener (Share); the file closes with the last
 
 	quiet quietFold
+
+	backup *BackupStatus // the last scheduled backup (backup.go), guarded by mu
 }
 
 // DefaultPath is $XDG_DATA_HOME/shipdesk/shipdesk.db (or ~/.local/share/...).

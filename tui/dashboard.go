@@ -10,6 +10,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // dashboardModel is the quick status an operator glances at many times a
@@ -100,17 +101,39 @@ func (m *dashboardModel) view() string {
 	for _, t := range r.Refunded {
 		third = append(third, fmt.Sprintf("%-13s %10s", "refunded "+t.Currency, t.Decimal()))
 	}
+	banner := m.backupBanner()
 	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")))
 	box := s.box.Width(w + 2) // + padding
 	lp, rp, tp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n"))
 	pw := lipgloss.Width(lp)
+	var panels string
 	switch {
 	case 3*pw+4 <= m.width:
-		return m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
+		panels = m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
 	case 2*pw+2 <= m.width:
-		return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
+		panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
+	default:
+		panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
 	}
-	return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
+	if banner == "" {
+		return panels
+	}
+	return lipgloss.JoinVertical(lipgloss.Left, banner, panels)
+}
+
+// backupBanner is, for a supervisor, how the server's last scheduled backup went: loud
+// when it failed, one quiet line when it worked; nothing for other roles or when the
+// server takes no backups.
+func (m *dashboardModel) backupBanner() string {
+	b := m.counts.Backup
+	if b == nil || m.c.role < domain.RoleSupervisor {
+		return ""
+	}
+	s, at := m.c.styles, b.At.In(m.c.loc).Format("2006-01-02 15:04")
+	if b.Failed() {
+		return s.danger.Render(textsafe.Safe(fmt.Sprintf("◀ BACKUP FAILED at %s: %s", at, b.Err)))
+	}
+	return s.dim.Render(textsafe.Safe(fmt.Sprintf("last backup %s: %s (%d bytes, checked)", at, b.Path, b.Size)))
 }
 
 // panelLines draws a titled list of counts.

@@ -124,6 +124,7 @@ func (v *ordersView) actions(c *common) []listAction[orderNo] {
 				return nil
 			}},
 		exportAction(c.store),
+		undoAction[orderNo](c.store, string(domain.ActionTracking)),
 	}
 }
 

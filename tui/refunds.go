@@ -140,6 +140,7 @@ func refundActions(store *storage.Store) []listAction[domain.RefundKey] {
 			func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error) {
 				return store.ProcessRefunds(a.keys, a.reason, a.now, a.by)
 			}),
+		undoAction[domain.RefundKey](store, "refund.reject", "refund.process"),
 	}
 }
 
