@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,11 +49,19 @@ usage:
   shipdesk import refunds FILE...                       refund requests, JSON Lines or CSV (- reads standard input)
   shipdesk refund convert|reject|process [--reason R] KEY...   KEY is CHANNEL:REFUND_ID; reject and process need --reason
   shipdesk refund partial ORDER_REF --amount 12.50 --reason R  ORDER_REF as for ship
+  shipdesk voucher redeem CODE --phone4 NNNN [--units N] [--pos ID]   redeem e-voucher units at the counter
+  shipdesk voucher resend REF                           send the live codes again (once a day)
+  shipdesk voucher extend REF --until DATE              move valid-until later (supervisor)
+  shipdesk voucher expire                               expire codes past valid-until (refunds by the formula)
+  shipdesk voucher report [--json]                      units per SKU and per order
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
                  [--channel C] [--mark-uploaded]       record the exported numbers as uploaded to their channels
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
+  shipdesk export vouchers [--format jsonl|csv]         one row per voucher code
+  shipdesk export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv]
+                                                        the redemption log, oldest first
   shipdesk channel set NAME [--platform P] [--shop S] [--language L] [--auth-expires DATE]
                           [--settlement weekly:fri|monthly:1|none] [--cut-off HH:MM]
   shipdesk channel reauth NAME --until DATE             a re-authorization, recorded with the old expiry
@@ -77,6 +86,7 @@ flags accepted everywhere:
   --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
   --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
   --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
+  --code-digits N   length of new e-voucher codes, 6–11 (default $SHIPDESK_CODE_DIGITS, else 10)
   --auth-warn D     warn of a channel's authorization this long before it lapses (default $SHIPDESK_AUTH_WARN, else 7d)
   --calendar PATH   working-day calendar file (default $SHIPDESK_CALENDAR, else calendar.txt beside the key bindings)
   --cpuprofile FILE write a CPU profile (before the subcommand)
@@ -118,6 +128,7 @@ func verbs() []verb {
 		{name: "refund", run: cmdRefund},
 		{name: "backup", run: cmdBackup},
 		{name: "undo", run: cmdUndo},
+		{name: "voucher", run: cmdVoucher},
 		{name: "channel", run: cmdChannel},
 		{name: "rebate", run: cmdRebate},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
@@ -145,6 +156,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return report(stderr, usagef("SHIPDESK_SHIP_WITHIN: %v", err), e.dbPath)
 		}
 		e.within = d
+	}
+	if v := os.Getenv("SHIPDESK_CODE_DIGITS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			err = domain.CheckCodeDigits(n)
+		}
+		if err != nil {
+			return report(stderr, usagef("SHIPDESK_CODE_DIGITS: %v", err), e.dbPath)
+		}
+		e.codeDigits = n
 	}
 	if v := os.Getenv("SHIPDESK_AUTH_WARN"); v != "" {
 		d, err := parseDays(v)

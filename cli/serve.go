@@ -16,6 +16,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/server"
 	"shipdesk/storage"
@@ -84,7 +85,7 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return inputError{err}
 	}
-	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter})
+	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter, CodeDigits: e.codeDigits})
 	if err != nil {
 		return err
 	}
@@ -128,10 +129,16 @@ func cmdServe(e *env, args []string) error {
 	defer signal.Stop(signals)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
+	// Vouchers past their valid-until expire (with their refunds) within a minute.
+	expireVouchers(store, e.now(), logger)
+	expiry := time.NewTicker(time.Minute)
+	defer expiry.Stop()
 	for {
 		select {
 		case err := <-served:
 			return err
+		case <-expiry.C:
+			expireVouchers(store, e.now(), logger)
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
 				_ = srv.Reload()
@@ -233,4 +240,18 @@ func sshCommand(addr string) string {
 		return "ssh " + host
 	}
 	return "ssh -p " + port + " " + host
+}
+
+// serveActor is who the server's own jobs act as in the audit trail.
+var serveActor = storage.Actor{Operator: "shipdesk serve", Role: domain.RoleSupervisor}
+
+// expireVouchers runs the vouchers' expiry (idempotent) and logs what it did.
+func expireVouchers(store *storage.Store, now time.Time, logger *log.Logger) {
+	res, err := store.ExpireVouchers(now, serveActor)
+	switch {
+	case err != nil:
+		logger.Printf("voucher expiry: %v", err)
+	case res.Codes > 0:
+		logger.Print(expireLine(res))
+	}
 }

@@ -37,8 +37,9 @@ type statusJSON struct {
 	Tracking struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
-	Refunds refundsStatus `json:"refunds"`
-	Index   struct {
+	Refunds  refundsStatus         `json:"refunds"`
+	Vouchers storage.VoucherCounts `json:"vouchers"`
+	Index    struct {
 		Staged int `json:"staged"`
 	} `json:"index"`
 	Channels struct {
@@ -100,6 +101,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
+	j.Vouchers = c.Vouchers
 	j.Index.Staged = c.Staged
 	if b := c.Backup; b != nil {
 		j.Backup = &backupStatusJSON{At: b.At, Path: b.Path, Size: b.Size, OK: !b.Failed(), Error: b.Err}
@@ -130,6 +132,8 @@ func cmdStatus(e *env, args []string) error {
 	} else if b != nil {
 		fmt.Fprintf(e.stdout, "backup    last at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Path))
 	}
+	fmt.Fprintf(e.stdout, "vouchers  %d live codes (%d units unredeemed), %d expiring within 7 days; %d units redeemed today\n",
+		c.Vouchers.Live, c.Vouchers.UnitsUnredeemed, c.Vouchers.Expiring7d, c.Vouchers.RedeemedToday)
 	printChannelStatus(e.stdout, sum, e.now(), loc)
 	if c.Staged > 0 {
 		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)

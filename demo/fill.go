@@ -27,8 +27,9 @@ var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
 // Fill writes n generated orders into s as they stand at now: each trade is imported and
 // then removed, processed or converted and moved along to its final status, through the
 // same domain rules as the console, one transaction per chunk (storage.Seed). Then the
-// refund requests of Generator.Refunds enter the refund queue, and the channels and
-// rebates of FillChannels are set up.
+// refund requests of Generator.Refunds enter the refund queue, the e-voucher orders of
+// Vouchers are written in every state, and the channels and rebates of FillChannels are
+// set up.
 func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 	return FillIn(s, seed, n, now, time.Local)
 }
@@ -58,6 +59,9 @@ func FillIn(s *storage.Store, seed int64, n int, now time.Time, loc *time.Locati
 		return err
 	}
 	if err := undoneAndUndoable(s, g, n, now); err != nil {
+		return err
+	}
+	if err := Vouchers(s, now); err != nil {
 		return err
 	}
 	if err := FillChannels(s, g, now, loc); err != nil {

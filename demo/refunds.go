@@ -32,7 +32,7 @@ func (g *Generator) Refunds(n int) []domain.RefundClaim {
 		if at.Before(t.PaidAt) {
 			continue
 		}
-		kind := domain.RefundKinds[r.intn(len(domain.RefundKinds))]
+		kind := goodsRefundKinds[r.intn(len(goodsRefundKinds))]
 		amount := t.Total
 		if kind != domain.RefundNotReceived {
 			amount.Minor = max(1, t.Total.Minor*int64(10+r.intn(60))/100)

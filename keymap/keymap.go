@@ -31,6 +31,7 @@ type KeyMap struct {
 	Orders    key.Binding
 	Tracking  key.Binding // the bulk tracking paste view
 	Refunds   key.Binding // the refund queue
+	Vouchers  key.Binding // the voucher counter and list
 	Audit     key.Binding
 	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
 	NextView  key.Binding
@@ -108,6 +109,7 @@ func Default() KeyMap {
 		Orders:    bind("3", "orders", "3"),
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
+		Vouchers:  bind("6", "vouchers", "6"),
 		Audit:     bind("7", "audit log", "7"),
 		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
@@ -171,6 +173,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.orders", GroupGlobal, &k.Orders},
 		{"global.tracking", GroupGlobal, &k.Tracking},
 		{"global.refunds", GroupGlobal, &k.Refunds},
+		{"global.vouchers", GroupGlobal, &k.Vouchers},
 		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.channels", GroupGlobal, &k.Channels},
 		{"global.next_view", GroupGlobal, &k.NextView},

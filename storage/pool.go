@@ -532,6 +532,12 @@ func (s *Store) convertAction(now time.Time) poolAction {
 		if err != nil {
 			return e, nil, err
 		}
+		if domain.IsVoucherTrade(&order.Trade) {
+			// Issuing the codes is the shipment (rule 23).
+			if err := s.issueVoucher(w, &order, now); err != nil {
+				return e, nil, err
+			}
+		}
 		return next, &order, nil
 	}
 }

@@ -470,6 +470,7 @@ type Counts struct {
 	NoTracking int
 	Replaced   int
 	Refunds    RefundCounts
+	Vouchers   VoucherCounts
 	// Staged is the index rows staged since the last fold (staged.go).
 	Staged int
 	// Backup is how the last scheduled backup of this process went (backup.go); nil when
@@ -509,6 +510,7 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 			}
 		}
 		c.Refunds = refundCounts(tx, now)
+		c.Vouchers = voucherCounts(tx, now, loc)
 		return nil
 	})
 	return c, err

@@ -55,9 +55,12 @@
 package storage
 
 import (
+	"cmp"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -65,6 +68,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"shipdesk/domain"
 )
 
 // SchemaVersion is the layout this build writes. Files of a newer schema are refused;
@@ -96,6 +101,10 @@ type Options struct {
 	// FoldAfter, when set, folds the staged index rows (Fold) once this long has passed
 	// without a write, in the background: the console and the server set it.
 	FoldAfter time.Duration
+	// CodeDigits is the length of new voucher codes (6–11; default 10); CodeRand the
+	// source they are drawn from (default crypto/rand; tests give a fixed stream).
+	CodeDigits int
+	CodeRand   io.Reader
 }
 
 // Store is an open database.
@@ -103,6 +112,8 @@ type Store struct {
 	db         *bolt.DB
 	path       string
 	shipWithin time.Duration
+	codeDigits int
+	codeRand   io.Reader
 
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
@@ -172,7 +183,11 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}}
+	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{},
+		codeDigits: cmp.Or(opt.CodeDigits, domain.DefaultCodeDigits), codeRand: opt.CodeRand}
+	if s.codeRand == nil {
+		s.codeRand = rand.Reader
+	}
 	s.quiet.after = opt.FoldAfter
 	if opt.ReadOnly {
 		s.quiet.after = 0

@@ -102,6 +102,15 @@ func (m *dashboardModel) view() string {
 		third = append(third, fmt.Sprintf("%-13s %10s", "refunded "+t.Currency, t.Decimal()))
 	}
 	banner := m.backupBanner()
+	// The vouchers go under the pool, the shortest panel.
+	vo := c.Vouchers
+	left = append(left, "")
+	left = append(left, m.panelLines("Vouchers", []countRow{
+		{label: "live codes", n: vo.Live},
+		{label: "expiring in 7 d", n: vo.Expiring7d, style: &s.warn, note: "◀ soon"},
+		{label: "units unredeemed", n: vo.UnitsUnredeemed},
+		{label: "redeemed today", n: vo.RedeemedToday},
+	})...)
 	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")))
 	box := s.box.Width(w + 2) // + padding
 	lp, rp, tp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n"))
