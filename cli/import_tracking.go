@@ -57,6 +57,17 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 		return err
 	}
 	printVerdicts(e.stdout, files[0], plan.Verdicts, syntax)
+	seen := channelSet{}
+	for _, v := range plan.Verdicts {
+		if v.OrderNo != 0 {
+			seen[v.Key.Channel] = true
+		} else if ref, err := domain.ParseOrderRef(v.Ref); err == nil && ref.Key.Channel != "" {
+			seen[ref.Key.Channel] = true // a line in error still names its channel
+		}
+	}
+	if err := warnChannels(e, s, seen); err != nil {
+		return err
+	}
 	shipN, correct, unchanged, badN := plan.Counts()
 	badN += len(syntax)
 	counts := fmt.Sprintf("%d to ship, %d to correct, %d unchanged, %d in error", shipN, correct, unchanged, badN)
