@@ -17,6 +17,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"shipdesk/domain"
@@ -79,7 +80,8 @@ usage:
   shipdesk backup FILE|-                                a checked copy of the database while in use; - to stdout (ssh … backup - > copy.db)
   shipdesk undo [ACTION-ID] [--dry-run] [--json]        undo a bulk action (ACTION-ID: the seq of export audit; none: your last)
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
-                 [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
+                 [--max-sessions N] [--max-per-operator N] [--idle-timeout D]
+                                                        serve the console over SSH to a team
                  [--backup-dir DIR --backup-every 6h --backup-keep 28]   rotated, checked backups
 
 flags accepted everywhere:
@@ -95,14 +97,16 @@ flags accepted everywhere:
   --cpuprofile FILE write a CPU profile (before the subcommand)
 
 FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
-Each FILE or standard input may hold at most 1 GiB of orders, 64 MiB of tracking or
-64 MiB of refund requests; a larger one is refused and nothing is imported.
+Each FILE or standard input may hold at most 1 GiB of orders, 8 MiB of tracking or
+64 MiB of refund requests, and lines of at most 1 MiB; a larger one is refused and
+nothing is imported. Standard input is spooled to disk beside the database first.
 T (--since, --shipped-at, --eta) is 2026-11-20 or "2026-11-20 08:00" in the warehouse's
 zone, or RFC 3339; --since also takes a time back from now such as 24h or 7d.
 Over SSH (ssh -p PORT HOST COMMAND…) the same commands run with the operator's role;
 import reads standard input there: ssh -p 2222 box import orders - < orders.jsonl
 
-exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage, 3 database in use
+exit codes: 0 done, 1 bad input or refused (nothing written), 2 usage (a bad flag included),
+3 database in use
 `
 
 // verb is one subcommand.
@@ -243,6 +247,12 @@ func dispatch(e *env, args []string) error {
 		fs.StringVar(cpuProfile, "cpuprofile", "", "write a CPU profile (pprof) to this file")
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err) // exit 2, as a flag error after the command
+	}
+	if err := checkOperator(e); err != nil {
 		return err
 	}
 	if *cpuProfile != "" {
@@ -277,6 +287,20 @@ func dispatch(e *env, args []string) error {
 		return v.run(e, rest)
 	}
 	return usagef("unknown command %q", name)
+}
+
+// checkOperator refuses a local operator name (--operator, $SHIPDESK_OPERATOR, $USER)
+// that would carry control or invisible characters into the audit trail and onto other
+// operators' screens. A session's name comes from the operators file.
+func checkOperator(e *env) error {
+	if e.remote {
+		return nil
+	}
+	e.operator = strings.TrimSpace(e.operator)
+	if e.operator == "" || !domain.TypedTextOK(e.operator) {
+		return usagef("--operator %q: a name may not be empty or hold control or invisible characters", e.operator)
+	}
+	return nil
 }
 
 func newFlagSet(name string) *flag.FlagSet {

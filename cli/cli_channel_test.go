@@ -122,6 +122,18 @@ func TestChannelsRebatesAndTheCutOff(t *testing.T) {
 		t.Errorf("after the upload: %s", r.stdout)
 	}
 	want(t, shipdesk(t, db, "export", "orders", "--mark-uploaded"), 2, "go with export tracking")
+
+	// A tracking import naming an order of a lapsed channel says so too, even when the
+	// line is refused (S-5 is unpaid, so not a sales order).
+	tracking := filepath.Join(t.TempDir(), "tracking.csv")
+	if err := os.WriteFile(tracking, []byte("order,carrier,tracking\nshopify-us:S-5,ems,EA123456785CN\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = shipdesk(t, db, "import", "tracking", tracking)
+	want(t, r, 1, "warning: channel shopify-us: authorization EXPIRED")
+	if strings.Contains(r.stdout, "tb-main") {
+		t.Errorf("a tracking import warned of a channel it did not touch:\n%s", r.stdout)
+	}
 	want(t, shipdesk(t, db, "doctor"), 0)
 }
 

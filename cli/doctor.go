@@ -86,7 +86,7 @@ func printDoctor(e *env, rep storage.DoctorReport, fixed *storage.RepairResult) 
 	if fixed != nil {
 		fmt.Fprintf(e.stdout, "repaired: %s found before; rebuilt %s\n", problems(fixed.Found), strings.Join(fixed.Rebuilt, ", "))
 		for _, m := range fixed.Moved {
-			fmt.Fprintf(e.stdout, "moved ahead: %s\n", m)
+			fmt.Fprintf(e.stdout, "moved ahead: %s\n", textsafe.Safe(m))
 		}
 	}
 	if !rep.OK() {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"shipdesk/domain"
 )
 
 // cmdFold: shipdesk fold — move the staged index rows into their indexes now, as the
@@ -22,6 +24,9 @@ func cmdFold(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("fold takes no arguments")
 	}
+	if err := e.require(domain.ActionFold); err != nil {
+		return err
+	}
 	if err := requireDB(e); err != nil {
 		return err
 	}
@@ -33,7 +38,7 @@ func cmdFold(e *env, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
-	n, err := s.Fold(ctx)
+	n, err := s.Fold(ctx, e.actor())
 	if err != nil {
 		return fmt.Errorf("fold: %w (%d staged rows moved before it stopped)", err, n)
 	}

@@ -52,6 +52,7 @@ func importOrders(e *env, files []string, format string) error {
 	if err != nil {
 		return err
 	}
+	defer closeSources(srcs)
 	for i := range srcs {
 		if srcs[i].data != nil {
 			continue
@@ -116,7 +117,7 @@ func importOrders(e *env, files []string, format string) error {
 func badSource(err error) bool {
 	var ie domain.ImportErrors
 	var over *tooLargeError
-	return errors.As(err, &ie) || errors.As(err, &over) || errors.Is(err, errUnknownFileType) ||
+	return errors.As(err, &ie) || errors.As(err, &over) || errors.Is(err, errUnknownFileType) || errors.Is(err, errNotAFile) ||
 		errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission)
 }
 

@@ -24,6 +24,7 @@ func importRefunds(e *env, files []string) error {
 	if err != nil {
 		return err
 	}
+	defer closeSources(srcs)
 	var claims []domain.RefundClaim
 	var bad []string
 	for _, src := range srcs {

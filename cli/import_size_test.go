@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,7 +13,12 @@ func TestExpectTradesFromSourceSizes(t *testing.T) {
 	if err := os.WriteFile(path, make([]byte, 40_000), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srcs := []importSource{{name: path, kind: "jsonl"}, {name: "-", kind: "jsonl", data: held{make([]byte, 5_000), make([]byte, 3_000)}}}
+	in, err := readStdin(&env{stdin: bytes.NewReader(make([]byte, 8_000))}, "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.close()
+	srcs := []importSource{{name: path, kind: "jsonl"}, {name: "-", kind: "jsonl", data: in}}
 	if got := expectTrades(srcs); got != 120 {
 		t.Fatalf("expectTrades = %d, want 120 (48,000 bytes at about 400 a trade)", got)
 	}

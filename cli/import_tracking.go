@@ -16,10 +16,18 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 	if len(files) != 1 {
 		return usagef("usage: shipdesk import tracking FILE [--dry-run] [--skip-bad] (FILE - reads standard input)")
 	}
+	// The role first: nothing is read for an operator who may not import (a dry run
+	// writes nothing, and a viewer may take one).
+	if !dryRun {
+		if err := e.require(domain.ActionTracking); err != nil {
+			return err
+		}
+	}
 	srcs, err := importSources(e, "tracking", files, "")
 	if err != nil {
 		return err
 	}
+	defer closeSources(srcs)
 	loc, err := e.location()
 	if err != nil {
 		return err
@@ -33,11 +41,6 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 		return inputError{fmt.Errorf("nothing imported: %w", err)}
 	}
 	lines, format, syntax := file.Lines, file.Format, file.Errors
-	if !dryRun {
-		if err := e.require(domain.ActionTracking); err != nil {
-			return err
-		}
-	}
 	s, err := openStore(e, dryRun)
 	if err != nil {
 		return err
@@ -54,6 +57,17 @@ func importTracking(e *env, files []string, dryRun, skipBad bool) error {
 		return err
 	}
 	printVerdicts(e.stdout, files[0], plan.Verdicts, syntax)
+	seen := channelSet{}
+	for _, v := range plan.Verdicts {
+		if v.OrderNo != 0 {
+			seen[v.Key.Channel] = true
+		} else if ref, err := domain.ParseOrderRef(v.Ref); err == nil && ref.Key.Channel != "" {
+			seen[ref.Key.Channel] = true // a line in error still names its channel
+		}
+	}
+	if err := warnChannels(e, s, seen); err != nil {
+		return err
+	}
 	shipN, correct, unchanged, badN := plan.Counts()
 	badN += len(syntax)
 	counts := fmt.Sprintf("%d to ship, %d to correct, %d unchanged, %d in error", shipN, correct, unchanged, badN)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"shipdesk/domain"
 )
 
 // What one import reads from one FILE or from standard input, locally or over SSH, is
@@ -16,11 +19,11 @@ import (
 // read whole first) and nothing is imported. The usage text names these limits.
 const (
 	// maxOrdersInput bounds an orders file: a channel's export of a year or more. A file
-	// is parsed while the import writes; standard input is held in memory first.
+	// is parsed while the import writes; standard input is spooled to disk first.
 	maxOrdersInput int64 = 1 << 30
 	// maxTrackingInput bounds a tracking upload, which is read whole (the same bound as
 	// domain.ParseTracking's).
-	maxTrackingInput int64 = 64 << 20
+	maxTrackingInput int64 = 8 << 20
 	// maxRefundsInput bounds a file of refund requests, which is read whole.
 	maxRefundsInput int64 = 64 << 20
 )
@@ -104,38 +107,54 @@ func (b *boundedReader) tripped() error {
 }
 
 // importSource is one source of an import: a named file, read while the import parses
-// it, or standard input, read beforehand (data).
+// it, or standard input, read beforehand into a spool file (data).
 type importSource struct {
 	name string // the file; "stdin" for standard input
 	kind string // jsonl or csv, once known
-	data held   // standard input's content, never nil; nil for a file
+	data *held  // standard input's content; nil for a file
 }
 
-// held is standard input read into memory in chunks: holding up to the limit costs about
-// the limit, where one slice grown as it is read is copied to about twice that.
-type held [][]byte
-
-func (h held) size() int64 {
-	n := int64(0)
-	for _, c := range h {
-		n += int64(len(c))
-	}
-	return n
+// held is standard input spooled to a file of its own beside the database (removed as
+// soon as it is made, so nothing is left behind), not to memory: an import's memory
+// stays the parser's, whatever the size of what it is sent.
+type held struct {
+	f *os.File
+	n int64
 }
 
-func (h held) reader() io.Reader {
-	rs := make([]io.Reader, len(h))
-	for i, c := range h {
-		rs[i] = bytes.NewReader(c)
+func (h *held) size() int64 { return h.n }
+
+// reader reads the content from its start.
+func (h *held) reader() io.Reader { return io.NewSectionReader(h.f, 0, h.n) }
+
+// close drops the spool file.
+func (h *held) close() {
+	if h != nil && h.f != nil {
+		h.f.Close()
 	}
-	return io.MultiReader(rs...)
+}
+
+// closeSources drops the spool files of srcs.
+func closeSources(srcs []importSource) {
+	for _, src := range srcs {
+		src.data.close()
+	}
+}
+
+// lineTooLongError is standard input with a line past domain.MaxLine, refused while it
+// is read.
+type lineTooLongError struct{ line int }
+
+func (e *lineTooLongError) Error() string {
+	return fmt.Sprintf("standard input:%d: line is longer than %s: is this the right file?", e.line, sizeText(domain.MaxLine))
 }
 
 // importSources turns the FILE arguments of import what into sources. Standard input
 // ("-", at most once) is read here, up to the limit, so that a slow upload over SSH does
 // not hold the database's one writer while it trickles in; its kind is format, else
 // guessed from the content. A named file is only opened when it is parsed, and never
-// over SSH: a session reads standard input, not the server's files.
+// over SSH: a session reads standard input, not the server's files. The caller closes
+// the sources (closeSources).
 func importSources(e *env, what string, names []string, format string) ([]importSource, error) {
 	if err := localFiles(e, what, names); err != nil {
 		return nil, err
@@ -151,11 +170,12 @@ func importSources(e *env, what string, names []string, format string) ([]import
 		}
 		data, err := readStdin(e, what)
 		if err != nil {
+			closeSources(srcs)
 			return nil, inputError{fmt.Errorf("nothing imported: %w", err)}
 		}
 		kind := format
 		if kind == "" {
-			kind = guessKind(data)
+			kind = guessKind(data.reader())
 		}
 		srcs = append(srcs, importSource{name: "stdin", kind: kind, data: data})
 	}
@@ -173,34 +193,77 @@ func localFiles(e *env, what string, names []string) error {
 	return nil
 }
 
-// readStdin reads standard input whole, up to the limit of import what.
-func readStdin(e *env, what string) (held, error) {
+// spoolDir is where standard input is spooled: beside the database (the disk meant for
+// shipdesk's data, where /tmp may be memory), else the system's temporary folder.
+func spoolDir(e *env) string {
+	if e.dbPath != "" {
+		if dir := filepath.Dir(e.dbPath); dir != "" {
+			if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+				return dir
+			}
+		}
+	}
+	return os.TempDir()
+}
+
+// readStdin spools standard input, up to the limit of import what, refusing it as soon
+// as it passes the limit or a line passes domain.MaxLine.
+func readStdin(e *env, what string) (*held, error) {
+	f, err := os.CreateTemp(spoolDir(e), ".shipdesk-stdin-*")
+	if err != nil {
+		return nil, fmt.Errorf("spooling standard input: %w", err)
+	}
+	os.Remove(f.Name()) // the open file stays until it is closed
+	h := &held{f: f}
 	b := bound(e.stdin, "standard input", what)
-	data := held{}
-	for size := 64 << 10; ; size = min(2*size, 4<<20) {
-		chunk := make([]byte, size)
-		n, err := io.ReadFull(b, chunk)
+	buf := make([]byte, 256<<10)
+	line, run := 1, 0 // the line being read, and its length so far
+	for {
+		n, rerr := b.Read(buf)
 		if over := b.tripped(); over != nil {
+			h.close()
 			return nil, over
 		}
-		if n < size {
-			chunk = bytes.Clone(chunk[:n])
+		chunk := buf[:n]
+		for len(chunk) > 0 {
+			i := bytes.IndexByte(chunk, '\n')
+			if i < 0 {
+				run += len(chunk)
+				break
+			}
+			run += i
+			if run > domain.MaxLine {
+				break
+			}
+			line, run, chunk = line+1, 0, chunk[i+1:]
 		}
-		if n > 0 {
-			data = append(data, chunk)
+		if run > domain.MaxLine {
+			h.close()
+			return nil, &lineTooLongError{line: line}
 		}
+		if _, err := f.Write(buf[:n]); err != nil {
+			h.close()
+			return nil, fmt.Errorf("spooling standard input: %w", err)
+		}
+		h.n += int64(n)
 		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			return data, nil
-		case err != nil:
-			return nil, fmt.Errorf("reading standard input: %w", err)
+		case rerr == io.EOF:
+			return h, nil
+		case rerr != nil:
+			h.close()
+			return nil, fmt.Errorf("reading standard input: %w", rerr)
 		}
 	}
 }
 
+// errNotAFile is a FILE that is a device, a folder or a socket: an import reads regular
+// files and pipes.
+var errNotAFile = errors.New("is not a file (a device or a folder?); give a file, or - for standard input")
+
 // read hands parse the source's content, bounded by the limit of import what. A regular
-// file over the limit is refused before it is read; any other is refused when its
-// content passes the limit, and that is the error returned, whatever parse made of it.
+// file over the limit is refused before it is read, as is a device (/dev/zero, or a link
+// to it); a pipe is refused when its content passes the limit, and that is the error
+// returned, whatever parse made of it.
 func (src importSource) read(what string, parse func(io.Reader) error) error {
 	if src.data != nil {
 		return parse(src.data.reader())
@@ -210,7 +273,14 @@ func (src importSource) read(what string, parse func(io.Reader) error) error {
 		return err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > inputLimits[what] {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() && fi.Mode()&os.ModeNamedPipe == 0 {
+		return fmt.Errorf("%s %w", src.name, errNotAFile)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > inputLimits[what] {
 		return &tooLargeError{name: src.name, what: what, limit: inputLimits[what]}
 	}
 	b := bound(f, src.name, what)
@@ -223,19 +293,21 @@ func (src importSource) read(what string, parse func(io.Reader) error) error {
 
 // guessKind tells JSON Lines, which start with "{", from CSV, by the first character
 // after a byte order mark and blank space.
-func guessKind(data held) string {
-	for i, c := range data {
-		if i == 0 {
-			c = bytes.TrimPrefix(c, []byte("\xef\xbb\xbf"))
-		}
-		if t := bytes.TrimLeft(c, " \t\r\n"); len(t) > 0 {
-			if t[0] == '{' {
-				return "jsonl"
-			}
+func guessKind(r io.Reader) string {
+	br := bufio.NewReader(domain.SkipBOM(r))
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
 			return "csv"
 		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return "jsonl"
+		}
+		return "csv"
 	}
-	return "csv"
 }
 
 // errUnknownFileType is a file whose name says neither JSON Lines nor CSV.

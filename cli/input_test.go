@@ -213,37 +213,56 @@ func TestSessionImportOverTheLimitStopsReading(t *testing.T) {
 
 func TestGuessKind(t *testing.T) {
 	for _, c := range []struct {
-		data held
+		data string
 		kind string
 	}{
-		{held{}, "csv"},
-		{held{[]byte("channel,platform\n")}, "csv"},
-		{held{[]byte(`{"channel":"tb"}`)}, "jsonl"},
-		{held{[]byte("\xef\xbb\xbf \r\n\t{")}, "jsonl"},
-		{held{[]byte("\n\n  "), []byte(" \n{")}, "jsonl"},
-		{held{[]byte("\n"), []byte("x,{")}, "csv"},
+		{"", "csv"},
+		{"channel,platform\n", "csv"},
+		{`{"channel":"tb"}`, "jsonl"},
+		{"\xef\xbb\xbf \r\n\t{", "jsonl"},
+		{"\n\n   \n{", "jsonl"},
+		{strings.Repeat("\n", 100_000) + "{", "jsonl"},
+		{"\nx,{", "csv"},
 	} {
-		if got := guessKind(c.data); got != c.kind {
-			t.Errorf("guessKind(%q) = %s, want %s", c.data, got, c.kind)
+		if got := guessKind(strings.NewReader(c.data)); got != c.kind {
+			t.Errorf("guessKind(%.20q) = %s, want %s", c.data, got, c.kind)
 		}
 	}
 }
 
-// Standard input is held whole and read back as it came, however many chunks it takes.
+// Standard input is spooled to a file, not held in memory, and read back as it came.
 func TestReadStdinHoldsItAll(t *testing.T) {
 	in := strings.Repeat(orderLines("C", 7), 1500) // about 2 MiB
-	data, err := readStdin(&env{stdin: strings.NewReader(in)}, "orders")
+	dir := t.TempDir()
+	data, err := readStdin(&env{dbPath: filepath.Join(dir, "s.db"), stdin: strings.NewReader(in)}, "orders")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(data) < 2 || data.size() != int64(len(in)) {
-		t.Fatalf("%d chunks of %d bytes, want several of %d", len(data), data.size(), len(in))
+	defer data.close()
+	if data.size() != int64(len(in)) {
+		t.Fatalf("%d bytes held, want %d", data.size(), len(in))
 	}
-	back, err := io.ReadAll(data.reader())
-	if err != nil || string(back) != in {
-		t.Fatalf("read back %d bytes (%v), not what came in", len(back), err)
+	if fi, err := data.f.Stat(); err != nil || fi.Size() != int64(len(in)) {
+		t.Fatalf("the spool file: %v, %v", fi, err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("the spool file is left in the folder: %v", left)
+	}
+	for range 2 { // read back twice: each reader starts at the start
+		back, err := io.ReadAll(data.reader())
+		if err != nil || string(back) != in {
+			t.Fatalf("read back %d bytes (%v), not what came in", len(back), err)
+		}
 	}
 	if data, err := readStdin(&env{stdin: strings.NewReader("")}, "orders"); err != nil || data == nil || data.size() != 0 {
 		t.Fatalf("empty standard input: %v, %v", data, err)
+	}
+	// A line past domain.MaxLine is refused as it is read.
+	src := &repeat{text: "x"}
+	if _, err := readStdin(&env{stdin: src}, "orders"); err == nil || !strings.Contains(err.Error(), "standard input:1: line is longer than 1 MiB") {
+		t.Fatalf("an endless line: %v", err)
+	}
+	if src.read > 2*domain.MaxLine {
+		t.Fatalf("read %d bytes of an endless line", src.read)
 	}
 }

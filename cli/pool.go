@@ -9,6 +9,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // cmdPool: shipdesk pool convert|remove|process [--reason R] KEY... | convert --all-ready
@@ -38,6 +39,9 @@ func cmdPool(e *env, args []string) error {
 	}
 	if action == "process" && strings.TrimSpace(*reason) == "" {
 		return usagef("pool process needs --reason, e.g. --reason \"buyer cancelled\"")
+	}
+	if action == "process" && !domain.TypedTextOK(strings.TrimSpace(*reason)) {
+		return inputError{errors.New("the reason holds control or invisible characters: type it again")}
 	}
 	if err := e.require(poolActions[action]); err != nil {
 		return err
@@ -106,13 +110,13 @@ func printBatch(w io.Writer, action string, res storage.BatchResult, loc *time.L
 	for _, r := range res.Rows {
 		switch {
 		case r.Done && r.OrderNo != 0:
-			fmt.Fprintf(w, "%s %s -> %s\n", pastTense(action), r.Key, domain.OrderNumber(r.OrderNo))
+			fmt.Fprintf(w, "%s %s -> %s\n", pastTense(action), textsafe.Safe(r.Key.String()), domain.OrderNumber(r.OrderNo))
 		case r.Done:
-			fmt.Fprintf(w, "%s %s\n", pastTense(action), r.Key)
+			fmt.Fprintf(w, "%s %s\n", pastTense(action), textsafe.Safe(r.Key.String()))
 		case r.By != "":
-			fmt.Fprintf(w, "skipped %s: %s — by %s at %s\n", r.Key, r.Reason, r.By, r.At.In(loc).Format("2006-01-02 15:04 MST"))
+			fmt.Fprintf(w, "skipped %s: %s — by %s at %s\n", textsafe.Safe(r.Key.String()), textsafe.Safe(r.Reason), textsafe.Safe(r.By), r.At.In(loc).Format("2006-01-02 15:04 MST"))
 		default:
-			fmt.Fprintf(w, "skipped %s: %s\n", r.Key, r.Reason)
+			fmt.Fprintf(w, "skipped %s: %s\n", textsafe.Safe(r.Key.String()), textsafe.Safe(r.Reason))
 		}
 	}
 	fmt.Fprintf(w, "%d %s, %d skipped\n", res.Done(), pastTense(action), len(res.Skipped()))

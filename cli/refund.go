@@ -77,9 +77,9 @@ func cmdRefund(e *env, args []string) error {
 	done := map[string]string{"convert": "converted", "reject": "rejected", "process": "processed"}[action]
 	for _, r := range res.Rows {
 		if r.Done {
-			fmt.Fprintf(e.stdout, "%s %s: %s\n", done, r.Key, textsafe.Safe(r.Text))
+			fmt.Fprintf(e.stdout, "%s %s: %s\n", done, textsafe.Safe(r.Key.String()), textsafe.Safe(r.Text))
 		} else {
-			fmt.Fprintf(e.stdout, "skipped %s: %s\n", r.Key, textsafe.Safe(r.Reason))
+			fmt.Fprintf(e.stdout, "skipped %s: %s\n", textsafe.Safe(r.Key.String()), textsafe.Safe(r.Reason))
 		}
 	}
 	fmt.Fprintf(e.stdout, "%d %s, %d skipped\n", res.Done(), done, res.Skipped())

@@ -28,7 +28,7 @@ import (
 const shutdownGrace = 15 * time.Second
 
 // cmdServe: shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
-// [--max-sessions N] [--idle-timeout D]. One process owns the database and serves the
+// [--max-sessions N] [--max-per-operator N] [--idle-timeout D]. One process owns the database and serves the
 // console and the commands to every operator over SSH until SIGTERM or SIGINT; SIGHUP
 // re-reads the operators file.
 func cmdServe(e *env, args []string) error {
@@ -38,6 +38,7 @@ func cmdServe(e *env, args []string) error {
 	hostKey := fs.String("host-key", "", "host key file (default: ssh_host_ed25519_key beside the database)")
 	operators := fs.String("operators", "", "operators file (default: operators beside the database)")
 	maxSessions := fs.Int("max-sessions", 32, "sessions at once")
+	perOperator := fs.Int("max-per-operator", 8, "sessions one operator may hold at once")
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a console after this long without a key")
 	backupDir := fs.String("backup-dir", "", "keep rotated, checked backups in this folder")
 	backupEvery := 6 * time.Hour
@@ -52,6 +53,9 @@ func cmdServe(e *env, args []string) error {
 	}
 	if *maxSessions < 1 {
 		return usagef("--max-sessions must be at least 1")
+	}
+	if *perOperator < 1 {
+		return usagef("--max-per-operator must be at least 1")
 	}
 	if *idle < 0 {
 		return usagef("--idle-timeout must not be negative")
@@ -90,7 +94,12 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	storeOpen := true
+	defer func() {
+		if storeOpen {
+			store.Close()
+		}
+	}()
 	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
 	// The one sender: it holds the outbox lease while serve runs (a cron `outbox send`
 	// meanwhile is refused) and sends what is due every senderEvery.
@@ -119,7 +128,7 @@ func cmdServe(e *env, args []string) error {
 	}
 	srv, err := server.New(server.Config{
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
-		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,
+		MaxSessions: *maxSessions, MaxPerOperator: *perOperator, IdleTimeout: *idle, Log: logger,
 		Command: func(s *server.Session, args []string) int {
 			return runSession(e, store, s, args)
 		},
@@ -162,6 +171,9 @@ func cmdServe(e *env, args []string) error {
 				continue
 			}
 			logger.Printf("%v: telling %d sessions and shutting down", sig, srv.Sessions())
+			// Shutdown returns once no session's work runs (a command still running at
+			// the end of the grace is let finish, and the log says so): only then is the
+			// database closed.
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			err := srv.Shutdown(ctx)
 			cancel()
@@ -169,6 +181,11 @@ func cmdServe(e *env, args []string) error {
 				logger.Print(err)
 			}
 			<-served
+			storeOpen = false
+			if err := store.Close(); err != nil {
+				logger.Printf("stopped; closing the database: %v", err)
+				return err
+			}
 			logger.Printf("stopped; database closed")
 			return nil
 		}

@@ -78,12 +78,12 @@ func cmdShip(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s keeps %s %s; its URL or dates were updated\n", no, sh.Carrier, textsafe.Safe(sh.Number))
 	case domain.ShipCorrected:
 		h := sh.History[len(sh.History)-1]
-		fmt.Fprintf(e.stdout, "%s corrected %s → %s (replaced %d time%s)\n", no, h.OldNumber, sh.Number, sh.Replaced, plural(sh.Replaced))
+		fmt.Fprintf(e.stdout, "%s corrected %s → %s (replaced %d time%s)\n", no, textsafe.Safe(h.OldNumber), textsafe.Safe(sh.Number), sh.Replaced, plural(sh.Replaced))
 	default:
 		if sh.Number == "" {
 			fmt.Fprintf(e.stdout, "%s shipped without tracking: %s\n", no, textsafe.Safe(sh.NoTracking))
 		} else {
-			fmt.Fprintf(e.stdout, "%s shipped with %s %s\n", no, sh.Carrier, sh.Number)
+			fmt.Fprintf(e.stdout, "%s shipped with %s %s\n", no, sh.Carrier, textsafe.Safe(sh.Number))
 		}
 	}
 	if sh.URL != "" {

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	json "github.com/goccy/go-json"
 	"io"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Platforms are the marketplaces a channel can belong to (SPEC §2).
@@ -112,6 +114,9 @@ func (r RawTrade) Validate() (Trade, error) {
 		if len(f.v) > maxField {
 			return t, fmt.Errorf("%s is longer than %d bytes", f.name, maxField)
 		}
+		if !utf8.ValidString(f.v) {
+			return t, fmt.Errorf("%s is not valid UTF-8 — save the file as UTF-8", f.name)
+		}
 	}
 	st, err := ParseTradeStatus(r.TradeStatus)
 	if err != nil {
@@ -143,6 +148,7 @@ func (r RawTrade) Validate() (Trade, error) {
 	if len(r.Items) > 0 {
 		t.Items = make([]Item, 0, len(r.Items))
 	}
+	sum := int64(0) // of the line totals, each checked against maxAmount
 	for i, it := range r.Items {
 		n := i + 1
 		if it.SKU == "" {
@@ -150,6 +156,9 @@ func (r RawTrade) Validate() (Trade, error) {
 		}
 		if len(it.SKU) > 128 || len(it.Title) > maxField {
 			return t, fmt.Errorf("item %d: sku or title too long", n)
+		}
+		if !utf8.ValidString(it.SKU) || !utf8.ValidString(it.Title) {
+			return t, fmt.Errorf("item %d: sku or title is not valid UTF-8 — save the file as UTF-8", n)
 		}
 		if it.Qty < 1 || it.Qty > 1_000_000 {
 			return t, fmt.Errorf("item %d: qty %d must be between 1 and 1000000", n, it.Qty)
@@ -161,6 +170,14 @@ func (r RawTrade) Validate() (Trade, error) {
 		if p.Minor < 0 {
 			return t, fmt.Errorf("item %d: price %q is negative", n, it.Price)
 		}
+		line, ok := p.TimesChecked(it.Qty)
+		if !ok {
+			return t, fmt.Errorf("item %d: price × qty (%s × %d) is too large", n, it.Price, it.Qty)
+		}
+		if sum > maxAmount-line.Minor {
+			return t, fmt.Errorf("item %d: the line totals add up to an amount too large", n)
+		}
+		sum += line.Minor
 		item := Item{SKU: it.SKU, Title: it.Title, Qty: it.Qty, Price: p}
 		if it.Voucher != nil {
 			if item.Voucher, err = it.Voucher.Validate(); err != nil {
@@ -251,8 +268,40 @@ func ScanJSONL(name string, r io.Reader, emit func([]Trade) error) error {
 	return scanJSONL(name, r, emit, 1<<20)
 }
 
-// maxLine bounds one line of a JSON Lines file; a longer one is reported as unreadable.
-const maxLine = 1 << 20
+// maxLine bounds one line of a JSON Lines file and one row of a CSV file; a longer one is
+// reported as unreadable, and reading stops there.
+const maxLine = MaxLine
+
+// MaxLine is the longest line (a row of CSV, quoted line breaks and all) any import reads:
+// the command line refuses standard input with a longer line while it is still reading it.
+const MaxLine = 1 << 20
+
+// csvRows is the reader under a csv.Reader: it fails with errLineTooLong once the record
+// being read runs past maxLine (encoding/csv holds a whole record, so a file of one field
+// without end would otherwise be read into memory whole). The parser marks the end of
+// each record it reads.
+type csvRows struct {
+	r          io.Reader
+	read, mark int64
+}
+
+func (c *csvRows) Read(p []byte) (int, error) {
+	// The csv.Reader reads ahead a buffer's worth: the slack covers it.
+	if c.read-c.mark > maxLine+64<<10 {
+		return 0, errLineTooLong
+	}
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
+// next marks the end of a record read.
+func (c *csvRows) next() { c.mark = c.read }
+
+// csvTooLong is the operator's words for a row past maxLine.
+func csvTooLong() string {
+	return fmt.Sprintf("row is longer than %s (is this a CSV file? a quote left open?)", sizeWords(maxLine))
+}
 
 // scanJSONL is ScanJSONL reading chunk bytes at a time. The file is read straight into
 // chunks, which the lines of a batch point into, and a chunk is reused once its batch is
@@ -290,7 +339,9 @@ func scanJSONL(name string, r io.Reader, emit func([]Trade) error, chunk int) er
 					}
 					clear(raw.Items[:cap(raw.Items)]) // no voucher terms left from an earlier line
 					raw = RawTrade{Items: raw.Items[:0]}
-					if err := json.Unmarshal(l, &raw); err != nil {
+					if why := lineProblem(l); why != "" {
+						p.err = why
+					} else if err := json.Unmarshal(l, &raw); err != nil {
 						p.err = "not a JSON order: " + jsonReason(err)
 					} else if t, err := raw.Validate(); err != nil {
 						p.err = err.Error()
@@ -343,7 +394,7 @@ func scanJSONL(name string, r io.Reader, emit func([]Trade) error, chunk int) er
 			if end == 0 && !last {
 				// One line fills the chunk: read on into a bigger one, up to maxLine.
 				if len(buf) > maxLine {
-					readErr = bufio.ErrTooLong
+					readErr = errLineTooLong
 					return
 				}
 				buf = append(newChunk(2*cap(buf)), buf...)
@@ -358,13 +409,13 @@ func scanJSONL(name string, r io.Reader, emit func([]Trade) error, chunk int) er
 					rest = nil
 				}
 				if len(l) > maxLine {
-					readErr = bufio.ErrTooLong
+					readErr = errLineTooLong
 					break
 				}
 				b.lines = append(b.lines, bytes.TrimSpace(l))
 			}
 			lines += len(b.lines)
-			if last {
+			if last || readErr != nil {
 				work <- b
 				order <- b
 				return
@@ -395,7 +446,9 @@ func scanJSONL(name string, r io.Reader, emit func([]Trade) error, chunk int) er
 		}
 	}
 	wg.Wait()
-	if readErr != nil {
+	if readErr == errLineTooLong {
+		c.fail(lines+1, fmt.Sprintf("line is longer than %s: a JSON Lines file holds one order per line", sizeWords(maxLine)))
+	} else if readErr != nil {
 		c.fail(lines+1, "cannot read: "+readErr.Error())
 	}
 	if len(c.errs) > 0 {
@@ -414,9 +467,71 @@ func jsonReason(err error) string {
 		if te.Field == "" {
 			return fmt.Sprintf("a line must be one JSON object, not %s", te.Value)
 		}
-		return fmt.Sprintf("field %s must be %s, not %s", te.Field, te.Type, te.Value)
+		return fmt.Sprintf("field %s must be %s, not %s", te.Field, jsonTypeWords(te.Type), te.Value)
 	}
 	return err.Error()
+}
+
+// errLineTooLong is a line past maxLine.
+var errLineTooLong = errors.New("line too long")
+
+// sizeWords says a size in MiB or KiB as a person would.
+func sizeWords(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// jsonTypeWords names the JSON a Go type is read from, in an operator's words (not
+// []domain.RawItem).
+func jsonTypeWords(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Struct {
+			return "a list of objects ([{…}, …])"
+		}
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object ({…})"
+	case reflect.String:
+		return "text in quotes"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "another type"
+}
+
+// lineProblem says what is wrong with a JSON line before it is decoded (the decoder
+// would turn bytes that are not UTF-8 into U+FFFD, silently), or "".
+func lineProblem(l []byte) string {
+	if bytes.HasPrefix(l, []byte("\ufeff")) {
+		return "the line starts with a byte order mark (U+FEFF): files joined together? remove it"
+	}
+	if !utf8.Valid(l) {
+		return fmt.Sprintf("not valid UTF-8 (at byte %d of the line) — save the file as UTF-8", invalidAt(l)+1)
+	}
+	return ""
+}
+
+// invalidAt is the offset of the first byte of l that is not UTF-8.
+func invalidAt(l []byte) int {
+	for i := 0; i < len(l); {
+		r, n := utf8.DecodeRune(l[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(l)
 }
 
 // CSVColumns is the header of an order CSV: one row per line item, the order's columns
@@ -428,9 +543,14 @@ var CSVColumns = []string{"channel", "platform", "trade_id", "buyer", "consignee
 // A row with an empty sku is a header-only order.
 func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 	c := newCollector(name)
-	cr := csv.NewReader(SkipBOM(r))
+	rows := &csvRows{r: r}
+	cr := csv.NewReader(SkipBOM(rows))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
+	if errors.Is(err, errLineTooLong) {
+		c.fail(1, csvTooLong())
+		return c.result()
+	}
 	if err != nil {
 		c.fail(1, "no header row: "+err.Error())
 		return c.result()
@@ -469,7 +589,12 @@ func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 	line := 1
 	for {
 		rec, err := cr.Read()
+		rows.next()
 		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			c.fail(line+1, csvTooLong())
 			break
 		}
 		if err != nil {

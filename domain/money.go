@@ -115,5 +115,22 @@ func (m Money) Decimal() string {
 // String prints "144.97 CNY".
 func (m Money) String() string { return m.Decimal() + " " + m.Currency }
 
+// maxAmount bounds an amount in minor units: what ParseMoney reads at most (15 digits
+// before the point, 3 after). A line total or a sum of them past it is refused at import,
+// so that a few of them still add up without wrapping.
+const maxAmount = 1e18 - 1
+
+// TimesChecked multiplies by a quantity, and says false when the product passes
+// maxAmount (or the quantity is negative) instead of wrapping.
+func (m Money) TimesChecked(n int) (Money, bool) {
+	if n < 0 || m.Minor < -maxAmount || m.Minor > maxAmount {
+		return Money{}, false
+	}
+	if n != 0 && (m.Minor > maxAmount/int64(n) || m.Minor < -maxAmount/int64(n)) {
+		return Money{}, false
+	}
+	return Money{Minor: m.Minor * int64(n), Currency: m.Currency}, true
+}
+
 // Times multiplies by a quantity.
 func (m Money) Times(n int) Money { return Money{Minor: m.Minor * int64(n), Currency: m.Currency} }

@@ -39,8 +39,10 @@ func validIdent(what, s string) error {
 	if len(s) > 64 {
 		return fmt.Errorf("%s %q is longer than 64 bytes", what, s[:64])
 	}
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
+	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+		// U+FFFD is what a decoder makes of bytes it could not read: two different keys
+		// would become one.
+		return fmt.Errorf("%s %q is not valid UTF-8 — save the file as UTF-8", what, s)
 	}
 	for _, r := range s {
 		if r == ' ' || r == ':' || !unicode.IsPrint(r) {
@@ -281,6 +283,9 @@ func CheckRemovable(e PoolEntry) error {
 func CheckProcessable(e PoolEntry, reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		return fmt.Errorf("marking %s processed needs a reason", e.Key)
+	}
+	if !TypedTextOK(strings.TrimSpace(reason)) {
+		return fmt.Errorf("the reason for marking %s processed holds control or invisible characters: type it again", e.Key)
 	}
 	if e.State == PoolConverted || e.State == PoolProcessed {
 		return fmt.Errorf("%s cannot be marked processed: it is %s", e.Key, e.State)

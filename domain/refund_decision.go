@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Refund is money given back on a sales order: the answer to a refund request, or a
@@ -88,7 +87,7 @@ func decisionText(what, reason, operator string, reasonNeeded bool) (string, str
 		return "", "", fmt.Errorf("%s needs a reason", what)
 	case len(reason) > maxField:
 		return "", "", fmt.Errorf("the reason for %s is longer than %d bytes", what, maxField)
-	case strings.IndexFunc(reason, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0:
+	case !TypedTextOK(reason):
 		// It is written back to the channel and shown to other operators.
 		return "", "", fmt.Errorf("the reason for %s holds control or invisible characters: type it again", what)
 	case operator == "":

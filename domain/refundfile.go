@@ -164,6 +164,10 @@ func ParseRefundJSONL(name string, r io.Reader) (RefundFile, error) {
 			continue
 		}
 		var raw RawRefund
+		if why := lineProblem(l); why != "" {
+			c.fail(line, why)
+			continue
+		}
 		if err := json.Unmarshal(l, &raw); err != nil {
 			c.fail(line, "not a JSON refund request: "+jsonReason(err))
 			continue
@@ -173,7 +177,7 @@ func ParseRefundJSONL(name string, r io.Reader) (RefundFile, error) {
 	if err := sc.Err(); err != nil {
 		reason := "cannot read: " + err.Error()
 		if errors.Is(err, bufio.ErrTooLong) {
-			reason = fmt.Sprintf("line is longer than %d bytes", maxLine)
+			reason = fmt.Sprintf("line is longer than %s: a JSON Lines file holds one refund request per line", sizeWords(maxLine))
 		}
 		c.fail(line+1, reason)
 	}
@@ -190,9 +194,14 @@ var RefundCSVColumns = []string{"channel", "refund_id", "trade_id", "kind", "amo
 // it starts on.
 func ParseRefundCSV(name string, r io.Reader) (RefundFile, error) {
 	c := newRefundCollector(name)
-	cr := csv.NewReader(SkipBOM(r))
+	rows := &csvRows{r: r}
+	cr := csv.NewReader(SkipBOM(rows))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
+	if errors.Is(err, errLineTooLong) {
+		c.fail(1, csvTooLong())
+		return c.result()
+	}
 	if err != nil {
 		c.fail(1, "no header row: "+err.Error())
 		return c.result()
@@ -214,7 +223,12 @@ func ParseRefundCSV(name string, r io.Reader) (RefundFile, error) {
 	line := 1
 	for {
 		rec, err := cr.Read()
+		rows.next()
 		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			c.fail(line+1, csvTooLong())
 			break
 		}
 		if err != nil {

@@ -66,6 +66,7 @@ const (
 	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
 	ActionDoctor       Action = "doctor"          // check the derived structures against the records
 	ActionRepair       Action = "doctor.repair"   // rebuild them from the records
+	ActionFold         Action = "index.fold"      // move staged index rows into their indexes
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -98,6 +99,7 @@ var actionRules = map[Action]struct {
 	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
 	ActionDoctor:       {RoleSupervisor, "checking the database"},
 	ActionRepair:       {RoleSupervisor, "repairing the database"},
+	ActionFold:         {RoleOperator, "fold"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

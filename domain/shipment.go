@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Shipment is how a sales order left the warehouse (SPEC §2, rules 7–13).
@@ -130,7 +129,7 @@ func Ship(o SalesOrder, in ShipInput, now time.Time, pol ShipPolicy) (SalesOrder
 	}
 	old := o.Shipment
 	for _, reason := range []string{in.NoTracking, in.Override} {
-		if strings.IndexFunc(strings.TrimSpace(reason), func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) >= 0 {
+		if !TypedTextOK(strings.TrimSpace(reason)) {
 			return o, 0, errors.New("a reason may not hold control or invisible characters: type it again")
 		}
 	}

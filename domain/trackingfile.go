@@ -28,7 +28,7 @@ const GSPAYChunkLines = 100
 // maxTrackingLine bounds one line of an upload, maxTrackingUpload the whole.
 const (
 	maxTrackingLine   = 64 << 10
-	maxTrackingUpload = 64 << 20
+	maxTrackingUpload = 8 << 20 // about 100,000 lines; planning them takes about 250 MB
 )
 
 // TrackingLine is one line of a bulk tracking upload as written.
@@ -117,6 +117,10 @@ func ParseTracking(name string, r io.Reader, loc *time.Location) (TrackingFile, 
 		}
 		tl.Line = n
 		f.Lines = append(f.Lines, tl)
+	}
+	if f.Format == "" && len(f.Errors) > 0 {
+		// Only unreadable lines (too long): say so, not that the file is empty.
+		return TrackingFile{}, ImportErrors(f.Errors)
 	}
 	if f.Format == "" {
 		return TrackingFile{}, fmt.Errorf("%s is empty: give GSPAY lines (REF:: URL:: Tracking ID=NUMBER) or a CSV with the header order,carrier,tracking[,shipped_at,eta]", name)

@@ -242,7 +242,7 @@ func TestParseTrackingEmptyAndLong(t *testing.T) {
 		t.Errorf("long line: %+v %v", f.Lines, f.Errors)
 	}
 	_, err := ParseTracking("huge", io.LimitReader(zeroReader{}, maxTrackingUpload+1), nil)
-	if err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+	if err == nil || !strings.Contains(err.Error(), "larger than 8 MiB") {
 		t.Errorf("huge upload: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"log"
 	"net"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,10 +39,14 @@ type Config struct {
 	Listen        string // host:port; port 0 picks a free one (see Addr)
 	HostKeyPath   string
 	OperatorsPath string
-	MaxSessions   int           // sessions at once; further ones are turned away
-	IdleTimeout   time.Duration // a console without a key pressed this long is closed
-	PollEvery     time.Duration // how often the operators file is checked for changes; default 1s
-	Log           *log.Logger   // connection and reload messages; nil: discarded
+	MaxSessions   int // sessions at once; further ones are turned away
+	// MaxPerOperator is how many sessions one operator may hold at once (default 8): one
+	// key cannot take every slot. The last slot of MaxSessions (when it is 2 or more) is
+	// kept for a supervisor.
+	MaxPerOperator int
+	IdleTimeout    time.Duration // a console without a key pressed this long is closed
+	PollEvery      time.Duration // how often the operators file is checked for changes; default 1s
+	Log            *log.Logger   // connection and reload messages; nil: discarded
 
 	// Command runs one command line for a session, with the session's streams, and
 	// returns its exit code.
@@ -71,6 +76,7 @@ type Server struct {
 	log     *log.Logger
 	closing atomic.Bool
 	stop    chan struct{} // closed by Shutdown: ends the file watcher
+	cut     chan struct{} // closed when a shutdown's grace is over: commands' input ends
 
 	mu       sync.Mutex
 	sessions map[string]*live
@@ -80,6 +86,7 @@ type Server struct {
 // live is a session in progress, for limits and shutdown.
 type live struct {
 	id       string
+	cmd      []string // nil for a console
 	operator string
 	role     domain.Role
 	key      string       // the proven key, marshalled: what a reload looks up again
@@ -99,6 +106,9 @@ var ErrServerFull = errors.New("the server is full")
 func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 32
+	}
+	if cfg.MaxPerOperator <= 0 {
+		cfg.MaxPerOperator = 8
 	}
 	if cfg.PollEvery <= 0 {
 		cfg.PollEvery = time.Second
@@ -120,7 +130,7 @@ func New(cfg Config) (*Server, error) {
 	if created {
 		cfg.Log.Printf("created host key %s (%s)", cfg.HostKeyPath, fingerprint(signer.PublicKey()))
 	}
-	s := &Server{cfg: cfg, reg: reg, log: cfg.Log, stop: make(chan struct{}), sessions: map[string]*live{}}
+	s := &Server{cfg: cfg, reg: reg, log: cfg.Log, stop: make(chan struct{}), cut: make(chan struct{}), sessions: map[string]*live{}}
 	srv, err := wish.NewServer(
 		wish.WithAddress(cfg.Listen),
 		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
@@ -251,12 +261,20 @@ func (s *Server) Sessions() int {
 }
 
 // Shutdown stops accepting connections, tells every session that the server is going
-// away (consoles quit, then read a line saying so), waits for commands in progress to
-// finish their work until ctx is done, and then closes whatever is left.
+// away (consoles quit, then read a line saying so) and waits for commands in progress to
+// finish until ctx is done. A command still running then is let finish, never abandoned:
+// its standard input is cut (a command still reading it fails, saying the server is
+// shutting down, and writes nothing) and one as long again later the connections of any
+// left are closed, which fails their reads and writes, and it waits on for them; a write
+// transaction under way commits or rolls back as its command decides. Shutdown returns
+// once no session's work runs, every client having been sent its command's exit status
+// where the connection still stood, so the caller may close the store after it. The log
+// names the commands still running at the end of the grace and how each ended.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.closing.CompareAndSwap(false, true) {
 		return nil
 	}
+	began := time.Now()
 	close(s.stop)
 	_ = s.ln.Close()
 	s.mu.Lock()
@@ -273,12 +291,38 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		err = fmt.Errorf("sessions still running at shutdown: %w", ctx.Err())
+		running := s.running()
+		s.log.Printf("grace over after %s: %d sessions still running, let finish (standard input cut): %s",
+			time.Since(began).Round(time.Millisecond), len(running), strings.Join(running, "; "))
+		close(s.cut)
+		err = fmt.Errorf("%d sessions were still running at the end of the grace and were let finish", len(running))
+		select {
+		case <-done:
+		case <-time.After(max(time.Since(began), time.Second)):
+			running := s.running()
+			s.log.Printf("closing the connections of %d sessions still running; their commands finish what they are doing: %s",
+				len(running), strings.Join(running, "; "))
+			_ = s.ssh.Close()
+			<-done
+		}
+		s.log.Printf("every session has ended")
 	}
 	if cerr := s.ssh.Close(); cerr != nil && err == nil && !errors.Is(cerr, ssh.ErrServerClosed) && !errors.Is(cerr, net.ErrClosed) {
 		err = cerr
 	}
 	return err
+}
+
+// running names the sessions in progress, for the log.
+func (s *Server) running() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for _, l := range s.sessions {
+		names = append(names, fmt.Sprintf("session %s: %s (%s) %s", l.id, l.operator, l.role, describe(l.cmd)))
+	}
+	slices.Sort(names)
+	return names
 }
 
 // handle is every session: who it is (from the proven key), whether there is room, then
@@ -297,6 +341,13 @@ func (s *Server) handle(sess ssh.Session) {
 		ID: l.id, Operator: op, Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Context: sess.Context(),
 	}
 	cmd := sess.Command()
+	if len(cmd) > 0 {
+		// A command's standard input ends when a shutdown's grace is over.
+		info.Stdin = &cutReader{r: sess, cut: s.cut}
+	}
+	s.mu.Lock()
+	l.cmd = cmd
+	s.mu.Unlock()
 	s.log.Printf("session %s: %s (%s) from %s with key %s: %s", l.id, op.Name, op.Role, sess.RemoteAddr(), op.Fingerprint(), describe(cmd))
 	start := time.Now()
 	code := s.guard(sess, l, func() int {
@@ -306,9 +357,14 @@ func (s *Server) handle(sess ssh.Session) {
 		return s.cfg.Command(info, cmd)
 	})
 	s.log.Printf("session %s: ended after %s, exit %d", l.id, time.Since(start).Round(time.Millisecond), code)
-	// Leave before the exit status reaches the client: what it runs next has room.
-	s.leave(l)
-	_ = sess.Exit(code)
+	// Make room before the exit status reaches the client (what it runs next has room),
+	// but count the session as running until the status is sent: a shutdown closes the
+	// connections only after that, so the client always learns the outcome.
+	s.unregister(l)
+	if err := sess.Exit(code); err != nil {
+		s.log.Printf("session %s: exit %d could not be sent: %v", l.id, code, err)
+	}
+	s.done(l)
 }
 
 // guard runs a session's work so that a bug in it ends that session, not the server
@@ -345,8 +401,9 @@ func (s *Server) admit(key ssh.PublicKey) (Operator, *live, error) {
 		return Operator{}, nil, errors.New("this key is not in the operators file")
 	case s.closing.Load():
 		return Operator{}, nil, errors.New("the server is shutting down")
-	case len(s.sessions) >= s.cfg.MaxSessions:
-		return Operator{}, nil, ErrServerFull
+	}
+	if err := s.room(op); err != nil {
+		return Operator{}, nil, err
 	}
 	l := &live{id: newID(), operator: op.Name, role: op.Role, key: string(op.Key.Marshal()), ended: make(chan struct{})}
 	s.sessions[l.id] = l
@@ -354,12 +411,102 @@ func (s *Server) admit(key ssh.PublicKey) (Operator, *live, error) {
 	return op, l, nil
 }
 
-func (s *Server) leave(l *live) {
+// room says whether op may open one more session (s.mu held): not past MaxSessions, not
+// past MaxPerOperator of their own, and not in the last slot unless a supervisor (so that
+// a supervisor can always connect to see what is going on and act).
+func (s *Server) room(op Operator) error {
+	mine := 0
+	for _, l := range s.sessions {
+		if l.operator == op.Name {
+			mine++
+		}
+	}
+	limit := s.cfg.MaxSessions
+	if op.Role < domain.RoleSupervisor && limit >= 2 {
+		limit-- // the supervisor's slot
+	}
+	switch {
+	case len(s.sessions) >= limit:
+		return ErrServerFull
+	case s.cfg.MaxPerOperator > 0 && mine >= s.cfg.MaxPerOperator:
+		return fmt.Errorf("%s already has %d sessions open, the most one operator may have; close one", op.Name, mine)
+	}
+	return nil
+}
+
+// unregister frees the session's slot; done then ends it for Shutdown.
+func (s *Server) unregister(l *live) {
 	s.mu.Lock()
 	delete(s.sessions, l.id)
 	s.mu.Unlock()
+}
+
+func (s *Server) done(l *live) {
 	close(l.ended)
 	s.wg.Done()
+}
+
+// errShuttingDown is what a command reading its standard input reads once a shutdown's
+// grace is over.
+var errShuttingDown = errors.New("the server is shutting down: standard input was cut off before its end; send it again when the server is back")
+
+// cutReader is a command's standard input, which ends with errShuttingDown once cut is
+// closed, even while a read is waiting for the client.
+type cutReader struct {
+	r       io.Reader
+	cut     <-chan struct{}
+	once    sync.Once
+	chunks  chan cutChunk
+	pending []byte
+	err     error
+}
+
+type cutChunk struct {
+	b   []byte
+	err error
+}
+
+func (c *cutReader) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	c.once.Do(func() {
+		c.chunks = make(chan cutChunk)
+		go c.pump()
+	})
+	select {
+	case <-c.cut:
+		c.err = errShuttingDown
+		return 0, c.err
+	case k := <-c.chunks:
+		n := copy(p, k.b)
+		c.pending, c.err = k.b[n:], k.err
+		if n == 0 && k.err != nil {
+			return 0, k.err
+		}
+		return n, nil
+	}
+}
+
+// pump reads the client's stream for Read, until it ends or the input is cut.
+func (c *cutReader) pump() {
+	for {
+		b := make([]byte, 32<<10)
+		n, err := c.r.Read(b)
+		select {
+		case c.chunks <- cutChunk{b[:n], err}:
+		case <-c.cut:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func newID() string {
@@ -414,10 +561,7 @@ func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
 				if !ok {
 					return
 				}
-				if w.Width <= 0 || w.Height <= 0 {
-					// A client that cannot tell its size (ssh -tt from a script) says 0×0.
-					w.Width, w.Height = 80, 24
-				}
+				w.Width, w.Height = clampWindow(w.Width, w.Height)
 				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 			}
 		}
@@ -434,6 +578,23 @@ func (s *Server) console(sess ssh.Session, info *Session, l *live) int {
 		return 1
 	}
 	return 0
+}
+
+// The largest window a console draws: a client that says it is larger gets a screen of
+// this size (a 65535×65535 window would make every key cost tens of MB of output).
+const (
+	MaxWidth  = 500
+	MaxHeight = 200
+)
+
+// clampWindow is the size a console draws for a window of w×h: at most MaxWidth ×
+// MaxHeight, and 80×24 for a client that cannot tell its size (ssh -tt from a script says
+// 0×0).
+func clampWindow(w, h int) (int, int) {
+	if w <= 0 || h <= 0 {
+		return 80, 24
+	}
+	return min(w, MaxWidth), min(h, MaxHeight)
 }
 
 // sessionRenderer is a lipgloss renderer for the session's terminal: its colour profile

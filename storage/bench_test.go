@@ -327,7 +327,7 @@ func BenchmarkStaged(b *testing.B) {
 				b.StartTimer()
 			}
 			first = false
-			if _, err := s.Fold(context.Background()); err != nil {
+			if _, err := s.Fold(context.Background(), storage.Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -436,7 +436,7 @@ func TestNewKeysAreStagedAsRunsUntilTheFold(t *testing.T) {
 			}
 			want := lists(t, s)
 			staged := counts(t, s).Staged // with the index rows of the 3,000 (paid among the others)
-			moved, err := s.Fold(context.Background())
+			moved, err := s.Fold(context.Background(), Actor{Operator: "t", Role: domain.RoleSupervisor})
 			if err != nil || moved != staged {
 				t.Fatalf("fold moved %d (%v), want the %d staged", moved, err, staged)
 			}

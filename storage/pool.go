@@ -65,6 +65,11 @@ func (s *Store) ImportFromSized(feed func(add func([]domain.Trade) error) error,
 		if err := p.finish(err); err != nil {
 			return err
 		}
+		if res.New+res.Updated+res.Readded+res.Flagged == 0 {
+			// Nothing changed (no trades, or each as stored): no audit event, and the
+			// transaction goes back as it came.
+			return errNothingChanged
+		}
 		if err := w.trailImport(seen); err != nil {
 			return err
 		}
@@ -77,12 +82,19 @@ func (s *Store) ImportFromSized(feed func(add func([]domain.Trade) error) error,
 		}
 		return w.commit()
 	})
+	if errors.Is(err, errNothingChanged) {
+		return res, nil
+	}
 	if err != nil {
 		return ImportResult{}, err
 	}
 	s.publish(Change{Kind: "import", N: n})
 	return res, nil
 }
+
+// errNothingChanged rolls back a write transaction that found nothing to change, so that
+// it writes no audit event (README: actions that change nothing write nothing).
+var errNothingChanged = errors.New("nothing changed")
 
 // importSeen remembers, for a key already imported in this transaction, the entry as it
 // was before the import and the outcome counted for it.
@@ -564,6 +576,10 @@ func (s *Store) Remove(keys []domain.Key, now time.Time, by Actor) (BatchResult,
 
 // Process marks entries processed with a reason; later imports are suppressed (rule 3).
 func (s *Store) Process(keys []domain.Key, reason string, now time.Time, by Actor) (BatchResult, error) {
+	if !domain.TypedTextOK(strings.TrimSpace(reason)) {
+		// One reason for every entry: refused once, before the transaction.
+		return BatchResult{}, errors.New("the reason holds control or invisible characters: type it again")
+	}
 	return s.batch(domain.ActionProcess, given(keys), now, by, nil, func(_ *wtx, e domain.PoolEntry) (domain.PoolEntry, *domain.SalesOrder, error) {
 		next, err := domain.Process(e, reason, now)
 		return next, nil, err

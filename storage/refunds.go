@@ -336,6 +336,9 @@ func (s *Store) ImportRefunds(claims []domain.RefundClaim, now time.Time, by Act
 				w.changed(c.RefundKey.String(), domain.DiffRefund(before, &next)...)
 			}
 		}
+		if res.New+res.Updated == 0 {
+			return errNothingChanged // no audit event for an import that changed nothing
+		}
 		if err := w.audit(AuditEvent{At: now, Action: "refund.import", Detail: map[string]string{
 			"requests": strconv.Itoa(len(claims)), "new": strconv.Itoa(res.New), "updated": strconv.Itoa(res.Updated),
 			"unchanged": strconv.Itoa(res.Unchanged), "suppressed": strconv.Itoa(res.Suppressed), "skipped": strconv.Itoa(res.Skipped),
@@ -345,6 +348,9 @@ func (s *Store) ImportRefunds(claims []domain.RefundClaim, now time.Time, by Act
 		}
 		return w.commit()
 	})
+	if errors.Is(err, errNothingChanged) {
+		return res, nil
+	}
 	if err != nil {
 		return RefundImportResult{}, err
 	}

@@ -100,6 +100,10 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 		{"rebate claim", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.ClaimRebate(1, time.UTC, t0, by); return err }},
 		{"rebate paid", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.PayRebate(1, t0, by); return err }},
 		{"mark uploaded", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.MarkUploaded([]uint64{1}, t0, by); return err }},
+		{"fold", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.Fold(context.Background(), by)
+			return err
+		}},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.Repair(context.Background(), t0, by)
 			return err

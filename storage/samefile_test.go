@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
 )
 
 // digest is the SHA-256 of a snapshot of s without its schema version and its undo
@@ -70,7 +72,7 @@ func TestWritesTheFilesTheEarlierBuildWrote(t *testing.T) {
 	if got := digest(t, s); got != staged {
 		t.Errorf("a day staged: digest %s, want %s", got, staged)
 	}
-	if _, err := s.Fold(t.Context()); err != nil {
+	if _, err := s.Fold(t.Context(), Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if got := digest(t, s); got != folded {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
 )
 
 // bucketNames is the sorted names of the top-level buckets of s's file.
@@ -45,7 +47,7 @@ func TestSchemaTableIsEveryBucketOfAFreshFile(t *testing.T) {
 	if got := bucketNames(t, s); !slices.Equal(got, want) {
 		t.Fatalf("after a day of imports: buckets %q, the table %q", got, want)
 	}
-	if _, err := s.Fold(t.Context()); err != nil {
+	if _, err := s.Fold(t.Context(), Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if got := bucketNames(t, s); !slices.Equal(got, want) {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
 )
 
 // The time-ordered indexes (the pool's by state and by channel, the orders' by status)
@@ -197,7 +199,10 @@ var foldChunk = 16384 // a variable for tests
 // each index per transaction so that other writers wait at most one chunk. It stops
 // between chunks when ctx is done, and returns how many rows it moved. What readers see
 // does not change.
-func (s *Store) Fold(ctx context.Context) (moved int, err error) {
+func (s *Store) Fold(ctx context.Context, by Actor) (moved int, err error) {
+	if err := by.may(domain.ActionFold); err != nil {
+		return 0, err
+	}
 	return s.fold(ctx, func() bool { return false })
 }
 

@@ -285,7 +285,7 @@ func TestStagedWritesReadTheSameAsDirect(t *testing.T) {
 	}
 	defer func(v int) { foldChunk = v }(foldChunk)
 	foldChunk = 100 // several transactions
-	moved, err := staged.Fold(context.Background())
+	moved, err := staged.Fold(context.Background(), Actor{Operator: "t", Role: domain.RoleSupervisor})
 	if err != nil || moved < 1000 {
 		t.Fatalf("fold moved %d: %v", moved, err)
 	}
@@ -390,7 +390,7 @@ func TestFoldStopsAfterAChunkWhenToldEnough(t *testing.T) {
 	if n := stagedKeys(t, s); n != 0 {
 		t.Fatalf("%d keys still in runs after their chunk", n)
 	}
-	if _, err := s.Fold(context.Background()); err != nil || counts(t, s).Staged != 0 {
+	if _, err := s.Fold(context.Background(), Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil || counts(t, s).Staged != 0 {
 		t.Fatalf("Fold: err %v, %d rows still staged", err, counts(t, s).Staged)
 	}
 	checkFile(t, s)

@@ -151,6 +151,23 @@ func Open(path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
+	// Only a file this open creates, or one bbolt created and nothing wrote to, may be
+	// given the schema; any other is checked before bbolt maps it (damaged.go).
+	_, statErr := os.Stat(path)
+	mayInit := errors.Is(statErr, os.ErrNotExist)
+	if !mayInit {
+		fc, err := checkFileSize(path)
+		for try := 0; err != nil && try < 3; try++ {
+			// A writer of another process may be writing a meta page as it is read:
+			// damage that is real is still there a moment later.
+			time.Sleep(20 * time.Millisecond)
+			fc, err = checkFileSize(path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		mayInit = fc.pristine
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:  opt.LockWait,
 		ReadOnly: opt.ReadOnly,
@@ -179,7 +196,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.ReadOnly {
 		s.quiet.after = 0
 	}
-	if err := s.init(opt.ReadOnly); err != nil {
+	if err := s.init(opt.ReadOnly, mayInit); err != nil {
 		db.Close()
 		if errors.Is(err, errOlderSchema) {
 			// A file of an older layout is upgraded by one writable open, then opened as
@@ -211,10 +228,20 @@ func Open(path string, opt Options) (*Store, error) {
 // errOlderSchema means a read-only open found a file that needs migrating first.
 var errOlderSchema = errors.New("database was written by an older shipdesk and needs upgrading")
 
-func (s *Store) init(readOnly bool) error {
+// init checks the file's schema and, writable, brings it to this build's. A file without
+// the schema is given it only when mayInit (Open created it, or bbolt did and nothing
+// wrote to it since); any other is refused as damaged (an existing file whose state was
+// lost must not be quietly made a new, empty database).
+func (s *Store) init(readOnly, mayInit bool) error {
 	check := func(tx *bolt.Tx) error {
 		m := tx.Bucket(bMeta)
-		if m == nil {
+		if m == nil || m.Get(kSchema) == nil {
+			switch {
+			case !mayInit:
+				return damaged(s.path, "the file holds no shipdesk schema: it is not a shipdesk database, or its state was lost")
+			case readOnly:
+				return fmt.Errorf("%s: %w (a new file)", s.path, errOlderSchema)
+			}
 			return nil
 		}
 		if v := m.Get(kSchema); len(v) == 8 && binary.BigEndian.Uint64(v) > SchemaVersion {
