@@ -54,6 +54,8 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
+	ActionEvents       Action = "parcel.events" // apply carrier events
+	ActionTrackStop    Action = "parcel.track"  // stop or resume following a parcel
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -73,6 +75,8 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionEvents:       {RoleOperator, "import carrier events"},
+	ActionTrackStop:    {RoleOperator, "stopping or resuming tracking"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

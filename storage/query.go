@@ -470,6 +470,8 @@ type Counts struct {
 	NoTracking int
 	Replaced   int
 	Refunds    RefundCounts
+	// Delivery is shipments by delivery status at the time asked (rule 14).
+	Delivery map[domain.DeliveryStatus]int
 	// Staged is the index rows staged since the last fold (staged.go).
 	Staged int
 }
@@ -503,6 +505,7 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 			}
 		}
 		c.Refunds = refundCounts(tx, now)
+		c.Delivery = deliveryCounts(tx, s.delivery, now)
 		return nil
 	})
 	return c, err

@@ -55,6 +55,14 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
 			return err
 		}},
+		{"carrier events", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.ApplyEvents(EventBatch{Events: []domain.TrackingEvent{{Tracking: numA, At: t0, Status: domain.EventInTransit}}}, t0, by)
+			return err
+		}},
+		{"stop tracking", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.SetTracking("SO00000002", true, "lost", t0, by)
+			return err
+		}},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.Repair(context.Background(), t0, by)
 			return err

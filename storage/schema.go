@@ -74,6 +74,10 @@ var schema = newSchema(
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
 )
 
 // The buckets' names, for the code that reads and writes them.
@@ -93,6 +97,10 @@ var (
 	bRefundsByState = []byte("refunds_by_state")
 	bOrderRefunds   = []byte("order_refunds")
 	bOutbox         = []byte("outbox")
+	bParcels        = []byte("parcels")
+	bParcelEvents   = []byte("parcel_events")
+	bParcelsByPhase = []byte("parcels_by_phase")
+	bHookEvents     = []byte("hook_events")
 
 	// bOrdersByKey is gone since schema 3 (the pool entry names its order); the
 	// migration from older files deletes it.

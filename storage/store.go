@@ -62,6 +62,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
@@ -94,6 +96,9 @@ type Options struct {
 	// FoldAfter, when set, folds the staged index rows (Fold) once this long has passed
 	// without a write, in the background: the console and the server set it.
 	FoldAfter time.Duration
+	// Delivery is the clock rules of delivery statuses and the order rules that follow
+	// them (rules 14–15); nil = domain.DefaultDeliverySettings.
+	Delivery *domain.DeliverySettings
 }
 
 // Store is an open database.
@@ -101,6 +106,7 @@ type Store struct {
 	db         *bolt.DB
 	path       string
 	shipWithin time.Duration
+	delivery   domain.DeliverySettings
 
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
@@ -151,7 +157,10 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}}
+	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}, delivery: domain.DefaultDeliverySettings()}
+	if opt.Delivery != nil {
+		s.delivery = *opt.Delivery
+	}
 	s.quiet.after = opt.FoldAfter
 	if opt.ReadOnly {
 		s.quiet.after = 0
