@@ -63,8 +63,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"shipdesk/domain"
 	bolterrors "go.etcd.io/bbolt/errors"
+	"shipdesk/domain"
 )
 
 // SchemaVersion is the layout this build writes. Files of a newer schema are refused;
