@@ -50,12 +50,18 @@ usage:
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
+  shipdesk import events FILE...                        carrier events, JSON Lines or CSV (- reads stdin)
+  shipdesk track stop REF --reason R                    stop following a parcel (REF as for ship)
+  shipdesk track resume REF
+  shipdesk export parcels [--format jsonl|csv]          every parcel: delivery status, days at pickup, last event
+  shipdesk export events [--since T] [--format jsonl|csv]   the carrier events, by order
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
                  [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
+                 [--webhook-listen ADDR --webhook-secret-file PATH]   and take carrier events over HTTP
 
 flags accepted everywhere:
   --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)
@@ -64,6 +70,9 @@ flags accepted everywhere:
   --config PATH     key bindings (default $XDG_CONFIG_HOME/shipdesk/config.toml)
   --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
   --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
+  --stall C=D[,C=D] stall time per carrier before a parcel is stuck, e.g. ems=7d (default 5d; $SHIPDESK_STALL)
+  --complete-after D a delivered order completes this long after delivery (default 10d; $SHIPDESK_COMPLETE_AFTER)
+  --order-follows=false  delivery does not move the order status (default true; $SHIPDESK_ORDER_FOLLOWS)
   --cpuprofile FILE write a CPU profile (before the subcommand)
 
 FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
@@ -99,6 +108,7 @@ func verbs() []verb {
 		{name: "carriers", run: cmdCarriers},
 		{name: "serve", run: cmdServe, local: true},
 		{name: "refund", run: cmdRefund},
+		{name: "track", run: cmdTrack},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
 	}
 }
@@ -117,6 +127,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if e.dbPath == "" {
 		e.dbPath = storage.DefaultPath()
+	}
+	if err := e.delivery.fromEnv(); err != nil {
+		return report(stderr, usagef("%v", err), e.dbPath)
 	}
 	if v := os.Getenv("SHIPDESK_SHIP_WITHIN"); v != "" {
 		d, err := parseDays(v)

@@ -23,6 +23,7 @@ type env struct {
 	config   string
 	country  string        // warehouse country: parcels to elsewhere are international
 	within   time.Duration // payment to ship-by
+	delivery deliveryFlags // rules 14–15: stall times, complete-after, order follows
 	stdin    io.Reader
 	stdout   io.Writer
 	stderr   io.Writer
@@ -40,7 +41,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 		// The server decides the database and the operator; a session may not read the
 		// server's files (config) or act as someone else.
 		// The warehouse's settings are the server's too.
-		for _, name := range []string{"db", "operator", "config", "country", "ship-within"} {
+		for _, name := range []string{"db", "operator", "config", "country", "ship-within", "stall", "complete-after", "order-follows"} {
 			fs.Var(remoteFlag(name), name, "not accepted over SSH")
 		}
 	} else {
@@ -49,6 +50,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 		fs.StringVar(&e.config, "config", e.config, "key binding config file")
 		fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
 		fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
+		e.delivery.flags(fs)
 	}
 	fs.StringVar(&e.tz, "tz", e.tz, "warehouse time zone")
 }
@@ -133,7 +135,7 @@ func openStore(e *env, readOnly bool) (*storage.Store, error) {
 			return nil, err
 		}
 	}
-	return openWith(e, storage.Options{ReadOnly: readOnly, ShipWithin: e.within})
+	return openWith(e, storage.Options{ReadOnly: readOnly, ShipWithin: e.within, Delivery: e.delivery.settings()})
 }
 
 // openWith opens the database with opt, or shares the server's store inside a session.

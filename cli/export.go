@@ -45,6 +45,8 @@ var exportKinds = map[string]exportKind{
 	"outbox":   {[]string{"jsonl", "csv"}, false},
 	"audit":    {[]string{"jsonl", "csv"}, true},
 	"tracking": {[]string{"gspay", "csv", "jsonl"}, true},
+	"parcels":  {[]string{"jsonl", "csv"}, false},
+	"events":   {[]string{"jsonl", "csv"}, true},
 }
 
 // cmdExport: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] |
@@ -64,7 +66,7 @@ func cmdExport(e *env, args []string) error {
 		kind, ok = exportKinds[pos[0]]
 	}
 	if !ok {
-		return usagef("usage: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv], export audit [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox|parcels [--format jsonl|csv], export audit|events [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
 	}
 	what := pos[0]
 	if *format == "" {
@@ -74,7 +76,7 @@ func cmdExport(e *env, args []string) error {
 		return usagef("--format must be %s, not %q", orList(kind.formats), *format)
 	}
 	if *sinceText != "" && !kind.since {
-		return usagef("--since goes with export audit or export tracking")
+		return usagef("--since goes with export audit, export tracking or export events")
 	}
 	var from time.Time
 	if *sinceText != "" {
@@ -93,6 +95,8 @@ func cmdExport(e *env, args []string) error {
 		return exportAudit(e, *format, from)
 	case "refunds", "outbox":
 		return exportRefunds(e, what, *format)
+	case "parcels", "events":
+		return exportParcels(e, what, *format, from)
 	}
 	return exportTrades(e, what, *format)
 }

@@ -78,6 +78,7 @@ func (r RawEvent) Validate() (TrackingEvent, error) {
 type EventFile struct {
 	Events []TrackingEvent
 	IDs    []string
+	Lines  []int // the line each event starts on
 }
 
 type eventCollector struct {
@@ -93,6 +94,7 @@ func (c *eventCollector) add(line int, r RawEvent) {
 	}
 	c.f.Events = append(c.f.Events, ev)
 	c.f.IDs = append(c.f.IDs, r.ID)
+	c.f.Lines = append(c.f.Lines, line)
 }
 
 func (c *eventCollector) result() (EventFile, error) {
