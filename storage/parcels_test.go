@@ -96,6 +96,28 @@ func TestEventsOutOfOrderDuplicatesAndUnknown(t *testing.T) {
 	if len(win.Rows) != 1 || win.Rows[0].Order.No != 3 {
 		t.Fatalf("no_tracking filter: %+v", win)
 	}
+	// The view's window of one status, a row at a time both ways; a filter by words.
+	mustEvents(t, s, t0.Add(3*d), ev(numB, t0.Add(2*d), domain.EventAtPickup)) // SO4 now waits at pickup too, a day later than SO2
+	q := ParcelStatusQuery{Status: domain.DeliveryPickup5to15, Now: t0.Add(9 * d)}
+	first, more, err := s.ParcelStatusWindow(context.Background(), q, nil, false, 1)
+	if err != nil || len(first) != 1 || !more || first[0].Order.No != 2 {
+		t.Fatalf("first: %v %v %+v", err, more, first)
+	}
+	next, more, _ := s.ParcelStatusWindow(context.Background(), q, first[0].Pos, false, 5)
+	if len(next) != 1 || more || next[0].Order.No != 4 {
+		t.Fatalf("next: %+v", next)
+	}
+	prev, _, _ := s.ParcelStatusWindow(context.Background(), q, next[0].Pos, true, 5)
+	if len(prev) != 1 || prev[0].Order.No != 2 {
+		t.Fatalf("back: %+v", prev)
+	}
+	if n, exact, _ := s.ParcelStatusCount(q); n != 2 || !exact {
+		t.Fatalf("count %d %v", n, exact)
+	}
+	q.Words = []string{"t3"}
+	if rows, _, _ := s.ParcelStatusWindow(context.Background(), q, nil, false, 5); len(rows) != 1 || rows[0].Order.No != 4 {
+		t.Fatalf("words: %+v", rows)
+	}
 	det, found, err := s.Parcel(2, t0.Add(3*d))
 	if err != nil || !found || len(det.Events) != 2 || det.Events[0].Status != domain.EventInTransit || det.Status != domain.DeliveryPickup1to5 {
 		t.Fatalf("detail: %v %+v", err, det)
