@@ -76,7 +76,7 @@ func cmdExport(e *env, args []string) error {
 		return usagef("--format must be %s, not %q", orList(kind.formats), *format)
 	}
 	if *sinceText != "" && !kind.since {
-		return usagef("--since goes with export audit, export tracking or export events")
+		return usagef("--since goes with export audit or export tracking (or export events)")
 	}
 	var from time.Time
 	if *sinceText != "" {

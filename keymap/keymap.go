@@ -15,6 +15,7 @@ const (
 	GroupPool    = "Pending pool"
 	GroupOrders  = "Sales orders and tracking"
 	GroupRefunds = "Refund queue"
+	GroupParcels = "Parcels"
 	GroupForms   = "Forms"
 	GroupDialogs = "Dialogs"
 )
@@ -30,6 +31,7 @@ type KeyMap struct {
 	Orders    key.Binding
 	Tracking  key.Binding // the bulk tracking paste view
 	Refunds   key.Binding // the refund queue
+	Parcels   key.Binding // parcels by delivery status
 	Audit     key.Binding
 	NextView  key.Binding
 	Refresh   key.Binding
@@ -66,6 +68,10 @@ type KeyMap struct {
 	RefundReject  key.Binding // asks for a reason; queues the write-back to the channel
 	RefundProcess key.Binding // close without a refund; asks for a reason
 
+	// Parcels
+	StopTracking   key.Binding // stop following a parcel; asks for a reason
+	ResumeTracking key.Binding
+
 	// Forms
 	NextField key.Binding
 	PrevField key.Binding
@@ -99,6 +105,7 @@ func Default() KeyMap {
 		Orders:    bind("3", "orders", "3"),
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
+		Parcels:   bind("6", "parcels", "6"),
 		Audit:     bind("7", "audit log", "7"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
@@ -132,6 +139,9 @@ func Default() KeyMap {
 		RefundReject:  bind("r", "reject", "r"),
 		RefundProcess: bind("p", "mark processed", "p"),
 
+		StopTracking:   bind("x", "stop tracking", "x"),
+		ResumeTracking: bind("u", "resume tracking", "u"),
+
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
 		Save:      bind("ctrl+s", "save", "ctrl+s"),
@@ -155,6 +165,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.orders", GroupGlobal, &k.Orders},
 		{"global.tracking", GroupGlobal, &k.Tracking},
 		{"global.refunds", GroupGlobal, &k.Refunds},
+		{"global.parcels", GroupGlobal, &k.Parcels},
 		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
@@ -186,6 +197,8 @@ func (k *KeyMap) Entries() []Entry {
 		{"refunds.convert", GroupRefunds, &k.RefundConvert},
 		{"refunds.reject", GroupRefunds, &k.RefundReject},
 		{"refunds.process", GroupRefunds, &k.RefundProcess},
+		{"parcels.stop", GroupParcels, &k.StopTracking},
+		{"parcels.resume", GroupParcels, &k.ResumeTracking},
 
 		{"form.next_field", GroupForms, &k.NextField},
 		{"form.prev_field", GroupForms, &k.PrevField},

@@ -638,3 +638,19 @@ func allWords(hay string, words []string) bool {
 	}
 	return true
 }
+
+// deliveryIn reports whether order o has shipped and its delivery status at now is one
+// of sts.
+func (s *Store) deliveryIn(tx *bolt.Tx, o *domain.SalesOrder, sts []domain.DeliveryStatus, now time.Time) bool {
+	if !o.Shipment.Shipped() {
+		return false
+	}
+	var p domain.ParcelState
+	if pv := tx.Bucket(bParcels).Get(u64(o.No)); pv != nil {
+		var err error
+		if p, err = decodeParcel(pv); err != nil {
+			return false
+		}
+	}
+	return slices.Contains(sts, domain.DeliveryOf(o.Shipment, p, s.delivery, now))
+}

@@ -92,17 +92,41 @@ func (m *dashboardModel) view() string {
 	for _, t := range r.Refunded {
 		third = append(third, fmt.Sprintf("%-13s %10s", "refunded "+t.Currency, t.Decimal()))
 	}
-	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")))
+	fourth := m.panelLines("Parcels", m.deliveryRows())
+	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")), lipgloss.Width(strings.Join(fourth, "\n")))
 	box := s.box.Width(w + 2) // + padding
-	lp, rp, tp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n"))
+	lp, rp, tp, fp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n")), box.Render(strings.Join(fourth, "\n"))
 	pw := lipgloss.Width(lp)
 	switch {
+	case 4*pw+6 <= m.width:
+		return lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp, "  ", fp)
 	case 3*pw+4 <= m.width:
-		return lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp)
+		return lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp), fp)
 	case 2*pw+2 <= m.width:
-		return lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp)
+		return lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), lipgloss.JoinHorizontal(lipgloss.Top, tp, "  ", fp))
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp)
+	return lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp, fp)
+}
+
+// deliveryRows are the parcels panel: shipments by delivery status at the time the
+// counts were read (rule 14), the loud ones marked in words too.
+func (m *dashboardModel) deliveryRows() []countRow {
+	s, d := &m.c.styles, m.counts.Delivery
+	return []countRow{
+		{label: "stuck", n: d[domain.DeliveryStuck], style: &s.urgent, note: "◀ STUCK"},
+		{label: "pickup 1–5 d", n: d[domain.DeliveryPickup1to5], style: &s.pickup[0]},
+		{label: "pickup 5–15 d", n: d[domain.DeliveryPickup5to15], style: &s.pickup[1], note: "◀ long"},
+		{label: "pickup 15–30 d", n: d[domain.DeliveryPickup15to30], style: &s.pickup[2], note: "◀ very long"},
+		{label: "pickup over 30 d", n: d[domain.DeliveryPickupOver30], style: &s.pickup[3], note: "◀ GOING BACK"},
+		{label: "no info", n: d[domain.DeliveryNoInfo], style: &s.warn, note: "◀ silent"},
+		{label: "error", n: d[domain.DeliveryError], style: &s.danger, note: "◀ look"},
+		{},
+		{label: "registered", n: d[domain.DeliveryRegistered]},
+		{label: "in transit", n: d[domain.DeliveryInTransit]},
+		{label: "delivered", n: d[domain.DeliveryDelivered]},
+		{label: "returned", n: d[domain.DeliveryReturned]},
+		{label: "stopped", n: d[domain.DeliveryStopped]},
+	}
 }
 
 // panelLines draws a titled list of counts.
