@@ -654,3 +654,15 @@ func (s *Store) deliveryIn(tx *bolt.Tx, o *domain.SalesOrder, sts []domain.Deliv
 	}
 	return slices.Contains(sts, domain.DeliveryOf(o.Shipment, p, s.delivery, now))
 }
+
+// OrderByTracking is the number of the order whose shipment has tracking number n.
+func (s *Store) OrderByTracking(n string) (no uint64, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var ok bool
+		if no, ok = trackingOwner(tx)(domain.NormalizeTracking(n)); !ok {
+			return fmt.Errorf("no order has tracking number %s", n)
+		}
+		return nil
+	})
+	return no, err
+}
