@@ -87,7 +87,9 @@ func (g *Generator) Events(i int, number string, shipped time.Time, final domain
 		{day, func() []domain.TrackingEvent {
 			return []domain.TrackingEvent{ev(domain.EventInTransit, frac(0.2), "in transit"), ev(domain.EventException, frac(0.6), "customs: documents required")}
 		}},
-		{day, func() []domain.TrackingEvent { return []domain.TrackingEvent{ev(domain.EventFailedAttempt, frac(0.8), "addressee not at home")} }},
+		{day, func() []domain.TrackingEvent {
+			return []domain.TrackingEvent{ev(domain.EventFailedAttempt, frac(0.8), "addressee not at home")}
+		}},
 		{62 * day, func() []domain.TrackingEvent { // no news for months
 			return []domain.TrackingEvent{ev(domain.EventInTransit, shipped.Add(day), "handed to the airline")}
 		}},
