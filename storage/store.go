@@ -38,6 +38,10 @@
 //	refunds_by_state     index: state(1) | respondBy(8) | channel 0x00 refundID → search text
 //	order_refunds        records: orderNo(8) | seq(4) → a refund given on that order
 //	outbox               records: seq(8) → JSON message owed to a channel
+//	parcels              records (read back): no(8) → parcel: latest event, stop (parcels.go)
+//	parcel_events        records: no(8) | at(8) | status(1) → carrier event
+//	parcels_by_phase     index: phase(1) | since(8) | no(8) → carrier code; counters parcel/<phase>
+//	hook_events          records: webhook or feed event id → received(8)
 //
 // Every file of schema 4 has every bucket of the table: a fresh file gets them all, and the
 // step from an older schema creates the ones it lacks (migrate.go), so no reader checks

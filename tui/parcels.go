@@ -174,7 +174,11 @@ func parseDeliveries(v string) ([]domain.DeliveryStatus, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("delivery %q is not one of %s", name, deliveryNames(domain.DeliveryStatuses))
+			names := make([]string, len(domain.DeliveryStatuses))
+			for i, st := range domain.DeliveryStatuses {
+				names[i] = st.String()
+			}
+			return nil, fmt.Errorf("delivery %q is not one of %s (a prefix will do)", name, strings.Join(names, ", "))
 		}
 	}
 	return out, nil
