@@ -66,7 +66,8 @@ func decodeParcel(b []byte) (domain.ParcelState, error) {
 }
 
 func eventKey(no uint64, at time.Time, st domain.EventStatus) []byte {
-	k := timeKey(u64(no), at)
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 17), no)
+	k = timeKey(k, at)
 	return append(k, byte(st))
 }
 
@@ -215,6 +216,15 @@ func (w *wtx) settleParcel(o *domain.SalesOrder, old, next domain.ParcelState, s
 	if oldPh == newPh {
 		return ch, nil
 	}
+	if _, ok := domain.FollowDelivery(*o, newPh, set); !ok {
+		return ch, nil
+	}
+	// The order moves: read it whole (o may hold only the order's own fields).
+	full, err := w.getOrder(o.No)
+	if err != nil || full == nil {
+		return ch, fmt.Errorf("%s: %v", domain.OrderNumber(o.No), err)
+	}
+	o = full
 	moved, ok := domain.FollowDelivery(*o, newPh, set)
 	if !ok {
 		return ch, nil
@@ -367,8 +377,8 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 			o         *domain.SalesOrder
 			old, next domain.ParcelState
 		}
-		byNo := map[uint64]*parcel{}
-		var order []uint64
+		byNo := make(map[uint64]*parcel, min(len(b.Events), 1<<16))
+		order := make([]uint64, 0, min(len(b.Events), 1<<16))
 		listed := map[string]bool{}
 		var refused EventRefusedError
 		for i := range b.Events {
@@ -392,7 +402,9 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 			}
 			p := byNo[no]
 			if p == nil {
-				o, err := w.getOrder(no)
+				// The order's own fields are enough to place its parcel; settleParcel
+				// reads the whole order only when it moves.
+				o, err := w.orderFields(no)
 				if err != nil {
 					return err
 				}
@@ -427,6 +439,7 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 			return refused
 		}
 		slices.Sort(order)
+		res.Changes = make([]ParcelChange, 0, len(order))
 		detail := map[string]string{}
 		for _, no := range order {
 			p := byNo[no]
@@ -510,4 +523,18 @@ func fmtPhaseKey(k []byte) string {
 		return fmt.Sprintf("%x", k)
 	}
 	return fmt.Sprintf("[%s %s %s]", domain.Phase(k[0]), domain.ISOTime(timeOfKey(k[1:9])), domain.OrderNumber(binary.BigEndian.Uint64(k[9:])))
+}
+
+// orderFields reads order no's own fields (status, shipment, flags) through the
+// transaction's writes, without its trade; nil when there is no such order.
+func (w *wtx) orderFields(no uint64) (*domain.SalesOrder, error) {
+	v := w.get(bOrders, u64(no))
+	if v == nil {
+		return nil, nil
+	}
+	o, err := decodeOrder(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", domain.OrderNumber(no), err)
+	}
+	return &o, nil
 }
