@@ -538,3 +538,39 @@ func (w *wtx) orderFields(no uint64) (*domain.SalesOrder, error) {
 	}
 	return &o, nil
 }
+
+// fileShippedParcels files the parcels of a file whose orders shipped before parcels were
+// followed (schema 5 files written by earlier builds): when parcels_by_phase is empty but
+// orders have shipped, every shipped order gets its row and its phase counted, once, at
+// the first writable open.
+func fileShippedParcels(tx *bolt.Tx) error {
+	if k, _ := tx.Bucket(bParcelsByPhase).Cursor().First(); k != nil {
+		return nil
+	}
+	shipped := int64(0)
+	for _, st := range []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted} {
+		shipped += counter(tx, orderCounter[st])
+	}
+	if shipped == 0 {
+		return nil
+	}
+	w := newWtx(tx, int(shipped))
+	err := tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
+		if !orderHasShipment(v) {
+			return nil
+		}
+		o, err := decodeOrder(v)
+		if err != nil {
+			return nil // doctor names it
+		}
+		if k, val, ph, ok, _ := parcelRow(&o, w.get); ok {
+			w.put(bParcelsByPhase, k, val)
+			w.add(phaseCounter[ph], "", 1)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.commit()
+}

@@ -255,3 +255,36 @@ func TestDoctorNamesAndRepairsParcelRows(t *testing.T) {
 		t.Fatalf("after repair: %v", c)
 	}
 }
+
+func TestParcelsOfAnEarlierBuildAreFiledAtOpen(t *testing.T) {
+	s := parcelStore(t)
+	path := s.Path()
+	// As an earlier build left the file: shipped orders, no parcel rows, no phase counters.
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bParcelsByPhase); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bParcelsByPhase); err != nil {
+			return err
+		}
+		for _, name := range phaseCounter {
+			if err := tx.Bucket(bCounts).Delete([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if c := delivery(t, s, t0); c[domain.DeliveryRegistered] != 2 || c[domain.DeliveryNoTracking] != 1 {
+		t.Fatalf("after the open: %v", c)
+	}
+	doctorClean(t, s)
+}

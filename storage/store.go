@@ -230,7 +230,10 @@ func (s *Store) init(readOnly bool) error {
 		if m.Get(kSchema) == nil {
 			return m.Put(kSchema, u64(SchemaVersion))
 		}
-		return migrate(tx, binary.BigEndian.Uint64(m.Get(kSchema)))
+		if err := migrate(tx, binary.BigEndian.Uint64(m.Get(kSchema))); err != nil {
+			return err
+		}
+		return fileShippedParcels(tx)
 	})
 }
 
