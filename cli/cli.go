@@ -49,6 +49,7 @@ usage:
   shipdesk refund partial ORDER_REF --amount 12.50 --reason R  ORDER_REF as for ship
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
+                 [--channel C] [--mark-uploaded]       record the exported numbers as uploaded to their channels
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; write-backs owed to the channels
   shipdesk import events FILE...                        carrier events, JSON Lines or CSV (- reads stdin)
   shipdesk track stop REF --reason R                    stop following a parcel (REF as for ship)
@@ -56,6 +57,13 @@ usage:
   shipdesk export parcels [--format jsonl|csv]          every parcel: delivery status, days at pickup, last event
   shipdesk export events [--since T] [--format jsonl|csv]   the carrier events, by order
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
+  shipdesk channel set NAME [--platform P] [--shop S] [--language L] [--auth-expires DATE]
+                          [--settlement weekly:fri|monthly:1|none] [--cut-off HH:MM]
+  shipdesk channel reauth NAME --until DATE             a re-authorization, recorded with the old expiry
+  shipdesk channel list [--json]                        authorization state, days left, next settlement cut-off
+  shipdesk rebate add --channel C --order ID --ordered DATE --amount A [--confirmed DATE] [--wait 5wd|30d|2m|1y]
+  shipdesk rebate confirm|claim|paid ID [--at DATE]     confirm takes --at: when confirmed on the platform
+  shipdesk rebate list [--json]                         subscription rebates and when each becomes claimable
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
@@ -73,6 +81,8 @@ flags accepted everywhere:
   --stall C=D[,C=D] stall time per carrier before a parcel is stuck, e.g. ems=7d (default 5d; $SHIPDESK_STALL)
   --complete-after D a delivered order completes this long after delivery (default 10d; $SHIPDESK_COMPLETE_AFTER)
   --order-follows=false  delivery does not move the order status (default true; $SHIPDESK_ORDER_FOLLOWS)
+  --auth-warn D     warn of a channel's authorization this long before it lapses (default $SHIPDESK_AUTH_WARN, else 7d)
+  --calendar PATH   working-day calendar file (default $SHIPDESK_CALENDAR, else calendar.txt beside the key bindings)
   --cpuprofile FILE write a CPU profile (before the subcommand)
 
 FILE may be - for standard input (with --format jsonl|csv, else guessed from the content).
@@ -109,6 +119,8 @@ func verbs() []verb {
 		{name: "serve", run: cmdServe, local: true},
 		{name: "refund", run: cmdRefund},
 		{name: "track", run: cmdTrack},
+		{name: "channel", run: cmdChannel},
+		{name: "rebate", run: cmdRebate},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
 	}
 }
@@ -138,6 +150,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		e.within = d
 	}
+	if v := os.Getenv("SHIPDESK_AUTH_WARN"); v != "" {
+		d, err := parseDays(v)
+		if err != nil {
+			return report(stderr, usagef("SHIPDESK_AUTH_WARN: %v", err), e.dbPath)
+		}
+		e.authWarn = d
+	}
+	e.calendar = os.Getenv("SHIPDESK_CALENDAR")
 	return report(stderr, dispatch(e, args), e.dbPath)
 }
 

@@ -34,7 +34,7 @@ func runConsole(e *env) error {
 	defer s.Close()
 	m := tui.New(tui.Config{
 		Store: s, Keys: keys, Operator: e.operator, Role: e.role, Location: loc, Now: e.now, DBLabel: e.dbPath,
-		Policy: e.policy(),
+		Policy: e.policy(), AuthWarning: e.authWarning(),
 	})
 	p := tea.NewProgram(m, tea.WithAltScreen())
 	defer quitOnHangup(p)()

@@ -57,7 +57,11 @@ func writeDemo(e *env, n int) error {
 		return err
 	}
 	defer s.Close()
-	if err := demo.Fill(s, 1, n, e.now()); err != nil {
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
+	if err := demo.FillIn(s, 1, n, e.now(), loc); err != nil {
 		return err
 	}
 	return s.CompactTo(e.dbPath)

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"shipdesk/domain"
 	"shipdesk/storage"
 	"shipdesk/textsafe"
 )
@@ -30,9 +31,9 @@ func cmdDoctor(e *env, args []string) error {
 	if len(pos) > 0 {
 		return usagef("doctor takes no arguments")
 	}
-	action := storage.ActionDoctor
+	action := domain.ActionDoctor
 	if *repair {
-		action = storage.ActionRepair
+		action = domain.ActionRepair
 	}
 	if err := e.require(action); err != nil {
 		return err

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"shipdesk/calendar"
 	"shipdesk/domain"
+	"shipdesk/keymap"
 	"shipdesk/storage"
 )
 
@@ -24,6 +27,8 @@ type env struct {
 	country  string        // warehouse country: parcels to elsewhere are international
 	within   time.Duration // payment to ship-by
 	delivery deliveryFlags // rules 14–15: stall times, complete-after, order follows
+	authWarn time.Duration // warn of a channel's authorization this long before it lapses
+	calendar string        // the working-day calendar file (calendar package)
 	stdin    io.Reader
 	stdout   io.Writer
 	stderr   io.Writer
@@ -41,7 +46,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 		// The server decides the database and the operator; a session may not read the
 		// server's files (config) or act as someone else.
 		// The warehouse's settings are the server's too.
-		for _, name := range []string{"db", "operator", "config", "country", "ship-within", "stall", "complete-after", "order-follows"} {
+		for _, name := range []string{"db", "operator", "config", "country", "ship-within", "stall", "complete-after", "order-follows", "auth-warn", "calendar"} {
 			fs.Var(remoteFlag(name), name, "not accepted over SSH")
 		}
 	} else {
@@ -51,6 +56,8 @@ func (e *env) flags(fs *flag.FlagSet) {
 		fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
 		fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
 		e.delivery.flags(fs)
+		fs.Var(durationFlag{&e.authWarn}, "auth-warn", "warn of a channel's authorization this long before it lapses, e.g. 7d")
+		fs.StringVar(&e.calendar, "calendar", e.calendar, "working-day calendar file")
 	}
 	fs.StringVar(&e.tz, "tz", e.tz, "warehouse time zone")
 }
@@ -101,6 +108,28 @@ type remoteFlag string
 func (f remoteFlag) String() string { return "" }
 func (f remoteFlag) Set(string) error {
 	return fmt.Errorf("--%s is not accepted over SSH: the server decides it", string(f))
+}
+
+// authWarning is how long before a channel's authorization lapses it is warned of.
+func (e *env) authWarning() time.Duration {
+	if e.authWarn > 0 {
+		return e.authWarn
+	}
+	return domain.DefaultAuthWarning
+}
+
+// workCalendar is mainland China's working-day calendar with the warehouse's calendar
+// file over it (default beside the key bindings: calendar.txt).
+func (e *env) workCalendar() (domain.WorkCalendar, error) {
+	path := e.calendar
+	if path == "" {
+		path = filepath.Join(filepath.Dir(keymap.DefaultPath()), "calendar.txt")
+	}
+	c, err := calendar.Load(path)
+	if err != nil {
+		return nil, inputError{fmt.Errorf("calendar: %w", err)}
+	}
+	return c, nil
 }
 
 // actor is who the command's changes are recorded as.

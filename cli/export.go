@@ -51,11 +51,14 @@ var exportKinds = map[string]exportKind{
 
 // cmdExport: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] |
 // export audit [--since T] [--format jsonl|csv] | export tracking [--format gspay|csv|jsonl] [--since T]
+// [--channel C] [--mark-uploaded]
 func cmdExport(e *env, args []string) error {
 	fs := newFlagSet("export")
 	e.flags(fs)
 	format := fs.String("format", "", "jsonl or csv (tracking: also gspay)")
 	sinceText := fs.String("since", "", "audit and tracking: from this time on")
+	markUploaded := fs.Bool("mark-uploaded", false, "tracking: record the exported numbers as uploaded to their channels")
+	channel := fs.String("channel", "", "tracking: only this channel's shipments")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -66,7 +69,7 @@ func cmdExport(e *env, args []string) error {
 		kind, ok = exportKinds[pos[0]]
 	}
 	if !ok {
-		return usagef("usage: shipdesk export pool|orders|refunds|outbox|parcels [--format jsonl|csv], export audit|events [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox|parcels [--format jsonl|csv], export audit|events [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T] [--channel C] [--mark-uploaded]")
 	}
 	what := pos[0]
 	if *format == "" {
@@ -77,6 +80,9 @@ func cmdExport(e *env, args []string) error {
 	}
 	if *sinceText != "" && !kind.since {
 		return usagef("--since goes with export audit or export tracking (or export events)")
+	}
+	if (*markUploaded || *channel != "") && what != "tracking" {
+		return usagef("--mark-uploaded and --channel go with export tracking")
 	}
 	var from time.Time
 	if *sinceText != "" {
@@ -90,7 +96,7 @@ func cmdExport(e *env, args []string) error {
 	}
 	switch what {
 	case "tracking":
-		return exportTracking(e, *format, from)
+		return exportTracking(e, *format, from, *channel, *markUploaded)
 	case "audit":
 		return exportAudit(e, *format, from)
 	case "refunds", "outbox":

@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"shipdesk/domain"
 	"strconv"
 	"strings"
 	"time"
 
+	"shipdesk/domain"
 	"shipdesk/storage"
 )
 

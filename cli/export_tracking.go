@@ -5,24 +5,66 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"shipdesk/domain"
 )
 
-// exportTracking: shipdesk export tracking [--format gspay|csv|jsonl] [--since T]
-func exportTracking(e *env, format string, from time.Time) error {
-	s, err := openStore(e, true)
+// exportTracking: shipdesk export tracking [--format gspay|csv|jsonl] [--since T] [--channel C]
+// [--mark-uploaded]. With --mark-uploaded the numbers written out are recorded as uploaded
+// to their channels once the whole export is written (the settlement cut-off's "not
+// uploaded" list, rule 7).
+func exportTracking(e *env, format string, from time.Time, channel string, mark bool) error {
+	if mark {
+		if err := e.require(domain.ActionUploaded); err != nil {
+			return err
+		}
+	}
+	if err := requireDB(e); err != nil {
+		return err
+	}
+	s, err := openStore(e, !mark)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	out := bufio.NewWriterSize(e.stdout, 64*1024)
-	defer out.Flush()
+	var written []uint64
+	each := func(fn func(domain.SalesOrder) error) error {
+		return s.EachShipment(from, func(o domain.SalesOrder) error {
+			if channel != "" && o.Channel != channel {
+				return nil
+			}
+			if o.Shipment.Number != "" {
+				written = append(written, o.No)
+			}
+			return fn(o)
+		})
+	}
+	if err := writeTracking(out, format, each); err != nil {
+		return err
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if !mark {
+		return nil
+	}
+	n, err := s.MarkUploaded(written, e.now(), e.actor())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "marked %d shipments uploaded (%d already were)\n", n, len(written)-n)
+	return nil
+}
+
+// writeTracking writes the shipments each gives in format.
+func writeTracking(out io.Writer, format string, each func(func(domain.SalesOrder) error) error) (err error) {
 	switch format {
 	case "gspay":
 		var rows []domain.GSPAYRow
-		err = s.EachShipment(from, func(o domain.SalesOrder) error {
+		err = each(func(o domain.SalesOrder) error {
 			if o.Shipment.Number != "" {
 				rows = append(rows, domain.GSPAYRow{Ref: firstNonEmpty(o.PaymentRef, o.TradeID), URL: o.Shipment.URL, Number: o.Shipment.Number})
 			}
@@ -35,7 +77,7 @@ func exportTracking(e *env, format string, from time.Time) error {
 	case "csv":
 		w := csv.NewWriter(out)
 		w.Write([]string{"order", "carrier", "tracking", "shipped_at", "eta", "url", "order_no", "replaced", "no_tracking"})
-		err = s.EachShipment(from, func(o domain.SalesOrder) error {
+		err = each(func(o domain.SalesOrder) error {
 			sh := o.Shipment
 			return w.Write([]string{o.Key.String(), sh.Carrier, sh.Number, domain.ISOTime(sh.ShippedAt), domain.ISOTime(sh.ETA), sh.URL,
 				domain.OrderNumber(o.No), fmt.Sprint(sh.Replaced), sh.NoTracking})
@@ -47,7 +89,7 @@ func exportTracking(e *env, format string, from time.Time) error {
 		return err
 	}
 	enc := json.NewEncoder(out)
-	return s.EachShipment(from, func(o domain.SalesOrder) error {
+	return each(func(o domain.SalesOrder) error {
 		return enc.Encode(wireShipment(o))
 	})
 }

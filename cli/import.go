@@ -75,7 +75,9 @@ func importOrders(e *env, files []string, format string) error {
 	// in any file, or a file over the limit, rolls the whole transaction back, after
 	// every file has been checked.
 	var bad []string
+	seen := channelSet{}
 	res, err := s.ImportFromSized(func(add func([]domain.Trade) error) error {
+		add = seen.watch(add)
 		for _, src := range srcs {
 			if err := feedImport(src, add, len(bad) == 0); err != nil {
 				if !badSource(err) {
@@ -98,7 +100,7 @@ func importOrders(e *env, files []string, format string) error {
 	if res.Flagged > 0 {
 		fmt.Fprintf(e.stdout, "%d sales orders flagged for attention: the channel reports their trade cancelled after conversion\n", res.Flagged)
 	}
-	return nil
+	return warnChannels(e, s, seen)
 }
 
 // badSource says err is about one source (bad lines, a file that cannot be opened, of

@@ -52,7 +52,11 @@ func importRefunds(e *env, files []string) error {
 	n := res.New + res.Updated + res.Unchanged + res.Suppressed + res.Skipped
 	fmt.Fprintf(e.stdout, "imported %d refund requests: %d new, %d updated, %d unchanged, %d suppressed (processed earlier), %d skipped (already converted or rejected)\n",
 		n, res.New, res.Updated, res.Unchanged, res.Suppressed, res.Skipped)
-	return nil
+	seen := channelSet{}
+	for _, c := range claims {
+		seen[c.Channel] = true
+	}
+	return warnChannels(e, s, seen)
 }
 
 // parseRefunds reads one source of refund requests, JSON Lines or CSV: a file by its

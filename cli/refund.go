@@ -99,12 +99,20 @@ func refundPartial(e *env, rest []string, amount, reason string) error {
 	if err := e.require(domain.ActionPartial); err != nil {
 		return err
 	}
+	ref, err := domain.ParseOrderRef(rest[0])
+	if err != nil {
+		return inputError{err}
+	}
+	how, err := domain.ParseAmount(amount)
+	if err != nil {
+		return inputError{fmt.Errorf("--amount: %w", err)}
+	}
 	s, err := openStore(e, false)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	res, err := s.PartialRefund(rest[0], amount, reason, e.now(), e.actor())
+	res, err := s.PartialRefund(ref, how, reason, e.now(), e.actor())
 	if err != nil {
 		return inputError{err}
 	}

@@ -95,7 +95,7 @@ func cmdServe(e *env, args []string) error {
 			return tui.New(tui.Config{
 				Store: store, Keys: keys, Operator: s.Operator.Name, Role: s.Operator.Role, Session: s.ID,
 				Location: loc, Now: e.now, DBLabel: e.dbPath, Renderer: s.Renderer, Context: s.Context,
-				Policy: e.policy(),
+				Policy: e.policy(), AuthWarning: e.authWarning(),
 			})
 		},
 	})
@@ -156,6 +156,7 @@ func cmdServe(e *env, args []string) error {
 func runSession(e *env, store *storage.Store, s *server.Session, args []string) int {
 	se := &env{
 		dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within, delivery: e.delivery,
+		authWarn: e.authWarn, calendar: e.calendar,
 		stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
 		store: store, role: s.Operator.Role, session: s.ID, remote: true,
 	}

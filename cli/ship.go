@@ -27,6 +27,10 @@ func cmdShip(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("usage: shipdesk ship REF --carrier C --tracking N [--url U] [--shipped-at T] [--eta T] [--override REASON] | ship REF --no-tracking REASON")
 	}
+	ref, err := domain.ParseOrderRef(pos[0])
+	if err != nil {
+		return inputError{err}
+	}
 	if *noTracking == "" && (*carrier == "" || *number == "") {
 		return usagef("ship needs --carrier and --tracking, or --no-tracking REASON")
 	}
@@ -56,7 +60,7 @@ func cmdShip(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	o, outcome, err := s.Ship(pos[0], in, e.policy(), e.now(), e.actor())
+	o, outcome, err := s.Ship(ref, in, e.policy(), e.now(), e.actor())
 	var te *domain.TrackingError
 	if errors.As(err, &te) {
 		return inputError{fmt.Errorf("%v — check the number, or accept it with --override REASON", err)}

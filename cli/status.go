@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // statusJSON is the contract of `status --json`.
@@ -40,6 +42,20 @@ type statusJSON struct {
 	Index    struct {
 		Staged int `json:"staged"`
 	} `json:"index"`
+	Channels struct {
+		Expiring int `json:"expiring"`
+		Expired  int `json:"expired"`
+		NotSetUp int `json:"not_set_up"`
+	} `json:"channels"`
+	Rebates struct {
+		Unconfirmed int `json:"unconfirmed"`
+		Claimable   int `json:"claimable"`
+	} `json:"rebates"`
+	Settlement struct {
+		NextCutOff      string `json:"next_cut_off"`
+		MissingTracking int    `json:"missing_tracking"`
+		NotUploaded     int    `json:"not_uploaded"`
+	} `json:"settlement"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -77,6 +93,14 @@ func cmdStatus(e *env, args []string) error {
 	j.Refunds = refundStatus(c.Refunds)
 	j.Index.Staged = c.Staged
 	j.Delivery = deliveryStatusOf(c.Delivery)
+	sum, err := s.ChannelSummary(e.now(), e.authWarning(), loc)
+	if err != nil {
+		return err
+	}
+	j.Channels.Expiring, j.Channels.Expired, j.Channels.NotSetUp = len(sum.Expiring), len(sum.Expired), len(sum.NotSetUp)
+	j.Rebates.Unconfirmed, j.Rebates.Claimable = sum.Unconfirmed, sum.Claimable
+	j.Settlement.NextCutOff = domain.ISOTime(sum.NextCutOff)
+	j.Settlement.MissingTracking, j.Settlement.NotUploaded = sum.MissingTracking, sum.NotUploaded
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		return enc.Encode(j)
@@ -94,6 +118,7 @@ func cmdStatus(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "parcels   %d registered, %d in transit, %d stuck; at pickup %d (1–5 d), %d (5–15 d), %d (15–30 d), %d (over 30 d)\n",
 		d.Registered, d.InTransit, d.Stuck, d.Pickup1to5, d.Pickup5to15, d.Pickup15to30, d.PickupOver30)
 	fmt.Fprintf(e.stdout, "          %d delivered, %d returned, %d error, %d no info, %d stopped\n", d.Delivered, d.Returned, d.Error, d.NoInfo, d.Stopped)
+	printChannelStatus(e.stdout, sum, e.now(), loc)
 	if c.Staged > 0 {
 		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)
 	}
@@ -153,4 +178,34 @@ func deliveryStatusOf(m map[domain.DeliveryStatus]int) deliveryStatus {
 		PickupOver30: m[domain.DeliveryPickupOver30], Delivered: m[domain.DeliveryDelivered], Returned: m[domain.DeliveryReturned],
 		Error: m[domain.DeliveryError], NoInfo: m[domain.DeliveryNoInfo], Stopped: m[domain.DeliveryStopped],
 	}
+}
+
+// printChannelStatus is the channel, rebate and settlement lines of plain `status`.
+func printChannelStatus(w io.Writer, sum storage.ChannelSummary, now time.Time, loc *time.Location) {
+	var parts []string
+	name := func(names []string) string { return textsafe.Safe(strings.Join(names, ", ")) }
+	if len(sum.Expired) > 0 {
+		parts = append(parts, fmt.Sprintf("%d EXPIRED (%s)", len(sum.Expired), name(sum.Expired)))
+	}
+	if len(sum.Expiring) > 0 {
+		parts = append(parts, fmt.Sprintf("%d expiring (%s)", len(sum.Expiring), name(sum.Expiring)))
+	}
+	if len(sum.NotSetUp) > 0 {
+		parts = append(parts, fmt.Sprintf("%d not set up (%s)", len(sum.NotSetUp), name(sum.NotSetUp)))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "every authorization ok")
+	}
+	fmt.Fprintf(w, "channels  %s\n", strings.Join(parts, "; "))
+	fmt.Fprintf(w, "rebates   %d unconfirmed (never claimable until confirmed), %d claimable\n", sum.Unconfirmed, sum.Claimable)
+	if sum.NextCutOff.IsZero() {
+		fmt.Fprintln(w, "settle    no channel has a settlement schedule")
+		return
+	}
+	loud := ""
+	if sum.NextCutOff.Sub(now) <= 24*time.Hour {
+		loud = "WITHIN 24 H: "
+	}
+	fmt.Fprintf(w, "settle    %snext cut-off %s (%s): %d shipped without tracking, %d not uploaded\n", loud,
+		sum.NextCutOff.In(loc).Format("Mon 2006-01-02 15:04"), name(sum.CutOffChannels), sum.MissingTracking, sum.NotUploaded)
 }

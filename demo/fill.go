@@ -27,8 +27,14 @@ var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
 // Fill writes n generated orders into s as they stand at now: each trade is imported and
 // then removed, processed or converted and moved along to its final status, through the
 // same domain rules as the console, one transaction per chunk (storage.Seed). Then the
-// refund requests of Generator.Refunds enter the refund queue.
+// refund requests of Generator.Refunds enter the refund queue, and the channels and
+// rebates of FillChannels are set up.
 func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
+	return FillIn(s, seed, n, now, time.Local)
+}
+
+// FillIn is Fill for a warehouse in zone loc, where the settlement cut-offs fall.
+func FillIn(s *storage.Store, seed int64, n int, now time.Time, loc *time.Location) error {
 	g := New(seed, now)
 	recs := make([]storage.SeedRecord, 0, chunk)
 	var events []domain.TrackingEvent
@@ -77,6 +83,9 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 		}
 	}
 	if _, err := s.ImportRefunds(g.Refunds(n), now, storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}); err != nil {
+		return err
+	}
+	if err := FillChannels(s, g, now, loc); err != nil {
 		return err
 	}
 	// The trades of a chunk are paid all over the year, so their index rows were staged:

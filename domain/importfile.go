@@ -17,7 +17,7 @@ import (
 
 // Platforms are the marketplaces a channel can belong to (SPEC §2).
 var Platforms = []string{"taobao", "tmall", "jd", "pinduoduo", "douyin", "youzan", "weimob", "1688",
-	"aliexpress", "suning", "insales", "gspay", "shopify", "manual"}
+	"aliexpress", "suning", "insales", "gspay", "shopify", "manual", "paipai", "yihaodian"}
 
 func knownPlatform(p string) bool {
 	for _, q := range Platforms {

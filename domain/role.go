@@ -54,8 +54,13 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
-	ActionEvents       Action = "parcel.events" // apply carrier events
-	ActionTrackStop    Action = "parcel.track"  // stop or resume following a parcel
+	ActionEvents       Action = "parcel.events"   // apply carrier events
+	ActionTrackStop    Action = "parcel.track"    // stop or resume following a parcel
+	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
+	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
+	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
+	ActionDoctor       Action = "doctor"          // check the derived structures against the records
+	ActionRepair       Action = "doctor.repair"   // rebuild them from the records
 )
 
 // actionRules gives, per action, the least role that may take it and the words an
@@ -77,6 +82,11 @@ var actionRules = map[Action]struct {
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
 	ActionEvents:       {RoleOperator, "import carrier events"},
 	ActionTrackStop:    {RoleOperator, "stopping or resuming tracking"},
+	ActionChannel:      {RoleSupervisor, "changing a channel"},
+	ActionRebate:       {RoleSupervisor, "changing a rebate"},
+	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},
+	ActionDoctor:       {RoleSupervisor, "checking the database"},
+	ActionRepair:       {RoleSupervisor, "repairing the database"},
 }
 
 // MinRole is the least role that may take the action; an action nobody declared needs

@@ -179,7 +179,8 @@ func TestShipRefusesClosedOrdersAndOtherWithoutURL(t *testing.T) {
 
 // lookupOf serves PlanTracking from a fixed set of orders.
 func lookupOf(orders ...SalesOrder) OrderLookup {
-	return func(ref string) (SalesOrder, error) {
+	return func(r OrderRef) (SalesOrder, error) {
+		ref := r.String()
 		var found []SalesOrder
 		for _, o := range orders {
 			if ref == o.TradeID || ref == o.PaymentRef || ref == o.Key.String() {

@@ -84,7 +84,7 @@ func (p TrackingPlan) Bad() bool {
 // OrderLookup finds the sales order a line's reference names: CHANNEL:TRADE_ID, a trade
 // ID or a payment reference. It returns an operator-readable error for an unknown or
 // ambiguous reference, or one that names a pool entry not converted yet.
-type OrderLookup func(ref string) (SalesOrder, error)
+type OrderLookup func(ref OrderRef) (SalesOrder, error)
 
 // NumberOwner says which order already holds a tracking number, if any.
 type NumberOwner func(number string) (orderNo uint64, ok bool)
@@ -104,7 +104,12 @@ func PlanTracking(lines []TrackingLine, lookup OrderLookup, owner NumberOwner, n
 	for i, l := range lines {
 		v := &p.Verdicts[i]
 		v.Line, v.Ref = l.Line, l.Ref
-		o, err := lookup(strings.TrimSpace(l.Ref))
+		ref, err := ParseOrderRef(l.Ref)
+		if err != nil {
+			v.Err = err.Error()
+			continue
+		}
+		o, err := lookup(ref)
 		if err != nil {
 			v.Err = err.Error()
 			continue

@@ -10,14 +10,15 @@ import "github.com/charmbracelet/bubbles/key"
 // each other's keys; dialog and form bindings are only active while a dialog
 // or form is open, so they may reuse keys from the other groups.
 const (
-	GroupGlobal  = "Global"
-	GroupLists   = "Lists"
-	GroupPool    = "Pending pool"
-	GroupOrders  = "Sales orders and tracking"
-	GroupRefunds = "Refund queue"
-	GroupParcels = "Parcels"
-	GroupForms   = "Forms"
-	GroupDialogs = "Dialogs"
+	GroupGlobal   = "Global"
+	GroupLists    = "Lists"
+	GroupPool     = "Pending pool"
+	GroupOrders   = "Sales orders and tracking"
+	GroupRefunds  = "Refund queue"
+	GroupParcels  = "Parcels"
+	GroupChannels = "Channels and rebates"
+	GroupForms    = "Forms"
+	GroupDialogs  = "Dialogs"
 )
 
 // KeyMap holds every key binding of the application.
@@ -33,6 +34,7 @@ type KeyMap struct {
 	Refunds   key.Binding // the refund queue
 	Parcels   key.Binding // parcels by delivery status
 	Audit     key.Binding
+	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
 	NextView  key.Binding
 	Refresh   key.Binding
 
@@ -71,6 +73,11 @@ type KeyMap struct {
 	// Parcels
 	StopTracking   key.Binding // stop following a parcel; asks for a reason
 	ResumeTracking key.Binding
+	// Channels and rebates
+	Reauthorize   key.Binding // asks for the new expiry of the channel under the cursor
+	RebateConfirm key.Binding // asks when the subscription order was confirmed on the platform
+	RebateClaim   key.Binding
+	RebatePaid    key.Binding
 
 	// Forms
 	NextField key.Binding
@@ -107,6 +114,7 @@ func Default() KeyMap {
 		Refunds:   bind("5", "refund queue", "5"),
 		Parcels:   bind("6", "parcels", "6"),
 		Audit:     bind("7", "audit log", "7"),
+		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
 		Refresh:   bind("ctrl+r", "refresh", "ctrl+r"),
 
@@ -141,6 +149,10 @@ func Default() KeyMap {
 
 		StopTracking:   bind("x", "stop tracking", "x"),
 		ResumeTracking: bind("u", "resume tracking", "u"),
+		Reauthorize:    bind("r", "re-authorize", "r"),
+		RebateConfirm:  bind("c", "confirm rebate", "c"),
+		RebateClaim:    bind("l", "claim rebate", "l"),
+		RebatePaid:     bind("p", "mark rebate paid", "p"),
 
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
@@ -167,6 +179,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.refunds", GroupGlobal, &k.Refunds},
 		{"global.parcels", GroupGlobal, &k.Parcels},
 		{"global.audit", GroupGlobal, &k.Audit},
+		{"global.channels", GroupGlobal, &k.Channels},
 		{"global.next_view", GroupGlobal, &k.NextView},
 		{"global.refresh", GroupGlobal, &k.Refresh},
 
@@ -199,6 +212,11 @@ func (k *KeyMap) Entries() []Entry {
 		{"refunds.process", GroupRefunds, &k.RefundProcess},
 		{"parcels.stop", GroupParcels, &k.StopTracking},
 		{"parcels.resume", GroupParcels, &k.ResumeTracking},
+
+		{"channels.reauthorize", GroupChannels, &k.Reauthorize},
+		{"channels.confirm", GroupChannels, &k.RebateConfirm},
+		{"channels.claim", GroupChannels, &k.RebateClaim},
+		{"channels.paid", GroupChannels, &k.RebatePaid},
 
 		{"form.next_field", GroupForms, &k.NextField},
 		{"form.prev_field", GroupForms, &k.PrevField},

@@ -37,13 +37,6 @@ import (
 // hashed index (the keys it should hold, compared with its slots and runs: tens of MB at a
 // million orders) and the counters, never a copy of the records.
 
-// ActionDoctor and ActionRepair are the doctor's actions, for the role check (no role
-// below the supervisor's may take an action the domain's table does not name).
-const (
-	ActionDoctor domain.Action = "doctor"
-	ActionRepair domain.Action = "doctor.repair"
-)
-
 // DoctorReport is what a check found and what it looked at.
 type DoctorReport struct {
 	// Problems are readable lines: the structure, the key, what is wrong. At most

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
 )
 
 // RepairResult says what Repair did.
@@ -27,7 +29,7 @@ type RepairResult struct {
 // role. A record that does not read stops it before anything is written: its rows
 // cannot be rebuilt.
 func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res RepairResult, err error) {
-	if err := by.may(ActionRepair); err != nil {
+	if err := by.may(domain.ActionRepair); err != nil {
 		return res, err
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
@@ -74,7 +76,7 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 		if len(res.Moved) > 0 {
 			detail["moved"] = strings.Join(res.Moved, "; ")
 		}
-		if err := w.audit(AuditEvent{At: now, Action: string(ActionRepair), Detail: detail}, by); err != nil {
+		if err := w.audit(AuditEvent{At: now, Action: string(domain.ActionRepair), Detail: detail}, by); err != nil {
 			return err
 		}
 		for _, name := range schema.derived() {

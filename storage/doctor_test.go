@@ -40,7 +40,7 @@ func workedDay(t *testing.T) string {
 	if _, err := s.RejectRefunds([]domain.RefundKey{rkey("tb", "R2")}, "not so", later, supervisor); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PartialRefund("SO00000004", "10.00", "scratched", later, supervisor); err != nil {
+	if _, err := s.PartialRefund(orderRef("SO00000004"), amountOf("10.00"), "scratched", later, supervisor); err != nil {
 		t.Fatal(err)
 	}
 	staging(t, true)
@@ -60,7 +60,7 @@ func workedDay(t *testing.T) string {
 	}
 	staging(t, false)
 	importDay(t, s)
-	if _, _, err := s.Ship("pdd:S000", domain.ShipInput{Carrier: "ems", Number: "EE123456785CN"}, cn, t0, supervisor); err != nil {
+	if _, _, err := s.Ship(orderRef("pdd:S000"), domain.ShipInput{Carrier: "ems", Number: "EE123456785CN"}, cn, t0, supervisor); err != nil {
 		t.Fatal(err)
 	}
 	path := s.Path()

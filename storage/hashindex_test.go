@@ -133,7 +133,7 @@ func TestOrderNamingItsEntryByKeyStillReads(t *testing.T) {
 	if err != nil || !found || got.Key != tr.Key || len(got.Items) != 2 {
 		t.Fatalf("order named by key: %+v %v %v", got.Key, found, err)
 	}
-	if _, _, err := s.Ship("tb:K1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := s.Ship(orderRef("tb:K1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	rewrite(func(v []byte) []byte {
@@ -152,7 +152,7 @@ func TestReferenceIndexConfirmsCandidates(t *testing.T) {
 	if _, err := s.ConvertAllReady(t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := s.FindOrder("R1"); err != nil || o.No != 1 {
+	if o, err := s.FindOrder(orderRef("R1")); err != nil || o.No != 1 {
 		t.Fatalf("R1: %v %v", o.No, err)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -164,10 +164,10 @@ func TestReferenceIndexConfirmsCandidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o, err := s.FindOrder("NOT-A-REF"); err == nil || !strings.Contains(err.Error(), "unknown order") {
+	if o, err := s.FindOrder(orderRef("NOT-A-REF")); err == nil || !strings.Contains(err.Error(), "unknown order") {
 		t.Fatalf("a planted item was taken for the reference: %v %v", o.No, err)
 	}
-	if o, err := s.FindOrder("TRR1"); err != nil || o.No != 1 {
+	if o, err := s.FindOrder(orderRef("TRR1")); err != nil || o.No != 1 {
 		t.Fatalf("payment reference: %v %v", o.No, err)
 	}
 }
@@ -245,7 +245,7 @@ func TestTradeIDsAreFoundThroughThePool(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := s.FindOrder("T1"); err != nil || o.No != 1 {
+	if o, err := s.FindOrder(orderRef("T1")); err != nil || o.No != 1 {
 		t.Fatalf("T1 with an old item: %v %v", o.No, err)
 	}
 	// A new order whose trade ID is SO4's payment reference.
@@ -253,10 +253,10 @@ func TestTradeIDsAreFoundThroughThePool(t *testing.T) {
 	if _, err := s.Convert([]domain.Key{{Channel: "jd", TradeID: "TRT3"}}, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FindOrder("TRT3"); err == nil || !strings.Contains(err.Error(), "matches SO00000004, SO00000005") {
+	if _, err := s.FindOrder(orderRef("TRT3")); err == nil || !strings.Contains(err.Error(), "matches SO00000004, SO00000005") {
 		t.Fatalf("TRT3 names SO4 (payment reference) and SO5 (trade ID): %v", err)
 	}
-	if o, err := s.FindOrder("TRTRT3"); err != nil || o.No != 5 {
+	if o, err := s.FindOrder(orderRef("TRTRT3")); err != nil || o.No != 5 {
 		t.Fatalf("SO5 by its payment reference: %v %v", o.No, err)
 	}
 }
@@ -425,7 +425,7 @@ func TestNewKeysAreStagedAsRunsUntilTheFold(t *testing.T) {
 			refs := func(when string) {
 				t.Helper()
 				for i, tr := range trades[:120] {
-					if o, err := s.FindOrder(tr.PaymentRef); err != nil || o.Key != tr.Key {
+					if o, err := s.FindOrder(orderRef(tr.PaymentRef)); err != nil || o.Key != tr.Key {
 						t.Fatalf("%s: reference %d %s: %v %v", when, i, tr.PaymentRef, o.Key, err)
 					}
 				}
@@ -502,7 +502,7 @@ func TestKeysFoundInAFileWithoutRunsBuckets(t *testing.T) {
 	if got := entry(t, ro, a.Key); got.Key != a.Key {
 		t.Fatalf("read back %s", got.Key)
 	}
-	if _, err := ro.FindOrder("TROLD1"); err == nil {
+	if _, err := ro.FindOrder(orderRef("TROLD1")); err == nil {
 		t.Fatal("an unconverted trade's payment reference found an order")
 	}
 }

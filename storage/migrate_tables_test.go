@@ -171,7 +171,7 @@ func checkMigrated(t *testing.T, s *Store, f migrationFixture, refunds bool) {
 			t.Errorf("order %d: %v %v\n got %+v\nwant %+v", o.No, found, err, got, o)
 		}
 	}
-	if o, err := s.FindOrder("TRT3"); err != nil || o.Key != (domain.Key{Channel: "tb", TradeID: "T3"}) {
+	if o, err := s.FindOrder(orderRef("TRT3")); err != nil || o.Key != (domain.Key{Channel: "tb", TradeID: "T3"}) {
 		t.Errorf("FindOrder by payment reference: %v %v", o.Key, err)
 	}
 }

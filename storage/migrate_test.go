@@ -241,7 +241,7 @@ func TestMigrationKeysPoolByArrival(t *testing.T) {
 	// The reference index was rebuilt hashed: trade IDs and payment references find their
 	// orders (Z9 is a trade ID in two channels, converted in one).
 	for ref, want := range map[string]domain.Key{"Z9": keys[0], "TRZ9": keys[0], "A1": keys[3], "TRM5": keys[4]} {
-		if o, err := s.FindOrder(ref); err != nil || o.Key != want {
+		if o, err := s.FindOrder(orderRef(ref)); err != nil || o.Key != want {
 			t.Errorf("FindOrder(%q) after migration: %v %v, want %v", ref, o.Key, err, want)
 		}
 	}
@@ -299,7 +299,7 @@ func TestMigrationFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if o, err := s.FindOrder("TRT1"); err != nil || o.No != 1 || o.Trade.Buyer != "buyer-T1" {
+	if o, err := s.FindOrder(orderRef("TRT1")); err != nil || o.No != 1 || o.Trade.Buyer != "buyer-T1" {
 		t.Fatalf("after migration: %+v %v", o, err)
 	}
 }

@@ -395,8 +395,12 @@ func (s *Store) SetTracking(ref string, stop bool, reason string, now time.Time,
 		return ch, err
 	}
 	reason = strings.TrimSpace(reason)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		o, err := lookupRef(tx, ref)
+	r, err := domain.ParseOrderRef(ref)
+	if err != nil {
+		return ch, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		o, err := lookupRef(tx, r)
 		if err != nil {
 			return err
 		}

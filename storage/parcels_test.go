@@ -47,7 +47,7 @@ func doctorClean(t *testing.T, s *Store) {
 // without a number.
 func parcelStore(t *testing.T) *Store {
 	s := refundStore(t)
-	if _, _, err := s.Ship("jd:T2", domain.ShipInput{NoTracking: "courier by hand"}, cn, t0, sup); err != nil {
+	if _, _, err := s.Ship(orderRef("jd:T2"), domain.ShipInput{NoTracking: "courier by hand"}, cn, t0, sup); err != nil {
 		t.Fatal(err)
 	}
 	return s

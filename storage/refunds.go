@@ -542,7 +542,7 @@ type PartialResult struct {
 // reason to the order ref names — SO number, CHANNEL:TRADE_ID, trade ID or payment
 // reference (rule 20). The refunds already on the order are read inside the transaction,
 // so an amount that would take them past what was paid is refused, with what is left.
-func (s *Store) PartialRefund(ref, amount, reason string, now time.Time, by Actor) (PartialResult, error) {
+func (s *Store) PartialRefund(ref domain.OrderRef, amount domain.Amount, reason string, now time.Time, by Actor) (PartialResult, error) {
 	var res PartialResult
 	if err := by.may(domain.ActionPartial); err != nil {
 		return res, err
@@ -552,9 +552,9 @@ func (s *Store) PartialRefund(ref, amount, reason string, now time.Time, by Acto
 		if err != nil {
 			return err
 		}
-		m, err := domain.ParseMoney(amount, o.Total.Currency)
+		m, err := amount.In(o.Total.Currency)
 		if err != nil {
-			return fmt.Errorf("amount %q: %w", amount, err)
+			return err
 		}
 		prior, err := orderRefunds(tx, o.No)
 		if err != nil {

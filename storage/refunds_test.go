@@ -28,7 +28,7 @@ func refundStore(t *testing.T) *Store {
 	t.Helper()
 	s := shippingStore(t)
 	for _, ref := range []string{"SO00000002", "SO00000004"} {
-		if _, _, err := s.Ship(ref, domain.ShipInput{Carrier: "ems", Number: map[string]string{"SO00000002": numA, "SO00000004": numB}[ref]}, cn, t0, Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
+		if _, _, err := s.Ship(orderRef(ref), domain.ShipInput{Carrier: "ems", Number: map[string]string{"SO00000002": numA, "SO00000004": numB}[ref]}, cn, t0, Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -277,18 +277,18 @@ func TestPartialRefundsNeverExceedPaid(t *testing.T) {
 	if domain.CheckRefund(o, stale, first) != nil || domain.CheckRefund(o, stale, second) != nil {
 		t.Fatal("each amount alone should pass the domain check")
 	}
-	res, err := s.PartialRefund("tb:T2", "100.00", "scratched box", t0, Actor{Operator: "ann", Role: domain.RoleSupervisor})
+	res, err := s.PartialRefund(orderRef("tb:T2"), amountOf("100.00"), "scratched box", t0, Actor{Operator: "ann", Role: domain.RoleSupervisor})
 	if err != nil || res.Left != (domain.Money{Minor: 4497, Currency: "CNY"}) || res.Refund.Amount != first {
 		t.Fatalf("first partial: %v %+v", err, res)
 	}
-	_, err = s.PartialRefund("SO00000002", "50", "late delivery", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor})
+	_, err = s.PartialRefund(orderRef("SO00000002"), amountOf("50"), "late delivery", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor})
 	if err == nil || !strings.Contains(err.Error(), "exceeds what is left to refund on SO00000002: 44.97 CNY") {
 		t.Fatalf("second partial over paid: %v", err)
 	}
-	if _, err := s.PartialRefund("tb:T2", "44.97", "late delivery", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err != nil {
+	if _, err := s.PartialRefund(orderRef("tb:T2"), amountOf("44.97"), "late delivery", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatalf("the rest: %v", err)
 	}
-	if _, err := s.PartialRefund("tb:T2", "0.01", "more", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), "0.00 CNY") {
+	if _, err := s.PartialRefund(orderRef("tb:T2"), amountOf("0.01"), "more", t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), "0.00 CNY") {
 		t.Fatalf("nothing left: %v", err)
 	}
 	rs, _ := s.OrderRefunds(2)
@@ -302,7 +302,7 @@ func TestPartialRefundsNeverExceedPaid(t *testing.T) {
 		{"tb:T9", "1", "x", "not converted"},
 		{"tb:NOPE", "1", "x", "not in shipdesk"},
 	} {
-		if _, err := s.PartialRefund(bad.ref, bad.amount, bad.reason, t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, err := s.PartialRefund(orderRef(bad.ref), amountOf(bad.amount), bad.reason, t0, Actor{Operator: "bob", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("partial %+v: %v", bad, err)
 		}
 	}
@@ -315,7 +315,7 @@ func TestPartialRefundsNeverExceedPaid(t *testing.T) {
 // check: a refund decided on refunds read before another session's commit.
 func TestStorageRechecksTheInvariant(t *testing.T) {
 	s := refundStore(t)
-	if _, err := s.PartialRefund("SO00000002", "100", "first", t0, Actor{Operator: "ann", Role: domain.RoleSupervisor}); err != nil {
+	if _, err := s.PartialRefund(orderRef("SO00000002"), amountOf("100"), "first", t0, Actor{Operator: "ann", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	o, _, _ := s.Order(2)

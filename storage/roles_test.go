@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"shipdesk/domain"
 )
@@ -32,11 +33,11 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"ship", domain.RoleOperator, func(s *Store, by Actor) error {
-			_, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, by)
+			_, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, by)
 			return err
 		}},
 		{"ship with an override", domain.RoleSupervisor, func(s *Store, by Actor) error {
-			_, _, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: "EE040293661CN", Override: "the label says so"}, cn, t0, by)
+			_, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: "EE040293661CN", Override: "the label says so"}, cn, t0, by)
 			return err
 		}},
 		{"tracking upload", domain.RoleOperator, func(s *Store, by Actor) error {
@@ -52,7 +53,7 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"partial refund", domain.RoleSupervisor, func(s *Store, by Actor) error {
-			_, err := s.PartialRefund("SO00000002", "1.00", "scratched box", t0, by)
+			_, err := s.PartialRefund(orderRef("SO00000002"), amountOf("1.00"), "scratched box", t0, by)
 			return err
 		}},
 		{"carrier events", domain.RoleOperator, func(s *Store, by Actor) error {
@@ -63,6 +64,23 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.SetTracking("SO00000002", true, "lost", t0, by)
 			return err
 		}},
+		{"channel set", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			p := "taobao"
+			_, err := s.SetChannel("tb", ChannelChange{Platform: &p}, t0, by)
+			return err
+		}},
+		{"channel reauth", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			_, err := s.Reauthorize("tb", t0.AddDate(1, 0, 0), t0, by)
+			return err
+		}},
+		{"rebate add", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			_, err := s.AddRebate(RebateInput{Channel: "tb", Order: "S1", OrderedAt: t0, Amount: domain.Money{Minor: 100, Currency: "CNY"}}, nil, time.UTC, t0, by)
+			return err
+		}},
+		{"rebate confirm", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.ConfirmRebate(1, t0, t0, by); return err }},
+		{"rebate claim", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.ClaimRebate(1, time.UTC, t0, by); return err }},
+		{"rebate paid", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.PayRebate(1, t0, by); return err }},
+		{"mark uploaded", domain.RoleSupervisor, func(s *Store, by Actor) error { _, err := s.MarkUploaded([]uint64{1}, t0, by); return err }},
 		{"repair", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			_, err := s.Repair(context.Background(), t0, by)
 			return err

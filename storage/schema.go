@@ -78,6 +78,9 @@ var schema = newSchema(
 	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bChannels, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bRebates, kind: kindRecords, fill: packFull},
+	&bucketSpec{name: bUploads, kind: kindRecords, fill: leaveRoom, readBack: true},
 )
 
 // The buckets' names, for the code that reads and writes them.
@@ -101,6 +104,9 @@ var (
 	bParcelEvents   = []byte("parcel_events")
 	bParcelsByPhase = []byte("parcels_by_phase")
 	bHookEvents     = []byte("hook_events")
+	bChannels       = []byte("channels") // channel name → its record (channels.go)
+	bRebates        = []byte("rebates")  // rebate number → its record
+	bUploads        = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel
 
 	// bOrdersByKey is gone since schema 3 (the pool entry names its order); the
 	// migration from older files deletes it.

@@ -23,7 +23,7 @@ var ErrBadLines = errors.New("some lines are in error: nothing was written")
 // FindOrder finds the sales order a reference names: SO number, CHANNEL:TRADE_ID, trade ID
 // or payment reference. The error says why when it cannot (unknown, ambiguous, not
 // converted yet).
-func (s *Store) FindOrder(ref string) (o domain.SalesOrder, err error) {
+func (s *Store) FindOrder(ref domain.OrderRef) (o domain.SalesOrder, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		o, err = lookupRef(tx, ref)
 		return err
@@ -32,7 +32,7 @@ func (s *Store) FindOrder(ref string) (o domain.SalesOrder, err error) {
 }
 
 // lookupRef is the sales order ref names (see FindOrder).
-func lookupRef(tx *bolt.Tx, ref string) (domain.SalesOrder, error) {
+func lookupRef(tx *bolt.Tx, ref domain.OrderRef) (domain.SalesOrder, error) {
 	return newRefFinder(tx).find(ref)
 }
 
@@ -58,31 +58,30 @@ func (f *refFinder) poolChannels() []string {
 // the pool's key index (every sales order was converted from the pool entry of its key,
 // and the entry keeps its order number) and as a payment reference through orders_by_ref;
 // each order found is confirmed to carry the reference.
-func (f *refFinder) find(ref string) (domain.SalesOrder, error) {
+func (f *refFinder) find(r domain.OrderRef) (domain.SalesOrder, error) {
 	tx := f.tx
-	ref = strings.TrimSpace(ref)
 	var none domain.SalesOrder
-	if ref == "" {
-		return none, errors.New("order reference is empty")
-	}
-	if no, ok := parseOrderNumber(ref); ok {
-		if o, found, err := orderByNo(tx, no); err != nil || found {
+	switch {
+	case r.No != 0:
+		if o, found, err := orderByNo(tx, r.No); err != nil || found {
 			return o, err
 		}
-		return none, fmt.Errorf("no sales order %s", domain.OrderNumber(no))
-	}
-	if strings.Contains(ref, ":") {
-		k, err := domain.ParseKey(ref)
-		if err != nil {
-			return none, err
-		}
+		return none, fmt.Errorf("no sales order %s", domain.OrderNumber(r.No))
+	case r.Key != domain.Key{}:
+		k := r.Key
 		if no := orderNoOf(f.get, poolKey(nil, k)); no != 0 {
 			if o, found, err := orderByNo(tx, no); err != nil || found {
 				return o, err
 			}
 		}
-		return none, notConverted(tx, k)
+		if err := notConverted(tx, k); err != nil {
+			return none, err
+		}
+		return none, fmt.Errorf("unknown order %s: it is not in shipdesk", k)
+	case r.Bare == "":
+		return none, errors.New("order reference is empty")
 	}
+	ref := r.Bare
 	var found []domain.SalesOrder
 	var lookErr error
 	take := func(no uint64) bool {
@@ -121,7 +120,7 @@ func (f *refFinder) find(ref string) (domain.SalesOrder, error) {
 		return found[0], nil
 	case 0:
 		for _, ch := range f.poolChannels() {
-			if err := notConverted(tx, domain.Key{Channel: ch, TradeID: ref}); !strings.HasPrefix(err.Error(), "unknown order") {
+			if err := notConverted(tx, domain.Key{Channel: ch, TradeID: ref}); err != nil {
 				return none, err
 			}
 		}
@@ -134,11 +133,12 @@ func (f *refFinder) find(ref string) (domain.SalesOrder, error) {
 	return none, fmt.Errorf("ambiguous reference %q: it matches %s — use CHANNEL:TRADE_ID", ref, strings.Join(names, ", "))
 }
 
-// notConverted explains why a key has no sales order.
+// notConverted explains why the pool entry of key k has no sales order; nil when there is
+// no such entry.
 func notConverted(tx *bolt.Tx, k domain.Key) error {
 	v := entryRecord(txGetter(tx), poolKey(nil, k))
 	if v == nil {
-		return fmt.Errorf("unknown order %s: it is not in shipdesk", k)
+		return nil
 	}
 	e, err := decodeEntry(v)
 	if err != nil {
@@ -160,14 +160,6 @@ func poolChannels(tx *bolt.Tx) []string {
 		}
 	}
 	return out
-}
-
-func parseOrderNumber(s string) (uint64, bool) {
-	if len(s) < 3 || !strings.EqualFold(s[:2], "SO") {
-		return 0, false
-	}
-	no, err := strconv.ParseUint(s[2:], 10, 64)
-	return no, err == nil && no > 0
 }
 
 func orderByNo(tx *bolt.Tx, no uint64) (domain.SalesOrder, bool, error) {
@@ -195,7 +187,7 @@ func trackingOwner(tx *bolt.Tx) domain.NumberOwner {
 
 // Ship records one order's shipment: a new one, a correction (kept in its history) or an
 // order shipped without tracking (rules 7–10, 13). The same number again changes nothing.
-func (s *Store) Ship(ref string, in domain.ShipInput, pol domain.ShipPolicy, now time.Time, by Actor) (domain.SalesOrder, domain.ShipOutcome, error) {
+func (s *Store) Ship(ref domain.OrderRef, in domain.ShipInput, pol domain.ShipPolicy, now time.Time, by Actor) (domain.SalesOrder, domain.ShipOutcome, error) {
 	var (
 		next    domain.SalesOrder
 		outcome domain.ShipOutcome

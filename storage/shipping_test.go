@@ -38,7 +38,7 @@ func shippingStore(t *testing.T) *Store {
 func TestFindOrderByEveryReference(t *testing.T) {
 	s := shippingStore(t)
 	for ref, want := range map[string]uint64{"SO00000001": 1, "so4": 4, "tb:T2": 2, "jd:T2": 3, "T1": 1, "TRT3": 4, " T1 ": 1} {
-		o, err := s.FindOrder(ref)
+		o, err := s.FindOrder(orderRef(ref))
 		if err != nil || o.No != want {
 			t.Errorf("FindOrder(%q) = %d, %v; want %d", ref, o.No, err, want)
 		}
@@ -47,7 +47,7 @@ func TestFindOrderByEveryReference(t *testing.T) {
 		"T2": "ambiguous reference", "TRT2": "ambiguous", "T404": "unknown order", "tb:T404": "unknown order",
 		"T9": "not converted", "tb:T9": "ready in the pending pool", "SO00000099": "no sales order", "": "empty",
 	} {
-		if _, err := s.FindOrder(ref); err == nil || !strings.Contains(err.Error(), why) {
+		if _, err := s.FindOrder(orderRef(ref)); err == nil || !strings.Contains(err.Error(), why) {
 			t.Errorf("FindOrder(%q) err = %v, want %q", ref, err, why)
 		}
 	}
@@ -55,17 +55,17 @@ func TestFindOrderByEveryReference(t *testing.T) {
 
 func TestShipCorrectAndTrackingCounters(t *testing.T) {
 	s := shippingStore(t)
-	o, out, err := s.Ship("tb:T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor})
+	o, out, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor})
 	if err != nil || out != domain.ShipNew || o.Status != domain.OrderShipped {
 		t.Fatalf("ship: %v %v %v", out, o.Status, err)
 	}
-	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), "already used by SO00000001") {
+	if _, _, err := s.Ship(orderRef("tb:T3"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err == nil || !strings.Contains(err.Error(), "already used by SO00000001") {
 		t.Fatalf("reused number: %v", err)
 	}
-	if _, out, err := s.Ship("T1", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipUnchanged {
+	if _, out, err := s.Ship(orderRef("T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipUnchanged {
 		t.Fatalf("same number: %v %v", out, err)
 	}
-	if _, out, err := s.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: numB}, cn, t0.Add(time.Hour), Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipCorrected {
+	if _, out, err := s.Ship(orderRef("SO1"), domain.ShipInput{Carrier: "ems", Number: numB}, cn, t0.Add(time.Hour), Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipCorrected {
 		t.Fatalf("correct: %v %v", out, err)
 	}
 	got, _, _ := s.Order(1)
@@ -73,17 +73,17 @@ func TestShipCorrectAndTrackingCounters(t *testing.T) {
 		t.Fatalf("stored shipment %+v", got.Shipment)
 	}
 	// The old number is free again; the new one is taken.
-	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := s.Ship(orderRef("tb:T3"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatalf("freed number: %v", err)
 	}
-	if _, _, err := s.Ship("jd:T2", domain.ShipInput{NoTracking: "label printer broken"}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := s.Ship(orderRef("jd:T2"), domain.ShipInput{NoTracking: "label printer broken"}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	c := counts(t, s)
 	if c.Orders[domain.OrderShipped] != 3 || c.Orders[domain.OrderAwaitingShipment] != 1 || c.NoTracking != 1 || c.Replaced != 1 {
 		t.Fatalf("counts %+v", c)
 	}
-	if _, out, err := s.Ship("jd:T2", domain.ShipInput{Carrier: "ems", Number: numC}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipTracked {
+	if _, out, err := s.Ship(orderRef("jd:T2"), domain.ShipInput{Carrier: "ems", Number: numC}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil || out != domain.ShipTracked {
 		t.Fatalf("adding tracking: %v %v", out, err)
 	}
 	if c := counts(t, s); c.NoTracking != 0 {
@@ -142,7 +142,7 @@ func snapshot(t *testing.T, s *Store) string {
 
 func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 	s := shippingStore(t)
-	if _, _, err := s.Ship("tb:T3", domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := s.Ship(orderRef("tb:T3"), domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0, Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	lines := []domain.TrackingLine{
@@ -199,7 +199,7 @@ func TestApplyTrackingIsAllOrNothing(t *testing.T) {
 		t.Fatalf("since filter let %d through", n)
 	}
 	// A correction later puts the order back in the export from then on.
-	if _, _, err := s.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0.Add(time.Hour), Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := s.Ship(orderRef("SO1"), domain.ShipInput{Carrier: "ems", Number: numD}, cn, t0.Add(time.Hour), Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	var got []uint64

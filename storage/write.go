@@ -440,6 +440,7 @@ func countOrder(w *wtx, o *domain.SalesOrder, sign int64) {
 	if o.Shipment.Replaced > 0 {
 		w.add("tracking/replaced", "", sign*int64(o.Shipment.Replaced))
 	}
+	countSettlement(w, o, sign)
 }
 
 func statusIndexKey(dst []byte, st domain.OrderStatus, shipBy time.Time, no uint64) []byte {

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"shipdesk/textsafe"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // The audit log: every change, newest first (or oldest first), read a window at a time

@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"shipdesk/textsafe"
 	"strings"
 	"unicode"
 
@@ -14,6 +13,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // Bulk tracking (rule 11): the operator pastes GSPAY or CSV lines into a

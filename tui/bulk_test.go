@@ -62,7 +62,7 @@ func (h *harness) bulk() *bulkModel { return viewOf[*bulkModel](h.model()) }
 // shipment is the stored shipment of the order a reference names.
 func (h *harness) shipment(ref string) domain.Shipment {
 	h.t.Helper()
-	o, err := h.store.FindOrder(ref)
+	o, err := h.store.FindOrder(orderRef(ref))
 	if err != nil {
 		h.t.Fatalf("order %s: %v", ref, err)
 	}

@@ -3,12 +3,13 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"shipdesk/textsafe"
 )
 
 // Drawing the bulk tracking view: the text box, a pasted block, the preview, and the

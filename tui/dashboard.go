@@ -18,6 +18,7 @@ type dashboardModel struct {
 	c             *common
 	width, height int
 	counts        storage.Counts
+	channels      *storage.ChannelSummary // nil until read
 }
 
 func newDashboard(c *common) view { return &dashboardModel{c: c} }
@@ -28,8 +29,15 @@ func (m *dashboardModel) setSize(w, h int) tea.Cmd {
 }
 
 func (m *dashboardModel) update(msg tea.Msg) tea.Cmd {
-	if msg, ok := msg.(countsMsg); ok {
+	switch msg := msg.(type) {
+	case countsMsg:
 		m.counts = msg.counts
+		return m.loadChannels() // the counts are re-read after every change and on the clock
+	case channelSummaryMsg:
+		if msg.err != nil {
+			return reportErr(msg.err)
+		}
+		m.channels = &msg.sum
 	}
 	return nil
 }
@@ -99,13 +107,18 @@ func (m *dashboardModel) view() string {
 	pw := lipgloss.Width(lp)
 	switch {
 	case 4*pw+6 <= m.width:
-		return lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp, "  ", fp)
-	case 3*pw+4 <= m.width:
-		return lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp), fp)
-	case 2*pw+2 <= m.width:
-		return lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), lipgloss.JoinHorizontal(lipgloss.Top, tp, "  ", fp))
+		return m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp, "  ", fp))
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp, fp)
+	// Narrower: the parcels panel shrinks to its loud counts under the pool, which is
+	// shorter than the orders beside it, so the dashboard grows no taller.
+	lp = lipgloss.JoinVertical(lipgloss.Left, lp, box.Render(strings.Join(m.deliveryShort(w), "\n")))
+	switch {
+	case 3*pw+4 <= m.width:
+		return m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
+	case 2*pw+2 <= m.width:
+		return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
+	}
+	return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
 }
 
 // deliveryRows are the parcels panel: shipments by delivery status at the time the
@@ -146,6 +159,34 @@ func (m *dashboardModel) panelLines(title string, rows []countRow) []string {
 			}
 		}
 		lines = append(lines, line)
+	}
+	return lines
+}
+
+// deliveryShort is the parcels panel in three lines of width w: the loud counts, the
+// pickup ages, the parcels on their way; each count styled like the full panel's when it
+// is not zero.
+func (m *dashboardModel) deliveryShort(w int) []string {
+	s, d := &m.c.styles, m.counts.Delivery
+	part := func(label string, st domain.DeliveryStatus, style *lipgloss.Style) string {
+		text := fmt.Sprintf("%s %d", label, d[st])
+		if d[st] > 0 && style != nil {
+			return style.Render(text)
+		}
+		return text
+	}
+	join := func(parts ...string) string { return strings.Join(parts, "  ") }
+	lines := []string{
+		s.title.Render("Parcels"),
+		join(part("STUCK", domain.DeliveryStuck, &s.urgent), part("no info", domain.DeliveryNoInfo, &s.warn), part("error", domain.DeliveryError, &s.danger)),
+		join("pickup", part("1–5d", domain.DeliveryPickup1to5, &s.pickup[0]), part("5–15d", domain.DeliveryPickup5to15, &s.pickup[1]),
+			part("15–30d", domain.DeliveryPickup15to30, &s.pickup[2]), part("30d+", domain.DeliveryPickupOver30, &s.pickup[3])),
+		join(part("in transit", domain.DeliveryInTransit, nil), part("registered", domain.DeliveryRegistered, nil), part("stopped", domain.DeliveryStopped, nil)),
+	}
+	for i := range lines {
+		if lipgloss.Width(lines[i]) > w {
+			lines[i] = Cut(lines[i], w)
+		}
 	}
 	return lines
 }

@@ -1,12 +1,13 @@
 package tui
 
 import (
-	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"shipdesk/textsafe"
 )
 
 // helpLine is a one-line "key action" summary of bindings, cut to the width.

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"shipdesk/keymap"
+	"shipdesk/textsafe"
 )
 
 // Pieces shared by the list views: the lines above the rows, cursor

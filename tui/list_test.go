@@ -17,7 +17,7 @@ import (
 
 func TestOrdersSortByShipByOrStatusAndReverse(t *testing.T) {
 	h := ordersFixture(t) // LATE, TODAY, LATER by ship-by, all awaiting
-	if _, _, err := h.store.Ship("jd:TODAY", domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := h.store.Ship(orderRef("jd:TODAY"), domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("/")

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"shipdesk/textsafe"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // A list's actions are data: the key, the words, the role it needs, the question and

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"shipdesk/domain"
 	"shipdesk/storage"
 )
@@ -18,14 +20,14 @@ func parcelsFixture(t *testing.T) *harness {
 		trade("tb", "A", "alice", testNow.Add(-20*day), 1),
 		trade("tb", "B", "bob", testNow.Add(-20*day), 1),
 		trade("tb", "C", "carol", testNow.Add(-20*day), 1),
-	}, 140, 30)
+	}, 200, 30)
 	sup := storage.Actor{Operator: "test", Role: domain.RoleSupervisor}
 	keys := []domain.Key{{Channel: "tb", TradeID: "A"}, {Channel: "tb", TradeID: "B"}, {Channel: "tb", TradeID: "C"}}
 	if _, err := h.store.Convert(keys, testNow.Add(-19*day), sup); err != nil {
 		t.Fatal(err)
 	}
 	for i, n := range []string{"EE040293660CN", "EA123456785CN", "EB000000014CN"} {
-		if _, _, err := h.store.Ship(keys[i].String(), domain.ShipInput{Carrier: "ems", Number: n, ShippedAt: testNow.Add(-15 * day)}, domain.ShipPolicy{Country: "CN"}, testNow.Add(-15*day), sup); err != nil {
+		if _, _, err := h.store.Ship(orderRef(keys[i].String()), domain.ShipInput{Carrier: "ems", Number: n, ShippedAt: testNow.Add(-15 * day)}, domain.ShipPolicy{Country: "CN"}, testNow.Add(-15*day), sup); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,6 +93,9 @@ func TestDashboardDeliveryPanelAndOrderDetail(t *testing.T) {
 	h := parcelsFixture(t)
 	h.press("1")
 	h.mustShow("Parcels", dashRow("stuck", 1), dashRow("pickup 5–15 d", 1), dashRow("delivered", 1))
+	// Narrower, the panel shrinks to its loud counts under the pool.
+	h.send(tea.WindowSizeMsg{Width: 140, Height: 30})
+	h.mustShow("Parcels", "STUCK 1", "5–15d 1", "in transit 0")
 	h.press("3", "/")
 	h.typeText("delivery:stuck")
 	h.press("enter")

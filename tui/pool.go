@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"shipdesk/textsafe"
 	"slices"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // The pending pool: a list over the pool index, sorted by paid time or channel, with the

@@ -75,7 +75,11 @@ func (f refundForm) amount() (domain.Money, error) {
 	if amount == "" {
 		return domain.Money{}, fmt.Errorf("type an amount, up to %s", f.left())
 	}
-	m, err := domain.ParseMoney(amount, f.order.Total.Currency)
+	a, err := domain.ParseAmount(amount)
+	if err != nil {
+		return domain.Money{}, err
+	}
+	m, err := a.In(f.order.Total.Currency)
 	if err != nil {
 		return domain.Money{}, err
 	}
@@ -140,9 +144,14 @@ func (f refundForm) save() (refundForm, tea.Cmd, bool) {
 	}
 	f.saving, f.err = true, ""
 	store, no, now, op := f.c.store, f.order.No, f.c.now(), f.c.actor()
-	amount, reason := strings.TrimSpace(f.inputs[rfAmount].Value()), f.inputs[rfReason].Value()
+	amount, err := domain.ParseAmount(f.inputs[rfAmount].Value())
+	if err != nil {
+		f.saving, f.err = false, err.Error()
+		return f, nil, false
+	}
+	reason := f.inputs[rfReason].Value()
 	return f, func() tea.Msg {
-		res, err := store.PartialRefund(domain.OrderNumber(no), amount, reason, now, op)
+		res, err := store.PartialRefund(domain.RefTo(no), amount, reason, now, op)
 		return partialSavedMsg{no: no, res: res, err: err}
 	}, false
 }

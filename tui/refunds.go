@@ -3,7 +3,6 @@ package tui
 import (
 	"errors"
 	"fmt"
-	"shipdesk/textsafe"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // The refund queue: pending requests by respond-by, overdue first and loud, with filter,

@@ -32,7 +32,7 @@ func refundsFixture(t *testing.T) *harness {
 	if res, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "A"}, {Channel: "tb", TradeID: "B"}}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != 2 {
 		t.Fatalf("convert: %v %+v", err, res)
 	}
-	if _, _, err := h.store.Ship("tb:B", domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := h.store.Ship(orderRef("tb:B"), domain.ShipInput{Carrier: "ems", Number: "EE040293660CN"}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.store.ImportRefunds([]domain.RefundClaim{
@@ -216,7 +216,7 @@ func TestPartialRefundForm(t *testing.T) {
 	h.mustShow("Refunds — 1 refund: 100.00 CNY of 144.97 CNY refunded, 44.97 CNY left", "partial", "scratched box")
 	h.press("R")
 	h.mustShow("left to refund 44.97 CNY")
-	if _, err := h.store.PartialRefund("SO00000001", "40", "another session", testNow, storage.Actor{Operator: "ann", Role: domain.RoleSupervisor}); err != nil {
+	if _, err := h.store.PartialRefund(orderRef("SO00000001"), amountOf("40"), "another session", testNow, storage.Actor{Operator: "ann", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.typeText("44.97")

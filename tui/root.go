@@ -10,7 +10,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"shipdesk/textsafe"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // Config is what one console session needs.
@@ -36,6 +36,9 @@ type Config struct {
 	DBLabel  string             // database as shown in the status line
 	Renderer *lipgloss.Renderer // the session's renderer; nil = lipgloss.DefaultRenderer()
 	Policy   domain.ShipPolicy  // warehouse country and ship-by rule
+	// AuthWarning is how long before a channel's authorization lapses it is warned of;
+	// zero = domain.DefaultAuthWarning.
+	AuthWarning time.Duration
 
 	// Context ends the live updates when it is done, e.g. an SSH session's
 	// context; nil = they end when the operator quits.
@@ -56,6 +59,7 @@ type common struct {
 	loc      *time.Location
 	now      func() time.Time
 	policy   domain.ShipPolicy
+	authWarn time.Duration
 	// helpLines are the status bar's help lines drawn so far, by width and bindings:
 	// drawing one styles every binding, a tenth of a list's frame.
 	helpLines map[string]string
@@ -144,8 +148,12 @@ func New(cfg Config) *Model {
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
+	if cfg.AuthWarning <= 0 {
+		cfg.AuthWarning = domain.DefaultAuthWarning
+	}
 	c := &common{
-		store: cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
+		authWarn: cfg.AuthWarning,
+		store:    cfg.Store, keys: cfg.Keys, styles: newStyles(cfg.Renderer),
 		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 	}
 	m := &Model{c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel, specs: viewTable()}

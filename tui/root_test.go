@@ -86,8 +86,8 @@ func TestViewSwitching(t *testing.T) {
 		key  string
 		want string
 	}{
-		{"2", "Pool"}, {"3", "Orders"}, {"tab", "Tracking"}, {"tab", "Refunds"}, {"tab", "Parcels"}, {"tab", "Audit"}, {"tab", "Dashboard"}, {"4", "Tracking"}, {"5", "Refunds"}, {"tab", "Parcels"}, {"tab", "Audit"}, {"tab", "Dashboard"}, {"tab", "Pool"},
-		{"?", "Help"}, {"esc", "Pool"}, {"?", "Help"}, {"?", "Pool"}, {"7", "Audit"}, {"6", "Parcels"}, {"1", "Dashboard"},
+		{"2", "Pool"}, {"3", "Orders"}, {"tab", "Tracking"}, {"tab", "Refunds"}, {"tab", "Parcels"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Dashboard"}, {"4", "Tracking"}, {"5", "Refunds"}, {"tab", "Parcels"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Dashboard"}, {"tab", "Pool"},
+		{"?", "Help"}, {"esc", "Pool"}, {"?", "Help"}, {"?", "Pool"}, {"7", "Audit"}, {"6", "Parcels"}, {"8", "Channels"}, {"1", "Dashboard"},
 	} {
 		h.press(step.key)
 		if got := h.activeView(); got != step.want {

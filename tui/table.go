@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"shipdesk/textsafe"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"shipdesk/domain"
+	"shipdesk/textsafe"
 )
 
 // column describes one table column. Columns start at min width; when the

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"shipdesk/textsafe"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -11,6 +10,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // The tracking form enters one order's shipment: carrier (picked by typing part of its
@@ -255,7 +255,7 @@ func (f trackForm) save() (trackForm, tea.Cmd, bool) {
 	f.saving, f.err = true, ""
 	store, no, pol, now, op := f.c.store, f.order.No, f.c.policy, f.c.now(), f.c.actor()
 	return f, func() tea.Msg {
-		o, out, err := store.Ship(domain.OrderNumber(no), in, pol, now, op)
+		o, out, err := store.Ship(domain.RefTo(no), in, pol, now, op)
 		return trackSavedMsg{no: no, order: o, outcome: out, err: err}
 	}, false
 }

@@ -158,10 +158,10 @@ func TestTrackingFormBadDateAndInternational(t *testing.T) {
 func TestOrderDetailShowsShipmentAndHistory(t *testing.T) {
 	h := shippingHarness(t)
 	pol := domain.ShipPolicy{Country: "CN"}
-	if _, _, err := h.store.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: goodS10}, pol, testNow, storage.Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := h.store.Ship(orderRef("SO1"), domain.ShipInput{Carrier: "ems", Number: goodS10}, pol, testNow, storage.Actor{Operator: "ana", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.store.Ship("SO1", domain.ShipInput{Carrier: "ems", Number: goodS10b}, pol, testNow, storage.Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := h.store.Ship(orderRef("SO1"), domain.ShipInput{Carrier: "ems", Number: goodS10b}, pol, testNow, storage.Actor{Operator: "bo", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.typeText("/state:shipped")

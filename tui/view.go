@@ -63,6 +63,7 @@ func viewTable() []viewSpec {
 		{name: "Refunds", key: func(k *keymap.KeyMap) key.Binding { return k.Refunds }, make: newRefunds},
 		{name: "Parcels", key: func(k *keymap.KeyMap) key.Binding { return k.Parcels }, make: newParcels},
 		{name: "Audit", key: func(k *keymap.KeyMap) key.Binding { return k.Audit }, make: newAudit},
+		{name: "Channels", key: func(k *keymap.KeyMap) key.Binding { return k.Channels }, make: newChannels},
 		{name: "Help", key: func(k *keymap.KeyMap) key.Binding { return k.Help }, make: newHelp, aside: true},
 	}
 }

@@ -64,9 +64,9 @@ func TestAViewInTheTableIsRoutedThroughTheInterface(t *testing.T) {
 	})
 	m.views = append(m.views, fake)
 
-	h.send(tea.WindowSizeMsg{Width: 100, Height: 24})
-	if fake.width != 100 || fake.height != 20 {
-		t.Fatalf("resize: fake is %d×%d, want 100×20 (the body)", fake.width, fake.height)
+	h.send(tea.WindowSizeMsg{Width: 150, Height: 24}) // wide enough for every tab and the fake's
+	if fake.width != 150 || fake.height != 20 {
+		t.Fatalf("resize: fake is %d×%d, want 150×20 (the body)", fake.width, fake.height)
 	}
 	h.mustShow("9 Fake") // its tab
 	h.press("9")
@@ -109,7 +109,7 @@ func TestAViewInTheTableIsRoutedThroughTheInterface(t *testing.T) {
 // Two lists of one row type (a second orders list in the table) each keep their own reads.
 func TestTwoListsOfOneRowTypeKeepTheirOwnReads(t *testing.T) {
 	h := shippingHarness(t)
-	if _, _, err := h.store.Ship("SO00000001", domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
+	if _, _, err := h.store.Ship(orderRef("SO00000001"), domain.ShipInput{Carrier: "ems", Number: goodS10}, domain.ShipPolicy{Country: "CN"}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	h.press("3") // the orders list reads the shipment
