@@ -179,8 +179,8 @@ func (m *dashboardModel) deliveryShort(w int) []string {
 	lines := []string{
 		s.title.Render("Parcels"),
 		join(part("STUCK", domain.DeliveryStuck, &s.urgent), part("no info", domain.DeliveryNoInfo, &s.warn), part("error", domain.DeliveryError, &s.danger)),
-		join("pickup", part("1–5d", domain.DeliveryPickup1to5, &s.pickup[0]), part("5–15d", domain.DeliveryPickup5to15, &s.pickup[1]),
-			part("15–30d", domain.DeliveryPickup15to30, &s.pickup[2]), part("30d+", domain.DeliveryPickupOver30, &s.pickup[3])),
+		strings.Join([]string{"pickup", part("1–5d", domain.DeliveryPickup1to5, &s.pickup[0]), part("5–15d", domain.DeliveryPickup5to15, &s.pickup[1]),
+			part("15–30d", domain.DeliveryPickup15to30, &s.pickup[2]), part("30d+", domain.DeliveryPickupOver30, &s.pickup[3])}, " "),
 		join(part("in transit", domain.DeliveryInTransit, nil), part("registered", domain.DeliveryRegistered, nil), part("stopped", domain.DeliveryStopped, nil)),
 	}
 	for i := range lines {
