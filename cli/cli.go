@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"time"
 
 	"shipdesk/domain"
@@ -47,6 +48,11 @@ usage:
   shipdesk import refunds FILE...                       refund requests, JSON Lines or CSV (- reads standard input)
   shipdesk refund convert|reject|process [--reason R] KEY...   KEY is CHANNEL:REFUND_ID; reject and process need --reason
   shipdesk refund partial ORDER_REF --amount 12.50 --reason R  ORDER_REF as for ship
+  shipdesk voucher redeem CODE --phone4 NNNN [--units N] [--pos ID]   redeem e-voucher units at the counter
+  shipdesk voucher resend REF                           send the live codes again (once a day)
+  shipdesk voucher extend REF --until DATE              move valid-until later (supervisor)
+  shipdesk voucher expire                               expire codes past valid-until (refunds by the formula)
+  shipdesk voucher report [--json]                      units per SKU and per order
   shipdesk export pool|orders [--format jsonl|csv]      to stdout
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
                  [--channel C] [--mark-uploaded]       record the exported numbers as uploaded to their channels
@@ -57,6 +63,9 @@ usage:
   shipdesk export parcels [--format jsonl|csv]          every parcel: delivery status, days at pickup, last event
   shipdesk export events [--since T] [--format jsonl|csv]   the carrier events, by order
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
+  shipdesk export vouchers [--format jsonl|csv]         one row per voucher code
+  shipdesk export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv]
+                                                        the redemption log, oldest first
   shipdesk channel set NAME [--platform P] [--shop S] [--language L] [--auth-expires DATE]
                           [--settlement weekly:fri|monthly:1|none] [--cut-off HH:MM]
   shipdesk channel reauth NAME --until DATE             a re-authorization, recorded with the old expiry
@@ -67,9 +76,12 @@ usage:
   shipdesk status [--json]
   shipdesk fold                                         fold staged index rows into the indexes now
   shipdesk doctor [--repair] [--json]                   check the indexes and counters against the records; --repair rebuilds them
+  shipdesk backup FILE|-                                a checked copy of the database while in use; - to stdout (ssh … backup - > copy.db)
+  shipdesk undo [ACTION-ID] [--dry-run] [--json]        undo a bulk action (ACTION-ID: the seq of export audit; none: your last)
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
                  [--max-sessions N] [--idle-timeout D]  serve the console over SSH to a team
                  [--webhook-listen ADDR --webhook-secret-file PATH]   and take carrier events over HTTP
+                 [--backup-dir DIR --backup-every 6h --backup-keep 28]   rotated, checked backups
 
 flags accepted everywhere:
   --db PATH         database file (default $SHIPDESK_DB, else $XDG_DATA_HOME/shipdesk/shipdesk.db)
@@ -81,6 +93,7 @@ flags accepted everywhere:
   --stall C=D[,C=D] stall time per carrier before a parcel is stuck, e.g. ems=7d (default 5d; $SHIPDESK_STALL)
   --complete-after D a delivered order completes this long after delivery (default 10d; $SHIPDESK_COMPLETE_AFTER)
   --order-follows=false  delivery does not move the order status (default true; $SHIPDESK_ORDER_FOLLOWS)
+  --code-digits N   length of new e-voucher codes, 6–11 (default $SHIPDESK_CODE_DIGITS, else 10)
   --auth-warn D     warn of a channel's authorization this long before it lapses (default $SHIPDESK_AUTH_WARN, else 7d)
   --calendar PATH   working-day calendar file (default $SHIPDESK_CALENDAR, else calendar.txt beside the key bindings)
   --cpuprofile FILE write a CPU profile (before the subcommand)
@@ -119,6 +132,9 @@ func verbs() []verb {
 		{name: "serve", run: cmdServe, local: true},
 		{name: "refund", run: cmdRefund},
 		{name: "track", run: cmdTrack},
+		{name: "backup", run: cmdBackup},
+		{name: "undo", run: cmdUndo},
+		{name: "voucher", run: cmdVoucher},
 		{name: "channel", run: cmdChannel},
 		{name: "rebate", run: cmdRebate},
 		{name: "help", run: func(*env, []string) error { return flag.ErrHelp }},
@@ -149,6 +165,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return report(stderr, usagef("SHIPDESK_SHIP_WITHIN: %v", err), e.dbPath)
 		}
 		e.within = d
+	}
+	if v := os.Getenv("SHIPDESK_CODE_DIGITS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err == nil {
+			err = domain.CheckCodeDigits(n)
+		}
+		if err != nil {
+			return report(stderr, usagef("SHIPDESK_CODE_DIGITS: %v", err), e.dbPath)
+		}
+		e.codeDigits = n
 	}
 	if v := os.Getenv("SHIPDESK_AUTH_WARN"); v != "" {
 		d, err := parseDays(v)

@@ -81,5 +81,5 @@ func runDemoConsole(e *env) error {
 // openConsoleStore opens the database for the console: as a command would, and folding
 // staged index rows while the operator is not writing (a server's store already does).
 func openConsoleStore(e *env) (*storage.Store, error) {
-	return openWith(e, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter})
+	return openWith(e, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter, CodeDigits: e.codeDigits})
 }

@@ -29,10 +29,12 @@ type env struct {
 	delivery deliveryFlags // rules 14–15: stall times, complete-after, order follows
 	authWarn time.Duration // warn of a channel's authorization this long before it lapses
 	calendar string        // the working-day calendar file (calendar package)
-	stdin    io.Reader
-	stdout   io.Writer
-	stderr   io.Writer
-	now      func() time.Time
+	// codeDigits is the length of new voucher codes (0: the default).
+	codeDigits int
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	now        func() time.Time
 
 	store   *storage.Store // already open (the server's); nil: openStore opens dbPath
 	role    domain.Role
@@ -46,7 +48,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 		// The server decides the database and the operator; a session may not read the
 		// server's files (config) or act as someone else.
 		// The warehouse's settings are the server's too.
-		for _, name := range []string{"db", "operator", "config", "country", "ship-within", "stall", "complete-after", "order-follows", "auth-warn", "calendar"} {
+		for _, name := range []string{"db", "operator", "config", "country", "ship-within", "stall", "complete-after", "order-follows", "auth-warn", "calendar", "code-digits"} {
 			fs.Var(remoteFlag(name), name, "not accepted over SSH")
 		}
 	} else {
@@ -56,6 +58,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 		fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
 		fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
 		e.delivery.flags(fs)
+		fs.Var(digitsFlag{&e.codeDigits}, "code-digits", "length of new voucher codes, 6–11")
 		fs.Var(durationFlag{&e.authWarn}, "auth-warn", "warn of a channel's authorization this long before it lapses, e.g. 7d")
 		fs.StringVar(&e.calendar, "calendar", e.calendar, "working-day calendar file")
 	}
@@ -100,6 +103,28 @@ func parseDays(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration like 7d or 48h", s)
 	}
 	return d, nil
+}
+
+// digitsFlag reads a voucher code length.
+type digitsFlag struct{ n *int }
+
+func (f digitsFlag) String() string {
+	if f.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f digitsFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a number of digits", s)
+	}
+	if err := domain.CheckCodeDigits(n); err != nil {
+		return err
+	}
+	*f.n = n
+	return nil
 }
 
 // remoteFlag refuses a flag that only a local command may set.
@@ -164,7 +189,7 @@ func openStore(e *env, readOnly bool) (*storage.Store, error) {
 			return nil, err
 		}
 	}
-	return openWith(e, storage.Options{ReadOnly: readOnly, ShipWithin: e.within, Delivery: e.delivery.settings()})
+	return openWith(e, storage.Options{ReadOnly: readOnly, ShipWithin: e.within, Delivery: e.delivery.settings(), CodeDigits: e.codeDigits})
 }
 
 // openWith opens the database with opt, or shares the server's store inside a session.

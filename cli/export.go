@@ -39,14 +39,16 @@ type exportKind struct {
 
 // exportKinds is every export by name.
 var exportKinds = map[string]exportKind{
-	"pool":     {[]string{"jsonl", "csv"}, false},
-	"orders":   {[]string{"jsonl", "csv"}, false},
-	"refunds":  {[]string{"jsonl", "csv"}, false},
-	"outbox":   {[]string{"jsonl", "csv"}, false},
-	"audit":    {[]string{"jsonl", "csv"}, true},
-	"tracking": {[]string{"gspay", "csv", "jsonl"}, true},
-	"parcels":  {[]string{"jsonl", "csv"}, false},
-	"events":   {[]string{"jsonl", "csv"}, true},
+	"pool":        {[]string{"jsonl", "csv"}, false},
+	"orders":      {[]string{"jsonl", "csv"}, false},
+	"refunds":     {[]string{"jsonl", "csv"}, false},
+	"outbox":      {[]string{"jsonl", "csv"}, false},
+	"audit":       {[]string{"jsonl", "csv"}, true},
+	"tracking":    {[]string{"gspay", "csv", "jsonl"}, true},
+	"vouchers":    {[]string{"jsonl", "csv"}, false},
+	"redemptions": {[]string{"jsonl", "csv"}, true},
+	"parcels":     {[]string{"jsonl", "csv"}, false},
+	"events":      {[]string{"jsonl", "csv"}, true},
 }
 
 // cmdExport: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] |
@@ -57,6 +59,10 @@ func cmdExport(e *env, args []string) error {
 	e.flags(fs)
 	format := fs.String("format", "", "jsonl or csv (tracking: also gspay)")
 	sinceText := fs.String("since", "", "audit and tracking: from this time on")
+	var rf redemptionFilter
+	fs.StringVar(&rf.by, "by", "", "redemptions: only this operator's")
+	fs.StringVar(&rf.pos, "pos", "", "redemptions: only at this POS ID")
+	fs.StringVar(&rf.day, "day", "", "redemptions: only on this day (warehouse zone)")
 	markUploaded := fs.Bool("mark-uploaded", false, "tracking: record the exported numbers as uploaded to their channels")
 	channel := fs.String("channel", "", "tracking: only this channel's shipments")
 	pos, err := parseInterleaved(fs, args)
@@ -69,7 +75,7 @@ func cmdExport(e *env, args []string) error {
 		kind, ok = exportKinds[pos[0]]
 	}
 	if !ok {
-		return usagef("usage: shipdesk export pool|orders|refunds|outbox|parcels [--format jsonl|csv], export audit|events [--since T] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T] [--channel C] [--mark-uploaded]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox|vouchers|parcels [--format jsonl|csv], export audit|events [--since T] [--format jsonl|csv], export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T] [--channel C] [--mark-uploaded]")
 	}
 	what := pos[0]
 	if *format == "" {
@@ -79,7 +85,10 @@ func cmdExport(e *env, args []string) error {
 		return usagef("--format must be %s, not %q", orList(kind.formats), *format)
 	}
 	if *sinceText != "" && !kind.since {
-		return usagef("--since goes with export audit or export tracking (or export events)")
+		return usagef("--since goes with export audit, export redemptions or export tracking (or export events)")
+	}
+	if rf != (redemptionFilter{}) && what != "redemptions" {
+		return usagef("--by, --pos and --day go with export redemptions")
 	}
 	if (*markUploaded || *channel != "") && what != "tracking" {
 		return usagef("--mark-uploaded and --channel go with export tracking")
@@ -103,6 +112,8 @@ func cmdExport(e *env, args []string) error {
 		return exportRefunds(e, what, *format)
 	case "parcels", "events":
 		return exportParcels(e, what, *format, from)
+	case "vouchers", "redemptions":
+		return exportVouchers(e, what, *format, from, rf)
 	}
 	return exportTrades(e, what, *format)
 }

@@ -95,6 +95,9 @@ func exportRefunds(e *env, what, format string) error {
 	if what == "outbox" {
 		return s.EachOutbox(func(seq uint64, m domain.OutboxMessage) error {
 			x := exportOutbox{Seq: seq, Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: domain.ISOTime(m.CreatedAt)}
+			if m.Kind == domain.OutboxVoucherCode {
+				x.Body = codeDigits.ReplaceAllStringFunc(x.Body, e.showCode) // the code in full to supervisors only
+			}
 			return write([]string{strconv.FormatUint(seq, 10), x.Channel, x.Kind, x.Key, x.Body, x.CreatedAt}, x)
 		})
 	}

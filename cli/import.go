@@ -74,10 +74,20 @@ func importOrders(e *env, files []string, format string) error {
 	// Files are parsed while the transaction writes what they hold so far; any bad line
 	// in any file, or a file over the limit, rolls the whole transaction back, after
 	// every file has been checked.
+	loc, err := e.location()
+	if err != nil {
+		return err
+	}
 	var bad []string
 	seen := channelSet{}
-	res, err := s.ImportFromSized(func(add func([]domain.Trade) error) error {
-		add = seen.watch(add)
+	res, err := s.ImportFromSized(func(write func([]domain.Trade) error) error {
+		// A voucher valid until a date is valid to the end of that day here.
+		add := seen.watch(func(ts []domain.Trade) error {
+			for i := range ts {
+				domain.ResolveVoucherDays(&ts[i], loc)
+			}
+			return write(ts)
+		})
 		for _, src := range srcs {
 			if err := feedImport(src, add, len(bad) == 0); err != nil {
 				if !badSource(err) {

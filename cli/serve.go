@@ -16,6 +16,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"shipdesk/domain"
 	"shipdesk/keymap"
 	"shipdesk/server"
 	"shipdesk/storage"
@@ -39,6 +40,10 @@ func cmdServe(e *env, args []string) error {
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a console after this long without a key")
 	hookListen := fs.String("webhook-listen", "", "address for carrier webhooks over HTTP (off unless given)")
 	hookSecret := fs.String("webhook-secret-file", "", "file holding the webhooks' shared secret (mode 0600)")
+	backupDir := fs.String("backup-dir", "", "keep rotated, checked backups in this folder")
+	backupEvery := 6 * time.Hour
+	fs.Var(durationFlag{&backupEvery}, "backup-every", "time between backups, e.g. 6h or 1d")
+	backupKeep := fs.Int("backup-keep", 28, "rotated backups to keep")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -51,6 +56,14 @@ func cmdServe(e *env, args []string) error {
 	}
 	if *idle < 0 {
 		return usagef("--idle-timeout must not be negative")
+	}
+	if *backupKeep < 1 {
+		return usagef("--backup-keep must be at least 1")
+	}
+	if *backupDir != "" {
+		if err := backupDirUsable(*backupDir); err != nil {
+			return inputError{err}
+		}
 	}
 	if (*hookListen == "") != (*hookSecret == "") {
 		return usagef("--webhook-listen and --webhook-secret-file go together")
@@ -79,12 +92,16 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return inputError{err}
 	}
-	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter, Delivery: e.delivery.settings()})
+	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter, Delivery: e.delivery.settings(), CodeDigits: e.codeDigits})
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	logger := log.New(e.stderr, "shipdesk serve: ", log.LstdFlags)
+	if *backupDir != "" {
+		stop := backupEveryWhile(store, *backupDir, backupEvery, *backupKeep, e.now, logger)
+		defer stop() // before the store closes
+	}
 	srv, err := server.New(server.Config{
 		Listen: *listen, HostKeyPath: *hostKey, OperatorsPath: *operators,
 		MaxSessions: *maxSessions, IdleTimeout: *idle, Log: logger,
@@ -124,10 +141,16 @@ func cmdServe(e *env, args []string) error {
 	defer signal.Stop(signals)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
+	// Vouchers past their valid-until expire (with their refunds) within a minute.
+	expireVouchers(store, e.now(), logger)
+	expiry := time.NewTicker(time.Minute)
+	defer expiry.Stop()
 	for {
 		select {
 		case err := <-served:
 			return err
+		case <-expiry.C:
+			expireVouchers(store, e.now(), logger)
 		case sig := <-signals:
 			if sig == syscall.SIGHUP {
 				_ = srv.Reload()
@@ -247,4 +270,18 @@ func completeOnTheClock(store *storage.Store, now func() time.Time, logger *log.
 		}
 	}()
 	return func() { close(done) }
+}
+
+// serveActor is who the server's own jobs act as in the audit trail.
+var serveActor = storage.Actor{Operator: "shipdesk serve", Role: domain.RoleSupervisor}
+
+// expireVouchers runs the vouchers' expiry (idempotent) and logs what it did.
+func expireVouchers(store *storage.Store, now time.Time, logger *log.Logger) {
+	res, err := store.ExpireVouchers(now, serveActor)
+	switch {
+	case err != nil:
+		logger.Printf("voucher expiry: %v", err)
+	case res.Codes > 0:
+		logger.Print(expireLine(res))
+	}
 }

@@ -68,7 +68,7 @@ func TestCLIExportSince(t *testing.T) {
 		want(t, shipdesk(t, db, "export", what, "--since", "soon"), 2, "--since", `"soon" is not a time`)
 		want(t, shipdesk(t, db, "export", what, "--since", "-24h"), 2, "--since")
 	}
-	for _, what := range []string{"pool", "orders", "refunds", "outbox"} {
-		want(t, shipdesk(t, db, "export", what, "--since", "24h"), 2, "--since goes with export audit or export tracking")
+	for _, what := range []string{"pool", "orders", "refunds", "outbox", "vouchers"} {
+		want(t, shipdesk(t, db, "export", what, "--since", "24h"), 2, "--since goes with export audit, export redemptions or export tracking")
 	}
 }

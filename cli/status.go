@@ -37,8 +37,9 @@ type statusJSON struct {
 	Tracking struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
-	Refunds  refundsStatus  `json:"refunds"`
-	Delivery deliveryStatus `json:"delivery"`
+	Refunds  refundsStatus         `json:"refunds"`
+	Delivery deliveryStatus        `json:"delivery"`
+	Vouchers storage.VoucherCounts `json:"vouchers"`
 	Index    struct {
 		Staged int `json:"staged"`
 	} `json:"index"`
@@ -56,6 +57,16 @@ type statusJSON struct {
 		MissingTracking int    `json:"missing_tracking"`
 		NotUploaded     int    `json:"not_uploaded"`
 	} `json:"settlement"`
+	// Backup is the server's last scheduled backup (over SSH to a server that takes them).
+	Backup *backupStatusJSON `json:"backup,omitempty"`
+}
+
+type backupStatusJSON struct {
+	At    time.Time `json:"at"`
+	Path  string    `json:"path,omitempty"`
+	Size  int64     `json:"size,omitempty"`
+	OK    bool      `json:"ok"`
+	Error string    `json:"error,omitempty"`
 }
 
 // cmdStatus: shipdesk status [--json]
@@ -91,8 +102,12 @@ func cmdStatus(e *env, args []string) error {
 	j.Orders.Returned, j.Orders.Cancelled, j.Orders.Completed = c.Orders[domain.OrderReturned], c.Orders[domain.OrderCancelled], c.Orders[domain.OrderCompleted]
 	j.Orders.NoTracking, j.Tracking.Replaced = c.NoTracking, c.Replaced
 	j.Refunds = refundStatus(c.Refunds)
+	j.Vouchers = c.Vouchers
 	j.Index.Staged = c.Staged
 	j.Delivery = deliveryStatusOf(c.Delivery)
+	if b := c.Backup; b != nil {
+		j.Backup = &backupStatusJSON{At: b.At, Path: b.Path, Size: b.Size, OK: !b.Failed(), Error: b.Err}
+	}
 	sum, err := s.ChannelSummary(e.now(), e.authWarning(), loc)
 	if err != nil {
 		return err
@@ -118,6 +133,13 @@ func cmdStatus(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "parcels   %d registered, %d in transit, %d stuck; at pickup %d (1–5 d), %d (5–15 d), %d (15–30 d), %d (over 30 d)\n",
 		d.Registered, d.InTransit, d.Stuck, d.Pickup1to5, d.Pickup5to15, d.Pickup15to30, d.PickupOver30)
 	fmt.Fprintf(e.stdout, "          %d delivered, %d returned, %d error, %d no info, %d stopped\n", d.Delivered, d.Returned, d.Error, d.NoInfo, d.Stopped)
+	if b := c.Backup; b != nil && b.Failed() {
+		fmt.Fprintf(e.stdout, "backup    FAILED at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Err))
+	} else if b != nil {
+		fmt.Fprintf(e.stdout, "backup    last at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Path))
+	}
+	fmt.Fprintf(e.stdout, "vouchers  %d live codes (%d units unredeemed), %d expiring within 7 days; %d units redeemed today\n",
+		c.Vouchers.Live, c.Vouchers.UnitsUnredeemed, c.Vouchers.Expiring7d, c.Vouchers.RedeemedToday)
 	printChannelStatus(e.stdout, sum, e.now(), loc)
 	if c.Staged > 0 {
 		fmt.Fprintf(e.stdout, "index     %d rows staged, folded in when the console or server is quiet or by `shipdesk fold`\n", c.Staged)

@@ -27,8 +27,9 @@ var orderPath = map[domain.OrderStatus][]domain.OrderStatus{
 // Fill writes n generated orders into s as they stand at now: each trade is imported and
 // then removed, processed or converted and moved along to its final status, through the
 // same domain rules as the console, one transaction per chunk (storage.Seed). Then the
-// refund requests of Generator.Refunds enter the refund queue, and the channels and
-// rebates of FillChannels are set up.
+// refund requests of Generator.Refunds enter the refund queue, the e-voucher orders of
+// Vouchers are written in every state, and the channels and rebates of FillChannels are
+// set up.
 func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 	return FillIn(s, seed, n, now, time.Local)
 }
@@ -83,6 +84,12 @@ func FillIn(s *storage.Store, seed int64, n int, now time.Time, loc *time.Locati
 		}
 	}
 	if _, err := s.ImportRefunds(g.Refunds(n), now, storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}); err != nil {
+		return err
+	}
+	if err := undoneAndUndoable(s, g, n, now); err != nil {
+		return err
+	}
+	if err := Vouchers(s, now); err != nil {
 		return err
 	}
 	if err := FillChannels(s, g, now, loc); err != nil {
@@ -171,4 +178,28 @@ func CachedBench(logf func(format string, args ...any)) (string, error) {
 		logf("wrote %d demo orders in %s", BenchSize(), d)
 	}
 	return path, err
+}
+
+// undoneAndUndoable leaves an undo record in each state: a removal of two ready entries
+// that was undone (they are ready again), and a removal of a third that can still be
+// undone (`shipdesk undo --operator demo`, or u in the pool as demo).
+func undoneAndUndoable(s *storage.Store, g *Generator, n int, now time.Time) error {
+	var ready []domain.Key
+	for i := 0; i < n && len(ready) < 3; i++ {
+		if g.Plan(i).Pool == domain.PoolReady {
+			ready = append(ready, g.Trade(i).Key)
+		}
+	}
+	if len(ready) < 3 {
+		return nil
+	}
+	by := storage.Actor{Operator: "demo", Role: domain.RoleOperator}
+	if _, err := s.Remove(ready[:2], now, by); err != nil {
+		return err
+	}
+	if _, err := s.Undo(0, now, by); err != nil {
+		return err
+	}
+	_, err := s.Remove(ready[2:], now, by)
+	return err
 }

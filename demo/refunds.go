@@ -33,7 +33,7 @@ func (g *Generator) Refunds(n int) []domain.RefundClaim {
 		if at.Before(t.PaidAt) {
 			continue
 		}
-		kind := domain.RefundKinds[r.intn(len(domain.RefundKinds))]
+		kind := goodsRefundKinds[r.intn(len(goodsRefundKinds))]
 		if kind == domain.RefundAfterSale && f.Order != domain.OrderCompleted {
 			kind = domain.RefundReceivedNoReturn // after-sale only once the order completed (rule 15)
 		}

@@ -86,6 +86,8 @@ type RawItem struct {
 	Title string `json:"title"`
 	Qty   int    `json:"qty"`
 	Price string `json:"price"`
+	// Voucher carries the product's e-voucher terms; absent on goods.
+	Voucher *RawVoucher `json:"voucher,omitempty"`
 }
 
 // Validate turns a wire record into a Trade, or says what is wrong with it.
@@ -157,7 +159,16 @@ func (r RawTrade) Validate() (Trade, error) {
 		if p.Minor < 0 {
 			return t, fmt.Errorf("item %d: price %q is negative", n, it.Price)
 		}
-		t.Items = append(t.Items, Item{SKU: it.SKU, Title: it.Title, Qty: it.Qty, Price: p})
+		item := Item{SKU: it.SKU, Title: it.Title, Qty: it.Qty, Price: p}
+		if it.Voucher != nil {
+			if item.Voucher, err = it.Voucher.Validate(); err != nil {
+				return t, fmt.Errorf("item %d: %v", n, err)
+			}
+		}
+		t.Items = append(t.Items, item)
+	}
+	if err := checkVoucherTrade(&t); err != nil {
+		return t, err
 	}
 	return t, nil
 }
@@ -275,6 +286,7 @@ func scanJSONL(name string, r io.Reader, emit func([]Trade) error, chunk int) er
 					if len(l) == 0 {
 						continue
 					}
+					clear(raw.Items[:cap(raw.Items)]) // no voucher terms left from an earlier line
 					raw = RawTrade{Items: raw.Items[:0]}
 					if err := json.Unmarshal(l, &raw); err != nil {
 						p.err = "not a JSON order: " + jsonReason(err)
@@ -505,11 +517,55 @@ func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 				curBad = true
 				continue
 			}
-			cur.Items = append(cur.Items, RawItem{SKU: sku, Title: get("title"), Qty: q, Price: get("price")})
+			item := RawItem{SKU: sku, Title: get("title"), Qty: q, Price: get("price")}
+			if v, bad := csvVoucher(rec, col); bad != "" {
+				c.fail(line, bad)
+				curBad = true
+				continue
+			} else {
+				item.Voucher = v
+			}
+			cur.Items = append(cur.Items, item)
 		}
 	}
 	flush()
 	return c.result()
+}
+
+// csvVoucher reads a row's voucher columns, when the header has them: nil for goods (all
+// empty), or the reason a value is unreadable.
+func csvVoucher(rec []string, col map[string]int) (*RawVoucher, string) {
+	get := func(k string) string {
+		if i, ok := col[k]; ok {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	has := false
+	for _, k := range VoucherCSVColumns {
+		has = has || get(k) != ""
+	}
+	if !has {
+		return nil, ""
+	}
+	flag := func(k string) (bool, string) {
+		switch strings.ToLower(get(k)) {
+		case "", "false", "0", "no":
+			return false, ""
+		case "true", "1", "yes":
+			return true, ""
+		}
+		return false, fmt.Sprintf("%s %q is not true or false", k, get(k))
+	}
+	v := &RawVoucher{ValidUntil: get("voucher_valid_until"), RefundRatio: get("voucher_refund_ratio"), MinRatio: get("voucher_min_ratio")}
+	var bad string
+	if v.ExpiredRefund, bad = flag("voucher_expired_refund"); bad != "" {
+		return nil, bad
+	}
+	if v.AutoRefund, bad = flag("voucher_auto_refund"); bad != "" {
+		return nil, bad
+	}
+	return v, ""
 }
 
 func sameHeader(a, b RawTrade) bool {

@@ -143,6 +143,8 @@ type Item struct {
 	Title string
 	Qty   int
 	Price Money // unit price
+	// Voucher is the product's e-voucher terms; zero for goods (rules 23–27).
+	Voucher VoucherTerms
 }
 
 // Trade is an order as a channel reports it: the content of one import record.

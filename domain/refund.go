@@ -38,14 +38,21 @@ const (
 	RefundReceivedNoReturn                       // keeps the goods: the negotiated amount
 	RefundReturnGoods                            // sends the goods back: the requested amount
 	RefundAfterSale                              // after the trade completed: the requested amount
+	// RefundVoucherUnexpired asks back the unredeemed units of an e-voucher order: the
+	// formula's amount (rule 26), decided at import when the product refunds automatically.
+	RefundVoucherUnexpired
+	// RefundVoucherExpired is no request kind: it marks the refund recorded when a
+	// voucher's units expired on a product that refunds them.
+	RefundVoucherExpired
 )
 
-// RefundKinds lists every kind in display order.
-var RefundKinds = []RefundKind{RefundNotReceived, RefundReceivedNoReturn, RefundReturnGoods, RefundAfterSale}
+// RefundKinds lists every kind a refund request may have, in display order.
+var RefundKinds = []RefundKind{RefundNotReceived, RefundReceivedNoReturn, RefundReturnGoods, RefundAfterSale, RefundVoucherUnexpired}
 
 var refundKindNames = map[RefundKind]string{
 	RefundNotReceived: "not_received", RefundReceivedNoReturn: "received_no_return",
 	RefundReturnGoods: "return_goods", RefundAfterSale: "after_sale",
+	RefundVoucherUnexpired: "voucher_unexpired", RefundVoucherExpired: "voucher_expired",
 }
 
 func (k RefundKind) String() string { return refundKindNames[k] }

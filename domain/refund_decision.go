@@ -21,12 +21,15 @@ type Refund struct {
 }
 
 // Partial reports whether the refund was added by hand rather than answering a request.
-func (r Refund) Partial() bool { return r.Request == RefundKey{} }
+func (r Refund) Partial() bool { return r.Request == RefundKey{} && r.Kind == 0 }
 
-// Source names where a refund came from: the request key, or "partial".
+// Source names where a refund came from: the request key, "voucher_expired", or "partial".
 func (r Refund) Source() string {
 	if r.Partial() {
 		return "partial"
+	}
+	if r.Request == (RefundKey{}) {
+		return r.Kind.String()
 	}
 	return r.Request.String()
 }
@@ -197,6 +200,13 @@ func ConvertRefund(req RefundRequest, order *SalesOrder, prior []Refund, now tim
 		case RefundReturnGoods:
 			amount = requested
 			awaitReturn = o.Status != OrderReturned
+		case RefundVoucherUnexpired:
+			// The amount is the formula's over the units still live (storage puts it in
+			// the request): nothing when the fee takes it all.
+			if !IsVoucherTrade(&o.Trade) {
+				return RefundConversion{}, fmt.Errorf("%s is not a voucher order: a voucher_unexpired refund does not apply — reject or process refund %s", OrderNumber(o.No), req.RefundKey)
+			}
+			amount = requested
 		default:
 			return RefundConversion{}, fmt.Errorf("refund %s has no kind", req.RefundKey)
 		}
@@ -204,7 +214,7 @@ func ConvertRefund(req RefundRequest, order *SalesOrder, prior []Refund, now tim
 		return RefundConversion{}, fmt.Errorf("%s has no status %d that a refund understands", OrderNumber(o.No), o.Status)
 	}
 	c := RefundConversion{Order: o, AwaitReturn: awaitReturn}
-	if amount.Minor > 0 || o.Status != OrderCancelled {
+	if amount.Minor > 0 || o.Status != OrderCancelled && req.Kind != RefundVoucherUnexpired {
 		if err := CheckRefund(o, prior, amount); err != nil {
 			return RefundConversion{}, err
 		}

@@ -54,8 +54,13 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
-	ActionEvents       Action = "parcel.events"   // apply carrier events
-	ActionTrackStop    Action = "parcel.track"    // stop or resume following a parcel
+	ActionEvents       Action = "parcel.events" // apply carrier events
+	ActionTrackStop    Action = "parcel.track"  // stop or resume following a parcel
+	ActionBackup       Action = "backup"        // a copy of the whole file: every operator's data
+	ActionRedeem       Action = "voucher.redeem"
+	ActionResend       Action = "voucher.resend"
+	ActionExtend       Action = "voucher.extend"
+	ActionExpire       Action = "voucher.expire"
 	ActionChannel      Action = "channel.set"     // set up a channel or re-authorize it
 	ActionRebate       Action = "rebate.change"   // add, confirm, claim or mark paid a subscription rebate
 	ActionUploaded     Action = "tracking.upload" // record tracking numbers as uploaded to their channels
@@ -82,6 +87,12 @@ var actionRules = map[Action]struct {
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
 	ActionEvents:       {RoleOperator, "import carrier events"},
 	ActionTrackStop:    {RoleOperator, "stopping or resuming tracking"},
+	ActionUndo:         {RoleOperator, "undo"},
+	ActionBackup:       {RoleSupervisor, "a backup"},
+	ActionRedeem:       {RoleOperator, "redeeming a voucher"},
+	ActionResend:       {RoleOperator, "resending voucher codes"},
+	ActionExtend:       {RoleSupervisor, "extending a voucher"},
+	ActionExpire:       {RoleOperator, "expiring vouchers"},
 	ActionChannel:      {RoleSupervisor, "changing a channel"},
 	ActionRebate:       {RoleSupervisor, "changing a rebate"},
 	ActionUploaded:     {RoleSupervisor, "marking tracking uploaded"},

@@ -32,6 +32,7 @@ type KeyMap struct {
 	Orders    key.Binding
 	Tracking  key.Binding // the bulk tracking paste view
 	Refunds   key.Binding // the refund queue
+	Vouchers  key.Binding // the voucher counter and list
 	Parcels   key.Binding // parcels by delivery status
 	Audit     key.Binding
 	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
@@ -53,6 +54,7 @@ type KeyMap struct {
 	Select      key.Binding // toggle the row under the cursor
 	SelectAll   key.Binding // select every row that passes the filter
 	SelectNone  key.Binding
+	Undo        key.Binding // offer to undo this operator's last action in the list
 
 	// Pending pool
 	Convert         key.Binding
@@ -112,7 +114,8 @@ func Default() KeyMap {
 		Orders:    bind("3", "orders", "3"),
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
-		Parcels:   bind("6", "parcels", "6"),
+		Vouchers:  bind("6", "vouchers", "6"),
+		Parcels:   bind("0", "parcels", "0"),
 		Audit:     bind("7", "audit log", "7"),
 		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
@@ -133,6 +136,7 @@ func Default() KeyMap {
 		Select:     bind("space", "select", " "),
 		SelectAll:  bind("a", "select all", "a"),
 		SelectNone: bind("A", "select none", "A"),
+		Undo:       bind("u", "undo my last action", "u"),
 
 		Convert:         bind("c", "convert to order", "c"),
 		Remove:          bind("x", "remove", "x"),
@@ -148,7 +152,7 @@ func Default() KeyMap {
 		RefundProcess: bind("p", "mark processed", "p"),
 
 		StopTracking:   bind("x", "stop tracking", "x"),
-		ResumeTracking: bind("u", "resume tracking", "u"),
+		ResumeTracking: bind("o", "resume tracking", "o"),
 		Reauthorize:    bind("r", "re-authorize", "r"),
 		RebateConfirm:  bind("c", "confirm rebate", "c"),
 		RebateClaim:    bind("l", "claim rebate", "l"),
@@ -177,6 +181,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.orders", GroupGlobal, &k.Orders},
 		{"global.tracking", GroupGlobal, &k.Tracking},
 		{"global.refunds", GroupGlobal, &k.Refunds},
+		{"global.vouchers", GroupGlobal, &k.Vouchers},
 		{"global.parcels", GroupGlobal, &k.Parcels},
 		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.channels", GroupGlobal, &k.Channels},
@@ -197,6 +202,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"list.select", GroupLists, &k.Select},
 		{"list.select_all", GroupLists, &k.SelectAll},
 		{"list.select_none", GroupLists, &k.SelectNone},
+		{"list.undo", GroupLists, &k.Undo},
 
 		{"pool.convert", GroupPool, &k.Convert},
 		{"pool.remove", GroupPool, &k.Remove},

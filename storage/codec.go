@@ -155,6 +155,50 @@ func (e *enc) trade(t *domain.Trade) {
 		e.u(uint64(it.Qty))
 		e.i(it.Price.Minor)
 	}
+	e.vouchers(t)
+}
+
+// A voucher order's terms follow its items, after a marker byte: the trade ends every
+// record that holds one, so records of goods (and every record written before vouchers)
+// end at the items and read as before.
+const voucherMark = 'V'
+
+func (e *enc) vouchers(t *domain.Trade) {
+	if !domain.IsVoucherTrade(t) {
+		return
+	}
+	e.byte(voucherMark)
+	for i := range t.Items {
+		v := &t.Items[i].Voucher
+		e.t(v.ValidUntil)
+		e.s(v.Day)
+		e.u(uint64(v.RefundRatio))
+		e.u(uint64(v.MinRatio))
+		var flags uint8
+		if v.ExpiredRefund {
+			flags |= 1
+		}
+		if v.AutoRefund {
+			flags |= 2
+		}
+		e.byte(flags)
+	}
+}
+
+func (d *dec) vouchers(t *domain.Trade) {
+	if d.err != nil || len(d.b) == 0 || d.b[0] != voucherMark {
+		return
+	}
+	d.byte()
+	for i := range t.Items {
+		v := &t.Items[i].Voucher
+		v.ValidUntil = d.t()
+		v.Day = d.s()
+		v.RefundRatio = int(d.u())
+		v.MinRatio = int(d.u())
+		flags := d.byte()
+		v.ExpiredRefund, v.AutoRefund = flags&1 != 0, flags&2 != 0
+	}
 }
 
 func (d *dec) trade(t *domain.Trade) {
@@ -187,6 +231,7 @@ func (d *dec) trade(t *domain.Trade) {
 		it.Qty = int(d.u())
 		it.Price = domain.Money{Currency: cur, Minor: d.i()}
 	}
+	d.vouchers(t)
 }
 
 // tradeSize is a generous estimate of a trade's encoded size, so encoding allocates once.
@@ -195,6 +240,9 @@ func tradeSize(t *domain.Trade) int {
 		len(t.Consignee.Phone) + len(t.Consignee.Address) + len(t.Consignee.Country) + len(t.PaymentRef)
 	for i := range t.Items {
 		n += 24 + len(t.Items[i].SKU) + len(t.Items[i].Title)
+		if v := &t.Items[i].Voucher; v.IsVoucher() {
+			n += 32 + len(v.Day)
+		}
 	}
 	return n
 }

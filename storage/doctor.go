@@ -98,6 +98,7 @@ type doctor struct {
 	maxOrder          uint64 // the highest order number named, by an order's key or a pool entry
 	maxAudit          uint64
 	maxOutbox         uint64
+	maxRedemption     uint64
 	notes             map[string]int // problems per structure (Repair refuses on broken records)
 	ixs               [ixCount]*indexCheck
 }
@@ -152,7 +153,7 @@ func (d *doctor) each(name []byte, fn func(k, v []byte) error) error {
 
 func (d *doctor) check() error {
 	d.openIndexes()
-	steps := []func() error{d.scanEntries, d.scanOrders, d.scanRefunds, d.scanSeqTargets,
+	steps := []func() error{d.scanEntries, d.scanOrders, d.scanRefunds, d.scanVouchers, d.scanSeqTargets,
 		d.checkIndexes, d.checkHashedIndexes, d.checkCounters, d.checkSeqs}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -301,6 +302,7 @@ func (d *doctor) seqTargets() []seqTarget {
 		{kOrderSeq, d.maxOrder, "order number %d"},
 		{kAuditSeq, d.maxAudit, "audit event %d"},
 		{kOutboxSeq, d.maxOutbox, "outbox message %d"},
+		{kRedemptionSeq, d.maxRedemption, "redemption %d"},
 	}
 }
 

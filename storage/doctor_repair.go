@@ -39,7 +39,7 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 			return err
 		}
 		res.Found = d.rep.Found()
-		for _, records := range []string{"pool_entries", "orders", "refunds", "order_refunds"} {
+		for _, records := range []string{"pool_entries", "orders", "refunds", "order_refunds", "vouchers"} {
 			if d.notes[records] > 0 {
 				first := ""
 				for _, p := range d.rep.Problems {
@@ -168,6 +168,9 @@ func (d *doctor) rebuildRows(w *wtx) error {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := d.rebuildVouchers(w); err != nil {
 		return err
 	}
 	putSlots(w, bPool, d.poolWant)

@@ -296,7 +296,11 @@ func (w *wtx) flushSlots() {
 			continue
 		}
 		for s, items := range h.changed {
-			if items != nil {
+			switch {
+			case items == nil:
+			case len(items) == 0: // its last item removed (an undone conversion)
+				w.del([]byte(name), binary.BigEndian.AppendUint16(nil, uint16(s)))
+			default:
 				w.put([]byte(name), w.keep(binary.BigEndian.AppendUint16(w.room(2), uint16(s))), items)
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"shipdesk/domain"
 )
 
-var sup = Actor{Operator: "test", Role: domain.RoleSupervisor}
+// sup and doctorClean are vouchers_test.go's.
 
 func ev(number string, at time.Time, st domain.EventStatus) domain.TrackingEvent {
 	return domain.TrackingEvent{Tracking: number, At: at, Status: st, Location: "Shanghai", Text: "scan"}
@@ -33,14 +33,6 @@ func delivery(t *testing.T, s *Store, now time.Time) map[domain.DeliveryStatus]i
 		t.Fatal(err)
 	}
 	return c.Delivery
-}
-
-func doctorClean(t *testing.T, s *Store) {
-	t.Helper()
-	rep, err := s.Doctor(context.Background())
-	if err != nil || !rep.OK() {
-		t.Fatalf("doctor: %v %v", err, rep.Problems)
-	}
 }
 
 // parcelStore is refundStore (SO2 shipped with numA, SO4 with numB) plus SO3 shipped

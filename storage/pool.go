@@ -476,6 +476,7 @@ func (s *Store) batch(action domain.Action, keysOf func(*bolt.Tx) []domain.Key, 
 				return err
 			}
 			w.changed(k.String(), domain.DiffEntry(old, &next)...)
+			w.undoEntryOf(old, &next, order)
 			row := RowResult{Key: k, Done: true}
 			if order != nil {
 				if err := w.putOrder(nil, order); err != nil {
@@ -518,6 +519,12 @@ func (s *Store) convertAction(now time.Time) poolAction {
 		next, order, err := domain.Convert(e, no, now, s.shipWithin)
 		if err != nil {
 			return e, nil, err
+		}
+		if domain.IsVoucherTrade(&order.Trade) {
+			// Issuing the codes is the shipment (rule 23).
+			if err := s.issueVoucher(w, &order, now); err != nil {
+				return e, nil, err
+			}
 		}
 		return next, &order, nil
 	}

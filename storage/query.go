@@ -479,14 +479,21 @@ type Counts struct {
 	Refunds    RefundCounts
 	// Delivery is shipments by delivery status at the time asked (rule 14).
 	Delivery map[domain.DeliveryStatus]int
+	Vouchers VoucherCounts
 	// Staged is the index rows staged since the last fold (staged.go).
 	Staged int
+	// Backup is how the last scheduled backup of this process went (backup.go); nil when
+	// none was taken.
+	Backup *BackupStatus
 }
 
 // Counts reads the counters and counts due-today and overdue orders from the ship-by
 // index: only awaiting orders due before the end of the warehouse's day are visited.
 func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 	c := Counts{Pool: map[domain.PoolState]int{}, Orders: map[domain.OrderStatus]int{}}
+	if b, ok := s.LastBackup(); ok {
+		c.Backup = &b
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for _, st := range domain.PoolStates {
 			c.Pool[st] = int(counter(tx, "pool/"+st.String()))
@@ -513,6 +520,7 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 		}
 		c.Refunds = refundCounts(tx, now)
 		c.Delivery = deliveryCounts(tx, s.delivery, now)
+		c.Vouchers = voucherCounts(tx, now, loc)
 		return nil
 	})
 	return c, err

@@ -236,6 +236,7 @@ func (w *wtx) putOutbox(m domain.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
+	w.lastOutbox = seq
 	return w.tx.Bucket(bOutbox).Put(u64(seq), b)
 }
 
@@ -246,6 +247,9 @@ type RefundImportResult struct {
 	Unchanged  int `json:"unchanged"`
 	Suppressed int `json:"suppressed"` // processed earlier
 	Skipped    int `json:"skipped"`    // converted or rejected earlier
+	// AutoRefunded counts voucher_unexpired requests on products with auto_refund,
+	// decided at import by the formula (rule 26): the platform refunds them itself.
+	AutoRefunded int `json:"auto_refunded"`
 }
 
 func (r *RefundImportResult) count(o domain.ImportOutcome, d int) {
@@ -292,6 +296,15 @@ func (s *Store) ImportRefunds(claims []domain.RefundClaim, now time.Time, by Act
 			next, outcome := domain.ApplyRefundImport(before, c, now)
 			seen[c.RefundKey] = seenKey{before: before, outcome: outcome}
 			res.count(outcome, 1)
+			if (outcome == domain.ImportNew || outcome == domain.ImportUpdated) && next.Kind == domain.RefundVoucherUnexpired {
+				auto, err := w.autoVoucherRefund(&next, now)
+				if err != nil {
+					return err
+				}
+				if auto {
+					res.AutoRefunded++
+				}
+			}
 			switch outcome {
 			case domain.ImportSuppressed, domain.ImportSkipped:
 				continue
@@ -311,6 +324,7 @@ func (s *Store) ImportRefunds(claims []domain.RefundClaim, now time.Time, by Act
 		if err := w.audit(AuditEvent{At: now, Action: "refund.import", Detail: map[string]string{
 			"requests": strconv.Itoa(len(claims)), "new": strconv.Itoa(res.New), "updated": strconv.Itoa(res.Updated),
 			"unchanged": strconv.Itoa(res.Unchanged), "suppressed": strconv.Itoa(res.Suppressed), "skipped": strconv.Itoa(res.Skipped),
+			"auto_refunded": strconv.Itoa(res.AutoRefunded),
 		}}, by); err != nil {
 			return err
 		}
@@ -418,10 +432,14 @@ func (s *Store) refundBatch(name string, keys []domain.RefundKey, now time.Time,
 			if err := w.putRefund(old, &step.next); err != nil {
 				return err
 			}
+			w.lastOutbox = 0
 			if step.write != nil {
 				if err := step.write(); err != nil {
 					return fmt.Errorf("%s: %w", k, err)
 				}
+			}
+			if domain.Undoable(name) { // not a conversion: money never moves by undo
+				w.undoRefundOf(old, &step.next, w.lastOutbox)
 			}
 			res.Rows = append(res.Rows, RefundRowResult{Key: k, Done: true, OrderNo: step.orderNo, Text: step.text})
 			done = append(done, k.String())
@@ -467,7 +485,17 @@ func (s *Store) ConvertRefunds(keys []domain.RefundKey, now time.Time, by Actor)
 				return refundStep{}, err
 			}
 		}
+		asked := r.Amount
+		if r.Kind == domain.RefundVoucherUnexpired && o != nil {
+			// The formula over the units still live is what is refunded (rule 26).
+			if amount, ok, err := voucherProposal(w.tx, o.No, o.Total.Currency); err != nil {
+				return refundStep{}, err
+			} else if ok {
+				r.Amount = amount
+			}
+		}
 		c, refusal := domain.ConvertRefund(r, o, prior, now, by.Operator)
+		c.Request.Amount = asked // the request keeps what the buyer asked for
 		if refusal != nil {
 			step := refundStep{refusal: refusal}
 			if o != nil {
@@ -495,6 +523,11 @@ func (s *Store) ConvertRefunds(keys []domain.RefundKey, now time.Time, by Actor)
 					return err
 				}
 				w.changed(so, domain.FieldChange{Key: so, Field: "refund", After: c.Refund.Amount.String() + " (" + r.RefundKey.String() + ")"})
+			}
+			if r.Kind == domain.RefundVoucherUnexpired || r.Kind == domain.RefundNotReceived {
+				if err := refundVoucher(w, o.No, r.Kind, now); err != nil {
+					return err
+				}
 			}
 			if !orderChanged {
 				return nil
@@ -707,6 +740,9 @@ type RefundDetail struct {
 	Request domain.RefundRequest
 	Order   *domain.SalesOrder
 	Refunds []domain.Refund
+	// Proposed is, for a voucher_unexpired request on a voucher order, the formula's
+	// amount over the units still live: what converting it refunds (rule 26).
+	Proposed *domain.Money
 }
 
 // ErrNoRefund means the request is not in the queue.
@@ -731,8 +767,19 @@ func (s *Store) RefundDetail(k domain.RefundKey) (d RefundDetail, err error) {
 			return err
 		}
 		d.Order = &o
-		d.Refunds, err = orderRefunds(tx, o.No)
-		return err
+		if d.Refunds, err = orderRefunds(tx, o.No); err != nil {
+			return err
+		}
+		if d.Request.Kind == domain.RefundVoucherUnexpired {
+			m, ok, err := voucherProposal(tx, o.No, o.Total.Currency)
+			if err != nil {
+				return err
+			}
+			if ok {
+				d.Proposed = &m
+			}
+		}
+		return nil
 	})
 	return d, err
 }

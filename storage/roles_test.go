@@ -64,6 +64,20 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.SetTracking("SO00000002", true, "lost", t0, by)
 			return err
 		}},
+		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},
+		{"voucher redeem", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.Redeem(domain.RedeemInput{Code: "1234567890", Phone4: "0000"}, t0, by)
+			return err
+		}},
+		{"voucher resend", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.Resend(orderRef("SO00000002"), t0, time.UTC, by)
+			return err
+		}},
+		{"voucher extend", domain.RoleSupervisor, func(s *Store, by Actor) error {
+			_, err := s.Extend(orderRef("SO00000002"), t0.AddDate(1, 0, 0), t0, by)
+			return err
+		}},
+		{"voucher expire", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.ExpireVouchers(t0, by); return err }},
 		{"channel set", domain.RoleSupervisor, func(s *Store, by Actor) error {
 			p := "taobao"
 			_, err := s.SetChannel("tb", ChannelChange{Platform: &p}, t0, by)

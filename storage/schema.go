@@ -78,6 +78,11 @@ var schema = newSchema(
 	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bUndo, kind: kindRecords, fill: packFull},
+	&bucketSpec{name: bVouchers, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bVoucherByCode, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bVoucherByUntil, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bRedemptions, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bChannels, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bRebates, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bUploads, kind: kindRecords, fill: leaveRoom, readBack: true},
@@ -104,6 +109,7 @@ var (
 	bParcelEvents   = []byte("parcel_events")
 	bParcelsByPhase = []byte("parcels_by_phase")
 	bHookEvents     = []byte("hook_events")
+	bUndo           = []byte("undo")
 	bChannels       = []byte("channels") // channel name → its record (channels.go)
 	bRebates        = []byte("rebates")  // rebate number → its record
 	bUploads        = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel

@@ -301,6 +301,7 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 				return err
 			}
 			w.changed(domain.OrderNumber(v.OrderNo), domain.DiffOrder(&old, &next)...)
+			w.undoOrderOf(&old, &next)
 		}
 		ship, correct, unchanged, bad := p.Counts()
 		if err := w.audit(AuditEvent{At: now, Action: "tracking.import", Detail: map[string]string{

@@ -42,6 +42,8 @@
 //	parcel_events        records: no(8) | at(8) | status(1) → carrier event
 //	parcels_by_phase     index: phase(1) | since(8) | no(8) → carrier code; counters parcel/<phase>
 //	hook_events          records: webhook or feed event id → received(8)
+//	undo                 records: seq(8) of an undoable action's audit event → its undo record:
+//	                       before-images of what it changed (undo.go)
 //
 // Every file of schema 4 has every bucket of the table: a fresh file gets them all, and the
 // step from an older schema creates the ones it lacks (migrate.go), so no reader checks
@@ -57,9 +59,12 @@
 package storage
 
 import (
+	"cmp"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -68,6 +73,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	bolterrors "go.etcd.io/bbolt/errors"
+
 	"shipdesk/domain"
 )
 
@@ -103,6 +109,10 @@ type Options struct {
 	// Delivery is the clock rules of delivery statuses and the order rules that follow
 	// them (rules 14–15); nil = domain.DefaultDeliverySettings.
 	Delivery *domain.DeliverySettings
+	// CodeDigits is the length of new voucher codes (6–11; default 10); CodeRand the
+	// source they are drawn from (default crypto/rand; tests give a fixed stream).
+	CodeDigits int
+	CodeRand   io.Reader
 }
 
 // Store is an open database.
@@ -111,12 +121,16 @@ type Store struct {
 	path       string
 	shipWithin time.Duration
 	delivery   domain.DeliverySettings
+	codeDigits int
+	codeRand   io.Reader
 
 	mu     sync.Mutex
 	subs   map[chan Change]struct{}
 	shares int // users besides the opener (Share); the file closes with the last
 
 	quiet quietFold
+
+	backup *BackupStatus // the last scheduled backup (backup.go), guarded by mu
 }
 
 // DefaultPath is $XDG_DATA_HOME/shipdesk/shipdesk.db (or ~/.local/share/...).
@@ -161,9 +175,13 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{}, delivery: domain.DefaultDeliverySettings()}
+	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{},
+		codeDigits: cmp.Or(opt.CodeDigits, domain.DefaultCodeDigits), codeRand: opt.CodeRand, delivery: domain.DefaultDeliverySettings()}
 	if opt.Delivery != nil {
 		s.delivery = *opt.Delivery
+	}
+	if s.codeRand == nil {
+		s.codeRand = rand.Reader
 	}
 	s.quiet.after = opt.FoldAfter
 	if opt.ReadOnly {

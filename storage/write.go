@@ -45,6 +45,10 @@ type wtx struct {
 	// lastPK and lastSeq are the key and arrival number of the entry getEntry found last.
 	lastPK  []byte
 	lastSeq uint64
+	// undo collects the before-images of an undoable action (undo.go); audit writes them.
+	undo *undoLog
+	// lastOutbox is the number of the outbox message putOutbox queued last.
+	lastOutbox uint64
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -565,6 +569,10 @@ func (w *wtx) audit(ev AuditEvent, by Actor) error {
 		return err
 	}
 	w.put(bAudit, u64(seq), b)
+	if w.undo != nil && len(w.undo.items) > 0 {
+		w.put(bUndo, u64(seq), encodeUndo(&undoRecord{action: ev.Action, operator: ev.Operator, at: ev.At, items: w.undo.items}))
+		w.undo = nil
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // dashboardModel is the quick status an operator glances at many times a
@@ -100,25 +101,56 @@ func (m *dashboardModel) view() string {
 	for _, t := range r.Refunded {
 		third = append(third, fmt.Sprintf("%-13s %10s", "refunded "+t.Currency, t.Decimal()))
 	}
+	banner := m.backupBanner()
+	// The vouchers go under the pool, the shortest panel.
+	vo := c.Vouchers
+	left = append(left, "")
+	left = append(left, m.panelLines("Vouchers", []countRow{
+		{label: "live codes", n: vo.Live},
+		{label: "expiring in 7 d", n: vo.Expiring7d, style: &s.warn, note: "◀ soon"},
+		{label: "units unredeemed", n: vo.UnitsUnredeemed},
+		{label: "redeemed today", n: vo.RedeemedToday},
+	})...)
 	fourth := m.panelLines("Parcels", m.deliveryRows())
 	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")), lipgloss.Width(strings.Join(fourth, "\n")))
 	box := s.box.Width(w + 2) // + padding
 	lp, rp, tp, fp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n")), box.Render(strings.Join(fourth, "\n"))
 	pw := lipgloss.Width(lp)
-	switch {
-	case 4*pw+6 <= m.width:
-		return m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp, "  ", fp))
+	var panels string
+	if 4*pw+6 <= m.width {
+		panels = m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp, "  ", fp))
+	} else {
+		// Narrower: the parcels panel shrinks to its loud counts under the refund queue,
+		// which is shorter than the panels beside it, so the dashboard grows no taller.
+		tp = lipgloss.JoinVertical(lipgloss.Left, tp, box.Render(strings.Join(m.deliveryShort(w), "\n")))
+		switch {
+		case 3*pw+4 <= m.width:
+			panels = m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
+		case 2*pw+2 <= m.width:
+			panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
+		default:
+			panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
+		}
 	}
-	// Narrower: the parcels panel shrinks to its loud counts under the pool, which is
-	// shorter than the orders beside it, so the dashboard grows no taller.
-	lp = lipgloss.JoinVertical(lipgloss.Left, lp, box.Render(strings.Join(m.deliveryShort(w), "\n")))
-	switch {
-	case 3*pw+4 <= m.width:
-		return m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
-	case 2*pw+2 <= m.width:
-		return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
+	if banner == "" {
+		return panels
 	}
-	return m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
+	return lipgloss.JoinVertical(lipgloss.Left, banner, panels)
+}
+
+// backupBanner is, for a supervisor, how the server's last scheduled backup went: loud
+// when it failed, one quiet line when it worked; nothing for other roles or when the
+// server takes no backups.
+func (m *dashboardModel) backupBanner() string {
+	b := m.counts.Backup
+	if b == nil || m.c.role < domain.RoleSupervisor {
+		return ""
+	}
+	s, at := m.c.styles, b.At.In(m.c.loc).Format("2006-01-02 15:04")
+	if b.Failed() {
+		return s.danger.Render(textsafe.Safe(fmt.Sprintf("◀ BACKUP FAILED at %s: %s", at, b.Err)))
+	}
+	return s.dim.Render(textsafe.Safe(fmt.Sprintf("last backup %s: %s (%d bytes, checked)", at, b.Path, b.Size)))
 }
 
 // deliveryRows are the parcels panel: shipments by delivery status at the time the

@@ -44,8 +44,15 @@ func (d confirmDialog) update(msg tea.KeyMsg, k *keymap.KeyMap) outcome {
 	return undecided
 }
 
+// A question of several lines (an undo's offer: what can and cannot be undone) shows
+// them under each other, the first as the title.
 func (d confirmDialog) view(s styles, k *keymap.KeyMap, width int) string {
-	return dialogBox(s, width, s.title.Render(d.question), helpLine(s, width, k.Confirm, k.Cancel))
+	first, rest, _ := strings.Cut(d.question, "\n")
+	lines := []string{s.title.Render(first)}
+	if rest != "" {
+		lines = append(lines, strings.Split(rest, "\n")...)
+	}
+	return dialogBox(s, width, append(lines, helpLine(s, width, k.Confirm, k.Cancel))...)
 }
 
 // reasonPrompt asks for the reason of an action, or another line of text such as a file

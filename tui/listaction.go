@@ -26,6 +26,7 @@ type actionWords struct{ name, done, working string }
 type actionArgs[K rowKey] struct {
 	keys   []K
 	reason string // or the line the prompt asked for
+	token  uint64 // what the offer offered
 	now    time.Time
 	by     storage.Actor
 }
@@ -64,6 +65,10 @@ type listAction[K rowKey] struct {
 	cursorOnly bool
 	// detail: the key works in the view's detail of a row too, on that row.
 	detail bool
+	// offer, when set, replaces the question: it runs in a cmd (it reads storage) and
+	// says what the action would do, with a token the run gets back (undo: the action
+	// offered, so a newer one is never undone by the same yes); an error is said instead.
+	offer func(by storage.Actor) (question string, token uint64, err error)
 }
 
 // pendingAction is an action waiting for its confirmation, or running.
@@ -71,6 +76,16 @@ type pendingAction[K rowKey] struct {
 	act    *listAction[K]
 	keys   []K
 	reason string
+	token  uint64
+}
+
+// listOfferMsg is what an action's offer read, for the list to ask.
+type listOfferMsg[K rowKey] struct {
+	to       any
+	act      *listAction[K]
+	question string
+	token    uint64
+	err      error
 }
 
 // listActionMsg is a run's result, for the list to.
@@ -113,6 +128,13 @@ func (l *list[R, K, Q]) ask(a *listAction[K], keys []K) tea.Cmd {
 			return refused
 		}
 	}
+	if a.offer != nil {
+		to, by := any(l), l.c.actor()
+		return func() tea.Msg {
+			q, tok, err := a.offer(by)
+			return listOfferMsg[K]{to: to, act: a, question: q, token: tok, err: err}
+		}
+	}
 	n := len(keys)
 	if a.all != nil {
 		n = a.all()
@@ -145,6 +167,19 @@ func (l *list[R, K, Q]) ask(a *listAction[K], keys []K) tea.Cmd {
 	return nil
 }
 
+// offered asks the question an offer read.
+func (l *list[R, K, Q]) offered(msg listOfferMsg[K]) tea.Cmd {
+	if msg.err != nil {
+		return reportErr(msg.err)
+	}
+	if l.busy || l.overlay != noOverlay {
+		return nil
+	}
+	l.pending = pendingAction[K]{act: msg.act, token: msg.token}
+	l.confirm, l.overlay = confirmDialog{question: msg.question}, confirming
+	return nil
+}
+
 func (l *list[R, K, Q]) overlayKey(msg tea.KeyMsg) tea.Cmd {
 	run, reason, cmd := l.step(msg, &l.c.keys, l.height)
 	if run {
@@ -159,7 +194,7 @@ func (l *list[R, K, Q]) overlayKey(msg tea.KeyMsg) tea.Cmd {
 func (l *list[R, K, Q]) run(p pendingAction[K]) tea.Cmd {
 	l.overlay, l.busy = noOverlay, true
 	a, to := p.act, any(l)
-	args := actionArgs[K]{keys: slices.Clone(p.keys), reason: p.reason, now: l.c.now(), by: l.c.actor()}
+	args := actionArgs[K]{keys: slices.Clone(p.keys), reason: p.reason, token: p.token, now: l.c.now(), by: l.c.actor()}
 	do := func() tea.Msg { return listActionMsg[K]{to: to, act: a, res: a.run(args)} }
 	return tea.Batch(report(a.words.working), do)
 }

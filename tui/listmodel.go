@@ -157,6 +157,10 @@ func (l *list[R, K, Q]) update(msg tea.Msg) tea.Cmd {
 		if msg.to == l {
 			return l.actionDone(msg)
 		}
+	case listOfferMsg[K]:
+		if msg.to == l {
+			return l.offered(msg)
+		}
 	case tea.KeyMsg:
 		return l.key(msg)
 	}

@@ -16,7 +16,7 @@ import (
 
 // Parcels by delivery status (rule 14), the loudest first: stuck, the pickup ages from
 // the oldest, no info, error, then the quiet ones; each status oldest first. Enter opens
-// a parcel with its whole event timeline; x stops following it (asks the reason), u
+// a parcel with its whole event timeline; x stops following it (asks the reason), o
 // resumes.
 
 func parcelColumns() []column {

@@ -40,14 +40,14 @@ func parcelsFixture(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.press("6")
+	h.press("0")
 	return h
 }
 
 func TestParcelsLoudestFirstGradedInWords(t *testing.T) {
 	h := parcelsFixture(t)
 	if h.activeView() != "Parcels" {
-		t.Fatalf("key 6 shows %s", h.activeView())
+		t.Fatalf("key 0 shows %s", h.activeView())
 	}
 	v := h.view()
 	stuck, pickup, delivered := strings.Index(v, "STUCK in transit"), strings.Index(v, "Waiting long, 7d"), strings.Index(v, "delivered")

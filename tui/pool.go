@@ -132,7 +132,8 @@ func (v *poolView) actions(c *common) []listAction[domain.Key] {
 		},
 		func(a actionArgs[domain.Key]) (storage.BatchResult, error) { return store.ConvertAllReady(a.now, a.by) })
 	all.all, all.detail = func() int { return v.ready }, false
-	return []listAction[domain.Key]{convert, remove, process, all}
+	return []listAction[domain.Key]{convert, remove, process, all,
+		undoAction[domain.Key](store, string(domain.ActionConvert), string(domain.ActionRemove), string(domain.ActionProcess))}
 }
 
 func (v *poolView) loadEntry() tea.Cmd {

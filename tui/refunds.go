@@ -140,6 +140,7 @@ func refundActions(store *storage.Store) []listAction[domain.RefundKey] {
 			func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error) {
 				return store.ProcessRefunds(a.keys, a.reason, a.now, a.by)
 			}),
+		undoAction[domain.RefundKey](store, "refund.reject", "refund.process"),
 	}
 }
 
@@ -263,6 +264,9 @@ func (v *refundsView) detailLines() []string {
 	if r.State == domain.RefundConverted {
 		fields = append(fields, field{"refunded", r.Refunded.String() + " on " + domain.OrderNumber(r.OrderNo)})
 	}
+	if d.Proposed != nil && r.State.Open() {
+		fields = append(fields, field{"voucher formula", d.Proposed.String() + " — what converting refunds (units left × price × ratio − 1.00 a code)"})
+	}
 	lines := fieldLines(s, fields, width)
 	for i, f := range fields {
 		if f.label == "respond by" && left.style != nil && r.State.Open() {
@@ -285,10 +289,19 @@ func (v *refundsView) detailLines() []string {
 		{"buyer", o.Buyer},
 		{"consignee", o.Consignee.Name + ", " + o.Consignee.Country},
 		{"paid", o.Total.String() + " at " + localTime(o.PaidAt, loc, long)},
-		{"shipment", shipmentText(o.Shipment, loc)},
+		{"shipment", orderShipmentText(o, loc)},
 	}, width)...)
 	lines = append(lines, "")
 	return append(lines, refundHistoryLines(s, *o, d.Refunds, loc, width)...)
+}
+
+// orderShipmentText is one line about how an order left: its shipment, or for an
+// e-voucher order its codes.
+func orderShipmentText(o *domain.SalesOrder, loc *time.Location) string {
+	if domain.IsVoucherTrade(&o.Trade) && o.Status != domain.OrderAwaitingShipment {
+		return "e-voucher codes issued (vouchers view, 6)"
+	}
+	return shipmentText(o.Shipment, loc)
 }
 
 // shipmentText is one line about an order's shipment.

@@ -375,23 +375,36 @@ func (m *Model) View() string {
 // header shows the view tabs, labelled with their bound keys, and the
 // warehouse clock.
 func (m *Model) header() string {
+	s := m.c.styles
+	left := m.tabs(true)
+	clock := s.dim.Render(m.c.now().In(m.c.loc).Format("Mon 01-02 15:04 MST"))
+	gap := m.width - lipgloss.Width(left) - lipgloss.Width(clock)
+	switch {
+	case gap >= 1:
+		return left + strings.Repeat(" ", gap) + clock
+	case lipgloss.Width(left) <= m.width:
+		return left // the clock gives way to the tabs
+	}
+	// Narrower: the tabs other than the active one lose their padding.
+	return fitLine(m.tabs(false), m.width)
+}
+
+// tabs draws the view tabs; padded gives every tab its padding, else only the active one.
+func (m *Model) tabs(padded bool) string {
 	s, k := m.c.styles, &m.c.keys
 	var b strings.Builder
 	for i, v := range m.specs {
 		st := s.tab
-		if i == m.active {
+		switch {
+		case i == m.active:
 			st = s.tabActive
+		case !padded:
+			st = s.plain
 		}
 		b.WriteString(st.Render(textsafe.Safe(v.key(k).Help().Key) + " " + v.name))
 		b.WriteString(" ")
 	}
-	left := b.String()
-	clock := s.dim.Render(m.c.now().In(m.c.loc).Format("Mon 01-02 15:04 MST"))
-	gap := m.width - lipgloss.Width(left) - lipgloss.Width(clock)
-	if gap < 1 {
-		return fitLine(left, m.width)
-	}
-	return left + strings.Repeat(" ", gap) + clock
+	return b.String()
 }
 
 // countsLine is the quick status, most urgent first so a narrow terminal

@@ -1,0 +1,141 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+)
+
+func voucherTradeTUI(id string, qty int) domain.Trade {
+	tr := trade("tb", id, "cathy", testNow.Add(-2*time.Hour), qty)
+	tr.Consignee.Phone = "13800138000"
+	for i := range tr.Items {
+		tr.Items[i].SKU = "CAKE-50"
+		tr.Items[i].Voucher = domain.VoucherTerms{ValidUntil: testNow.Add(3 * 24 * time.Hour), RefundRatio: 9000}
+	}
+	return tr
+}
+
+// vouchersFixture has SO00000001 tb:V1, a voucher order of 3 units, converted (its code
+// issued) and the vouchers view open in counter mode.
+func vouchersFixture(t *testing.T) (*harness, string) {
+	t.Helper()
+	h := newHarness(t, []domain.Trade{voucherTradeTUI("V1", 3)}, 120, 34)
+	if res, err := h.store.Convert([]domain.Key{{Channel: "tb", TradeID: "V1"}}, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != 1 {
+		t.Fatalf("convert: %v %+v", err, res)
+	}
+	d, err := h.store.VoucherDetail(orderRef("SO00000001"))
+	if err != nil || len(d.Voucher.Codes) != 1 {
+		t.Fatalf("voucher: %v %+v", err, d)
+	}
+	h.press("6")
+	if h.activeView() != "Vouchers" {
+		t.Fatalf("key 6 shows %s", h.activeView())
+	}
+	return h, d.Voucher.Codes[0].Code
+}
+
+func TestVoucherCounterMode(t *testing.T) {
+	h, code := vouchersFixture(t)
+	h.mustShow("Voucher counter", "last four")
+	// A wrong phone: refused, large, and the code stays for a retry.
+	h.typeText(code)
+	h.press("enter")
+	h.typeText("1111")
+	h.press("enter")
+	h.mustShow("✗ REFUSED", "do not match")
+	if h.activeView() != "Vouchers" {
+		t.Fatal("digits typed at the counter switched views")
+	}
+	// Fix the phone (the code field keeps its value), one unit.
+	h.press("up", "ctrl+u")
+	h.typeText("8000")
+	h.typeText("1")
+	h.press("enter")
+	h.mustShow("✓ REDEEMED 1 of 3", "new code", "for the 2 left", "SO00000001")
+	h.mustNotShow("REFUSED")
+	d, _ := h.store.VoucherDetail(orderRef("SO00000001"))
+	if len(d.Voucher.Codes) != 2 || d.Voucher.Codes[0].State != domain.CodeVoid || len(d.Redemptions) != 1 || d.Redemptions[0].Operator != "tester" {
+		t.Fatalf("after redeem: %+v", d)
+	}
+	next := d.Voucher.Codes[1].Code
+	h.mustShow(next)
+	// The next customer: typing clears the result; units empty redeems all left.
+	h.typeText(next)
+	h.mustNotShow("REDEEMED")
+	h.press("enter")
+	h.typeText("8000")
+	h.press("enter")
+	h.mustShow("✓ REDEEMED 2 of 2", "code used up")
+	// Bad input is refused at the counter without a trip to the store.
+	h.typeText("12")
+	h.press("enter", "enter")
+	h.mustShow("✗ REFUSED")
+}
+
+func TestVoucherListDetailResendExtend(t *testing.T) {
+	h, code := vouchersFixture(t)
+	h.typeText(code)
+	h.press("enter")
+	h.typeText("8000")
+	h.typeText("1")
+	h.press("enter")
+	h.press("esc")
+	h.mustShow("Vouchers", "2 codes", "void", "live")
+	h.press("/")
+	h.typeText("state:void")
+	h.press("enter")
+	h.mustShow("1 codes", "void")
+	h.mustNotShow(" live ")
+	h.press("enter")
+	h.mustShow("SO00000001", "Redemptions", "by tester", "→ new code")
+	h.press("s")
+	if !strings.Contains(h.model().status.text, "codes resent") {
+		t.Fatalf("resend: %q", h.model().status.text)
+	}
+	h.press("s")
+	if !strings.Contains(h.model().status.text, "wait until") {
+		t.Fatalf("second resend: %q", h.model().status.text)
+	}
+	h.press("e")
+	h.typeText("2000-01-01")
+	h.press("enter")
+	if !strings.Contains(h.model().status.text, "never shortened") {
+		t.Fatalf("shortening: %q", h.model().status.text)
+	}
+	h.press("e")
+	h.typeText("2030-01-31")
+	h.press("enter")
+	if !strings.Contains(h.model().status.text, "valid until 2030-01-31 23:59") {
+		t.Fatalf("extend: %q", h.model().status.text)
+	}
+	h.mustShow("2030-01-31 23:59")
+	h.press("esc", "esc", "1")
+	h.mustShow("Vouchers", "live codes", "units unredeemed")
+	if got := h.lineWith("units unredeemed"); !strings.Contains(got, " 2") {
+		t.Fatalf("dashboard: %q", got)
+	}
+}
+
+func TestVoucherViewRoles(t *testing.T) {
+	h, _ := vouchersFixture(t)
+	h.model().c.role = domain.RoleViewer
+	h.model().c.session = "ssh-1"
+	h.typeText("1234567890")
+	h.press("enter")
+	h.typeText("8000")
+	h.press("enter")
+	if !strings.Contains(h.model().status.text, "needs the operator role") {
+		t.Fatalf("viewer redeemed: %q", h.model().status.text)
+	}
+	h.press("esc")
+	// Over SSH, codes show in full only to supervisors.
+	h.mustShow("••••••")
+	h.press("enter", "e")
+	if !strings.Contains(h.model().status.text, "needs the supervisor role") {
+		t.Fatalf("viewer extended: %q", h.model().status.text)
+	}
+}
