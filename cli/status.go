@@ -38,6 +38,7 @@ type statusJSON struct {
 		Replaced int `json:"replaced"`
 	} `json:"tracking"`
 	Refunds  refundsStatus         `json:"refunds"`
+	Delivery deliveryStatus        `json:"delivery"`
 	Vouchers storage.VoucherCounts `json:"vouchers"`
 	Index    struct {
 		Staged int `json:"staged"`
@@ -103,6 +104,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Refunds = refundStatus(c.Refunds)
 	j.Vouchers = c.Vouchers
 	j.Index.Staged = c.Staged
+	j.Delivery = deliveryStatusOf(c.Delivery)
 	if b := c.Backup; b != nil {
 		j.Backup = &backupStatusJSON{At: b.At, Path: b.Path, Size: b.Size, OK: !b.Failed(), Error: b.Err}
 	}
@@ -127,6 +129,10 @@ func cmdStatus(e *env, args []string) error {
 		j.Orders.Shipped, j.Orders.Delivered, j.Orders.Completed, j.Orders.Returned, j.Orders.Cancelled)
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	printRefundStatus(e.stdout, c.Refunds)
+	d := j.Delivery
+	fmt.Fprintf(e.stdout, "parcels   %d registered, %d in transit, %d stuck; at pickup %d (1–5 d), %d (5–15 d), %d (15–30 d), %d (over 30 d)\n",
+		d.Registered, d.InTransit, d.Stuck, d.Pickup1to5, d.Pickup5to15, d.Pickup15to30, d.PickupOver30)
+	fmt.Fprintf(e.stdout, "          %d delivered, %d returned, %d error, %d no info, %d stopped\n", d.Delivered, d.Returned, d.Error, d.NoInfo, d.Stopped)
 	if b := c.Backup; b != nil && b.Failed() {
 		fmt.Fprintf(e.stdout, "backup    FAILED at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Err))
 	} else if b != nil {
@@ -168,6 +174,32 @@ func printRefundStatus(w io.Writer, c storage.RefundCounts) {
 		total = "refunded " + strings.Join(parts, ", ")
 	}
 	fmt.Fprintf(w, "refunds   %d pending: %d due within 24 h, %d overdue; %s\n", c.Pending, c.DueSoon, c.Overdue, total)
+}
+
+// deliveryStatus is the "delivery" block of `status --json`: shipments by delivery status
+// at the time of asking (rule 14).
+type deliveryStatus struct {
+	Registered   int `json:"registered"`
+	InTransit    int `json:"in_transit"`
+	Stuck        int `json:"stuck"`
+	Pickup1to5   int `json:"pickup_1_5"`
+	Pickup5to15  int `json:"pickup_5_15"`
+	Pickup15to30 int `json:"pickup_15_30"`
+	PickupOver30 int `json:"pickup_over_30"`
+	Delivered    int `json:"delivered"`
+	Returned     int `json:"returned"`
+	Error        int `json:"error"`
+	NoInfo       int `json:"no_info"`
+	Stopped      int `json:"stopped"`
+}
+
+func deliveryStatusOf(m map[domain.DeliveryStatus]int) deliveryStatus {
+	return deliveryStatus{
+		Registered: m[domain.DeliveryRegistered], InTransit: m[domain.DeliveryInTransit], Stuck: m[domain.DeliveryStuck],
+		Pickup1to5: m[domain.DeliveryPickup1to5], Pickup5to15: m[domain.DeliveryPickup5to15], Pickup15to30: m[domain.DeliveryPickup15to30],
+		PickupOver30: m[domain.DeliveryPickupOver30], Delivered: m[domain.DeliveryDelivered], Returned: m[domain.DeliveryReturned],
+		Error: m[domain.DeliveryError], NoInfo: m[domain.DeliveryNoInfo], Stopped: m[domain.DeliveryStopped],
+	}
 }
 
 // printChannelStatus is the channel, rebate and settlement lines of plain `status`.

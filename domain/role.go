@@ -54,7 +54,9 @@ const (
 	ActionRefundImport Action = "refund.import"
 	ActionRefund       Action = "refund.decide" // convert, reject or process a refund request
 	ActionPartial      Action = "refund.partial"
-	ActionBackup       Action = "backup" // a copy of the whole file: every operator's data
+	ActionEvents       Action = "parcel.events" // apply carrier events
+	ActionTrackStop    Action = "parcel.track"  // stop or resume following a parcel
+	ActionBackup       Action = "backup"        // a copy of the whole file: every operator's data
 	ActionRedeem       Action = "voucher.redeem"
 	ActionResend       Action = "voucher.resend"
 	ActionExtend       Action = "voucher.extend"
@@ -84,6 +86,8 @@ var actionRules = map[Action]struct {
 	ActionRefundImport: {RoleOperator, "import refunds"},
 	ActionRefund:       {RoleSupervisor, "deciding a refund"},
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
+	ActionEvents:       {RoleOperator, "import carrier events"},
+	ActionTrackStop:    {RoleOperator, "stopping or resuming tracking"},
 	ActionUndo:         {RoleOperator, "undo"},
 	ActionBackup:       {RoleSupervisor, "a backup"},
 	ActionRedeem:       {RoleOperator, "redeeming a voucher"},

@@ -15,6 +15,7 @@ const (
 	GroupPool     = "Pending pool"
 	GroupOrders   = "Sales orders and tracking"
 	GroupRefunds  = "Refund queue"
+	GroupParcels  = "Parcels"
 	GroupChannels = "Channels and rebates"
 	GroupForms    = "Forms"
 	GroupDialogs  = "Dialogs"
@@ -32,6 +33,7 @@ type KeyMap struct {
 	Tracking  key.Binding // the bulk tracking paste view
 	Refunds   key.Binding // the refund queue
 	Vouchers  key.Binding // the voucher counter and list
+	Parcels   key.Binding // parcels by delivery status
 	Audit     key.Binding
 	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
 	NextView  key.Binding
@@ -70,6 +72,9 @@ type KeyMap struct {
 	RefundReject  key.Binding // asks for a reason; queues the write-back to the channel
 	RefundProcess key.Binding // close without a refund; asks for a reason
 
+	// Parcels
+	StopTracking   key.Binding // stop following a parcel; asks for a reason
+	ResumeTracking key.Binding
 	// Channels and rebates
 	Reauthorize   key.Binding // asks for the new expiry of the channel under the cursor
 	RebateConfirm key.Binding // asks when the subscription order was confirmed on the platform
@@ -110,6 +115,7 @@ func Default() KeyMap {
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
 		Vouchers:  bind("6", "vouchers", "6"),
+		Parcels:   bind("0", "parcels", "0"),
 		Audit:     bind("7", "audit log", "7"),
 		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
@@ -145,10 +151,12 @@ func Default() KeyMap {
 		RefundReject:  bind("r", "reject", "r"),
 		RefundProcess: bind("p", "mark processed", "p"),
 
-		Reauthorize:   bind("r", "re-authorize", "r"),
-		RebateConfirm: bind("c", "confirm rebate", "c"),
-		RebateClaim:   bind("l", "claim rebate", "l"),
-		RebatePaid:    bind("p", "mark rebate paid", "p"),
+		StopTracking:   bind("x", "stop tracking", "x"),
+		ResumeTracking: bind("o", "resume tracking", "o"),
+		Reauthorize:    bind("r", "re-authorize", "r"),
+		RebateConfirm:  bind("c", "confirm rebate", "c"),
+		RebateClaim:    bind("l", "claim rebate", "l"),
+		RebatePaid:     bind("p", "mark rebate paid", "p"),
 
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
@@ -174,6 +182,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.tracking", GroupGlobal, &k.Tracking},
 		{"global.refunds", GroupGlobal, &k.Refunds},
 		{"global.vouchers", GroupGlobal, &k.Vouchers},
+		{"global.parcels", GroupGlobal, &k.Parcels},
 		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.channels", GroupGlobal, &k.Channels},
 		{"global.next_view", GroupGlobal, &k.NextView},
@@ -207,6 +216,8 @@ func (k *KeyMap) Entries() []Entry {
 		{"refunds.convert", GroupRefunds, &k.RefundConvert},
 		{"refunds.reject", GroupRefunds, &k.RefundReject},
 		{"refunds.process", GroupRefunds, &k.RefundProcess},
+		{"parcels.stop", GroupParcels, &k.StopTracking},
+		{"parcels.resume", GroupParcels, &k.ResumeTracking},
 
 		{"channels.reauthorize", GroupChannels, &k.Reauthorize},
 		{"channels.confirm", GroupChannels, &k.RebateConfirm},

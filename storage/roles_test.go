@@ -56,6 +56,14 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.PartialRefund(orderRef("SO00000002"), amountOf("1.00"), "scratched box", t0, by)
 			return err
 		}},
+		{"carrier events", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.ApplyEvents(EventBatch{Events: []domain.TrackingEvent{{Tracking: numA, At: t0, Status: domain.EventInTransit}}}, t0, by)
+			return err
+		}},
+		{"stop tracking", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.SetTracking("SO00000002", true, "lost", t0, by)
+			return err
+		}},
 		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},
 		{"voucher redeem", domain.RoleOperator, func(s *Store, by Actor) error {
 			_, err := s.Redeem(domain.RedeemInput{Code: "1234567890", Phone4: "0000"}, t0, by)

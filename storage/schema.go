@@ -74,6 +74,10 @@ var schema = newSchema(
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: leaveRoom},
+	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bUndo, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bVouchers, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bVoucherByCode, kind: kindIndex, fill: leaveRoom},
@@ -101,6 +105,10 @@ var (
 	bRefundsByState = []byte("refunds_by_state")
 	bOrderRefunds   = []byte("order_refunds")
 	bOutbox         = []byte("outbox")
+	bParcels        = []byte("parcels")
+	bParcelEvents   = []byte("parcel_events")
+	bParcelsByPhase = []byte("parcels_by_phase")
+	bHookEvents     = []byte("hook_events")
 	bUndo           = []byte("undo")
 	bChannels       = []byte("channels") // channel name → its record (channels.go)
 	bRebates        = []byte("rebates")  // rebate number → its record

@@ -88,8 +88,8 @@ func TestViewSwitching(t *testing.T) {
 	}{
 		// The vouchers view opens at the counter, which takes every key (codes are typed
 		// there) until esc leaves it for the list.
-		{"2", "Pool"}, {"3", "Orders"}, {"tab", "Tracking"}, {"tab", "Refunds"}, {"tab", "Vouchers"}, {"tab", "Vouchers"}, {"esc", "Vouchers"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Dashboard"}, {"4", "Tracking"}, {"5", "Refunds"}, {"6", "Vouchers"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Dashboard"}, {"tab", "Pool"},
-		{"?", "Help"}, {"esc", "Pool"}, {"?", "Help"}, {"?", "Pool"}, {"7", "Audit"}, {"8", "Channels"}, {"1", "Dashboard"},
+		{"2", "Pool"}, {"3", "Orders"}, {"tab", "Tracking"}, {"tab", "Refunds"}, {"tab", "Vouchers"}, {"tab", "Vouchers"}, {"esc", "Vouchers"}, {"tab", "Parcels"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Dashboard"}, {"4", "Tracking"}, {"5", "Refunds"}, {"6", "Vouchers"}, {"0", "Parcels"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Dashboard"}, {"tab", "Pool"},
+		{"?", "Help"}, {"esc", "Pool"}, {"?", "Help"}, {"?", "Pool"}, {"7", "Audit"}, {"0", "Parcels"}, {"8", "Channels"}, {"1", "Dashboard"},
 	} {
 		h.press(step.key)
 		if got := h.activeView(); got != step.want {
