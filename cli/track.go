@@ -29,12 +29,16 @@ func cmdTrack(e *env, args []string) error {
 	if err := e.require(domain.ActionTrackStop); err != nil {
 		return err
 	}
+	ref, err := domain.ParseOrderRef(pos[1])
+	if err != nil {
+		return inputError{err}
+	}
 	s, err := openStore(e, false)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	ch, err := s.SetTracking(pos[1], stop, *reason, e.now(), e.actor())
+	ch, err := s.SetTracking(ref, stop, *reason, e.now(), e.actor())
 	if err != nil {
 		return inputError{err}
 	}

@@ -79,7 +79,7 @@ func FillIn(s *storage.Store, seed int64, n int, now time.Time, loc *time.Locati
 		if err != nil {
 			return err
 		}
-		if _, err := s.SetTracking(domain.OrderNumber(o), true, "buyer collected it at the warehouse", now, by); err != nil {
+		if _, err := s.SetTracking(domain.RefTo(o), true, "buyer collected it at the warehouse", now, by); err != nil {
 			return err
 		}
 	}

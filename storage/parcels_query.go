@@ -389,17 +389,13 @@ func (s *Store) EachEvent(since time.Time, fn func(StoredEvent) error) error {
 
 // SetTracking stops (stop true, with a reason) or resumes following the parcel of the
 // order ref names (rule 14: a stopped parcel reads stopped whatever its events say).
-func (s *Store) SetTracking(ref string, stop bool, reason string, now time.Time, by Actor) (ParcelChange, error) {
+func (s *Store) SetTracking(r domain.OrderRef, stop bool, reason string, now time.Time, by Actor) (ParcelChange, error) {
 	var ch ParcelChange
 	if err := by.may(domain.ActionTrackStop); err != nil {
 		return ch, err
 	}
 	reason = strings.TrimSpace(reason)
-	r, err := domain.ParseOrderRef(ref)
-	if err != nil {
-		return ch, err
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		o, err := lookupRef(tx, r)
 		if err != nil {
 			return err

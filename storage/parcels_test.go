@@ -201,14 +201,14 @@ func TestReplayedHookAndCarrierMismatch(t *testing.T) {
 func TestStopAndResume(t *testing.T) {
 	s := parcelStore(t)
 	mustEvents(t, s, t0, ev(numA, t0, domain.EventInTransit))
-	if _, err := s.SetTracking("SO00000002", true, " ", t0, sup); err == nil {
+	if _, err := s.SetTracking(orderRef("SO00000002"), true, " ", t0, sup); err == nil {
 		t.Fatal("stopped without a reason")
 	}
-	ch, err := s.SetTracking("SO00000002", true, "buyer collected it in person", t0.Add(time.Hour), sup)
+	ch, err := s.SetTracking(orderRef("SO00000002"), true, "buyer collected it in person", t0.Add(time.Hour), sup)
 	if err != nil || ch.From != domain.DeliveryInTransit || ch.To != domain.DeliveryStopped {
 		t.Fatalf("stop: %v %+v", err, ch)
 	}
-	if _, err := s.SetTracking("SO00000002", true, "again", t0, sup); err == nil || !strings.Contains(err.Error(), "already stopped") {
+	if _, err := s.SetTracking(orderRef("SO00000002"), true, "again", t0, sup); err == nil || !strings.Contains(err.Error(), "already stopped") {
 		t.Fatalf("stop twice: %v", err)
 	}
 	// Events still arrive and are kept, but a stopped parcel stays stopped.
@@ -217,7 +217,7 @@ func TestStopAndResume(t *testing.T) {
 		t.Fatalf("stopped: %v", c)
 	}
 	doctorClean(t, s)
-	if ch, err = s.SetTracking("SO00000002", false, "", t0.Add(3*time.Hour), sup); err != nil || ch.To != domain.DeliveryDelivered {
+	if ch, err = s.SetTracking(orderRef("SO00000002"), false, "", t0.Add(3*time.Hour), sup); err != nil || ch.To != domain.DeliveryDelivered {
 		t.Fatalf("resume: %v %+v", err, ch)
 	}
 	if o, _, _ := s.Order(2); o.Status != domain.OrderDelivered {

@@ -61,7 +61,7 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			return err
 		}},
 		{"stop tracking", domain.RoleOperator, func(s *Store, by Actor) error {
-			_, err := s.SetTracking("SO00000002", true, "lost", t0, by)
+			_, err := s.SetTracking(orderRef("SO00000002"), true, "lost", t0, by)
 			return err
 		}},
 		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},

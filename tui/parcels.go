@@ -95,7 +95,7 @@ func parcelActions(store *storage.Store) []listAction[orderNo] {
 			run: func(a actionArgs[orderNo]) actionResult[orderNo] {
 				var out actionResult[orderNo]
 				for _, k := range a.keys {
-					ch, err := store.SetTracking(k.String(), stop, a.reason, a.now, a.by)
+					ch, err := store.SetTracking(domain.RefTo(uint64(k)), stop, a.reason, a.now, a.by)
 					if err != nil {
 						out.skipped++
 						out.lines = append(out.lines, skippedLine(k.String(), err.Error()))
