@@ -58,6 +58,11 @@ usage:
   shipdesk export tracking [--format gspay|csv|jsonl] [--since T]   gspay: chunks of 100 lines
                  [--channel C] [--mark-uploaded]       record the exported numbers as uploaded to their channels
   shipdesk export refunds|outbox [--format jsonl|csv]   the refund queue; the outbox with state, attempts, last error
+  shipdesk import events FILE...                        carrier events, JSON Lines or CSV (- reads stdin)
+  shipdesk track stop REF --reason R                    stop following a parcel (REF as for ship)
+  shipdesk track resume REF
+  shipdesk export parcels [--format jsonl|csv]          every parcel: delivery status, days at pickup, last event
+  shipdesk export events [--since T] [--format jsonl|csv]   the carrier events, by order
   shipdesk export audit [--since T] [--format jsonl|csv]   the audit trail, oldest first
   shipdesk outbox send                                  send the messages due now (for cron; exit 1 if a send failed)
   shipdesk outbox list [--state S] [--json]             the messages: dead and failed first
@@ -81,7 +86,9 @@ usage:
   shipdesk undo [ACTION-ID] [--dry-run] [--json]        undo a bulk action (ACTION-ID: the seq of export audit; none: your last)
   shipdesk serve [--listen ADDR] [--host-key PATH] [--operators PATH]
                  [--max-sessions N] [--max-per-operator N] [--idle-timeout D]
-                                                        serve the console over SSH to a team
+                 [--webhook-listen ADDR --webhook-secret-file PATH]
+                                                        serve the console over SSH to a team,
+                                                        and take carrier events over HTTP
                  [--backup-dir DIR --backup-every 6h --backup-keep 28]   rotated, checked backups
 
 flags accepted everywhere:
@@ -91,6 +98,9 @@ flags accepted everywhere:
   --config PATH     key bindings and [notify] (default $XDG_CONFIG_HOME/shipdesk/config.toml)
   --country CC      warehouse country; parcels elsewhere are international (default $SHIPDESK_COUNTRY, else CN)
   --ship-within D   payment to ship-by for new sales orders, e.g. 7d (default $SHIPDESK_SHIP_WITHIN, else 7d)
+  --stall C=D[,C=D] stall time per carrier before a parcel is stuck, e.g. ems=7d (default 5d; $SHIPDESK_STALL)
+  --complete-after D a delivered order completes this long after delivery (default 10d; $SHIPDESK_COMPLETE_AFTER)
+  --order-follows=false  delivery does not move the order status (default true; $SHIPDESK_ORDER_FOLLOWS)
   --code-digits N   length of new e-voucher codes, 6–11 (default $SHIPDESK_CODE_DIGITS, else 10)
   --auth-warn D     warn of a channel's authorization this long before it lapses (default $SHIPDESK_AUTH_WARN, else 7d)
   --calendar PATH   working-day calendar file (default $SHIPDESK_CALENDAR, else calendar.txt beside the key bindings)
@@ -133,6 +143,7 @@ func verbs() []verb {
 		{name: "refund", run: cmdRefund},
 		{name: "outbox", run: cmdOutbox},
 		{name: "notify", run: cmdNotify},
+		{name: "track", run: cmdTrack},
 		{name: "backup", run: cmdBackup},
 		{name: "undo", run: cmdUndo},
 		{name: "voucher", run: cmdVoucher},
@@ -156,6 +167,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if e.dbPath == "" {
 		e.dbPath = storage.DefaultPath()
+	}
+	if err := e.delivery.fromEnv(); err != nil {
+		return report(stderr, usagef("%v", err), e.dbPath)
 	}
 	if v := os.Getenv("SHIPDESK_SHIP_WITHIN"); v != "" {
 		d, err := parseDays(v)

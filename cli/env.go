@@ -27,6 +27,7 @@ type env struct {
 	config   string
 	country  string         // warehouse country: parcels to elsewhere are international
 	within   time.Duration  // payment to ship-by
+	delivery deliveryFlags  // rules 14–15: stall times, complete-after, order follows
 	authWarn time.Duration  // warn of a channel's authorization this long before it lapses
 	calendar string         // the working-day calendar file (calendar package)
 	notify   *notify.Config // [notify], loaded once (notifyConfig)
@@ -49,7 +50,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 		// The server decides the database and the operator; a session may not read the
 		// server's files (config) or act as someone else.
 		// The warehouse's settings are the server's too.
-		for _, name := range []string{"db", "operator", "config", "country", "ship-within", "auth-warn", "calendar", "code-digits"} {
+		for _, name := range []string{"db", "operator", "config", "country", "ship-within", "stall", "complete-after", "order-follows", "auth-warn", "calendar", "code-digits"} {
 			fs.Var(remoteFlag(name), name, "not accepted over SSH")
 		}
 	} else {
@@ -58,6 +59,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 		fs.StringVar(&e.config, "config", e.config, "key binding config file")
 		fs.StringVar(&e.country, "country", e.country, "warehouse country (ISO code)")
 		fs.Var(durationFlag{&e.within}, "ship-within", "payment to ship-by, e.g. 7d or 48h")
+		e.delivery.flags(fs)
 		fs.Var(digitsFlag{&e.codeDigits}, "code-digits", "length of new voucher codes, 6–11")
 		fs.Var(durationFlag{&e.authWarn}, "auth-warn", "warn of a channel's authorization this long before it lapses, e.g. 7d")
 		fs.StringVar(&e.calendar, "calendar", e.calendar, "working-day calendar file")
@@ -189,7 +191,7 @@ func openStore(e *env, readOnly bool) (*storage.Store, error) {
 			return nil, err
 		}
 	}
-	return openWith(e, storage.Options{ReadOnly: readOnly, ShipWithin: e.within, CodeDigits: e.codeDigits})
+	return openWith(e, storage.Options{ReadOnly: readOnly, ShipWithin: e.within, Delivery: e.delivery.settings(), CodeDigits: e.codeDigits})
 }
 
 // openWith opens the database with opt, or shares the server's store inside a session.

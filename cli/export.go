@@ -47,6 +47,8 @@ var exportKinds = map[string]exportKind{
 	"tracking":    {[]string{"gspay", "csv", "jsonl"}, true},
 	"vouchers":    {[]string{"jsonl", "csv"}, false},
 	"redemptions": {[]string{"jsonl", "csv"}, true},
+	"parcels":     {[]string{"jsonl", "csv"}, false},
+	"events":      {[]string{"jsonl", "csv"}, true},
 }
 
 // cmdExport: shipdesk export pool|orders|refunds|outbox [--format jsonl|csv] |
@@ -73,7 +75,7 @@ func cmdExport(e *env, args []string) error {
 		kind, ok = exportKinds[pos[0]]
 	}
 	if !ok {
-		return usagef("usage: shipdesk export pool|orders|refunds|outbox|vouchers [--format jsonl|csv], export audit [--since T] [--format jsonl|csv], export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T] [--channel C] [--mark-uploaded]")
+		return usagef("usage: shipdesk export pool|orders|refunds|outbox|vouchers|parcels [--format jsonl|csv], export audit|events [--since T] [--format jsonl|csv], export redemptions [--since T] [--by NAME] [--pos ID] [--day DATE] [--format jsonl|csv] or export tracking [--format gspay|csv|jsonl] [--since T] [--channel C] [--mark-uploaded]")
 	}
 	what := pos[0]
 	if *format == "" {
@@ -83,7 +85,7 @@ func cmdExport(e *env, args []string) error {
 		return usagef("--format must be %s, not %q", orList(kind.formats), *format)
 	}
 	if *sinceText != "" && !kind.since {
-		return usagef("--since goes with export audit, export redemptions or export tracking")
+		return usagef("--since goes with export audit, export redemptions or export tracking (or export events)")
 	}
 	if rf != (redemptionFilter{}) && what != "redemptions" {
 		return usagef("--by, --pos and --day go with export redemptions")
@@ -108,6 +110,8 @@ func cmdExport(e *env, args []string) error {
 		return exportAudit(e, *format, from)
 	case "refunds", "outbox":
 		return exportRefunds(e, what, *format)
+	case "parcels", "events":
+		return exportParcels(e, what, *format, from)
 	case "vouchers", "redemptions":
 		return exportVouchers(e, what, *format, from, rf)
 	}

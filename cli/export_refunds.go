@@ -29,10 +29,11 @@ type exportRefund struct {
 	Refunded    string `json:"refunded,omitempty"`
 	ImportedAt  string `json:"imported_at"`
 	UpdatedAt   string `json:"updated_at"`
+	GoodsBack   string `json:"goods_back,omitempty"` // a return_goods refund whose goods came back: when
 }
 
 var exportRefundColumns = []string{"key", "state", "changed", "channel", "refund_id", "trade_id", "kind", "amount", "currency",
-	"reason", "requested_at", "respond_by", "decision", "operator", "order_no", "refunded", "imported_at", "updated_at"}
+	"reason", "requested_at", "respond_by", "decision", "operator", "order_no", "refunded", "imported_at", "updated_at", "goods_back"}
 
 func wireRefund(r domain.RefundRequest) exportRefund {
 	x := exportRefund{
@@ -40,6 +41,9 @@ func wireRefund(r domain.RefundRequest) exportRefund {
 		TradeID: r.TradeID, Kind: r.Kind.String(), Amount: r.Amount.Decimal(), Currency: r.Amount.Currency, Reason: r.Reason,
 		RequestedAt: domain.ISOTime(r.RequestedAt), RespondBy: domain.ISOTime(r.RespondBy), Decision: r.Decision, Operator: r.Operator,
 		OrderNo: orderNo(r.OrderNo), ImportedAt: domain.ISOTime(r.ImportedAt), UpdatedAt: domain.ISOTime(r.UpdatedAt),
+	}
+	if !r.GoodsBack.IsZero() {
+		x.GoodsBack = domain.ISOTime(r.GoodsBack)
 	}
 	if r.State == domain.RefundConverted {
 		x.Refunded = r.Refunded.Decimal()
@@ -49,7 +53,7 @@ func wireRefund(r domain.RefundRequest) exportRefund {
 
 func (x exportRefund) row() []string {
 	return []string{x.Key, x.State, strconv.FormatBool(x.Changed), x.Channel, x.RefundID, x.TradeID, x.Kind, x.Amount, x.Currency,
-		x.Reason, x.RequestedAt, x.RespondBy, x.Decision, x.Operator, x.OrderNo, x.Refunded, x.ImportedAt, x.UpdatedAt}
+		x.Reason, x.RequestedAt, x.RespondBy, x.Decision, x.Operator, x.OrderNo, x.Refunded, x.ImportedAt, x.UpdatedAt, x.GoodsBack}
 }
 
 // exportOutbox is one message owed to a buyer or a channel: the write-back's fields

@@ -28,8 +28,11 @@ func cmdImport(e *env, args []string) error {
 	if len(pos) > 0 && pos[0] == "refunds" && !*dryRun && !*skipBad {
 		return importRefunds(e, pos[1:])
 	}
+	if len(pos) > 0 && pos[0] == "events" && !*dryRun && !*skipBad {
+		return importEvents(e, pos[1:], *format)
+	}
 	if len(pos) == 0 || pos[0] != "orders" {
-		return usagef("import what? usage: shipdesk import orders FILE... | import refunds FILE... | import tracking FILE [--dry-run] [--skip-bad]")
+		return usagef("import what? usage: shipdesk import orders FILE... | import refunds FILE... | import events FILE... | import tracking FILE [--dry-run] [--skip-bad]")
 	}
 	if *dryRun || *skipBad {
 		return usagef("--dry-run and --skip-bad are for import tracking")

@@ -26,6 +26,9 @@ const (
 	maxTrackingInput int64 = 8 << 20
 	// maxRefundsInput bounds a file of refund requests, which is read whole.
 	maxRefundsInput int64 = 64 << 20
+	// maxEventsInput bounds a file of carrier events, which is read whole (a million
+	// events are about 150 MiB).
+	maxEventsInput int64 = 512 << 20
 )
 
 // inputLimits are the limits in force, by what is imported; tests lower them.
@@ -33,6 +36,7 @@ var inputLimits = map[string]int64{
 	"orders":   maxOrdersInput,
 	"tracking": maxTrackingInput,
 	"refunds":  maxRefundsInput,
+	"events":   maxEventsInput,
 }
 
 // tooLargeError is a source over the limit of its import.

@@ -40,6 +40,8 @@ func cmdServe(e *env, args []string) error {
 	maxSessions := fs.Int("max-sessions", 32, "sessions at once")
 	perOperator := fs.Int("max-per-operator", 8, "sessions one operator may hold at once")
 	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a console after this long without a key")
+	hookListen := fs.String("webhook-listen", "", "address for carrier webhooks over HTTP (off unless given)")
+	hookSecret := fs.String("webhook-secret-file", "", "file holding the webhooks' shared secret (mode 0600)")
 	backupDir := fs.String("backup-dir", "", "keep rotated, checked backups in this folder")
 	backupEvery := 6 * time.Hour
 	fs.Var(durationFlag{&backupEvery}, "backup-every", "time between backups, e.g. 6h or 1d")
@@ -68,6 +70,15 @@ func cmdServe(e *env, args []string) error {
 			return inputError{err}
 		}
 	}
+	if (*hookListen == "") != (*hookSecret == "") {
+		return usagef("--webhook-listen and --webhook-secret-file go together")
+	}
+	var secret []byte
+	if *hookSecret != "" {
+		if secret, err = readWebhookSecret(*hookSecret); err != nil {
+			return inputError{err}
+		}
+	}
 	dir := filepath.Dir(e.dbPath)
 	if *hostKey == "" {
 		*hostKey = filepath.Join(dir, "ssh_host_ed25519_key")
@@ -90,7 +101,7 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter, CodeDigits: e.codeDigits})
+	store, err := storage.Open(e.dbPath, storage.Options{ShipWithin: e.within, FoldAfter: foldAfter, Delivery: e.delivery.settings(), CodeDigits: e.codeDigits})
 	if err != nil {
 		return err
 	}
@@ -149,6 +160,16 @@ func cmdServe(e *env, args []string) error {
 	}
 	defer os.Remove(serveFile(e.dbPath))
 	logger.Printf("serving %s on %s to %d operator keys (from %s); connect with: %s", e.dbPath, addr, srv.Operators(), *operators, sshCommand(addr))
+	var hooks *webhookServer
+	if *hookListen != "" {
+		if hooks, err = startWebhooks(*hookListen, &webhook{store: store, secret: secret, log: logger, now: e.now}); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return inputError{err}
+		}
+		logger.Printf("webhooks on http://%s: POST /hooks/aftership, POST /hooks/events (bodies up to %d bytes)", hooks.addr(), MaxWebhookBody)
+	}
+	stopClock := completeOnTheClock(store, e.now, logger)
+	defer stopClock()
 
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT)
@@ -175,6 +196,9 @@ func cmdServe(e *env, args []string) error {
 			// the end of the grace is let finish, and the log says so): only then is the
 			// database closed.
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			if hooks != nil {
+				_ = hooks.shutdown(ctx)
+			}
 			err := srv.Shutdown(ctx)
 			cancel()
 			if err != nil {
@@ -200,7 +224,7 @@ const senderEvery = 30 * time.Second
 // operator with their role, on the session's streams.
 func runSession(e *env, store *storage.Store, s *server.Session, args []string) int {
 	se := &env{
-		dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within,
+		dbPath: e.dbPath, tz: e.tz, operator: s.Operator.Name, country: e.country, within: e.within, delivery: e.delivery,
 		authWarn: e.authWarn, calendar: e.calendar,
 		stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
 		store: store, role: s.Operator.Role, session: s.ID, remote: true, config: e.config, notify: e.notify,
@@ -269,6 +293,29 @@ func sshCommand(addr string) string {
 		return "ssh " + host
 	}
 	return "ssh -p " + port + " " + host
+}
+
+// completeOnTheClock completes delivered orders as their complete-after passes (rule 15)
+// every few minutes while the server runs; the returned func stops it.
+func completeOnTheClock(store *storage.Store, now func() time.Time, logger *log.Logger) func() {
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(5 * time.Minute)
+		defer tick.Stop()
+		for {
+			if n, err := store.CompleteDue(now(), webhookActor); err != nil {
+				logger.Printf("completing delivered orders: %v", err)
+			} else if n > 0 {
+				logger.Printf("completed %d delivered orders (complete-after passed)", n)
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // serveActor is who the server's own jobs act as in the audit trail.

@@ -81,10 +81,17 @@ func needSSH(t *testing.T) {
 // but is not in it), and starts serve with extra flags.
 func startServer(t *testing.T, flags ...string) *testServer {
 	t.Helper()
+	db := filepath.Join(t.TempDir(), "shipdesk.db")
+	want(t, shipdesk(t, db, "import", "orders", "testdata/orders.jsonl"), 0)
+	return startServerOn(t, db, flags...)
+}
+
+// startServerOn is startServer on an existing database.
+func startServerOn(t *testing.T, db string, flags ...string) *testServer {
+	t.Helper()
 	needSSH(t)
-	dir := t.TempDir()
-	s := &testServer{t: t, dir: dir, db: filepath.Join(dir, "shipdesk.db"), keys: map[string]operatorKey{}, log: &lockedBuffer{}, exited: make(chan struct{})}
-	want(t, shipdesk(t, s.db, "import", "orders", "testdata/orders.jsonl"), 0)
+	dir := filepath.Dir(db) // the operators file and host key beside the database, where serve looks
+	s := &testServer{t: t, dir: dir, db: db, keys: map[string]operatorKey{}, log: &lockedBuffer{}, exited: make(chan struct{})}
 	var lines []string
 	for _, k := range [][2]string{{"ana", "supervisor"}, {"bob", "operator"}, {"vic", "viewer"}, {"eve", "operator"}} {
 		key := newOperatorKey(t, dir, k[0], k[1])

@@ -39,6 +39,7 @@ type statusJSON struct {
 	} `json:"tracking"`
 	Refunds  refundsStatus         `json:"refunds"`
 	Outbox   storage.OutboxCounts  `json:"outbox"`
+	Delivery deliveryStatus        `json:"delivery"`
 	Vouchers storage.VoucherCounts `json:"vouchers"`
 	Index    struct {
 		Staged int `json:"staged"`
@@ -105,6 +106,7 @@ func cmdStatus(e *env, args []string) error {
 	j.Vouchers = c.Vouchers
 	j.Index.Staged = c.Staged
 	j.Outbox = c.Outbox
+	j.Delivery = deliveryStatusOf(c.Delivery)
 	if b := c.Backup; b != nil {
 		j.Backup = &backupStatusJSON{At: b.At, Path: b.Path, Size: b.Size, OK: !b.Failed(), Error: b.Err}
 	}
@@ -130,6 +132,10 @@ func cmdStatus(e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "tracking  %d shipped without a tracking number; %d numbers replaced\n", j.Orders.NoTracking, j.Tracking.Replaced)
 	printRefundStatus(e.stdout, c.Refunds)
 	fmt.Fprintf(e.stdout, "outbox    %d queued, %d failed, %d dead; %d sent in 24 h\n", j.Outbox.Queued, j.Outbox.Failed, j.Outbox.Dead, j.Outbox.Sent24h)
+	d := j.Delivery
+	fmt.Fprintf(e.stdout, "parcels   %d registered, %d in transit, %d stuck; at pickup %d (1–5 d), %d (5–15 d), %d (15–30 d), %d (over 30 d)\n",
+		d.Registered, d.InTransit, d.Stuck, d.Pickup1to5, d.Pickup5to15, d.Pickup15to30, d.PickupOver30)
+	fmt.Fprintf(e.stdout, "          %d delivered, %d returned, %d error, %d no info, %d stopped\n", d.Delivered, d.Returned, d.Error, d.NoInfo, d.Stopped)
 	if b := c.Backup; b != nil && b.Failed() {
 		fmt.Fprintf(e.stdout, "backup    FAILED at %s: %s\n", b.At.In(loc).Format("2006-01-02 15:04"), textsafe.Safe(b.Err))
 	} else if b != nil {
@@ -171,6 +177,32 @@ func printRefundStatus(w io.Writer, c storage.RefundCounts) {
 		total = "refunded " + strings.Join(parts, ", ")
 	}
 	fmt.Fprintf(w, "refunds   %d pending: %d due within 24 h, %d overdue; %s\n", c.Pending, c.DueSoon, c.Overdue, total)
+}
+
+// deliveryStatus is the "delivery" block of `status --json`: shipments by delivery status
+// at the time of asking (rule 14).
+type deliveryStatus struct {
+	Registered   int `json:"registered"`
+	InTransit    int `json:"in_transit"`
+	Stuck        int `json:"stuck"`
+	Pickup1to5   int `json:"pickup_1_5"`
+	Pickup5to15  int `json:"pickup_5_15"`
+	Pickup15to30 int `json:"pickup_15_30"`
+	PickupOver30 int `json:"pickup_over_30"`
+	Delivered    int `json:"delivered"`
+	Returned     int `json:"returned"`
+	Error        int `json:"error"`
+	NoInfo       int `json:"no_info"`
+	Stopped      int `json:"stopped"`
+}
+
+func deliveryStatusOf(m map[domain.DeliveryStatus]int) deliveryStatus {
+	return deliveryStatus{
+		Registered: m[domain.DeliveryRegistered], InTransit: m[domain.DeliveryInTransit], Stuck: m[domain.DeliveryStuck],
+		Pickup1to5: m[domain.DeliveryPickup1to5], Pickup5to15: m[domain.DeliveryPickup5to15], Pickup15to30: m[domain.DeliveryPickup15to30],
+		PickupOver30: m[domain.DeliveryPickupOver30], Delivered: m[domain.DeliveryDelivered], Returned: m[domain.DeliveryReturned],
+		Error: m[domain.DeliveryError], NoInfo: m[domain.DeliveryNoInfo], Stopped: m[domain.DeliveryStopped],
+	}
 }
 
 // printChannelStatus is the channel, rebate and settlement lines of plain `status`.

@@ -38,6 +38,8 @@ func Fill(s *storage.Store, seed int64, n int, now time.Time) error {
 func FillIn(s *storage.Store, seed int64, n int, now time.Time, loc *time.Location) error {
 	g := New(seed, now)
 	recs := make([]storage.SeedRecord, 0, chunk)
+	var events []domain.TrackingEvent
+	stop := ""
 	for start := 0; start < n; start += chunk {
 		recs = recs[:0]
 		for i := start; i < min(start+chunk, n); i++ {
@@ -48,10 +50,36 @@ func FillIn(s *storage.Store, seed int64, n int, now time.Time, loc *time.Locati
 			}
 			tr := g.Trade(i)
 			path := orderPath[f.Order]
+			ship := shipments(i, tr, path, at)
 			recs = append(recs, storage.SeedRecord{Trade: tr, Pool: f.Pool, Reason: f.Reason,
-				OrderPath: path, Ship: shipments(i, tr, path, at), At: at})
+				OrderPath: path, Ship: ship, At: at})
+			if len(ship) > 0 {
+				last := ship[len(ship)-1]
+				evs := g.Events(i, last.Number, last.ShippedAt, f.Order)
+				events = append(events, evs...)
+				if stop == "" && f.Order == domain.OrderShipped && len(evs) > 0 && evs[len(evs)-1].Status == domain.EventInTransit {
+					stop = last.Number
+				}
+			}
 		}
 		if err := s.Seed(recs, "demo"); err != nil {
+			return err
+		}
+	}
+	// The carrier's scans, then one parcel an operator stopped following.
+	by := storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}
+	for start := 0; start < len(events); start += 4 * chunk {
+		batch := storage.EventBatch{Events: events[start:min(start+4*chunk, len(events))], Source: "demo"}
+		if _, err := s.ApplyEvents(batch, now, by); err != nil {
+			return err
+		}
+	}
+	if stop != "" {
+		o, err := s.OrderByTracking(stop)
+		if err != nil {
+			return err
+		}
+		if _, err := s.SetTracking(domain.RefTo(o), true, "buyer collected it at the warehouse", now, by); err != nil {
 			return err
 		}
 	}
@@ -110,7 +138,7 @@ func shipments(i int, t domain.Trade, path []domain.OrderStatus, at time.Time) [
 // Cached returns the path of a demo database of n orders as they stand at now, kept in
 // the temporary folder so benchmarks of every package share one file and write it once.
 func Cached(n int, now time.Time) (string, error) {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("shipdesk-bench-v%d-p%d-%d-%d.db", storage.SchemaVersion, storage.PageSize>>10, n, now.Unix()))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("shipdesk-bench-v%d-p%d-ev1-%d-%d.db", storage.SchemaVersion, storage.PageSize>>10, n, now.Unix()))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
 	}

@@ -24,7 +24,8 @@ func (g *Generator) Refunds(n int) []domain.RefundClaim {
 		if r.intn(50) != 0 {
 			continue
 		}
-		if f := g.Plan(i); f.Pool != domain.PoolConverted || f.Order == domain.OrderCancelled {
+		f := g.Plan(i)
+		if f.Pool != domain.PoolConverted || f.Order == domain.OrderCancelled {
 			continue
 		}
 		t := g.Trade(i)
@@ -33,6 +34,9 @@ func (g *Generator) Refunds(n int) []domain.RefundClaim {
 			continue
 		}
 		kind := goodsRefundKinds[r.intn(len(goodsRefundKinds))]
+		if kind == domain.RefundAfterSale && f.Order != domain.OrderCompleted {
+			kind = domain.RefundReceivedNoReturn // after-sale only once the order completed (rule 15)
+		}
 		amount := t.Total
 		if kind != domain.RefundNotReceived {
 			amount.Minor = max(1, t.Total.Minor*int64(10+r.intn(60))/100)

@@ -175,6 +175,9 @@ type RefundRequest struct {
 	Operator   string // who decided
 	OrderNo    uint64 // converted: the sales order refunded
 	Refunded   Money  // converted: what was refunded (zero when nothing was left)
+	// GoodsBack is when the goods of a converted return_goods refund came back (the
+	// parcel reached returned, rule 15); zero while they are awaited.
+	GoodsBack time.Time
 }
 
 // Open reports whether the request still waits for an answer.

@@ -188,7 +188,13 @@ func ConvertRefund(req RefundRequest, order *SalesOrder, prior []Refund, now tim
 				return RefundConversion{}, fmt.Errorf("nothing is left to refund on %s: %s paid, all of it refunded — mark refund %s processed", OrderNumber(o.No), o.Total, req.RefundKey)
 			}
 			amount = left
-		case RefundReceivedNoReturn, RefundAfterSale:
+		case RefundAfterSale:
+			if o.Status != OrderCompleted {
+				return RefundConversion{}, fmt.Errorf("refund %s is after_sale, accepted only on a completed order; %s is %s — an order completes some days after delivery (rule 15)",
+					req.RefundKey, OrderNumber(o.No), o.Status)
+			}
+			amount = requested
+		case RefundReceivedNoReturn:
 			amount = requested
 		case RefundReturnGoods:
 			amount = requested

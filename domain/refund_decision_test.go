@@ -51,7 +51,7 @@ func TestConvertRefund(t *testing.T) {
 		{"received_no_return shipped takes the negotiated amount", RefundReceivedNoReturn, cny(2000), OrderShipped, nil, OrderShipped, 2000, false},
 		{"received_no_return without currency", RefundReceivedNoReturn, Money{Minor: 2000}, OrderShipped, nil, OrderShipped, 2000, false},
 		{"return_goods shipped waits for the return", RefundReturnGoods, cny(14497), OrderShipped, nil, OrderShipped, 14497, true},
-		{"after_sale shipped takes the requested amount", RefundAfterSale, cny(999), OrderShipped, nil, OrderShipped, 999, false},
+		{"after_sale completed takes the requested amount", RefundAfterSale, cny(999), OrderCompleted, nil, OrderCompleted, 999, false},
 		// Delivered, completed and returned orders count as shipped.
 		{"not_received delivered", RefundNotReceived, cny(1), OrderDelivered, nil, OrderDelivered, 14497, false},
 		{"received_no_return delivered", RefundReceivedNoReturn, cny(3000), OrderDelivered, nil, OrderDelivered, 3000, false},
@@ -59,7 +59,7 @@ func TestConvertRefund(t *testing.T) {
 		{"after_sale completed", RefundAfterSale, cny(5000), OrderCompleted, []Refund{partial(1000)}, OrderCompleted, 5000, false},
 		{"return_goods completed waits", RefundReturnGoods, cny(14497), OrderCompleted, nil, OrderCompleted, 14497, true},
 		{"return_goods on a returned order has its goods back", RefundReturnGoods, cny(14497), OrderReturned, nil, OrderReturned, 14497, false},
-		{"requested exactly what is left", RefundAfterSale, cny(10000), OrderDelivered, []Refund{partial(4497)}, OrderDelivered, 10000, false},
+		{"requested exactly what is left", RefundReceivedNoReturn, cny(10000), OrderDelivered, []Refund{partial(4497)}, OrderDelivered, 10000, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +136,7 @@ func TestConvertRefundRefused(t *testing.T) {
 			"=original order tb-main:T1001 is not in shipdesk — import and convert it first"},
 		{"over-refund after a partial", pending(RefundReceivedNoReturn, cny(15000)), &shipped, []Refund{partial(10000)}, "ana",
 			"=refund of 150.00 CNY exceeds what is left to refund on SO00000042: 44.97 CNY"},
-		{"requested more than paid", pending(RefundAfterSale, cny(14498)), &shipped, nil, "ana",
+		{"requested more than paid", pending(RefundReceivedNoReturn, cny(14498)), &shipped, nil, "ana",
 			"=refund of 144.98 CNY exceeds what is left to refund on SO00000042: 144.97 CNY"},
 		{"return_goods more than left", pending(RefundReturnGoods, Money{Minor: 5000}), &shipped, []Refund{partial(10000)}, "ana",
 			"exceeds what is left to refund on SO00000042: 44.97 CNY"},
@@ -153,7 +153,9 @@ func TestConvertRefundRefused(t *testing.T) {
 		{"already converted", *request(sampleClaim(), RefundConverted), &shipped, nil, "ana", "already converted: 144.97 CNY refunded on SO00000042 by ana"},
 		{"already rejected", *request(sampleClaim(), RefundRejected), &shipped, nil, "ana", "already rejected by ana at 2026-11-20 10:00 UTC (goods already signed for)"},
 		{"already processed", *request(sampleClaim(), RefundProcessed), nil, nil, "ana", "already processed"},
-		{"foreign refund on record", pending(RefundAfterSale, cny(100)), &shipped, []Refund{{Amount: Money{100, "USD"}}}, "ana", "fix that record first"},
+		{"foreign refund on record", pending(RefundReceivedNoReturn, cny(100)), &shipped, []Refund{{Amount: Money{100, "USD"}}}, "ana", "fix that record first"},
+		{"after_sale on a shipped order", pending(RefundAfterSale, cny(100)), &shipped, nil, "ana", "after_sale, accepted only on a completed order; SO00000042 is shipped"},
+		{"after_sale on a delivered order", pending(RefundAfterSale, cny(100)), ptr(paidOrder(OrderDelivered)), nil, "ana", "SO00000042 is delivered"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

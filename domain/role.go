@@ -56,6 +56,8 @@ const (
 	ActionPartial      Action = "refund.partial"
 	ActionOutboxSend   Action = "outbox.send"   // send what is due (serve, cron)
 	ActionOutboxManage Action = "outbox.manage" // retry or cancel messages
+	ActionEvents       Action = "parcel.events" // apply carrier events
+	ActionTrackStop    Action = "parcel.track"  // stop or resume following a parcel
 	ActionBackup       Action = "backup"        // a copy of the whole file: every operator's data
 	ActionRedeem       Action = "voucher.redeem"
 	ActionResend       Action = "voucher.resend"
@@ -88,6 +90,8 @@ var actionRules = map[Action]struct {
 	ActionPartial:      {RoleSupervisor, "a partial refund"},
 	ActionOutboxSend:   {RoleOperator, "sending the outbox"},
 	ActionOutboxManage: {RoleSupervisor, "retrying or cancelling messages"},
+	ActionEvents:       {RoleOperator, "import carrier events"},
+	ActionTrackStop:    {RoleOperator, "stopping or resuming tracking"},
 	ActionUndo:         {RoleOperator, "undo"},
 	ActionBackup:       {RoleSupervisor, "a backup"},
 	ActionRedeem:       {RoleOperator, "redeeming a voucher"},

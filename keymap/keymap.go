@@ -16,6 +16,7 @@ const (
 	GroupOrders   = "Sales orders and tracking"
 	GroupRefunds  = "Refund queue"
 	GroupOutbox   = "Outbox"
+	GroupParcels  = "Parcels"
 	GroupChannels = "Channels and rebates"
 	GroupForms    = "Forms"
 	GroupDialogs  = "Dialogs"
@@ -34,6 +35,7 @@ type KeyMap struct {
 	Refunds   key.Binding // the refund queue
 	Outbox    key.Binding // the outbox of messages
 	Vouchers  key.Binding // the voucher counter and list
+	Parcels   key.Binding // parcels by delivery status
 	Audit     key.Binding
 	Channels  key.Binding // channels, their authorizations and cut-offs, and the rebates
 	NextView  key.Binding
@@ -75,6 +77,9 @@ type KeyMap struct {
 	// Outbox
 	OutboxRetry  key.Binding // due now again (supervisor)
 	OutboxCancel key.Binding // call off, with a reason (supervisor)
+	// Parcels
+	StopTracking   key.Binding // stop following a parcel; asks for a reason
+	ResumeTracking key.Binding
 	// Channels and rebates
 	Reauthorize   key.Binding // asks for the new expiry of the channel under the cursor
 	RebateConfirm key.Binding // asks when the subscription order was confirmed on the platform
@@ -114,8 +119,9 @@ func Default() KeyMap {
 		Orders:    bind("3", "orders", "3"),
 		Tracking:  bind("4", "bulk tracking", "4"),
 		Refunds:   bind("5", "refund queue", "5"),
-		Outbox:    bind("0", "outbox", "0"),
+		Outbox:    bind("O", "outbox", "O"),
 		Vouchers:  bind("6", "vouchers", "6"),
+		Parcels:   bind("0", "parcels", "0"),
 		Audit:     bind("7", "audit log", "7"),
 		Channels:  bind("8", "channels", "8"),
 		NextView:  bind("tab", "next view", "tab"),
@@ -151,12 +157,14 @@ func Default() KeyMap {
 		RefundReject:  bind("r", "reject", "r"),
 		RefundProcess: bind("p", "mark processed", "p"),
 
-		OutboxRetry:   bind("r", "retry", "r"),
-		OutboxCancel:  bind("x", "cancel message", "x"),
-		Reauthorize:   bind("r", "re-authorize", "r"),
-		RebateConfirm: bind("c", "confirm rebate", "c"),
-		RebateClaim:   bind("l", "claim rebate", "l"),
-		RebatePaid:    bind("p", "mark rebate paid", "p"),
+		OutboxRetry:    bind("r", "retry", "r"),
+		OutboxCancel:   bind("x", "cancel message", "x"),
+		StopTracking:   bind("x", "stop tracking", "x"),
+		ResumeTracking: bind("o", "resume tracking", "o"),
+		Reauthorize:    bind("r", "re-authorize", "r"),
+		RebateConfirm:  bind("c", "confirm rebate", "c"),
+		RebateClaim:    bind("l", "claim rebate", "l"),
+		RebatePaid:     bind("p", "mark rebate paid", "p"),
 
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
@@ -183,6 +191,7 @@ func (k *KeyMap) Entries() []Entry {
 		{"global.refunds", GroupGlobal, &k.Refunds},
 		{"global.outbox", GroupGlobal, &k.Outbox},
 		{"global.vouchers", GroupGlobal, &k.Vouchers},
+		{"global.parcels", GroupGlobal, &k.Parcels},
 		{"global.audit", GroupGlobal, &k.Audit},
 		{"global.channels", GroupGlobal, &k.Channels},
 		{"global.next_view", GroupGlobal, &k.NextView},
@@ -216,6 +225,8 @@ func (k *KeyMap) Entries() []Entry {
 		{"refunds.convert", GroupRefunds, &k.RefundConvert},
 		{"refunds.reject", GroupRefunds, &k.RefundReject},
 		{"refunds.process", GroupRefunds, &k.RefundProcess},
+		{"parcels.stop", GroupParcels, &k.StopTracking},
+		{"parcels.resume", GroupParcels, &k.ResumeTracking},
 
 		{"outbox.retry", GroupOutbox, &k.OutboxRetry},
 		{"outbox.cancel", GroupOutbox, &k.OutboxCancel},

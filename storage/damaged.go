@@ -130,7 +130,11 @@ func checkFileSize(path string) (fileCheck, error) {
 	if why != nil && size > max(2*reach, reach+boltAllocSize)+ps {
 		return fileCheck{}, damaged(path, fmt.Sprintf("the file is %d bytes but its meta page reaches only %d (%v): its newest state cannot be read", size, reach, errOr(why, "the newest meta page is lost")))
 	}
-	return fileCheck{pristine: m.pgid <= boltMinFilePage && size <= boltMinFilePage*ps}, nil
+	// Pristine: both meta pages whole and still the ones bbolt wrote when it made the
+	// file (transactions 0 and 1, nothing past the first pages), so no transaction ever
+	// committed. A first transaction cut off before its commit may have grown the file;
+	// its pages are not reachable and the file is as new.
+	return fileCheck{pristine: why == nil && m.txid <= 1 && m.pgid <= boltMinFilePage}, nil
 }
 
 func errOr(err error, s string) any {

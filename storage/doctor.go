@@ -228,6 +228,12 @@ func (d *doctor) scanOrders() error {
 		if n := o.Shipment.Number; n != "" {
 			d.expect(ixTracking, []byte(n), u64(o.No), what)
 		}
+		if pk, pv, ph, ok, why := parcelRow(&o, d.get); ok {
+			d.expect(ixPhase, pk, pv, what)
+			d.w.add(phaseCounter[ph], "", 1)
+		} else if why != "" {
+			d.problem("parcels", "%s: %s", domain.OrderNumber(o.No), why)
+		}
 		if r := o.PaymentRef; r != "" && r != o.TradeID { // as indexRefs files it
 			d.refWant = append(d.refWant, hitemOf([]byte(r), o.No))
 		}

@@ -42,6 +42,7 @@ const (
 	ixRefunds
 	ixOutboxState
 	ixOutboxEvent
+	ixPhase
 	ixCount
 )
 
@@ -150,6 +151,24 @@ func (d *doctor) rowSpecs() [ixCount]rowSpec {
 				}
 				wk, wv := refundRows(&r)
 				return wk, wv, "refund request " + strconv.Quote(r.RefundKey.String()), ""
+			}},
+		ixPhase: {name: bParcelsByPhase, fmtKey: fmtPhaseKey,
+			rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
+				if len(k) != 17 {
+					return nil, nil, "", "the key is not phase, time and order number"
+				}
+				o, why := d.orderAt(k[9:17], false)
+				if why != "" {
+					return nil, nil, "", why
+				}
+				wk, wv, _, ok, why := parcelRow(&o, d.get)
+				if why == "" && !ok {
+					why = "names " + domain.OrderNumber(o.No) + ", which has not shipped"
+				}
+				if why != "" {
+					return nil, nil, "", why
+				}
+				return wk, wv, domain.OrderNumber(o.No), ""
 			}},
 	}
 }

@@ -137,6 +137,10 @@ func (d *doctor) rebuildRows(w *wtx) error {
 			w.put(bOrdersByTrack, []byte(n), u64(o.No))
 		}
 		countOrder(w, &o, 1)
+		if pk, pv, ph, ok, _ := parcelRow(&o, d.get); ok {
+			w.put(bParcelsByPhase, pk, pv)
+			w.add(phaseCounter[ph], "", 1)
+		}
 		return nil
 	})
 	if err != nil {

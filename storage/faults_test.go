@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,4 +157,44 @@ func TestDamagedFilesAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+}
+
+// A file whose very first transaction was cut off (killed while shipdesk made it) has
+// bbolt's first pages and the dead transaction's pages past them, and no transaction
+// ever committed: it is as new and is initialised. One where a transaction did commit,
+// but never shipdesk's schema, is refused.
+func TestAFileKilledInItsFirstTransactionIsNew(t *testing.T) {
+	dir := t.TempDir()
+	bare := func(name string, commit bool) string {
+		p := filepath.Join(dir, name)
+		db, err := bolt.Open(p, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("other")); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := f.Stat()
+		if err := f.Truncate(fi.Size() + 1<<20); err != nil { // the dead transaction's pages
+			t.Fatal(err)
+		}
+		f.Close()
+		return p
+	}
+	s, err := Open(bare("killed.db", false), Options{})
+	if err != nil {
+		t.Fatalf("a file killed in its first transaction: %v", err)
+	}
+	mustImport(t, s, trade("tb", "T1", t0, 1))
+	s.Close()
+	if _, err := Open(bare("foreign.db", true), Options{}); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a committed file without the schema: %v, want ErrDamaged", err)
+	}
 }

@@ -309,6 +309,10 @@ type OrderQuery struct {
 	ShipByFrom, ShipByBefore time.Time
 	Words                    []string
 	Desc                     bool
+	// Delivery, when set, keeps the shipped orders whose delivery status (at DeliveryAt)
+	// is one of these: each candidate's parcel is read and asked the clock.
+	Delivery   []domain.DeliveryStatus
+	DeliveryAt time.Time
 }
 
 // marks are the index-text markers a query needs, beside its words.
@@ -394,6 +398,9 @@ func (s *Store) OrderWindow(ctx context.Context, q OrderQuery, from Pos, back bo
 			if q.Channel != "" && o.Channel != q.Channel {
 				continue
 			}
+			if len(q.Delivery) > 0 && !s.deliveryIn(tx, &o, q.Delivery, q.DeliveryAt) {
+				continue
+			}
 			rows = append(rows, OrderRow{Order: o, Pos: append(Pos{}, suffix...)})
 		}
 	})
@@ -417,7 +424,7 @@ func textMatches(text []byte, words [][]byte) bool {
 
 // OrderCount is the number of rows of q when it can be read from the counters.
 func (s *Store) OrderCount(q OrderQuery) (n int, exact bool, err error) {
-	if len(q.Words) > 0 || q.Channel != "" || q.Carrier != "" || q.NoTracking || !q.ShipByFrom.IsZero() || !q.ShipByBefore.IsZero() {
+	if len(q.Words) > 0 || q.Channel != "" || q.Carrier != "" || q.NoTracking || !q.ShipByFrom.IsZero() || !q.ShipByBefore.IsZero() || len(q.Delivery) > 0 {
 		return 0, false, nil
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -471,7 +478,9 @@ type Counts struct {
 	Replaced   int
 	Refunds    RefundCounts
 	Outbox     OutboxCounts
-	Vouchers   VoucherCounts
+	// Delivery is shipments by delivery status at the time asked (rule 14).
+	Delivery map[domain.DeliveryStatus]int
+	Vouchers VoucherCounts
 	// Staged is the index rows staged since the last fold (staged.go).
 	Staged int
 	// Backup is how the last scheduled backup of this process went (backup.go); nil when
@@ -512,6 +521,7 @@ func (s *Store) Counts(now time.Time, loc *time.Location) (Counts, error) {
 		}
 		c.Refunds = refundCounts(tx, now)
 		c.Outbox = outboxCounts(tx, now)
+		c.Delivery = deliveryCounts(tx, s.delivery, now)
 		c.Vouchers = voucherCounts(tx, now, loc)
 		return nil
 	})

@@ -77,6 +77,9 @@ func encodeRefundRequest(r *domain.RefundRequest) []byte {
 	w.u(r.OrderNo)
 	w.s(r.Refunded.Currency)
 	w.i(r.Refunded.Minor)
+	if !r.GoodsBack.IsZero() {
+		w.t(r.GoodsBack) // an optional tail: records written before it read as zero
+	}
 	return w.b
 }
 
@@ -104,6 +107,9 @@ func decodeRefundRequest(b []byte) (domain.RefundRequest, error) {
 	r.OrderNo = d.u()
 	r.Refunded.Currency = d.s()
 	r.Refunded.Minor = d.i()
+	if d.err == nil && len(d.b) > 0 {
+		r.GoodsBack = d.t()
+	}
 	return r, d.err
 }
 

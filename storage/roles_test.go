@@ -69,6 +69,14 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.CancelOutbox([]uint64{1}, "no", t0, by)
 			return err
 		}},
+		{"carrier events", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.ApplyEvents(EventBatch{Events: []domain.TrackingEvent{{Tracking: numA, At: t0, Status: domain.EventInTransit}}}, t0, by)
+			return err
+		}},
+		{"stop tracking", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.SetTracking(orderRef("SO00000002"), true, "lost", t0, by)
+			return err
+		}},
 		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},
 		{"voucher redeem", domain.RoleOperator, func(s *Store, by Actor) error {
 			_, err := s.Redeem(domain.RedeemInput{Code: "1234567890", Phone4: "0000"}, t0, by)

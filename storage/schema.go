@@ -76,6 +76,10 @@ var schema = newSchema(
 	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bUndo, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bVouchers, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bVoucherByCode, kind: kindIndex, fill: leaveRoom},
@@ -105,6 +109,10 @@ var (
 	bOutbox         = []byte("outbox")
 	bOutboxByState  = []byte("outbox_by_state")
 	bOutboxByEvent  = []byte("outbox_by_event")
+	bParcels        = []byte("parcels")
+	bParcelEvents   = []byte("parcel_events")
+	bParcelsByPhase = []byte("parcels_by_phase")
+	bHookEvents     = []byte("hook_events")
 	bUndo           = []byte("undo")
 	bChannels       = []byte("channels") // channel name → its record (channels.go)
 	bRebates        = []byte("rebates")  // rebate number → its record

@@ -41,6 +41,10 @@
 //	                       its state, attempts, next attempt and last error (outbox.go)
 //	outbox_by_state      index: state(1) | time(8) | seq(8) → empty: what is due, by state
 //	outbox_by_event      index: order(8) | kind 0x00 stage → seq(8): one message per event
+//	parcels              records (read back): no(8) → parcel: latest event, stop (parcels.go)
+//	parcel_events        records: no(8) | at(8) | status(1) → carrier event
+//	parcels_by_phase     index: phase(1) | since(8) | no(8) → carrier code; counters parcel/<phase>
+//	hook_events          records: webhook or feed event id → received(8)
 //	undo                 records: seq(8) of an undoable action's audit event → its undo record:
 //	                       before-images of what it changed (undo.go)
 //
@@ -70,6 +74,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"shipdesk/domain"
@@ -104,6 +109,9 @@ type Options struct {
 	// FoldAfter, when set, folds the staged index rows (Fold) once this long has passed
 	// without a write, in the background: the console and the server set it.
 	FoldAfter time.Duration
+	// Delivery is the clock rules of delivery statuses and the order rules that follow
+	// them (rules 14–15); nil = domain.DefaultDeliverySettings.
+	Delivery *domain.DeliverySettings
 	// CodeDigits is the length of new voucher codes (6–11; default 10); CodeRand the
 	// source they are drawn from (default crypto/rand; tests give a fixed stream).
 	CodeDigits int
@@ -116,6 +124,7 @@ type Store struct {
 	path       string
 	shipWithin time.Duration
 	notify     *domain.NotifyPolicy // when queued messages are due; nil: the default
+	delivery   domain.DeliverySettings
 	codeDigits int
 	codeRand   io.Reader
 
@@ -188,7 +197,10 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, shipWithin: opt.ShipWithin, subs: map[chan Change]struct{}{},
-		codeDigits: cmp.Or(opt.CodeDigits, domain.DefaultCodeDigits), codeRand: opt.CodeRand}
+		codeDigits: cmp.Or(opt.CodeDigits, domain.DefaultCodeDigits), codeRand: opt.CodeRand, delivery: domain.DefaultDeliverySettings()}
+	if opt.Delivery != nil {
+		s.delivery = *opt.Delivery
+	}
 	if s.codeRand == nil {
 		s.codeRand = rand.Reader
 	}
@@ -267,7 +279,10 @@ func (s *Store) init(readOnly, mayInit bool) error {
 		if m.Get(kSchema) == nil {
 			return m.Put(kSchema, u64(SchemaVersion))
 		}
-		return migrate(tx, binary.BigEndian.Uint64(m.Get(kSchema)))
+		if err := migrate(tx, binary.BigEndian.Uint64(m.Get(kSchema))); err != nil {
+			return err
+		}
+		return fileShippedParcels(tx)
 	})
 }
 

@@ -471,6 +471,9 @@ func (w *wtx) putOrder(old, next *domain.SalesOrder) error {
 		w.put(bOrdersByTrack, []byte(n), u64(next.No))
 	}
 	countOrder(w, next, 1)
+	if err := w.refileShipment(old, next); err != nil {
+		return err
+	}
 	w.put(bOrders, u64(next.No), encodeOrderAt(nil, next, w.orderEntrySeq(old, next)))
 	w.put(bOrdersByStatus, statusIndexKey(nil, next.Status, next.ShipBy, next.No), []byte(orderSearchText(next)))
 	return nil

@@ -96,11 +96,10 @@ func (m *dashboardModel) view() string {
 		{label: "converted", n: r.Converted},
 		{label: "rejected", n: r.Rejected},
 		{label: "processed", n: r.Processed},
-		{},
-		{label: "messages queued", n: c.Outbox.Queued},
-		{label: "messages failed", n: c.Outbox.Failed, style: &s.warn},
-		{label: "messages dead", n: c.Outbox.Dead, style: &s.loud, note: "◀ outbox"},
-		{label: "sent in 24 h", n: c.Outbox.Sent24h},
+	}
+	if c.Outbox.Failed+c.Outbox.Dead > 0 { // the outbox, when a message needs a look
+		refunds = append(refunds, countRow{label: "messages failed", n: c.Outbox.Failed, style: &s.warn},
+			countRow{label: "messages dead", n: c.Outbox.Dead, style: &s.loud})
 	}
 	left, right, third := m.panelLines("Pending pool", pool), m.panelLines("Sales orders", orders), m.panelLines("Refund queue", refunds)
 	for _, t := range r.Refunded {
@@ -116,18 +115,26 @@ func (m *dashboardModel) view() string {
 		{label: "units unredeemed", n: vo.UnitsUnredeemed},
 		{label: "redeemed today", n: vo.RedeemedToday},
 	})...)
-	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")))
+	fourth := m.panelLines("Parcels", m.deliveryRows())
+	w := max(lipgloss.Width(strings.Join(left, "\n")), lipgloss.Width(strings.Join(right, "\n")), lipgloss.Width(strings.Join(third, "\n")), lipgloss.Width(strings.Join(fourth, "\n")))
 	box := s.box.Width(w + 2) // + padding
-	lp, rp, tp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n"))
+	lp, rp, tp, fp := box.Render(strings.Join(left, "\n")), box.Render(strings.Join(right, "\n")), box.Render(strings.Join(third, "\n")), box.Render(strings.Join(fourth, "\n"))
 	pw := lipgloss.Width(lp)
 	var panels string
-	switch {
-	case 3*pw+4 <= m.width:
-		panels = m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
-	case 2*pw+2 <= m.width:
-		panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
-	default:
-		panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
+	if 4*pw+6 <= m.width {
+		panels = m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp, "  ", fp))
+	} else {
+		// Narrower: the parcels panel shrinks to its loud counts under the refund queue,
+		// which is shorter than the panels beside it, so the dashboard grows no taller.
+		tp = lipgloss.JoinVertical(lipgloss.Left, tp, box.Render(strings.Join(m.deliveryShort(w), "\n")))
+		switch {
+		case 3*pw+4 <= m.width:
+			panels = m.withChannels(lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp, "  ", tp))
+		case 2*pw+2 <= m.width:
+			panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lipgloss.JoinHorizontal(lipgloss.Top, lp, "  ", rp), tp))
+		default:
+			panels = m.withChannels(lipgloss.JoinVertical(lipgloss.Left, lp, rp, tp))
+		}
 	}
 	if banner == "" {
 		return panels
@@ -150,6 +157,27 @@ func (m *dashboardModel) backupBanner() string {
 	return s.dim.Render(textsafe.Safe(fmt.Sprintf("last backup %s: %s (%d bytes, checked)", at, b.Path, b.Size)))
 }
 
+// deliveryRows are the parcels panel: shipments by delivery status at the time the
+// counts were read (rule 14), the loud ones marked in words too.
+func (m *dashboardModel) deliveryRows() []countRow {
+	s, d := &m.c.styles, m.counts.Delivery
+	return []countRow{
+		{label: "stuck", n: d[domain.DeliveryStuck], style: &s.urgent, note: "◀ STUCK"},
+		{label: "pickup 1–5 d", n: d[domain.DeliveryPickup1to5], style: &s.pickup[0]},
+		{label: "pickup 5–15 d", n: d[domain.DeliveryPickup5to15], style: &s.pickup[1], note: "◀ long"},
+		{label: "pickup 15–30 d", n: d[domain.DeliveryPickup15to30], style: &s.pickup[2], note: "◀ very long"},
+		{label: "pickup over 30 d", n: d[domain.DeliveryPickupOver30], style: &s.pickup[3], note: "◀ GOING BACK"},
+		{label: "no info", n: d[domain.DeliveryNoInfo], style: &s.warn, note: "◀ silent"},
+		{label: "error", n: d[domain.DeliveryError], style: &s.danger, note: "◀ look"},
+		{},
+		{label: "registered", n: d[domain.DeliveryRegistered]},
+		{label: "in transit", n: d[domain.DeliveryInTransit]},
+		{label: "delivered", n: d[domain.DeliveryDelivered]},
+		{label: "returned", n: d[domain.DeliveryReturned]},
+		{label: "stopped", n: d[domain.DeliveryStopped]},
+	}
+}
+
 // panelLines draws a titled list of counts.
 func (m *dashboardModel) panelLines(title string, rows []countRow) []string {
 	s := m.c.styles
@@ -167,6 +195,34 @@ func (m *dashboardModel) panelLines(title string, rows []countRow) []string {
 			}
 		}
 		lines = append(lines, line)
+	}
+	return lines
+}
+
+// deliveryShort is the parcels panel in three lines of width w: the loud counts, the
+// pickup ages, the parcels on their way; each count styled like the full panel's when it
+// is not zero.
+func (m *dashboardModel) deliveryShort(w int) []string {
+	s, d := &m.c.styles, m.counts.Delivery
+	part := func(label string, st domain.DeliveryStatus, style *lipgloss.Style) string {
+		text := fmt.Sprintf("%s %d", label, d[st])
+		if d[st] > 0 && style != nil {
+			return style.Render(text)
+		}
+		return text
+	}
+	join := func(parts ...string) string { return strings.Join(parts, "  ") }
+	lines := []string{
+		s.title.Render("Parcels"),
+		join(part("STUCK", domain.DeliveryStuck, &s.urgent), part("no info", domain.DeliveryNoInfo, &s.warn), part("error", domain.DeliveryError, &s.danger)),
+		strings.Join([]string{"pickup", part("1–5d", domain.DeliveryPickup1to5, &s.pickup[0]), part("5–15d", domain.DeliveryPickup5to15, &s.pickup[1]),
+			part("15–30d", domain.DeliveryPickup15to30, &s.pickup[2]), part("30d+", domain.DeliveryPickupOver30, &s.pickup[3])}, " "),
+		join(part("in transit", domain.DeliveryInTransit, nil), part("registered", domain.DeliveryRegistered, nil), part("stopped", domain.DeliveryStopped, nil)),
+	}
+	for i := range lines {
+		if lipgloss.Width(lines[i]) > w {
+			lines[i] = Cut(lines[i], w)
+		}
 	}
 	return lines
 }

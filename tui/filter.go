@@ -77,7 +77,7 @@ func parsePoolFilter(s string) (storage.PoolQuery, error) {
 // Besides channel: and state:, it knows carrier:CODE, tracking:none and
 // due:overdue|today|late, which use the warehouse's day at now.
 func parseOrderFilter(s string, now time.Time, loc *time.Location) (storage.OrderQuery, error) {
-	terms, words, err := splitFilter(s, "channel", "state", "carrier", "due", "tracking")
+	terms, words, err := splitFilter(s, "channel", "state", "carrier", "due", "tracking", "delivery")
 	if err != nil {
 		return storage.OrderQuery{}, err
 	}
@@ -85,6 +85,15 @@ func parseOrderFilter(s string, now time.Time, loc *time.Location) (storage.Orde
 	if v, ok := terms["state"]; ok {
 		if q.Statuses, err = parseList(v, domain.OrderStatuses, domain.ParseOrderStatus); err != nil {
 			return q, err
+		}
+	}
+	if v, ok := terms["delivery"]; ok {
+		if q.Delivery, err = parseDeliveries(v); err != nil {
+			return q, err
+		}
+		q.DeliveryAt = now
+		if len(q.Statuses) == 0 {
+			q.Statuses = shippedStatuses()
 		}
 	}
 	if v, ok := terms["carrier"]; ok {

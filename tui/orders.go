@@ -38,9 +38,11 @@ func orderColumns() []column {
 const orderShipByColumn = 8
 
 type orderMsg struct {
-	order domain.SalesOrder
-	found bool
-	err   error
+	order    domain.SalesOrder
+	found    bool
+	delivery domain.DeliveryStatus // zero when not shipped
+	parcel   domain.ParcelState
+	err      error
 }
 
 // orderNo is a sales order's number, the orders list's row key.
@@ -50,8 +52,10 @@ func (n orderNo) String() string { return domain.OrderNumber(uint64(n)) }
 
 type ordersView struct {
 	*list[storage.OrderRow, orderNo, storage.OrderQuery]
-	order   domain.SalesOrder // the order the detail shows
-	refunds []domain.Refund   // its refunds
+	order    domain.SalesOrder     // the order the detail shows
+	refunds  []domain.Refund       // its refunds
+	delivery domain.DeliveryStatus // its parcel's delivery status; zero until read or when not shipped
+	parcel   domain.ParcelState
 
 	formOpen    bool
 	form        trackForm
@@ -95,7 +99,7 @@ func newOrders(c *common) view {
 		empty: [2]string{"no orders match", "no orders match"},
 		detail: &detailSpec[storage.OrderRow, orderNo]{
 			open: func(r storage.OrderRow) tea.Cmd {
-				v.order, v.refunds, v.messages = r.Order, nil, nil
+				v.order, v.refunds, v.delivery, v.parcel, v.messages = r.Order, nil, 0, domain.ParcelState{}, nil
 				return v.loadOrder()
 			},
 			reload: v.loadOrder,
@@ -132,10 +136,14 @@ func (v *ordersView) actions(c *common) []listAction[orderNo] {
 func (v *ordersView) capturing() bool { return v.list.capturing() || v.formOpen || v.refundOpen }
 
 func (v *ordersView) loadOrder() tea.Cmd {
-	store, no := v.c.store, v.order.No
+	store, no, now := v.c.store, v.order.No, v.c.now()
 	return tea.Batch(func() tea.Msg {
 		o, found, err := store.Order(no)
-		return orderMsg{order: o, found: found, err: err}
+		if err != nil || !found {
+			return orderMsg{order: o, found: found, err: err}
+		}
+		st, p, err := store.DeliveryOf(o, now)
+		return orderMsg{order: o, found: found, delivery: st, parcel: p, err: err}
 	}, loadOrderRefunds(store, no), loadOrderMessages(store, no))
 }
 
@@ -146,7 +154,7 @@ func (v *ordersView) update(msg tea.Msg) tea.Cmd {
 			return reportErr(msg.err)
 		}
 		if v.detail.open && msg.found && msg.order.No == v.order.No {
-			v.order = msg.order
+			v.order, v.delivery, v.parcel = msg.order, msg.delivery, msg.parcel
 		}
 		return nil
 	case runOrderMsg:
@@ -345,6 +353,17 @@ func (v *ordersView) shipmentLines() []string {
 	}
 	if sh.Override != "" {
 		fields = append(fields, field{"override", sh.Override})
+	}
+	if v.delivery != 0 {
+		d := deliveryCell(&s, v.delivery, 0)
+		if v.delivery.Pickup() {
+			d = deliveryCell(&s, v.delivery, domain.DaysSince(v.parcel.Latest.At, v.c.now()))
+		}
+		text := d.text
+		if l := v.parcel.Latest; l.Status != 0 {
+			text += " — last event " + localTime(l.At, loc, "2006-01-02 15:04") + " " + eventText(l)
+		}
+		fields = append(fields, field{"delivery", text})
 	}
 	title := "Shipment"
 	if sh.Replaced > 0 {

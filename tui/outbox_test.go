@@ -22,7 +22,7 @@ func TestOutboxViewRetry(t *testing.T) {
 	if err := h.store.RecordOutbox([]storage.OutboxResult{{ID: 2, Err: "HTTP 500: boom", At: now}}, 1, now, by); err != nil {
 		t.Fatal(err)
 	}
-	h.press("0")
+	h.press("O")
 	h.mustShow("Outbox", "dead", "refund.reject", "HTTP 500: boom", "queued", "tracking.upload")
 	if l := h.lineWith("refund.reject"); l == "" || h.lineWith("tracking.upload") == "" {
 		t.Fatal("rows missing")

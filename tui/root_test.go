@@ -88,8 +88,8 @@ func TestViewSwitching(t *testing.T) {
 	}{
 		// The vouchers view opens at the counter, which takes every key (codes are typed
 		// there) until esc leaves it for the list.
-		{"2", "Pool"}, {"3", "Orders"}, {"tab", "Tracking"}, {"tab", "Refunds"}, {"tab", "Vouchers"}, {"tab", "Vouchers"}, {"esc", "Vouchers"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Outbox"}, {"tab", "Dashboard"}, {"4", "Tracking"}, {"5", "Refunds"}, {"6", "Vouchers"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Outbox"}, {"tab", "Dashboard"}, {"tab", "Pool"},
-		{"?", "Help"}, {"esc", "Pool"}, {"?", "Help"}, {"?", "Pool"}, {"7", "Audit"}, {"8", "Channels"}, {"0", "Outbox"}, {"1", "Dashboard"},
+		{"2", "Pool"}, {"3", "Orders"}, {"tab", "Tracking"}, {"tab", "Refunds"}, {"tab", "Vouchers"}, {"tab", "Vouchers"}, {"esc", "Vouchers"}, {"tab", "Parcels"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Outbox"}, {"tab", "Dashboard"}, {"4", "Tracking"}, {"5", "Refunds"}, {"6", "Vouchers"}, {"0", "Parcels"}, {"tab", "Audit"}, {"tab", "Channels"}, {"tab", "Outbox"}, {"tab", "Dashboard"}, {"tab", "Pool"},
+		{"?", "Help"}, {"esc", "Pool"}, {"?", "Help"}, {"?", "Pool"}, {"7", "Audit"}, {"0", "Parcels"}, {"8", "Channels"}, {"O", "Outbox"}, {"1", "Dashboard"},
 	} {
 		h.press(step.key)
 		if got := h.activeView(); got != step.want {
@@ -100,7 +100,7 @@ func TestViewSwitching(t *testing.T) {
 }
 
 func TestHelpIsGeneratedFromTheKeymap(t *testing.T) {
-	h := newHarness(t, manyTrades(2), 120, 30)
+	h := newHarness(t, manyTrades(2), 120, 40) // tall enough for every binding at once
 	h.press("?")
 	for _, e := range keymapEntries(keymap.Default()) {
 		h.mustShow(e)
@@ -117,7 +117,7 @@ func TestHelpIsGeneratedFromTheKeymap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h = newHarness(t, manyTrades(2), 120, 30, withKeys(km))
+	h = newHarness(t, manyTrades(2), 120, 40, withKeys(km))
 	h.press("?")
 	if l := h.lineWith("convert to order"); !strings.Contains(l, "v ") || strings.Contains(l, "c ") {
 		t.Errorf("rebound help line for convert: %q", l)

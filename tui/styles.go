@@ -25,6 +25,9 @@ type styles struct {
 	urgent    lipgloss.Style // overdue orders and their attention mark
 	loud      lipgloss.Style // overdue count on the dashboard
 	box       lipgloss.Style // dialogs and dashboard panels
+	// pickup grades a parcel's wait at the pickup point, 1–5, 5–15, 15–30 and over 30
+	// days: the longer, the darker (seed 001); the words say it too, for NO_COLOR.
+	pickup [4]lipgloss.Style
 }
 
 func newStyles(r *lipgloss.Renderer) styles {
@@ -50,5 +53,11 @@ func newStyles(r *lipgloss.Renderer) styles {
 		urgent:    s().Foreground(lipgloss.Color("1")).Bold(true),
 		loud:      s().Foreground(lipgloss.Color("1")).Bold(true).Reverse(true),
 		box:       s().Border(lipgloss.RoundedBorder()).Padding(0, 1),
+		pickup: [4]lipgloss.Style{
+			s().Foreground(lipgloss.Color("6")),
+			s().Foreground(lipgloss.Color("3")),
+			s().Foreground(lipgloss.Color("1")),
+			s().Foreground(lipgloss.Color("1")).Bold(true).Reverse(true),
+		},
 	}
 }

@@ -62,6 +62,7 @@ func viewTable() []viewSpec {
 		{name: "Tracking", key: func(k *keymap.KeyMap) key.Binding { return k.Tracking }, make: newBulk},
 		{name: "Refunds", key: func(k *keymap.KeyMap) key.Binding { return k.Refunds }, make: newRefunds},
 		{name: "Vouchers", key: func(k *keymap.KeyMap) key.Binding { return k.Vouchers }, make: newVouchers},
+		{name: "Parcels", key: func(k *keymap.KeyMap) key.Binding { return k.Parcels }, make: newParcels},
 		{name: "Audit", key: func(k *keymap.KeyMap) key.Binding { return k.Audit }, make: newAudit},
 		{name: "Channels", key: func(k *keymap.KeyMap) key.Binding { return k.Channels }, make: newChannels},
 		{name: "Outbox", key: func(k *keymap.KeyMap) key.Binding { return k.Outbox }, make: newOutbox},

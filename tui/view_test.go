@@ -64,10 +64,9 @@ func TestAViewInTheTableIsRoutedThroughTheInterface(t *testing.T) {
 	})
 	m.views = append(m.views, fake)
 
-	// Wide enough for every tab of the table and the new one.
-	h.send(tea.WindowSizeMsg{Width: 130, Height: 24})
-	if fake.width != 130 || fake.height != 20 {
-		t.Fatalf("resize: fake is %d×%d, want 130×20 (the body)", fake.width, fake.height)
+	h.send(tea.WindowSizeMsg{Width: 150, Height: 24}) // wide enough for every tab and the fake's
+	if fake.width != 150 || fake.height != 20 {
+		t.Fatalf("resize: fake is %d×%d, want 150×20 (the body)", fake.width, fake.height)
 	}
 	h.mustShow("9 Fake") // its tab
 	h.press("9")

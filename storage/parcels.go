@@ -1,0 +1,576 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"shipdesk/domain"
+)
+
+// Parcels (rules 14–15). Per shipped order, by its number:
+//
+//	parcels           no(8) → parcel record: the latest event (rule 14's precedence) and
+//	                    the operator's stop
+//	parcel_events     no(8) | at(8) | status(1) → event record (location, text, carrier,
+//	                    received): the same number, time and status is one key, so a
+//	                    duplicate is stored once, and the latest is found whatever order
+//	                    the events came in
+//	parcels_by_phase  index (derived): phase(1) | since(8) | no(8) → carrier code: every
+//	                    shipped order once, by the event-driven part of its delivery
+//	                    status and the time that part began; the clock's part (stuck, the
+//	                    pickup ages, no_info) is counted over ranges of since when asked
+//	hook_events       webhook or feed event id → received(8): each applied once
+//
+// Counters parcel/<phase> count the rows of parcels_by_phase per phase.
+
+const parcelRecordVersion = 1
+
+func encodeParcel(p *domain.ParcelState) []byte {
+	w := enc{b: make([]byte, 0, 48+len(p.Latest.Location)+len(p.Latest.Text)+len(p.StopReason))}
+	w.byte(parcelRecordVersion)
+	w.t(p.Latest.At)
+	w.byte(uint8(p.Latest.Status))
+	w.s(p.Latest.Location)
+	w.s(p.Latest.Text)
+	w.s(p.Latest.Carrier)
+	w.bool(p.Stopped)
+	w.s(p.StopReason)
+	w.t(p.StoppedAt)
+	w.s(p.StoppedBy)
+	return w.b
+}
+
+func decodeParcel(b []byte) (domain.ParcelState, error) {
+	var p domain.ParcelState
+	d := dec{b: b}
+	if d.byte() != parcelRecordVersion {
+		return p, errCorrupt
+	}
+	p.Latest.At = d.t()
+	p.Latest.Status = domain.EventStatus(d.byte())
+	p.Latest.Location = d.s()
+	p.Latest.Text = d.s()
+	p.Latest.Carrier = d.s()
+	p.Stopped = d.bool()
+	p.StopReason = d.s()
+	p.StoppedAt = d.t()
+	p.StoppedBy = d.s()
+	return p, d.err
+}
+
+func eventKey(no uint64, at time.Time, st domain.EventStatus) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 17), no)
+	k = timeKey(k, at)
+	return append(k, byte(st))
+}
+
+func encodeEvent(ev *domain.TrackingEvent, received time.Time) []byte {
+	w := enc{b: make([]byte, 0, 24+len(ev.Location)+len(ev.Text)+len(ev.Carrier))}
+	w.byte(parcelRecordVersion)
+	w.s(ev.Location)
+	w.s(ev.Text)
+	w.s(ev.Carrier)
+	w.t(received)
+	w.t(ev.At) // the key holds seconds; the record keeps the instant
+	return w.b
+}
+
+// decodeEvent reads an event from its key and record.
+func decodeEvent(k, v []byte) (no uint64, ev domain.TrackingEvent, received time.Time, err error) {
+	if len(k) != 17 {
+		return 0, ev, received, errCorrupt
+	}
+	no = binary.BigEndian.Uint64(k)
+	ev.Status = domain.EventStatus(k[16])
+	d := dec{b: v}
+	if d.byte() != parcelRecordVersion {
+		return 0, ev, received, errCorrupt
+	}
+	ev.Location, ev.Text, ev.Carrier = d.s(), d.s(), d.s()
+	received = d.t()
+	ev.At = d.t()
+	return no, ev, received, d.err
+}
+
+func timeOfKey(b []byte) time.Time {
+	v := binary.BigEndian.Uint64(b)
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(v^(1<<63)), 0).UTC()
+}
+
+func phaseKey(ph domain.Phase, since time.Time, no uint64) []byte {
+	k := timeKey([]byte{byte(ph)}, since)
+	return binary.BigEndian.AppendUint64(k, no)
+}
+
+var phaseCounter = map[domain.Phase]string{}
+
+func init() {
+	for _, ph := range domain.Phases {
+		phaseCounter[ph] = "parcel/" + ph.String()
+	}
+}
+
+// parcelState reads the parcel record of order no through the transaction's writes.
+func (w *wtx) parcelState(no uint64) (domain.ParcelState, error) {
+	v := w.get(bParcels, u64(no))
+	if v == nil {
+		return domain.ParcelState{}, nil
+	}
+	return decodeParcel(v)
+}
+
+// fileParcel moves a shipment's row in parcels_by_phase (and its phase counter) from what
+// (oldSh, oldP) gave to what (nextSh, nextP) gives; a shipment not shipped has no row.
+func (w *wtx) fileParcel(no uint64, oldSh *domain.Shipment, oldP *domain.ParcelState, nextSh *domain.Shipment, nextP *domain.ParcelState) {
+	var oldKey, newKey []byte
+	var oldPh, newPh domain.Phase
+	if oldSh != nil && oldSh.Shipped() {
+		var t time.Time
+		oldPh, t = domain.PhaseOf(*oldSh, *oldP)
+		oldKey = phaseKey(oldPh, t, no)
+	}
+	if nextSh != nil && nextSh.Shipped() {
+		var t time.Time
+		newPh, t = domain.PhaseOf(*nextSh, *nextP)
+		newKey = phaseKey(newPh, t, no)
+	}
+	sameCarrier := oldSh != nil && nextSh != nil && oldSh.Carrier == nextSh.Carrier
+	if bytes.Equal(oldKey, newKey) && sameCarrier {
+		return
+	}
+	if oldKey != nil {
+		w.del(bParcelsByPhase, oldKey)
+		w.add(phaseCounter[oldPh], "", -1)
+	}
+	if newKey != nil {
+		w.put(bParcelsByPhase, newKey, []byte(nextSh.Carrier))
+		w.add(phaseCounter[newPh], "", 1)
+	}
+}
+
+// refileShipment keeps parcels_by_phase in step when putOrder changes a shipment.
+func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
+	if old == nil && !next.Shipment.Shipped() {
+		return nil
+	}
+	if old != nil && parcelSame(&old.Shipment, &next.Shipment) {
+		return nil
+	}
+	p, err := w.parcelState(next.No)
+	if err != nil {
+		return err
+	}
+	var oldSh *domain.Shipment
+	if old != nil {
+		oldSh = &old.Shipment
+	}
+	w.fileParcel(next.No, oldSh, &p, &next.Shipment, &p)
+	return nil
+}
+
+// parcelSame reports whether two shipments file the same parcel row.
+func parcelSame(a, b *domain.Shipment) bool {
+	return a.Shipped() == b.Shipped() && (a.Number == "") == (b.Number == "") && a.Carrier == b.Carrier && a.ShippedAt.Equal(b.ShippedAt)
+}
+
+// ParcelChange is what one parcel's new state did: its delivery status before and after
+// (by the clock of the change), and the order's status when it moved.
+type ParcelChange struct {
+	OrderNo            uint64
+	Tracking, Carrier  string
+	From, To           domain.DeliveryStatus
+	OrderFrom, OrderTo domain.OrderStatus // equal when the order did not move
+	Completed          bool               // the order went on to completed at once (delivered long ago)
+	GoodsBack          []domain.RefundKey // return_goods refunds marked as having the goods back
+	Cause              domain.TrackingEvent
+}
+
+// Moved reports whether the delivery status changed.
+func (c ParcelChange) Moved() bool { return c.From != c.To }
+
+// settleParcel is the one place where a shipment's delivery change is decided inside the
+// write transaction: given the order and its parcel before (old) and after (next) — new
+// events, or a stop or resume — it writes the parcel record and its phase row, asks the
+// domain what the change does to the order (rule 15: delivered, returned, completed, the
+// returned-goods mark on return_goods refunds) and writes that too. It returns the change
+// for the caller's audit event and for anything else that must follow a parcel reaching
+// a status in the same transaction.
+func (w *wtx) settleParcel(o *domain.SalesOrder, old, next domain.ParcelState, set domain.DeliverySettings, now time.Time) (ParcelChange, error) {
+	ch := ParcelChange{OrderNo: o.No, Tracking: o.Shipment.Number, Carrier: o.Shipment.Carrier, OrderFrom: o.Status, OrderTo: o.Status, Cause: next.Latest}
+	ch.From = domain.DeliveryOf(o.Shipment, old, set, now)
+	ch.To = domain.DeliveryOf(o.Shipment, next, set, now)
+	w.put(bParcels, u64(o.No), encodeParcel(&next))
+	w.fileParcel(o.No, &o.Shipment, &old, &o.Shipment, &next)
+	oldPh, _ := domain.PhaseOf(o.Shipment, old)
+	newPh, since := domain.PhaseOf(o.Shipment, next)
+	if oldPh == newPh {
+		return ch, nil
+	}
+	if _, ok := domain.FollowDelivery(*o, newPh, set); !ok {
+		return ch, nil
+	}
+	// The order moves: read it whole (o may hold only the order's own fields).
+	full, err := w.getOrder(o.No)
+	if err != nil || full == nil {
+		return ch, fmt.Errorf("%s: %v", domain.OrderNumber(o.No), err)
+	}
+	o = full
+	moved, ok := domain.FollowDelivery(*o, newPh, set)
+	if !ok {
+		return ch, nil
+	}
+	if moved.Status == domain.OrderDelivered {
+		pending, err := w.refundPending(o.Key)
+		if err != nil {
+			return ch, err
+		}
+		if done, ok := domain.CompleteDelivered(moved, since, pending, set, now); ok {
+			moved, ch.Completed = done, true
+		}
+	}
+	if moved.Status == domain.OrderReturned && o.AwaitingReturn {
+		keys, err := w.markGoodsBack(o.No, now)
+		if err != nil {
+			return ch, err
+		}
+		ch.GoodsBack = keys
+	}
+	if err := w.putOrder(o, &moved); err != nil {
+		return ch, err
+	}
+	w.changed(domain.OrderNumber(o.No), domain.DiffOrder(o, &moved)...)
+	ch.OrderTo = moved.Status
+	return ch, nil
+}
+
+// markGoodsBack marks every converted return_goods refund of order no that waits for the
+// goods as having them back.
+func (w *wtx) markGoodsBack(no uint64, now time.Time) ([]domain.RefundKey, error) {
+	given, err := orderRefunds(w.tx, no)
+	if err != nil {
+		return nil, err
+	}
+	var keys []domain.RefundKey
+	for _, r := range given {
+		if r.Kind != domain.RefundReturnGoods || r.Partial() {
+			continue
+		}
+		req, err := w.getRefund(r.Request)
+		if err != nil || req == nil || !req.GoodsBack.IsZero() {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		next := *req
+		next.GoodsBack = now
+		if err := w.putRefund(req, &next); err != nil {
+			return nil, err
+		}
+		w.changed(r.Request.String(), domain.FieldChange{Key: r.Request.String(), Field: "goods_back", After: domain.ISOTime(now)})
+		keys = append(keys, r.Request)
+	}
+	return keys, nil
+}
+
+// refundPending reports whether a refund request on the order of key k waits for an
+// answer: the pending part of the queue is read (it is short: answered within days).
+func (w *wtx) refundPending(k domain.Key) (bool, error) {
+	c := w.tx.Bucket(bRefundsByState).Cursor()
+	prefix := []byte{byte(domain.RefundPending)}
+	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		v := w.tx.Bucket(bRefunds).Get(key[9:])
+		if v == nil {
+			continue
+		}
+		r, err := decodeRefundRequest(v)
+		if err != nil {
+			return false, err
+		}
+		if r.OrderKey() == k {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// EventBatch is carrier events to apply in one transaction: from files, or one webhook.
+type EventBatch struct {
+	Events []domain.TrackingEvent
+	IDs    []string // per event, "" when it has none; an event id is applied once
+	HookID string   // the webhook's own event id: a replay of it applies nothing
+	Source string   // for the audit event: "import", "webhook aftership" …
+}
+
+// EventResult says what a batch did.
+type EventResult struct {
+	New, Duplicates, Unknown, Replayed int
+	UnknownNumbers                     []string // the first MaxUnknownListed, in order of arrival
+	Changes                            []ParcelChange
+}
+
+// Changed is how many parcels changed delivery status.
+func (r EventResult) Changed() int {
+	n := 0
+	for _, c := range r.Changes {
+		if c.Moved() {
+			n++
+		}
+	}
+	return n
+}
+
+// MaxUnknownListed caps the unknown numbers a result lists.
+const MaxUnknownListed = 100
+
+// EventRefusal is an event that cannot be applied (its carrier disagrees with the
+// shipment's): Index is its place in the batch.
+type EventRefusal struct {
+	Index  int
+	Reason string
+}
+
+// EventRefusedError is a batch refused for its bad events: nothing was written.
+type EventRefusedError []EventRefusal
+
+func (e EventRefusedError) Error() string {
+	var parts []string
+	for _, r := range e {
+		parts = append(parts, fmt.Sprintf("event %d: %s", r.Index+1, r.Reason))
+	}
+	return strings.Join(parts, "\n")
+}
+
+// ApplyEvents applies carrier events in one transaction (rules 14–15): each new event is
+// stored once per (number, time, status), events for numbers shipdesk does not know are
+// counted and skipped, each parcel's latest event is the one of the latest time whatever
+// the order of arrival, and a parcel whose phase changed moves its order as rule 15
+// says. One audit event by the system names the batch and every order moved.
+func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult, error) {
+	var res EventResult
+	if err := by.may(domain.ActionEvents); err != nil {
+		return res, err
+	}
+	set := s.delivery
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		res = EventResult{}
+		w := newWtx(tx, 2*len(b.Events)+4)
+		if b.HookID != "" {
+			if tx.Bucket(bHookEvents).Get([]byte(b.HookID)) != nil {
+				res.Replayed = 1
+				return nil
+			}
+			w.put(bHookEvents, []byte(b.HookID), timeKey(nil, now))
+		}
+		owner := trackingOwner(tx)
+		type parcel struct {
+			o         *domain.SalesOrder
+			old, next domain.ParcelState
+		}
+		byNo := make(map[uint64]*parcel, min(len(b.Events), 1<<16))
+		order := make([]uint64, 0, min(len(b.Events), 1<<16))
+		listed := map[string]bool{}
+		var refused EventRefusedError
+		for i := range b.Events {
+			ev := &b.Events[i]
+			if i < len(b.IDs) && b.IDs[i] != "" {
+				id := []byte(b.IDs[i])
+				if w.get(bHookEvents, id) != nil {
+					res.Replayed++
+					continue
+				}
+				w.put(bHookEvents, id, timeKey(nil, now))
+			}
+			no, ok := owner(ev.Tracking)
+			if !ok {
+				res.Unknown++
+				if !listed[ev.Tracking] && len(res.UnknownNumbers) < MaxUnknownListed {
+					listed[ev.Tracking] = true
+					res.UnknownNumbers = append(res.UnknownNumbers, ev.Tracking)
+				}
+				continue
+			}
+			p := byNo[no]
+			if p == nil {
+				// The order's own fields are enough to place its parcel; settleParcel
+				// reads the whole order only when it moves.
+				o, err := w.orderFields(no)
+				if err != nil {
+					return err
+				}
+				if o == nil {
+					return fmt.Errorf("tracking number %s names %s, which is not there: run shipdesk doctor", ev.Tracking, domain.OrderNumber(no))
+				}
+				st, err := w.parcelState(no)
+				if err != nil {
+					return err
+				}
+				p = &parcel{o: o, old: st, next: st}
+				byNo[no] = p
+				order = append(order, no)
+			}
+			if ev.Carrier != "" && !strings.EqualFold(ev.Carrier, p.o.Shipment.Carrier) {
+				refused = append(refused, EventRefusal{Index: i, Reason: fmt.Sprintf("carrier %s does not agree with %s, shipped with %s",
+					ev.Carrier, domain.OrderNumber(no), p.o.Shipment.Carrier)})
+				continue
+			}
+			key := eventKey(no, ev.At, ev.Status)
+			if w.get(bParcelEvents, key) != nil {
+				res.Duplicates++
+				continue
+			}
+			w.put(bParcelEvents, key, encodeEvent(ev, now))
+			res.New++
+			if domain.Later(*ev, p.next.Latest) {
+				p.next.Latest = *ev
+			}
+		}
+		if len(refused) > 0 {
+			return refused
+		}
+		slices.Sort(order)
+		res.Changes = make([]ParcelChange, 0, len(order))
+		detail := map[string]string{}
+		for _, no := range order {
+			p := byNo[no]
+			if p.next.Latest == p.old.Latest {
+				continue
+			}
+			ch, err := w.settleParcel(p.o, p.old, p.next, set, now)
+			if err != nil {
+				return err
+			}
+			res.Changes = append(res.Changes, ch)
+			if ch.OrderTo != ch.OrderFrom {
+				detail[domain.OrderNumber(no)] = orderMoveText(ch)
+			}
+		}
+		if res.New == 0 && b.HookID == "" && res.Replayed == 0 {
+			return nil // nothing new: no write, no audit event
+		}
+		detail["source"] = b.Source
+		detail["new"] = strconv.Itoa(res.New)
+		detail["duplicates"] = strconv.Itoa(res.Duplicates)
+		detail["unknown"] = strconv.Itoa(res.Unknown)
+		detail["changed"] = strconv.Itoa(res.Changed())
+		if b.HookID != "" {
+			detail["event_id"] = b.HookID
+		}
+		if err := w.audit(AuditEvent{At: now, Action: "parcel.events", Detail: detail}, systemActor(by)); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err != nil {
+		return EventResult{}, err
+	}
+	if res.New > 0 {
+		s.publish(Change{Kind: "parcel", N: res.New})
+	}
+	return res, nil
+}
+
+// orderMoveText is the audit line of an order moved by delivery, naming its cause.
+func orderMoveText(ch ParcelChange) string {
+	t := fmt.Sprintf("%s → %s by event %s %s at %s", ch.OrderFrom, ch.OrderTo, ch.Tracking, ch.Cause.Status, domain.ISOTime(ch.Cause.At))
+	if ch.Completed {
+		t += " (delivered longer ago than complete-after: completed)"
+	}
+	for _, k := range ch.GoodsBack {
+		t += "; goods back for refund " + k.String()
+	}
+	return t
+}
+
+// systemActor records the order moves of rule 15 as the system's, on behalf of whoever
+// brought the events.
+func systemActor(by Actor) Actor {
+	by.Operator = "system (events from " + by.Operator + ")"
+	return by
+}
+
+// parcelRow is the parcels_by_phase row and phase of a shipped order, as the write path
+// files it; ok is false for an order that has not shipped (or whose parcel record does
+// not read: why says so).
+func parcelRow(o *domain.SalesOrder, get func(bucket, key []byte) []byte) (k, v []byte, ph domain.Phase, ok bool, why string) {
+	if !o.Shipment.Shipped() {
+		return nil, nil, 0, false, ""
+	}
+	var p domain.ParcelState
+	if pv := get(bParcels, u64(o.No)); pv != nil {
+		var err error
+		if p, err = decodeParcel(pv); err != nil {
+			return nil, nil, 0, false, "its parcel record does not read"
+		}
+	}
+	ph, since := domain.PhaseOf(o.Shipment, p)
+	return phaseKey(ph, since, o.No), []byte(o.Shipment.Carrier), ph, true, ""
+}
+
+// fmtPhaseKey prints a parcels_by_phase key for the doctor: [phase time order].
+func fmtPhaseKey(k []byte) string {
+	if len(k) != 17 {
+		return fmt.Sprintf("%x", k)
+	}
+	return fmt.Sprintf("[%s %s %s]", domain.Phase(k[0]), domain.ISOTime(timeOfKey(k[1:9])), domain.OrderNumber(binary.BigEndian.Uint64(k[9:])))
+}
+
+// orderFields reads order no's own fields (status, shipment, flags) through the
+// transaction's writes, without its trade; nil when there is no such order.
+func (w *wtx) orderFields(no uint64) (*domain.SalesOrder, error) {
+	v := w.get(bOrders, u64(no))
+	if v == nil {
+		return nil, nil
+	}
+	o, err := decodeOrder(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", domain.OrderNumber(no), err)
+	}
+	return &o, nil
+}
+
+// fileShippedParcels files the parcels of a file whose orders shipped before parcels were
+// followed (schema 5 files written by earlier builds): when parcels_by_phase is empty but
+// orders have shipped, every shipped order gets its row and its phase counted, once, at
+// the first writable open.
+func fileShippedParcels(tx *bolt.Tx) error {
+	if k, _ := tx.Bucket(bParcelsByPhase).Cursor().First(); k != nil {
+		return nil
+	}
+	shipped := int64(0)
+	for _, st := range []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted} {
+		shipped += counter(tx, orderCounter[st])
+	}
+	if shipped == 0 {
+		return nil
+	}
+	w := newWtx(tx, int(shipped))
+	err := tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
+		if !orderHasShipment(v) {
+			return nil
+		}
+		o, err := decodeOrder(v)
+		if err != nil {
+			return nil // doctor names it
+		}
+		if k, val, ph, ok, _ := parcelRow(&o, w.get); ok {
+			w.put(bParcelsByPhase, k, val)
+			w.add(phaseCounter[ph], "", 1)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.commit()
+}
