@@ -196,6 +196,9 @@ func FieldsOf(it storage.OutboxItem, shop string, loc *time.Location) Fields {
 	if m.Kind == domain.KindPickupReminder {
 		f.Days = strings.TrimSuffix(m.Stage, "d")
 	}
+	if m.Kind == domain.KindAtPickup {
+		f.Where, f.Since = m.Note, date(m.CreatedAt)
+	}
 	if !it.HasOrder {
 		return f
 	}

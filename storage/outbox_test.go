@@ -291,3 +291,28 @@ func TestOldOutboxRecordsRead(t *testing.T) {
 		t.Fatalf("doctor: %v", rep.Problems)
 	}
 }
+
+// A parcel reaching the pickup point, then delivered, tells its buyer once each.
+func TestDeliveryPhasesQueueOnce(t *testing.T) {
+	s := parcelStore(t)
+	at := t0.Add(48 * time.Hour)
+	mustEvents(t, s, at, domain.TrackingEvent{Tracking: numA, At: at, Status: domain.EventAtPickup, Location: "Locker 7"})
+	mustEvents(t, s, at, domain.TrackingEvent{Tracking: numA, At: at, Status: domain.EventAtPickup, Location: "Locker 7"})
+	mustEvents(t, s, at.Add(time.Hour), domain.TrackingEvent{Tracking: numA, At: at.Add(time.Hour), Status: domain.EventDelivered})
+	msgs, _ := s.OrderMessages(2)
+	kinds := map[string]int{}
+	for _, m := range msgs {
+		kinds[m.Kind]++
+	}
+	if kinds[domain.KindAtPickup] != 1 || kinds[domain.KindDelivered] != 1 {
+		t.Fatalf("messages of SO2: %v", kinds)
+	}
+	for _, m := range msgs {
+		if m.Kind == domain.KindAtPickup && (m.Note != "Locker 7" || m.Stage != numA) {
+			t.Fatalf("at_pickup: %+v", m)
+		}
+	}
+	if rep := doctorOf(t, s); !rep.OK() {
+		t.Fatalf("doctor: %v", rep.Problems)
+	}
+}

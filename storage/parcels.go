@@ -216,6 +216,9 @@ func (w *wtx) settleParcel(o *domain.SalesOrder, old, next domain.ParcelState, s
 	if oldPh == newPh {
 		return ch, nil
 	}
+	if err := w.queueDelivery(o.No, newPh, next.Latest.Location, now); err != nil {
+		return ch, err
+	}
 	if _, ok := domain.FollowDelivery(*o, newPh, set); !ok {
 		return ch, nil
 	}
@@ -357,6 +360,7 @@ func (e EventRefusedError) Error() string {
 // the order of arrival, and a parcel whose phase changed moves its order as rule 15
 // says. One audit event by the system names the batch and every order moved.
 func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult, error) {
+	npol := s.notifyPolicy()
 	var res EventResult
 	if err := by.may(domain.ActionEvents); err != nil {
 		return res, err
@@ -365,6 +369,7 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = EventResult{}
 		w := newWtx(tx, 2*len(b.Events)+4)
+		w.notify = &npol
 		if b.HookID != "" {
 			if tx.Bucket(bHookEvents).Get([]byte(b.HookID)) != nil {
 				res.Replayed = 1
