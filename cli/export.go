@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -184,4 +185,21 @@ func writeTradeRows(w *csv.Writer, head []string, t domain.Trade) error {
 		}
 	}
 	return nil
+}
+
+// rowWriter writes an export's records to w: each as the JSON object v (jsonl) or as the
+// CSV fields row under header (csv). flush writes out what is buffered.
+func rowWriter(w io.Writer, format string, header []string) (write func(row []string, v any) error, flush func(), err error) {
+	out := bufio.NewWriterSize(w, 64*1024)
+	if format == "jsonl" {
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		return func(_ []string, v any) error { return enc.Encode(v) }, func() { out.Flush() }, nil
+	}
+	cw := csv.NewWriter(out)
+	flush = func() { cw.Flush(); out.Flush() }
+	if err := cw.Write(header); err != nil {
+		return nil, flush, err
+	}
+	return func(row []string, _ any) error { return cw.Write(row) }, flush, nil
 }

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -63,24 +60,14 @@ func exportParcels(e *env, what, format string, since time.Time) error {
 		return err
 	}
 	defer s.Close()
-	out := bufio.NewWriterSize(e.stdout, 64*1024)
-	defer out.Flush()
-	var write func(row []string, v any) error
-	if format == "jsonl" {
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		write = func(_ []string, v any) error { return enc.Encode(v) }
-	} else {
-		w := csv.NewWriter(out)
-		defer w.Flush()
-		write = func(row []string, _ any) error { return w.Write(row) }
-		header := exportParcelColumns
-		if what == "events" {
-			header = []string{"order_no", "tracking", "at", "status", "location", "text", "received_at"}
-		}
-		if err := w.Write(header); err != nil {
-			return err
-		}
+	header := exportParcelColumns
+	if what == "events" {
+		header = []string{"order_no", "tracking", "at", "status", "location", "text", "received_at"}
+	}
+	write, flush, err := rowWriter(e.stdout, format, header)
+	defer flush()
+	if err != nil {
+		return err
 	}
 	now := e.now()
 	if what == "events" {

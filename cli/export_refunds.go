@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"strconv"
 
 	"shipdesk/domain"
@@ -87,24 +84,14 @@ func exportRefunds(e *env, what, format string) error {
 		return err
 	}
 	defer s.Close()
-	out := bufio.NewWriterSize(e.stdout, 64*1024)
-	defer out.Flush()
-	var write func(row []string, v any) error
-	if format == "jsonl" {
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		write = func(_ []string, v any) error { return enc.Encode(v) }
-	} else {
-		w := csv.NewWriter(out)
-		defer w.Flush()
-		write = func(row []string, _ any) error { return w.Write(row) }
-		header := exportRefundColumns
-		if what == "outbox" {
-			header = exportOutboxColumns
-		}
-		if err := w.Write(header); err != nil {
-			return err
-		}
+	header := exportRefundColumns
+	if what == "outbox" {
+		header = exportOutboxColumns
+	}
+	write, flush, err := rowWriter(e.stdout, format, header)
+	defer flush()
+	if err != nil {
+		return err
 	}
 	if what == "outbox" {
 		return s.EachOutbox(func(seq uint64, m domain.OutboxMessage) error {

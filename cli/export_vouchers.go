@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"regexp"
 	"strconv"
 	"time"
@@ -80,24 +77,14 @@ func exportVouchers(e *env, what, format string, since time.Time, rf redemptionF
 		return err
 	}
 	defer s.Close()
-	out := bufio.NewWriterSize(e.stdout, 64*1024)
-	defer out.Flush()
-	var write func(row []string, v any) error
-	if format == "jsonl" {
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		write = func(_ []string, v any) error { return enc.Encode(v) }
-	} else {
-		w := csv.NewWriter(out)
-		defer w.Flush()
-		head := exportCodeColumns
-		if what == "redemptions" {
-			head = exportRedemptionColumns
-		}
-		if err := w.Write(head); err != nil {
-			return err
-		}
-		write = func(row []string, _ any) error { return w.Write(row) }
+	header := exportCodeColumns
+	if what == "redemptions" {
+		header = exportRedemptionColumns
+	}
+	write, flush, err := rowWriter(e.stdout, format, header)
+	defer flush()
+	if err != nil {
+		return err
 	}
 	if what == "redemptions" {
 		return s.EachRedemption(since, func(r domain.Redemption) error {
