@@ -49,25 +49,38 @@ func Outbox(s *storage.Store, now time.Time) error {
 	}); err != nil {
 		return err
 	}
+	// Most messages went out; a few wait, some failed and will retry, fewer gave up after
+	// every attempt, and a few were cancelled.
 	var sent, failed, dead []storage.OutboxResult
 	var cancelIDs []uint64
 	for i, id := range ids {
-		switch i % 6 {
-		case 0, 4:
-			sent = append(sent, storage.OutboxResult{ID: id, At: now.Add(-time.Hour)})
-		case 1:
+		switch {
+		case i%40 == 1 || i%40 == 2:
 			failed = append(failed, storage.OutboxResult{ID: id, At: now.Add(-30 * time.Minute), Err: "HTTP 503: gateway busy"})
-		case 2:
-			dead = append(dead, storage.OutboxResult{ID: id, At: now.Add(-20 * time.Minute), Err: "dial tcp: connection refused"})
-		case 3:
+		case i%40 == 3:
+			dead = append(dead, storage.OutboxResult{ID: id, Err: "dial tcp: connection refused"})
+		case i%40 == 4:
 			cancelIDs = append(cancelIDs, id)
+		case i%5 == 0:
+			// still queued, waiting for the send window or the next day
+		default:
+			sent = append(sent, storage.OutboxResult{ID: id, At: now.Add(-time.Hour)})
 		}
 	}
-	for _, step := range []struct {
-		res []storage.OutboxResult
-		max int
-	}{{sent, 8}, {failed, 8}, {dead, 1}} {
-		if err := s.RecordOutbox(step.res, step.max, now, by); err != nil {
+	const maxAttempts = 8
+	if err := s.RecordOutbox(sent, maxAttempts, now, by); err != nil {
+		return err
+	}
+	if err := s.RecordOutbox(failed, maxAttempts, now, by); err != nil {
+		return err
+	}
+	// A dead message failed every attempt, the last some hours ago.
+	for n := range maxAttempts {
+		at := now.Add(-time.Duration(maxAttempts-n) * time.Hour)
+		for i := range dead {
+			dead[i].At = at
+		}
+		if err := s.RecordOutbox(dead, maxAttempts, at, by); err != nil {
 			return err
 		}
 	}
