@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"shipdesk/domain"
@@ -30,7 +29,7 @@ func importEvents(e *env, files []string, format string) error {
 	var where []string // FILE:LINE of each event
 	var bad []string
 	for _, src := range srcs {
-		f, err := parseEvents(src)
+		f, err := parseSource(src, "events", domain.ParseEventJSONL, domain.ParseEventCSV)
 		if err != nil {
 			if !badSource(err) {
 				return err
@@ -92,24 +91,4 @@ func importEvents(e *env, files []string, format string) error {
 		fmt.Fprintf(e.stdout, "unknown numbers: %s%s\n", strings.Join(res.UnknownNumbers, " "), more)
 	}
 	return nil
-}
-
-// parseEvents reads one source of carrier events, JSON Lines or CSV.
-func parseEvents(src importSource) (domain.EventFile, error) {
-	if src.kind == "" {
-		var err error
-		if src.kind, err = importKind(src.name); err != nil {
-			return domain.EventFile{}, err
-		}
-	}
-	var f domain.EventFile
-	err := src.read("events", func(r io.Reader) (err error) {
-		if src.kind == "jsonl" {
-			f, err = domain.ParseEventJSONL(src.name, r)
-		} else {
-			f, err = domain.ParseEventCSV(src.name, r)
-		}
-		return err
-	})
-	return f, err
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"shipdesk/domain"
@@ -28,7 +27,7 @@ func importRefunds(e *env, files []string) error {
 	var claims []domain.RefundClaim
 	var bad []string
 	for _, src := range srcs {
-		f, err := parseRefunds(src)
+		f, err := parseSource(src, "refunds", domain.ParseRefundJSONL, domain.ParseRefundCSV)
 		if err != nil {
 			if !badSource(err) {
 				return err
@@ -58,25 +57,4 @@ func importRefunds(e *env, files []string) error {
 		seen[c.Channel] = true
 	}
 	return warnChannels(e, s, seen)
-}
-
-// parseRefunds reads one source of refund requests, JSON Lines or CSV: a file by its
-// name, standard input by its content.
-func parseRefunds(src importSource) (domain.RefundFile, error) {
-	if src.kind == "" {
-		var err error
-		if src.kind, err = importKind(src.name); err != nil {
-			return domain.RefundFile{}, err
-		}
-	}
-	var f domain.RefundFile
-	err := src.read("refunds", func(r io.Reader) (err error) {
-		if src.kind == "jsonl" {
-			f, err = domain.ParseRefundJSONL(src.name, r)
-		} else {
-			f, err = domain.ParseRefundCSV(src.name, r)
-		}
-		return err
-	})
-	return f, err
 }

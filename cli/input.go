@@ -327,3 +327,24 @@ func importKind(name string) (string, error) {
 	}
 	return "", fmt.Errorf("%s: %w", name, errUnknownFileType)
 }
+
+// parseSource reads one import source with the parser of its kind, JSON Lines or CSV: a
+// file by its name, standard input by its content. what names the import for its limit.
+func parseSource[F any](src importSource, what string, jsonl, csv func(string, io.Reader) (F, error)) (F, error) {
+	var f F
+	if src.kind == "" {
+		var err error
+		if src.kind, err = importKind(src.name); err != nil {
+			return f, err
+		}
+	}
+	err := src.read(what, func(r io.Reader) (err error) {
+		parse := csv
+		if src.kind == "jsonl" {
+			parse = jsonl
+		}
+		f, err = parse(src.name, r)
+		return err
+	})
+	return f, err
+}
