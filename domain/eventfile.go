@@ -3,7 +3,6 @@ package domain
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,45 +140,22 @@ var EventCSVColumns = []string{"tracking", "at", "status", "location", "text"}
 // EventCSVColumns (any order; carrier and id optional).
 func ParseEventCSV(name string, r io.Reader) (EventFile, error) {
 	c := &eventCollector{bad: newCollector(name)}
-	cr := csv.NewReader(SkipBOM(r))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		c.bad.fail(1, "no header row: "+err.Error())
+	t, why := openCSV(r, []string{"tracking", "at", "status"})
+	if why != "" {
+		c.bad.fail(1, why)
 		return c.result()
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	var missing []string
-	for _, want := range []string{"tracking", "at", "status"} {
-		if _, ok := col[want]; !ok {
-			missing = append(missing, want)
-		}
-	}
-	if len(missing) > 0 {
-		c.bad.fail(1, "header lacks columns: "+strings.Join(missing, ", "))
-		return c.result()
-	}
+	col := t.col
 	line := 1
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
+		rec, at, why, done := t.row(line)
+		if why != "" {
+			c.bad.fail(at, why)
+		}
+		if done {
 			break
 		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				c.bad.fail(pe.Line, pe.Err.Error())
-			} else {
-				c.bad.fail(line+1, "cannot read: "+err.Error())
-			}
-			break
-		}
-		line, _ = cr.FieldPos(0)
-		if len(rec) != len(header) {
-			c.bad.fail(line, fmt.Sprintf("has %d fields, header has %d", len(rec), len(header)))
+		if line = at; rec == nil {
 			continue
 		}
 		get := func(k string) string {

@@ -127,6 +127,15 @@ func TestCSVRowWithoutEndIsRefusedAtTheLimit(t *testing.T) {
 	if in.n > 2*maxLine {
 		t.Fatalf("read %d bytes of an endless header", in.n)
 	}
+	// Carrier events read their CSV through the same bounded reader.
+	in = endless()
+	_, err = ParseEventCSV("e.csv", io.MultiReader(strings.NewReader("tracking,at,status\n"), in))
+	if ie := lineErrors(t, err, "e.csv"); len(ie) != 1 || ie[0].Line != 2 || !strings.Contains(ie[0].Reason, "row is longer than 1 MiB") {
+		t.Fatalf("an endless event row: %v", err)
+	}
+	if in.n > 2*maxLine {
+		t.Fatalf("read %d bytes of an endless event row", in.n)
+	}
 }
 
 // endlessReader is a field that never ends.

@@ -43,32 +43,12 @@ func csvTooLong() string {
 // A row with an empty sku is a header-only order.
 func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 	c := newCollector(name)
-	rows := &csvRows{r: r}
-	cr := csv.NewReader(SkipBOM(rows))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, errLineTooLong) {
-		c.fail(1, csvTooLong())
+	t, why := openCSV(r, CSVColumns)
+	if why != "" {
+		c.fail(1, why)
 		return c.result()
 	}
-	if err != nil {
-		c.fail(1, "no header row: "+err.Error())
-		return c.result()
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	var missing []string
-	for _, want := range CSVColumns {
-		if _, ok := col[want]; !ok {
-			missing = append(missing, want)
-		}
-	}
-	if len(missing) > 0 {
-		c.fail(1, "header lacks columns: "+strings.Join(missing, ", "))
-		return c.result()
-	}
+	col := t.col
 	var (
 		cur      RawTrade
 		curKey   Key
@@ -88,31 +68,14 @@ func ParseCSV(name string, r io.Reader) (ImportFile, error) {
 	}
 	line := 1
 	for {
-		rec, err := cr.Read()
-		rows.next()
-		if err == io.EOF {
+		rec, at, why, done := t.row(line)
+		if why != "" {
+			c.fail(at, why)
+		}
+		if done {
 			break
 		}
-		if errors.Is(err, errLineTooLong) {
-			c.fail(line+1, csvTooLong())
-			break
-		}
-		if err != nil {
-			// FieldPos panics after a record that failed to parse, so the line comes from the error.
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				c.fail(pe.Line, pe.Err.Error())
-				if pe.Err == csv.ErrFieldCount {
-					continue
-				}
-			} else {
-				c.fail(line+1, err.Error())
-			}
-			break
-		}
-		line, _ = cr.FieldPos(0)
-		if len(rec) != len(header) {
-			c.fail(line, fmt.Sprintf("has %d fields, header has %d", len(rec), len(header)))
+		if line = at; rec == nil {
 			continue
 		}
 		get := func(k string) string { return rec[col[k]] }
@@ -206,4 +169,71 @@ func sameHeader(a, b RawTrade) bool {
 	return a.Channel == b.Channel && a.Platform == b.Platform && a.TradeID == b.TradeID && a.Buyer == b.Buyer &&
 		a.Consignee == b.Consignee && a.TradeStatus == b.TradeStatus && a.PaymentRef == b.PaymentRef &&
 		a.PaidAt == b.PaidAt && a.Currency == b.Currency && a.Total == b.Total
+}
+
+// csvTable is a CSV file with a header row, read row by row with every row bounded by
+// maxLine (csvRows) and a leading byte order mark dropped. The order, refund and event
+// parsers all read their CSV through it.
+type csvTable struct {
+	r      *csv.Reader
+	rows   *csvRows
+	header []string
+	col    map[string]int // the header's columns by name
+}
+
+// openCSV reads the header row and checks that it names every column of need. A header
+// that cannot be read or lacks a column gives the reason, for line 1.
+func openCSV(r io.Reader, need []string) (*csvTable, string) {
+	rows := &csvRows{r: r}
+	cr := csv.NewReader(SkipBOM(rows))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	rows.next()
+	if errors.Is(err, errLineTooLong) {
+		return nil, csvTooLong()
+	}
+	if err != nil {
+		return nil, "no header row: " + err.Error()
+	}
+	t := &csvTable{r: cr, rows: rows, header: header, col: map[string]int{}}
+	for i, h := range header {
+		t.col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	var missing []string
+	for _, want := range need {
+		if _, ok := t.col[want]; !ok {
+			missing = append(missing, want)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, "header lacks columns: " + strings.Join(missing, ", ")
+	}
+	return t, ""
+}
+
+// row reads the record after the one that started on line last. With done the file ends
+// there: at its end (why empty) or at a record that cannot be read, named by why at line
+// (the rest of the file cannot be read reliably after a quoting error). Without done, a
+// nil rec has the wrong number of fields (why says so) and is skipped.
+func (t *csvTable) row(last int) (rec []string, line int, why string, done bool) {
+	rec, err := t.r.Read()
+	t.rows.next()
+	switch {
+	case err == io.EOF:
+		return nil, last, "", true
+	case errors.Is(err, errLineTooLong):
+		return nil, last + 1, csvTooLong(), true
+	case err != nil:
+		// FieldPos panics after a record that failed to parse, so the line comes from the error.
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, pe.Line, pe.Err.Error(), true
+		}
+		return nil, last + 1, "cannot read: " + err.Error(), true
+	}
+	line, _ = t.r.FieldPos(0)
+	if len(rec) != len(t.header) {
+		return nil, line, fmt.Sprintf("has %d fields, header has %d", len(rec), len(t.header)), false
+	}
+	return rec, line, "", false
 }

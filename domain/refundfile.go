@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	json "github.com/goccy/go-json"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -194,56 +194,23 @@ var RefundCSVColumns = []string{"channel", "refund_id", "trade_id", "kind", "amo
 // it starts on.
 func ParseRefundCSV(name string, r io.Reader) (RefundFile, error) {
 	c := newRefundCollector(name)
-	rows := &csvRows{r: r}
-	cr := csv.NewReader(SkipBOM(rows))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, errLineTooLong) {
-		c.fail(1, csvTooLong())
+	need := slices.DeleteFunc(slices.Clone(RefundCSVColumns), func(h string) bool { return h == "currency" })
+	t, why := openCSV(r, need)
+	if why != "" {
+		c.fail(1, why)
 		return c.result()
 	}
-	if err != nil {
-		c.fail(1, "no header row: "+err.Error())
-		return c.result()
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
-	}
-	var missing []string
-	for _, want := range RefundCSVColumns {
-		if _, ok := col[want]; !ok && want != "currency" {
-			missing = append(missing, want)
-		}
-	}
-	if len(missing) > 0 {
-		c.fail(1, "header lacks columns: "+strings.Join(missing, ", "))
-		return c.result()
-	}
+	col := t.col
 	line := 1
 	for {
-		rec, err := cr.Read()
-		rows.next()
-		if err == io.EOF {
+		rec, at, why, done := t.row(line)
+		if why != "" {
+			c.fail(at, why)
+		}
+		if done {
 			break
 		}
-		if errors.Is(err, errLineTooLong) {
-			c.fail(line+1, csvTooLong())
-			break
-		}
-		if err != nil {
-			// After a quoting error the rest of the file cannot be read reliably: stop there.
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				c.fail(pe.Line, pe.Err.Error())
-			} else {
-				c.fail(line+1, "cannot read: "+err.Error())
-			}
-			break
-		}
-		line, _ = cr.FieldPos(0)
-		if len(rec) != len(header) {
-			c.fail(line, fmt.Sprintf("has %d fields, header has %d", len(rec), len(header)))
+		if line = at; rec == nil {
 			continue
 		}
 		get := func(k string) string {
