@@ -28,7 +28,7 @@ type wtx struct {
 	// Get makes a new cursor and grows its stack for every read, a kept cursor reuses it
 	// (Seek repositions it from the root, so writes in between do not matter).
 	cursors map[string]*bolt.Cursor
-	hint    int                 // expected rows, to size the overlay once
+	hint    int // expected rows, to size the overlay once
 	counts  map[counterKey]int64
 	key     []byte // scratch for lookups
 	ikey    []byte // scratch for lookups
