@@ -101,6 +101,9 @@ func exportRefunds(e *env, what, format string) error {
 			if m.State.Pending() {
 				x.NextAttempt = domain.ISOTime(m.NextAttempt)
 			}
+			if len(m.Lines) > 0 { // a tracking.upload chunk: its lines, as the channel gets them
+				x.Body = domain.UploadText(m.Lines)
+			}
 			if m.Kind == domain.OutboxVoucherCode {
 				x.Body = codeDigits.ReplaceAllStringFunc(x.Body, e.showCode) // the code in full to supervisors only
 			}

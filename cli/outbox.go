@@ -115,11 +115,12 @@ type outboxRow struct {
 	Attempts    int    `json:"attempts"`
 	NextAttempt string `json:"next_attempt"`
 	LastError   string `json:"last_error"`
+	Lines       int    `json:"lines,omitempty"` // a tracking.upload chunk's lines; order is the first's
 }
 
 func rowOf(m domain.OutboxMessage) outboxRow {
 	r := outboxRow{ID: m.ID, Kind: m.Kind, Order: orderNo(m.Order), Channel: m.Channel, Transport: m.Transport,
-		State: m.State.String(), Attempts: m.Attempts, LastError: m.LastError}
+		State: m.State.String(), Attempts: m.Attempts, LastError: m.LastError, Lines: len(m.Lines)}
 	if m.State.Pending() {
 		r.NextAttempt = domain.ISOTime(m.NextAttempt)
 	}

@@ -279,6 +279,9 @@ type OutboxMessage struct {
 	LastError   string
 	SentAt      time.Time
 	Tries       []OutboxTry
+	// Lines are a tracking.upload's numbers (outbox_upload.go); Order, Stage and Note are
+	// then those of its first line.
+	Lines []UploadLine
 }
 
 // IdempotencyKey is the message's key, the same at every attempt: the receiver drops

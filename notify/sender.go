@@ -94,6 +94,12 @@ func (s *Sender) Envelope(it storage.OutboxItem) (Envelope, error) {
 		return Envelope{}, err
 	}
 	e := Envelope{Msg: m, Order: f.Order, To: m.To, URL: ch.URL, Lang: ch.Lang, Subject: subj, Text: text}
+	if m.Kind == domain.KindTrackingUpload {
+		e.Lines = UploadLines(it)
+		if e.Order == "" && m.Order != 0 {
+			e.Order = domain.OrderNumber(m.Order)
+		}
+	}
 	if e.To == "" {
 		if domain.BuyerKind(m.Kind) {
 			e.To = f.Phone
@@ -105,7 +111,7 @@ func (s *Sender) Envelope(it storage.OutboxItem) (Envelope, error) {
 }
 
 func (s *Sender) send(ctx context.Context, it storage.OutboxItem) error {
-	if m := it.Msg; m.Order != 0 && !it.HasOrder {
+	if m := it.Msg; m.Order != 0 && !it.HasOrder && len(m.Lines) == 0 { // a chunk carries its lines
 		return ErrNoOrder
 	}
 	e, err := s.Envelope(it)

@@ -52,6 +52,7 @@ type Fields struct {
 	Days      string // days waiting at the pickup point
 	Stage     string
 	Body      string // the text the change composed (a voucher's code message)
+	Lines     string // a tracking.upload's lines in the channel's format, one a line
 }
 
 // ItemFields is one line of the order.
@@ -71,7 +72,7 @@ type Templates struct {
 var sample = Fields{Shop: "Shop", Kind: "shipped", Order: "SO00000001", Trade: "T1", Channel: "tb", Buyer: "buyer",
 	Consignee: "name", Email: "a@b.c", Phone: "1", Items: []ItemFields{{Title: "t", SKU: "s", Qty: 1}}, Titles: "t",
 	Carrier: "EMS", Number: "EE1", Link: "https://x", OldNumber: "EE0", Reason: "r", Refund: "R1",
-	ShippedAt: "2026-01-01", ETA: "2026-01-02", ShipBy: "2026-01-01", Where: "p", Since: "2026-01-01", Days: "5", Stage: "s", Body: "b"}
+	ShippedAt: "2026-01-01", ETA: "2026-01-02", ShipBy: "2026-01-01", Where: "p", Since: "2026-01-01", Days: "5", Stage: "s", Body: "b", Lines: "T1,EMS,EE1\n"}
 
 var templateErr = regexp.MustCompile(`^template: [^:]*:(\d+)(?::\d+)?: (?:executing "[^"]*" at <[^>]*>: )?(.*)$`)
 
@@ -199,6 +200,9 @@ func FieldsOf(it storage.OutboxItem, shop string, loc *time.Location) Fields {
 	if m.Kind == domain.KindAtPickup {
 		f.Where, f.Since = m.Note, date(m.CreatedAt)
 	}
+	if m.Kind == domain.KindTrackingUpload {
+		f.Lines = domain.UploadText(UploadLines(it))
+	}
 	if !it.HasOrder {
 		return f
 	}
@@ -231,4 +235,18 @@ func carrierName(code string) string {
 		return c.Name
 	}
 	return code
+}
+
+// UploadLines are a tracking.upload message's lines: a chunk's own, or for a message
+// queued one per order (before chunks) the one line of its order's number (its stage).
+func UploadLines(it storage.OutboxItem) []domain.UploadLine {
+	m := it.Msg
+	if len(m.Lines) > 0 {
+		return m.Lines
+	}
+	o := it.Order
+	if !it.HasOrder {
+		o = domain.SalesOrder{No: m.Order, Trade: domain.Trade{Key: domain.Key{Channel: m.Channel, TradeID: m.Key}}}
+	}
+	return []domain.UploadLine{{Order: m.Order, Trade: o.TradeID, Number: m.Stage, Old: m.Note, Text: domain.UploadLineText(&o, m.Stage)}}
 }

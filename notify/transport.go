@@ -29,6 +29,7 @@ type Envelope struct {
 	Lang    string
 	Subject string
 	Text    string
+	Lines   []domain.UploadLine // a tracking.upload's lines (UploadLines)
 }
 
 // Transport delivers envelopes; an error means the receiver did not take it (retry).
@@ -36,19 +37,44 @@ type Transport interface {
 	Send(ctx context.Context, e Envelope) error
 }
 
-// WebhookBody is the JSON a webhook receives.
+// WebhookBody is the JSON a webhook receives. For a tracking.upload, Order (and Key,
+// Stage) are its first line's and Lines has every line, in the order they were entered;
+// Text is the lines in the channel's format as the template renders them.
 type WebhookBody struct {
-	ID             uint64 `json:"id"`
-	Kind           string `json:"kind"`
-	Order          string `json:"order"`
-	Channel        string `json:"channel"`
-	Key            string `json:"key,omitempty"`
-	Stage          string `json:"stage,omitempty"`
-	To             string `json:"to"`
-	Lang           string `json:"lang"`
-	Subject        string `json:"subject,omitempty"`
-	Text           string `json:"text"`
-	IdempotencyKey string `json:"idempotency_key"`
+	ID             uint64        `json:"id"`
+	Kind           string        `json:"kind"`
+	Order          string        `json:"order"`
+	Channel        string        `json:"channel"`
+	Key            string        `json:"key,omitempty"`
+	Stage          string        `json:"stage,omitempty"`
+	To             string        `json:"to"`
+	Lang           string        `json:"lang"`
+	Subject        string        `json:"subject,omitempty"`
+	Text           string        `json:"text"`
+	Lines          []WebhookLine `json:"lines,omitempty"`
+	IdempotencyKey string        `json:"idempotency_key"`
+}
+
+// WebhookLine is one line of a tracking.upload: the order, its number on the channel,
+// the tracking number, the number it corrects (a correction; absent for a new number),
+// and the line in the channel's format.
+type WebhookLine struct {
+	Order    string `json:"order"`
+	Trade    string `json:"trade"`
+	Number   string `json:"number"`
+	Replaces string `json:"replaces,omitempty"`
+	Text     string `json:"text"`
+}
+
+func webhookLines(lines []domain.UploadLine) []WebhookLine {
+	if len(lines) == 0 {
+		return nil
+	}
+	out := make([]WebhookLine, len(lines))
+	for i, l := range lines {
+		out[i] = WebhookLine{Order: domain.OrderNumber(l.Order), Trade: l.Trade, Number: l.Number, Replaces: l.Old, Text: l.Text}
+	}
+	return out
 }
 
 // Signature is the X-Shipdesk-Signature header of body under secret.
@@ -78,7 +104,7 @@ func (h *Webhook) Send(ctx context.Context, e Envelope) error {
 	}
 	key := e.Msg.IdempotencyKey()
 	body, err := json.Marshal(WebhookBody{ID: e.Msg.ID, Kind: e.Msg.Kind, Order: e.Order, Channel: e.Msg.Channel,
-		Key: e.Msg.Key, Stage: e.Msg.Stage, To: e.To, Lang: e.Lang, Subject: e.Subject, Text: e.Text, IdempotencyKey: key})
+		Key: e.Msg.Key, Stage: e.Msg.Stage, To: e.To, Lang: e.Lang, Subject: e.Subject, Text: e.Text, Lines: webhookLines(e.Lines), IdempotencyKey: key})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -28,6 +29,9 @@ func (d *doctor) scanOutbox() error {
 		what := func() string { return outboxName(m.ID) }
 		d.expect(ixOutboxState, sk, []byte{}, what)
 		d.expect(ixOutboxEvent, ek, ev, what)
+		for _, lk := range outboxLineRows(&m) {
+			d.expect(ixOutboxEvent, lk, ev, what)
+		}
 		return nil
 	})
 	d.checked("outbox", n, "records")
@@ -69,6 +73,11 @@ func (d *doctor) outboxRowSpecs() (state, event rowSpec) {
 				return nil, nil, "", why
 			}
 			_, ek, ev := outboxRows(&m)
+			for _, lk := range outboxLineRows(&m) { // a chunk's row for a later line
+				if bytes.Equal(lk, k) {
+					return lk, ev, outboxName(m.ID), ""
+				}
+			}
 			return ek, ev, outboxName(m.ID), ""
 		}}
 	return state, event
@@ -91,6 +100,9 @@ func (d *doctor) rebuildOutbox(w *wtx) error {
 		sk, ek, ev := outboxRows(&m)
 		w.put(bOutboxByState, sk, []byte{})
 		w.put(bOutboxByEvent, ek, ev)
+		for _, lk := range outboxLineRows(&m) {
+			w.put(bOutboxByEvent, lk, ev)
+		}
 		w.add(outboxCounter(m.State), "", 1)
 		return nil
 	})

@@ -52,6 +52,11 @@ func (w *wtx) putOutboxMsg(old, next *domain.OutboxMessage) error {
 	w.put(bOutbox, u64(next.ID), b)
 	w.put(bOutboxByState, sk, []byte{})
 	w.put(bOutboxByEvent, ek, ev)
+	if old == nil { // a chunk's other lines: written once, as its lines never change
+		for _, k := range outboxLineRows(next) {
+			w.put(bOutboxByEvent, k, ev)
+		}
+	}
 	w.add(outboxCounter(next.State), "", 1)
 	return nil
 }
@@ -94,8 +99,9 @@ func (w *wtx) queueFor(o *domain.SalesOrder, kind, stage, note string, pol domai
 
 // queueShipment queues what a shipping entry owes: the buyer's shipped message for a new
 // number (saying so when it replaced one) or no_tracking, and the channel's
-// tracking.upload. The same number again queues nothing.
-func (w *wtx) queueShipment(old, next *domain.SalesOrder, pol domain.NotifyPolicy, now time.Time) error {
+// tracking.upload line, collected in up (written as chunks by up.close before the
+// commit: outbox_upload.go). The same number again queues nothing.
+func (w *wtx) queueShipment(old, next *domain.SalesOrder, up *uploads, pol domain.NotifyPolicy, now time.Time) error {
 	if queueOff {
 		return nil
 	}
@@ -109,7 +115,8 @@ func (w *wtx) queueShipment(old, next *domain.SalesOrder, pol domain.NotifyPolic
 		if err := w.queueFor(next, domain.KindShipped, n, note, pol, now); err != nil {
 			return err
 		}
-		return w.queueFor(next, domain.KindTrackingUpload, n, note, pol, now)
+		up.add(w, next, note)
+		return nil
 	case n == "" && next.Shipment.NoTracking != "" && old.Shipment.NoTracking == "":
 		return w.queueFor(next, domain.KindNoTracking, "", next.Shipment.NoTracking, pol, now)
 	}
@@ -145,7 +152,14 @@ func (s *Store) QueueMessages(msgs []domain.OutboxMessage, now time.Time, by Act
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		w := newWtx(tx, 3*len(msgs))
+		var up uploads
 		for _, m := range msgs {
+			if line, err := up.take(w, m); line || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			ok, err := w.queueMessage(m, pol, now)
 			if err != nil {
 				return err
@@ -154,8 +168,9 @@ func (s *Store) QueueMessages(msgs []domain.OutboxMessage, now time.Time, by Act
 				n++
 			}
 		}
-		if n == 0 {
-			return nil
+		chunks, err := up.close(w, pol, now)
+		if n += chunks; err != nil || n == 0 {
+			return err
 		}
 		if err := w.audit(AuditEvent{At: now, Action: "outbox.queue", Detail: map[string]string{"queued": strconv.Itoa(n)}}, by); err != nil {
 			return err

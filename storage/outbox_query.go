@@ -31,7 +31,11 @@ func (q OutboxQuery) matches(m *domain.OutboxMessage) bool {
 	if len(q.Words) == 0 {
 		return true
 	}
-	text := strings.ToLower(strings.Join([]string{m.Kind, m.Channel, domain.OrderNumber(m.Order), m.Key, m.Stage, m.To, m.Transport, m.LastError}, " "))
+	parts := []string{m.Kind, m.Channel, domain.OrderNumber(m.Order), m.Key, m.Stage, m.To, m.Transport, m.LastError}
+	for _, l := range m.Lines { // a chunk is found by any of its orders and numbers
+		parts = append(parts, domain.OrderNumber(l.Order), l.Trade, l.Number)
+	}
+	text := strings.ToLower(strings.Join(parts, " "))
 	for _, w := range q.Words {
 		if !strings.Contains(text, strings.ToLower(w)) {
 			return false
@@ -153,7 +157,8 @@ func (s *Store) ListOutbox(states []domain.OutboxState, fn func(domain.OutboxMes
 	})
 }
 
-// OrderMessages is every message queued about an order, by kind and stage.
+// OrderMessages is every message queued about an order, by kind and stage: a
+// tracking.upload chunk is listed for each order it has a line for.
 func (s *Store) OrderMessages(no uint64) ([]domain.OutboxMessage, error) {
 	var out []domain.OutboxMessage
 	err := s.db.View(func(tx *bolt.Tx) error {

@@ -35,14 +35,27 @@ type outboxRecord struct {
 }
 
 // outboxVersion is the binary form of an outbox record; a record that starts with '{' is
-// the JSON of a write-back queued before the outbox was delivered.
-const outboxVersion = 2
+// the JSON of a write-back queued before the outbox was delivered. outboxLinesVersion is
+// the same followed by the lines of a tracking.upload chunk (order, trade, number, old,
+// text each); a message without lines is still written as outboxVersion.
+const (
+	outboxVersion      = 2
+	outboxLinesVersion = 3
+)
 
 // encodeOutbox writes the binary form: a tenth the size of the JSON, which matters when a
 // tracking upload of 10,000 orders queues 20,000 messages.
 func encodeOutbox(m *domain.OutboxMessage) ([]byte, error) {
-	w := enc{b: make([]byte, 0, 64+len(m.Channel)+len(m.Kind)+len(m.Key)+len(m.Body)+len(m.Stage)+len(m.Note)+len(m.To)+len(m.LastError))}
-	w.byte(outboxVersion)
+	size := 64 + len(m.Channel) + len(m.Kind) + len(m.Key) + len(m.Body) + len(m.Stage) + len(m.Note) + len(m.To) + len(m.LastError)
+	for _, l := range m.Lines {
+		size += 16 + len(l.Trade) + len(l.Number) + len(l.Old) + len(l.Text)
+	}
+	w := enc{b: make([]byte, 0, size)}
+	if len(m.Lines) > 0 {
+		w.byte(outboxLinesVersion)
+	} else {
+		w.byte(outboxVersion)
+	}
 	w.byte(uint8(m.State))
 	w.s(m.Kind)
 	w.s(m.Channel)
@@ -63,13 +76,24 @@ func encodeOutbox(m *domain.OutboxMessage) ([]byte, error) {
 		w.t(t.At)
 		w.s(t.Error)
 	}
+	if len(m.Lines) > 0 {
+		w.u(uint64(len(m.Lines)))
+		for _, l := range m.Lines {
+			w.u(l.Order)
+			w.s(l.Trade)
+			w.s(l.Number)
+			w.s(l.Old)
+			w.s(l.Text)
+		}
+	}
 	return w.b, nil
 }
 
 func decodeOutboxBinary(id uint64, v []byte) (domain.OutboxMessage, error) {
 	d := dec{b: v}
 	m := domain.OutboxMessage{ID: id}
-	if d.byte() != outboxVersion {
+	version := d.byte()
+	if version != outboxVersion && version != outboxLinesVersion {
 		return m, errCorrupt
 	}
 	m.State = domain.OutboxState(d.byte())
@@ -93,6 +117,16 @@ func decodeOutboxBinary(id uint64, v []byte) (domain.OutboxMessage, error) {
 	}
 	for range n {
 		m.Tries = append(m.Tries, domain.OutboxTry{At: d.t(), Error: d.s()})
+	}
+	if version == outboxLinesVersion {
+		n := d.u()
+		if d.err != nil || n == 0 || n > uint64(len(d.b)) {
+			return m, errCorrupt
+		}
+		m.Lines = make([]domain.UploadLine, n)
+		for i := range m.Lines {
+			m.Lines[i] = domain.UploadLine{Order: d.u(), Trade: d.s(), Number: d.s(), Old: d.s(), Text: d.s()}
+		}
 	}
 	if d.err == nil && (m.State < domain.OutboxQueued || m.State > domain.OutboxCancelled) {
 		return m, fmt.Errorf("state %d: %w", m.State, errCorrupt)
@@ -154,9 +188,25 @@ func outboxEventKey(order uint64, kind, stage string) []byte {
 	return append(append(k, 0), stage...)
 }
 
-// outboxRows are the index rows of a message.
+// outboxRows are the index rows of a message. A tracking.upload chunk has one event row
+// per line (outboxLineRows); its first line's is ek, as its Order and Stage are the first
+// line's.
 func outboxRows(m *domain.OutboxMessage) (sk, ek, ev []byte) {
 	return outboxStateKey(m.State, outboxTime(m), m.ID), outboxEventKey(m.Order, m.Kind, m.Stage), u64(m.ID)
+}
+
+// outboxLineRows are the event keys of a chunk's lines after the first (outboxRows has
+// the first), each pointing at the chunk: the per-line dedup rows (order, tracking.upload,
+// number) that make a number queue once whatever chunk carried it.
+func outboxLineRows(m *domain.OutboxMessage) [][]byte {
+	if len(m.Lines) < 2 {
+		return nil
+	}
+	keys := make([][]byte, 0, len(m.Lines)-1)
+	for _, l := range m.Lines[1:] {
+		keys = append(keys, outboxEventKey(l.Order, m.Kind, l.Number))
+	}
+	return keys
 }
 
 func outboxCounter(st domain.OutboxState) string { return "outbox/" + st.String() }

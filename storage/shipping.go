@@ -226,7 +226,11 @@ func (s *Store) Ship(ref domain.OrderRef, in domain.ShipInput, pol domain.ShipPo
 			return err
 		}
 		w.changed(domain.OrderNumber(o.No), domain.DiffOrder(&o, &next)...)
-		if err := w.queueShipment(&o, &next, npol, now); err != nil {
+		var up uploads
+		if err := w.queueShipment(&o, &next, &up, npol, now); err != nil {
+			return err
+		}
+		if _, err := up.close(w, npol, now); err != nil {
 			return err
 		}
 		detail := map[string]string{"carrier": next.Shipment.Carrier, "number": next.Shipment.Number}
@@ -295,6 +299,7 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 		}
 		w := newWtx(tx, 4*len(p.Orders))
 		written := make(map[uint64]bool, len(p.Orders))
+		var up uploads                 // the channels' lines, in file order, written as chunks below
 		for _, v := range p.Verdicts { // in file order, once per order whatever its lines
 			next, ok := p.Orders[v.OrderNo]
 			if !ok || !v.OK() || written[v.OrderNo] {
@@ -306,10 +311,13 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 				return err
 			}
 			w.changed(domain.OrderNumber(v.OrderNo), domain.DiffOrder(&old, &next)...)
-			if err := w.queueShipment(&old, &next, npol, now); err != nil {
+			if err := w.queueShipment(&old, &next, &up, npol, now); err != nil {
 				return err
 			}
 			w.undoOrderOf(&old, &next)
+		}
+		if _, err := up.close(w, npol, now); err != nil {
+			return err
 		}
 		ship, correct, unchanged, bad := p.Counts()
 		if err := w.audit(AuditEvent{At: now, Action: "tracking.import", Detail: map[string]string{

@@ -261,6 +261,9 @@ func (v *outboxView) detailLines() []string {
 	if m.Order != 0 {
 		fields = append(fields, field{"order", domain.OrderNumber(m.Order)})
 	}
+	if n := len(m.Lines); n > 0 {
+		fields = append(fields, field{"lines", fmt.Sprintf("%d (the order is the first line's)", n)})
+	}
 	if m.State.Pending() {
 		fields = append(fields, field{"next attempt", localTime(m.NextAttempt, v.c.loc, long)})
 	}
