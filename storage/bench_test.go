@@ -216,8 +216,12 @@ func BenchmarkOrderWindow(b *testing.B) {
 // upload in one transaction: the first run ships 10,000 orders, later runs correct every
 // number (which also moves the tracking index entries).
 //
-// Each upload queues 20,000 messages (the buyer's shipped and the channel's write-back per
-// order); the sub-benchmark no-outbox skips them, to measure what queueing costs.
+// Each upload queues 10,100 messages: the buyer's shipped message per order and the
+// channel's write-back in 100 chunks of 100 lines. The sub-benchmark no-outbox skips them,
+// to measure what queueing costs; paired runs both, one upload of each in turn on two
+// stores (after a collection), and reports the difference in processor time as
+// queue-cost-%: the machine's other work disturbs two runs taken minutes apart more than
+// two taken side by side.
 func BenchmarkTrackingUpload10k(b *testing.B) {
 	b.Run("outbox", func(b *testing.B) { trackingUpload10k(b) })
 	b.Run("no-outbox", func(b *testing.B) {
@@ -225,15 +229,54 @@ func BenchmarkTrackingUpload10k(b *testing.B) {
 		defer storage.SetQueueOff(false)
 		trackingUpload10k(b)
 	})
+	b.Run("paired", func(b *testing.B) {
+		with, without := newTrackingBench(b), newTrackingBench(b)
+		var cpuWith, cpuWithout time.Duration
+		b.ResetTimer()
+		for it := 0; it < b.N; it++ {
+			// Each goes first every other time: the first of two runs side by side is
+			// disturbed differently from the second.
+			for i := range 2 {
+				if (it+i)%2 == 0 {
+					cpuWith += with.upload(b, it)
+				} else {
+					storage.SetQueueOff(true)
+					cpuWithout += without.upload(b, it)
+					storage.SetQueueOff(false)
+				}
+			}
+		}
+		b.ReportMetric(float64(cpuWith.Milliseconds())/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64(cpuWithout.Milliseconds())/float64(b.N), "no-outbox-cpu-ms/op")
+		b.ReportMetric(100*(float64(cpuWith)/float64(cpuWithout)-1), "queue-cost-%")
+	})
 }
 
 func trackingUpload10k(b *testing.B) {
+	tb := newTrackingBench(b)
+	var cpu time.Duration
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		cpu += tb.upload(b, it)
+	}
+	b.ReportMetric(float64(tb.n*b.N)/b.Elapsed().Seconds(), "lines/s")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+}
+
+// trackingBench is a store of 10,000 converted GSPAY orders to upload numbers for.
+type trackingBench struct {
+	s      *storage.Store
+	trades []domain.Trade
+	n      int
+}
+
+func newTrackingBench(b *testing.B) *trackingBench {
 	const n = 10_000
 	s, err := storage.Open(filepath.Join(b.TempDir(), "track.db"), storage.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
 	trades := make([]domain.Trade, n)
 	for i := range trades {
 		id := strconv.Itoa(100000 + i)
@@ -250,32 +293,33 @@ func trackingUpload10k(b *testing.B) {
 	if res, err := s.ConvertAllReady(demo.BenchNow, by); err != nil || res.Done() != n {
 		b.Fatalf("convert: %v (%d done)", err, res.Done())
 	}
-	pol := domain.ShipPolicy{Country: "CN"}
-	var cpu time.Duration
-	b.ResetTimer()
-	for it := 0; it < b.N; it++ {
-		b.StopTimer()
-		var text []byte
-		for i := range trades {
-			text = fmt.Appendf(text, "%s:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=%s\n", trades[i].PaymentRef, domain.S10Number("EA", it*n+i, "CN"))
-		}
-		b.StartTimer()
-		c0 := processCPU()
-		file, err := domain.ParseTracking("bench.txt", bytes.NewReader(text), time.UTC)
-		if err != nil || len(file.Errors) > 0 {
-			b.Fatalf("parse: %v %v", err, file.Errors)
-		}
-		p, err := s.ApplyTracking(file.Lines, 0, pol, false, demo.BenchNow, by)
-		cpu += processCPU() - c0
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(p.Orders) != n {
-			b.Fatalf("applied %d orders, want %d", len(p.Orders), n)
-		}
+	return &trackingBench{s: s, trades: trades, n: n}
+}
+
+// upload times (the file's text is made with the timer stopped) the it-th upload and
+// returns the processor time it took.
+func (tb *trackingBench) upload(b *testing.B, it int) time.Duration {
+	b.StopTimer()
+	var text []byte
+	for i := range tb.trades {
+		text = fmt.Appendf(text, "%s:: http://www.ems.com.cn/english-main.jsp:: Tracking ID=%s\n", tb.trades[i].PaymentRef, domain.S10Number("EA", it*tb.n+i, "CN"))
 	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "lines/s")
-	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	by := storage.Actor{Operator: "bench", Role: domain.RoleSupervisor}
+	b.StartTimer()
+	c0 := processCPU()
+	file, err := domain.ParseTracking("bench.txt", bytes.NewReader(text), time.UTC)
+	if err != nil || len(file.Errors) > 0 {
+		b.Fatalf("parse: %v %v", err, file.Errors)
+	}
+	p, err := tb.s.ApplyTracking(file.Lines, 0, domain.ShipPolicy{Country: "CN"}, false, demo.BenchNow, by)
+	cpu := processCPU() - c0
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(p.Orders) != tb.n {
+		b.Fatalf("applied %d orders, want %d", len(p.Orders), tb.n)
+	}
+	return cpu
 }
 
 // BenchmarkStaged measures what staging defers and what it costs readers, on a private

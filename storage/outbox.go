@@ -99,9 +99,10 @@ func (w *wtx) queueFor(o *domain.SalesOrder, kind, stage, note string, pol domai
 
 // queueShipment queues what a shipping entry owes: the buyer's shipped message for a new
 // number (saying so when it replaced one) or no_tracking, and the channel's
-// tracking.upload line, collected in up (written as chunks by up.close before the
-// commit: outbox_upload.go). The same number again queues nothing.
-func (w *wtx) queueShipment(old, next *domain.SalesOrder, up *uploads, pol domain.NotifyPolicy, now time.Time) error {
+// tracking.upload line. The shipped message and the line are collected in up and
+// written, the lines in chunks, by up.close before the commit (outbox_upload.go). The
+// same number again queues nothing.
+func (w *wtx) queueShipment(old, next *domain.SalesOrder, up *uploads) error {
 	if queueOff {
 		return nil
 	}
@@ -112,13 +113,12 @@ func (w *wtx) queueShipment(old, next *domain.SalesOrder, up *uploads, pol domai
 		if old.Shipment.Number != "" {
 			note = old.Shipment.Number
 		}
-		if err := w.queueFor(next, domain.KindShipped, n, note, pol, now); err != nil {
-			return err
-		}
+		up.ship(w, next, note)
 		up.add(w, next, note)
 		return nil
 	case n == "" && next.Shipment.NoTracking != "" && old.Shipment.NoTracking == "":
-		return w.queueFor(next, domain.KindNoTracking, "", next.Shipment.NoTracking, pol, now)
+		up.queue(w, domain.OutboxMessage{Channel: next.Channel, Kind: domain.KindNoTracking, Key: next.TradeID,
+			Order: next.No, Note: next.Shipment.NoTracking, To: next.Consignee.Email})
 	}
 	return nil
 }
@@ -152,7 +152,7 @@ func (s *Store) QueueMessages(msgs []domain.OutboxMessage, now time.Time, by Act
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		n = 0
 		w := newWtx(tx, 3*len(msgs))
-		var up uploads
+		up := newUploads(pol, now) // every message through it: it numbers them
 		for _, m := range msgs {
 			if line, err := up.take(w, m); line || err != nil {
 				if err != nil {
@@ -160,16 +160,10 @@ func (s *Store) QueueMessages(msgs []domain.OutboxMessage, now time.Time, by Act
 				}
 				continue
 			}
-			ok, err := w.queueMessage(m, pol, now)
-			if err != nil {
-				return err
-			}
-			if ok {
-				n++
-			}
+			up.queue(w, m)
 		}
-		chunks, err := up.close(w, pol, now)
-		if n += chunks; err != nil || n == 0 {
+		var err error
+		if n, err = up.close(w); err != nil || n == 0 {
 			return err
 		}
 		if err := w.audit(AuditEvent{At: now, Action: "outbox.queue", Detail: map[string]string{"queued": strconv.Itoa(n)}}, by); err != nil {

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"encoding/binary"
+	"strconv"
 	"time"
 
 	"shipdesk/domain"
@@ -8,11 +10,12 @@ import (
 
 // The channels' tracking write-back in chunks (issue 19: "GSPAY lines in chunks of at
 // most 100"). The numbers entered or corrected in one write transaction — a bulk
-// `import tracking`, a console selection, one `ship` — are collected per channel in the
-// order they come (file order for an upload) and, just before the transaction commits,
-// written as tracking.upload messages of at most domain.UploadChunkLines lines each, each
-// line in the channel's format (domain.UploadLineText). Every chunk is one message with
-// its own ID and idempotency key. A chunk is closed with its transaction: a later
+// `import tracking`, a console selection, one `ship` — go into their channel's open chunk
+// in the order they come (file order for an upload), each line in the channel's format
+// (domain.UploadLineText); a chunk is a tracking.upload message of at most
+// domain.UploadChunkLines lines, with its own ID and idempotency key, its number taken
+// when its first line comes. A chunk is closed (its record written) when it has its 100
+// lines or when its transaction closes (uploads.close, just before the commit): a later
 // transaction starts new chunks and never adds to a message a sender may already hold.
 //
 // One message per (order, kind, stage) still holds per line: each line files its own
@@ -21,46 +24,148 @@ import (
 // line's). A number already uploaded for the order (a re-import of the same numbers, a
 // number corrected back to one the channel had) finds its row and queues nothing; a
 // corrected number has no row yet and queues one line, with the number it replaced (Old).
-// The rows also list a chunk among each of its orders' messages (OrderMessages).
+// The rows also list a chunk among each of its orders' messages (OrderMessages). They
+// are what queueing still costs a bulk upload most: two rows per order (this and the
+// shipped message's) on every page of outbox_by_event, which bbolt rewrites whole
+// (PERFORMANCE.md).
 
-// uploads collects the lines one write transaction owes the channels.
+// Everything a transaction's shipments owe goes through one uploads (queueShipment):
+// the buyers' shipped and no_tracking messages are written at once, the lines as they
+// come (their dedup rows at once, the chunk's record when it is full or at close). It is
+// built to cost a bulk upload little: the outbox sequence is read once, at the first
+// message, and written once, at close; records and keys are packed into the
+// transaction's arena; no message is held in memory after it is filed; the dedup rows
+// written in the transaction are read back through its overlay (outbox_by_event is
+// readBack), so no set of its own is kept; each state's counter is added once. Until
+// close, nothing else in the transaction may take an outbox number (nextSeq).
+
+// uploads is what one write transaction queues for its shipments.
 type uploads struct {
-	channels []string                       // in the order their first line came
-	lines    map[string][]domain.UploadLine // by channel, in the order they came
-	last     map[uint64]string              // the number last collected per order
+	pol      domain.NotifyPolicy
+	now      time.Time
+	due      map[string]time.Time // by kind
+	next     uint64               // the next outbox number; 0 until the sequence is read
+	queued   int64                // messages filed
+	channels []string             // with an open chunk, in the order their first line came
+	open     map[string]*chunk
+	key      []byte // scratch for lookups
+}
+
+// chunk is a channel's open tracking.upload message: its number and lines so far.
+type chunk struct {
+	id    uint64
+	lines []domain.UploadLine
+}
+
+func newUploads(pol domain.NotifyPolicy, now time.Time) *uploads {
+	return &uploads{pol: pol, now: now.UTC()}
+}
+
+// reserve takes the next outbox number.
+func (u *uploads) reserve(w *wtx) uint64 {
+	if u.next == 0 {
+		u.next = 1
+		if v := w.tx.Bucket(bMeta).Get(kOutboxSeq); len(v) == 8 {
+			u.next = binary.BigEndian.Uint64(v) + 1
+		}
+	}
+	u.next++
+	return u.next - 1
+}
+
+func (u *uploads) dueAt(kind string) time.Time {
+	at, ok := u.due[kind]
+	if !ok {
+		if u.due == nil {
+			u.due = map[string]time.Time{}
+		}
+		at = u.pol.DueAt(kind, u.now).UTC()
+		u.due[kind] = at
+	}
+	return at
+}
+
+// seen says whether (no, kind, stage) was queued, in this transaction or before.
+func (u *uploads) seen(w *wtx, no uint64, kind, stage string) bool {
+	u.key = outboxEventKeyTo(u.key[:0], no, kind, stage)
+	return w.get(bOutboxByEvent, u.key) != nil
+}
+
+// queue files m unless its (order, kind, stage) was queued before (queueMessage's rules)
+// and says whether it did.
+func (u *uploads) queue(w *wtx, m domain.OutboxMessage) bool {
+	unique := m.Order == 0 && m.Stage == ""
+	if !unique && u.seen(w, m.Order, m.Kind, m.Stage) {
+		return false
+	}
+	m.ID = u.reserve(w)
+	if unique {
+		m.Stage = "#" + strconv.FormatUint(m.ID, 10)
+	}
+	m.State, m.Attempts, m.CreatedAt, m.NextAttempt = domain.OutboxQueued, 0, u.now, u.dueAt(m.Kind)
+	if m.Transport == "" {
+		m.Transport = domain.TransportFor(m.Kind, m.To)
+	}
+	w.putNewOutbox(&m, true)
+	w.lastOutbox = m.ID
+	u.queued++
+	return true
+}
+
+// ship queues the buyer's shipped message of o's current number (note: the number it
+// replaced), unless it was queued before.
+func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) {
+	if o.Shipment.Number != "" {
+		u.queue(w, domain.OutboxMessage{Channel: o.Channel, Kind: domain.KindShipped, Key: o.TradeID,
+			Order: o.No, Stage: o.Shipment.Number, Note: note, To: o.Consignee.Email})
+	}
 }
 
 // add collects the line of o's current number, correcting old ("" for a new number),
 // unless the number was queued for o before (in this transaction or an earlier one).
 func (u *uploads) add(w *wtx, o *domain.SalesOrder, old string) {
 	n := o.Shipment.Number
-	if n == "" || u.queued(w, o.No, n) {
+	if n == "" || u.seen(w, o.No, domain.KindTrackingUpload, n) {
 		return
 	}
-	u.put(o.Channel, domain.UploadLineOf(o, old))
+	u.line(w, o.Channel, domain.UploadLineOf(o, old))
 }
 
-func (u *uploads) queued(w *wtx, no uint64, number string) bool {
-	if u.last[no] == number && number != "" {
-		return true
-	}
-	return w.get(bOutboxByEvent, outboxEventKey(no, domain.KindTrackingUpload, number)) != nil
-}
-
-func (u *uploads) put(channel string, l domain.UploadLine) {
-	if u.lines == nil {
-		u.lines, u.last = map[string][]domain.UploadLine{}, map[uint64]string{}
-	}
-	if _, ok := u.lines[channel]; !ok {
+// line adds l to its channel's open chunk (opening one), files its dedup row, and files
+// the chunk when it is full.
+func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) {
+	c := u.open[channel]
+	if c == nil {
+		if u.open == nil {
+			u.open = map[string]*chunk{}
+		}
+		c = &chunk{id: u.reserve(w), lines: make([]domain.UploadLine, 0, domain.UploadChunkLines)}
+		u.open[channel] = c
 		u.channels = append(u.channels, channel)
 	}
-	u.lines[channel] = append(u.lines[channel], l)
-	u.last[l.Order] = l.Number
+	c.lines = append(c.lines, l)
+	k := outboxEventKeyTo(w.room(9+len(domain.KindTrackingUpload)+len(l.Number)), l.Order, domain.KindTrackingUpload, l.Number)
+	w.put(bOutboxByEvent, w.keep(k), w.keep(binary.BigEndian.AppendUint64(w.room(8), c.id)))
+	if len(c.lines) == domain.UploadChunkLines {
+		u.file(w, channel, c)
+		delete(u.open, channel)
+	}
+}
+
+// file writes a chunk's record and state row (its lines' rows are filed already).
+func (u *uploads) file(w *wtx, channel string, c *chunk) {
+	first := c.lines[0]
+	m := domain.OutboxMessage{ID: c.id, Channel: channel, Kind: domain.KindTrackingUpload, Key: first.Trade,
+		Order: first.Order, Stage: first.Number, Note: first.Old, Lines: c.lines, State: domain.OutboxQueued,
+		CreatedAt: u.now, NextAttempt: u.dueAt(domain.KindTrackingUpload), Transport: domain.TransportWebhook}
+	w.putNewOutbox(&m, false)
+	w.lastOutbox = max(w.lastOutbox, c.id)
+	u.queued++
 }
 
 // take collects a tracking.upload message given whole (QueueMessages: the demo, tests)
 // as a line when it names an order that is in the file; it says whether it did (or
-// found the number queued before). Others queue as they are.
+// found the number queued before). Others are queued as they are.
 func (u *uploads) take(w *wtx, m domain.OutboxMessage) (bool, error) {
 	if m.Kind != domain.KindTrackingUpload || m.Order == 0 || m.Stage == "" || len(m.Lines) > 0 {
 		return false, nil
@@ -69,34 +174,47 @@ func (u *uploads) take(w *wtx, m domain.OutboxMessage) (bool, error) {
 	if err != nil || o == nil {
 		return false, err
 	}
-	if !u.queued(w, o.No, m.Stage) {
-		u.put(o.Channel, domain.UploadLine{Order: o.No, Trade: o.TradeID, Number: m.Stage, Old: m.Note,
+	if !u.seen(w, o.No, domain.KindTrackingUpload, m.Stage) {
+		u.line(w, o.Channel, domain.UploadLine{Order: o.No, Trade: o.TradeID, Number: m.Stage, Old: m.Note,
 			Text: domain.UploadLineText(o, m.Stage)})
 	}
 	return true, nil
 }
 
-// close writes the collected lines as chunk messages, channel by channel, and forgets
-// them; it returns how many messages it queued. Call it once, just before the commit.
-func (u *uploads) close(w *wtx, pol domain.NotifyPolicy, now time.Time) (int, error) {
-	n := 0
+// close files the open chunks, in the order their channels' first lines came, writes the
+// outbox sequence and counts the messages; it returns how many it queued. Call it once,
+// just before the commit.
+func (u *uploads) close(w *wtx) (int, error) {
 	for _, ch := range u.channels {
-		lines := u.lines[ch]
-		for len(lines) > 0 {
-			k := min(len(lines), domain.UploadChunkLines)
-			chunk := lines[:k:k]
-			lines = lines[k:]
-			first := chunk[0]
-			ok, err := w.queueMessage(domain.OutboxMessage{Channel: ch, Kind: domain.KindTrackingUpload, Key: first.Trade,
-				Order: first.Order, Stage: first.Number, Note: first.Old, Lines: chunk}, pol, now)
-			if err != nil {
-				return n, err
-			}
-			if ok {
-				n++
-			}
+		if c := u.open[ch]; c != nil {
+			u.file(w, ch, c)
+			delete(u.open, ch)
 		}
 	}
-	*u = uploads{}
-	return n, nil
+	n := u.queued
+	if u.next != 0 {
+		if err := w.tx.Bucket(bMeta).Put(kOutboxSeq, u64(u.next-1)); err != nil {
+			return 0, err
+		}
+	}
+	w.add(outboxCounter(domain.OutboxQueued), "", n)
+	*u = uploads{pol: u.pol, now: u.now}
+	return int(n), nil
+}
+
+// putNewOutbox files a new message's record and rows (those of putOutboxMsg; its event
+// rows only with events), built in the transaction's arena; the caller counts it.
+func (w *wtx) putNewOutbox(m *domain.OutboxMessage, events bool) {
+	id := w.keep(binary.BigEndian.AppendUint64(w.room(8), m.ID))
+	w.put(bOutbox, id, w.keep(appendOutbox(w.room(outboxSize(m)), m)))
+	sk := append(w.room(17), byte(m.State))
+	sk = binary.BigEndian.AppendUint64(timeKey(sk, outboxTime(m)), m.ID)
+	w.put(bOutboxByState, w.keep(sk), []byte{})
+	if !events {
+		return
+	}
+	w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(m.Stage)), m.Order, m.Kind, m.Stage)), id)
+	for _, l := range m.Lines[min(1, len(m.Lines)):] {
+		w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(l.Number)), l.Order, m.Kind, l.Number)), id)
+	}
 }

@@ -226,11 +226,11 @@ func (s *Store) Ship(ref domain.OrderRef, in domain.ShipInput, pol domain.ShipPo
 			return err
 		}
 		w.changed(domain.OrderNumber(o.No), domain.DiffOrder(&o, &next)...)
-		var up uploads
-		if err := w.queueShipment(&o, &next, &up, npol, now); err != nil {
+		up := newUploads(npol, now)
+		if err := w.queueShipment(&o, &next, up); err != nil {
 			return err
 		}
-		if _, err := up.close(w, npol, now); err != nil {
+		if _, err := up.close(w); err != nil {
 			return err
 		}
 		detail := map[string]string{"carrier": next.Shipment.Carrier, "number": next.Shipment.Number}
@@ -299,7 +299,7 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 		}
 		w := newWtx(tx, 4*len(p.Orders))
 		written := make(map[uint64]bool, len(p.Orders))
-		var up uploads                 // the channels' lines, in file order, written as chunks below
+		up := newUploads(npol, now)    // the messages owed, the channels' lines in file order
 		for _, v := range p.Verdicts { // in file order, once per order whatever its lines
 			next, ok := p.Orders[v.OrderNo]
 			if !ok || !v.OK() || written[v.OrderNo] {
@@ -311,12 +311,12 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 				return err
 			}
 			w.changed(domain.OrderNumber(v.OrderNo), domain.DiffOrder(&old, &next)...)
-			if err := w.queueShipment(&old, &next, &up, npol, now); err != nil {
+			if err := w.queueShipment(&old, &next, up); err != nil {
 				return err
 			}
 			w.undoOrderOf(&old, &next)
 		}
-		if _, err := up.close(w, npol, now); err != nil {
+		if _, err := up.close(w); err != nil {
 			return err
 		}
 		ship, correct, unchanged, bad := p.Counts()
