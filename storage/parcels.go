@@ -28,7 +28,8 @@ import (
 //	                    pickup ages, no_info) is counted over ranges of since when asked
 //	hook_events       webhook or feed event id → received(8): each applied once
 //
-// Counters parcel/<phase> count the rows of parcels_by_phase per phase.
+// Counters parcel/<phase> count the rows of parcels_by_phase per phase, and parcel_days
+// counts them per phase, day and carrier (parcels_days.go).
 
 const parcelRecordVersion = 1
 
@@ -129,8 +130,9 @@ func (w *wtx) parcelState(no uint64) (domain.ParcelState, error) {
 	return decodeParcel(v)
 }
 
-// fileParcel moves a shipment's row in parcels_by_phase (and its phase counter) from what
-// (oldSh, oldP) gave to what (nextSh, nextP) gives; a shipment not shipped has no row.
+// fileParcel moves a shipment's row in parcels_by_phase (and its phase counter and its
+// day in parcel_days) from what (oldSh, oldP) gave to what (nextSh, nextP) gives; a
+// shipment not shipped has no row.
 func (w *wtx) fileParcel(no uint64, oldSh *domain.Shipment, oldP *domain.ParcelState, nextSh *domain.Shipment, nextP *domain.ParcelState) {
 	var oldKey, newKey []byte
 	var oldPh, newPh domain.Phase
@@ -151,10 +153,10 @@ func (w *wtx) fileParcel(no uint64, oldSh *domain.Shipment, oldP *domain.ParcelS
 	if oldKey != nil {
 		w.del(bParcelsByPhase, oldKey)
 		w.add(phaseCounter[oldPh], "", -1)
+		w.tally(bParcelDays, parcelDayKey(oldKey, []byte(oldSh.Carrier)), -1)
 	}
 	if newKey != nil {
-		w.put(bParcelsByPhase, newKey, []byte(nextSh.Carrier))
-		w.add(phaseCounter[newPh], "", 1)
+		w.fileRow(newKey, []byte(nextSh.Carrier), newPh)
 	}
 }
 
@@ -559,6 +561,10 @@ func fileShippedParcels(tx *bolt.Tx) error {
 	if shipped == 0 {
 		return nil
 	}
+	// The day histogram follows the rows: what it held counted none of them.
+	if err := fillParcelDays(tx); err != nil {
+		return err
+	}
 	w := newWtx(tx, int(shipped))
 	err := tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
 		if !orderHasShipment(v) {
@@ -569,8 +575,7 @@ func fileShippedParcels(tx *bolt.Tx) error {
 			return nil // doctor names it
 		}
 		if k, val, ph, ok, _ := parcelRow(&o, w.get); ok {
-			w.put(bParcelsByPhase, k, val)
-			w.add(phaseCounter[ph], "", 1)
+			w.fileRow(k, val, ph)
 		}
 		return nil
 	})

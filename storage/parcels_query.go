@@ -34,39 +34,6 @@ func agingFrom(ph domain.Phase, set domain.DeliverySettings, now time.Time) time
 	return now.Add(-d)
 }
 
-// deliveryCounts counts shipments by delivery status at now: the phase counters, and for
-// the aging phases a walk over the rows that began before the phase's first boundary
-// (only those the clock has moved on: stuck, pickup past five days, no info).
-func deliveryCounts(tx *bolt.Tx, set domain.DeliverySettings, now time.Time) map[domain.DeliveryStatus]int {
-	out := map[domain.DeliveryStatus]int{}
-	c := tx.Bucket(bParcelsByPhase).Cursor()
-	for _, ph := range domain.Phases {
-		total := int(counter(tx, phaseCounter[ph]))
-		if total == 0 {
-			continue
-		}
-		first := domain.StatusAt(ph, now, "", set, now)
-		if !ph.Ages() {
-			out[first] += total
-			continue
-		}
-		end := timeKey([]byte{byte(ph)}, agingFrom(ph, set, now).Add(time.Second))
-		moved := 0
-		for k, v := c.Seek([]byte{byte(ph)}); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
-			if len(k) != 17 {
-				continue
-			}
-			st := domain.StatusAt(ph, timeOfKey(k[1:9]), string(v), set, now)
-			if st != first {
-				out[st]++
-				moved++
-			}
-		}
-		out[first] += total - moved
-	}
-	return out
-}
-
 // DeliveryCounts counts shipments by delivery status at now (status --json "delivery").
 func (s *Store) DeliveryCounts(now time.Time) (m map[domain.DeliveryStatus]int, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {

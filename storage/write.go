@@ -26,10 +26,11 @@ type wtx struct {
 	pending map[string]*overlay // by bucket name
 	hint    int                 // expected rows, to size the overlay once
 	counts  map[counterKey]int64
-	key     []byte // scratch for lookups
-	ikey    []byte // scratch for lookups
-	trail   trail  // what the transaction's audit event will list
-	arena          // keys and values written
+	tallies map[tallyKey]int64 // deltas of the tally buckets' counts (tally.go)
+	key     []byte             // scratch for lookups
+	ikey    []byte             // scratch for lookups
+	trail   trail              // what the transaction's audit event will list
+	arena                      // keys and values written
 
 	// entrySeq is the last pool-entry arrival number handed out: read from meta (as
 	// entryBase) at the first new entry, written back once at commit.
@@ -210,7 +211,11 @@ func writeSorted(b *bolt.Bucket, ops []*op, fill float64, staged bool) error {
 	return nil
 }
 
+// flushCounts writes the counter deltas and the tally buckets' (tally.go).
 func (w *wtx) flushCounts() error {
+	if err := w.flushTallies(); err != nil {
+		return err
+	}
 	b := w.tx.Bucket(bCounts)
 	for ck, d := range w.counts {
 		if d == 0 {
