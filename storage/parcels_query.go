@@ -366,23 +366,12 @@ func (s *Store) SetTracking(r domain.OrderRef, stop bool, reason string, now tim
 			return err
 		}
 		w := newWtx(tx, 4)
-		old, err := w.parcelState(o.No)
-		if err != nil {
+		if ch, err = w.setTrackingOf(&o, stop, reason, s.delivery, now, by); err != nil {
+			if r, ok := err.(refusal); ok {
+				return r.error
+			}
 			return err
 		}
-		if err := domain.CheckStop(o, old, stop, reason); err != nil {
-			return err
-		}
-		next := old
-		next.Stopped, next.StopReason, next.StoppedAt, next.StoppedBy = stop, "", time.Time{}, ""
-		if stop {
-			next.StopReason, next.StoppedAt, next.StoppedBy = reason, now, by.Operator
-		}
-		if ch, err = w.settleParcel(&o, old, next, s.delivery, now); err != nil {
-			return err
-		}
-		so := domain.OrderNumber(o.No)
-		w.changed(so, domain.FieldChange{Key: so, Field: "delivery", Before: ch.From.String(), After: ch.To.String()})
 		action, detail := "parcel.resume", map[string]string{"tracking": o.Shipment.Number}
 		if stop {
 			action, detail["reason"] = "parcel.stop", reason
