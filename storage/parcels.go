@@ -160,10 +160,14 @@ func (w *wtx) fileParcel(no uint64, oldSh *domain.Shipment, oldP *domain.ParcelS
 	}
 }
 
-// refileShipment keeps parcels_by_phase in step when putOrder changes a shipment.
+// refileShipment keeps parcels_by_phase in step when putOrder changes a shipment. A
+// tracking number changed to another drops the old number's events (forgetEvents).
 func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
 	if old == nil && !next.Shipment.Shipped() {
 		return nil
+	}
+	if old != nil && old.Shipment.Number != "" && old.Shipment.Number != next.Shipment.Number {
+		return w.forgetEvents(old, next)
 	}
 	if old != nil && parcelSame(&old.Shipment, &next.Shipment) {
 		return nil
@@ -177,6 +181,43 @@ func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
 		oldSh = &old.Shipment
 	}
 	w.fileParcel(next.No, oldSh, &p, &next.Shipment, &p)
+	return nil
+}
+
+// forgetEvents is a corrected tracking number: the events stored for the order came for
+// the old number, which is another parcel. They are dropped, the parcel record forgets
+// its latest event (an operator's stop stays), and the row is filed anew, so the
+// delivery status starts at registered for the new number. The count dropped is kept in
+// w.dropped for the caller's audit event, and the trail names it.
+func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
+	p, err := w.parcelState(next.No)
+	if err != nil {
+		return err
+	}
+	prefix := u64(next.No)
+	n := 0
+	c := w.tx.Bucket(bParcelEvents).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		w.del(bParcelEvents, k)
+		n++
+	}
+	reset := p
+	reset.Latest = domain.TrackingEvent{}
+	if p.HasEvent() {
+		w.put(bParcels, u64(next.No), encodeParcel(&reset))
+	}
+	w.fileParcel(next.No, &old.Shipment, &p, &next.Shipment, &reset)
+	if w.dropped == nil {
+		w.dropped = map[uint64]int{}
+	}
+	w.dropped[next.No] += n
+	if n > 0 {
+		so, word := domain.OrderNumber(next.No), "events"
+		if n == 1 {
+			word = "event"
+		}
+		w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: fmt.Sprintf("%d %s of %s", n, word, old.Shipment.Number), After: "dropped"})
+	}
 	return nil
 }
 

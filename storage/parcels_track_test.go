@@ -91,3 +91,112 @@ func TestSetTrackingManyIsOneTransactionWithAResultPerParcel(t *testing.T) {
 	}
 	doctorClean(t, s)
 }
+
+// A corrected tracking number does not keep the old number's events: they are dropped
+// from the order's events, its delivery starts at registered for the new number, the
+// correction's audit event names the old number and how many were dropped, and events
+// on the new number then apply as for any parcel. A stop outlives the correction.
+func TestCorrectedNumberDropsTheOldNumbersEvents(t *testing.T) {
+	s := parcelStore(t) // SO2 ships with numA, SO4 with numB
+	const numC = "EB000000014CN"
+	d := domain.Day
+	mustEvents(t, s, t0.Add(3*d), ev(numA, t0.Add(d), domain.EventInTransit), ev(numA, t0.Add(2*d), domain.EventAtPickup),
+		ev(numB, t0.Add(d), domain.EventInTransit))
+	if st := deliveryOf(t, s, 2, t0.Add(3*d)); st != domain.DeliveryPickup1to5 {
+		t.Fatalf("before the correction: %s", st)
+	}
+	o, outcome, err := s.Ship(orderRef("SO00000002"), domain.ShipInput{Carrier: "ems", Number: numC}, cn, t0.Add(3*d), sup)
+	if err != nil || outcome != domain.ShipCorrected || o.Shipment.Number != numC {
+		t.Fatalf("correct: %v %v %+v", err, outcome, o.Shipment)
+	}
+	if st := deliveryOf(t, s, 2, t0.Add(3*d)); st != domain.DeliveryRegistered {
+		t.Fatalf("after the correction: %s, want registered", st)
+	}
+	det, _, err := s.Parcel(2, t0.Add(3*d))
+	if err != nil || len(det.Events) != 0 || det.Parcel.HasEvent() {
+		t.Fatalf("the parcel after the correction: %v %+v", err, det)
+	}
+	var kept []StoredEvent
+	if err := s.EachEvent(time.Time{}, func(e StoredEvent) error { kept = append(kept, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 1 || kept[0].OrderNo != 4 {
+		t.Fatalf("events left: %+v", kept)
+	}
+	corr := auditOf(t, s, "tracking.correct")
+	if len(corr) != 1 || corr[0].Detail["old_number"] != numA || corr[0].Detail["events_dropped"] != "2" {
+		t.Fatalf("audit: %+v", corr)
+	}
+	if c := delivery(t, s, t0.Add(3*d)); c[domain.DeliveryRegistered] != 1 || c[domain.DeliveryPickup1to5] != 0 || c[domain.DeliveryInTransit] != 1 {
+		t.Fatalf("counts: %v", c)
+	}
+	doctorClean(t, s)
+	// The old number is nobody's now; the new one's events apply.
+	res := mustEvents(t, s, t0.Add(4*d), ev(numA, t0.Add(4*d), domain.EventDelivered), ev(numC, t0.Add(2*d), domain.EventInTransit),
+		ev(numC, t0.Add(d), domain.EventInfoReceived))
+	if res.Unknown != 1 || res.New != 2 || res.Changed() != 1 {
+		t.Fatalf("events after the correction: %+v", res)
+	}
+	if st := deliveryOf(t, s, 2, t0.Add(4*d)); st != domain.DeliveryInTransit {
+		t.Fatalf("on the new number: %s", st)
+	}
+	if det, _, _ := s.Parcel(2, t0.Add(4*d)); len(det.Events) != 2 || det.Parcel.Latest.Status != domain.EventInTransit {
+		t.Fatalf("the new number's events: %+v", det.Events)
+	}
+	doctorClean(t, s)
+	// A stopped parcel stays stopped through a correction, its events dropped all the same.
+	if _, err := s.SetTracking(orderRef("SO00000004"), true, "buyer moved", t0.Add(4*d), sup); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Ship(orderRef("SO00000004"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0.Add(5*d), sup); err != nil {
+		t.Fatal(err)
+	}
+	det, _, _ = s.Parcel(4, t0.Add(5*d))
+	if det.Status != domain.DeliveryStopped || !det.Parcel.Stopped || det.Parcel.HasEvent() || len(det.Events) != 0 {
+		t.Fatalf("a stopped parcel corrected: %+v", det)
+	}
+	if corr := auditOf(t, s, "tracking.correct"); len(corr) != 2 || corr[1].Detail["events_dropped"] != "1" || corr[1].Detail["old_number"] != numB {
+		t.Fatalf("second correction's audit: %+v", corr)
+	}
+	doctorClean(t, s)
+}
+
+// A bulk tracking upload that corrects a number drops the old number's events too, and
+// its audit event names them.
+func TestCorrectionByUploadDropsTheOldNumbersEvents(t *testing.T) {
+	s := parcelStore(t)
+	mustEvents(t, s, t0.Add(domain.Day), ev(numA, t0.Add(domain.Day), domain.EventAtPickup))
+	const numC = "EB000000014CN"
+	p, err := s.ApplyTracking([]domain.TrackingLine{{Line: 1, Ref: "SO00000002", Carrier: "ems", Number: numC}}, 0, cn, false, t0.Add(2*domain.Day), sup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, correct, _, _ := p.Counts(); correct != 1 {
+		t.Fatalf("plan: %+v", p)
+	}
+	if st := deliveryOf(t, s, 2, t0.Add(2*domain.Day)); st != domain.DeliveryRegistered {
+		t.Fatalf("after the upload: %s", st)
+	}
+	a := auditOf(t, s, "tracking.import")
+	found := false
+	for _, c := range a[len(a)-1].Changes {
+		found = found || c.Field == "parcel_events" && c.Before == "1 event of "+numA
+	}
+	if !found {
+		t.Fatalf("the upload's audit event does not name the dropped events: %+v", a[len(a)-1].Changes)
+	}
+	doctorClean(t, s)
+}
+
+func deliveryOf(t *testing.T, s *Store, no uint64, now time.Time) domain.DeliveryStatus {
+	t.Helper()
+	o, found, err := s.Order(no)
+	if err != nil || !found {
+		t.Fatalf("order %d: %v %v", no, found, err)
+	}
+	st, _, err := s.DeliveryOf(o, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}

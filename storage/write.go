@@ -53,6 +53,9 @@ type wtx struct {
 	// notify, when set, is when the messages this transaction queues are due (putOutbox);
 	// nil: the default policy.
 	notify *domain.NotifyPolicy
+	// dropped is, by order, how many stored events a corrected tracking number dropped
+	// (forgetEvents), for the audit event.
+	dropped map[uint64]int
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
