@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +200,50 @@ func deliveryOf(t *testing.T, s *Store, no uint64, now time.Time) domain.Deliver
 		t.Fatal(err)
 	}
 	return st
+}
+
+// The orders list's count with a delivery: term is exact and is the number of rows the
+// list reads: alone (from the delivery counts) and with other terms (state, words,
+// channel: counted over the parcels of those statuses), at clocks that include the
+// half second where a parcel's status by its instant and by its phase start to the
+// second differ (the list and the count read the latter, as the parcels view does).
+func TestOrderCountWithDeliveryIsTheRowsListed(t *testing.T) {
+	s := parcelStore(t)
+	d := domain.Day
+	mustEvents(t, s, t0.Add(d), ev(numA, t0.Add(500*time.Millisecond), domain.EventAtPickup), ev(numB, t0.Add(d), domain.EventInTransit))
+	shipped := []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted}
+	pick := []domain.DeliveryStatus{domain.DeliveryPickup5to15}
+	queries := []OrderQuery{
+		{Statuses: shipped, Delivery: pick},
+		{Statuses: shipped, Delivery: []domain.DeliveryStatus{domain.DeliveryPickup1to5, domain.DeliveryPickup5to15, domain.DeliveryStuck}},
+		{Statuses: shipped, Delivery: domain.DeliveryStatuses},
+		{Statuses: domain.OrderStatuses, Delivery: domain.DeliveryStatuses},
+		{Statuses: []domain.OrderStatus{domain.OrderShipped}, Delivery: domain.DeliveryStatuses},
+		{Statuses: []domain.OrderStatus{domain.OrderDelivered}, Delivery: domain.DeliveryStatuses},
+		{Statuses: shipped, Delivery: domain.DeliveryStatuses, Words: []string{"t3"}},
+		{Statuses: shipped, Delivery: domain.DeliveryStatuses, Channel: "tb"},
+		{Statuses: shipped, Delivery: []domain.DeliveryStatus{domain.DeliveryNoTracking}, NoTracking: true},
+	}
+	clocks := []time.Time{t0.Add(d), t0.Add(5 * d), t0.Add(5*d + 250*time.Millisecond), t0.Add(6*d + time.Second), t0.Add(70 * d)}
+	for _, now := range clocks {
+		for i, q := range queries {
+			q.DeliveryAt = now
+			rows, more, err := s.OrderWindow(context.Background(), q, nil, false, 100)
+			if err != nil || more {
+				t.Fatal(err, more)
+			}
+			n, exact, err := s.OrderCount(q)
+			if err != nil || !exact || n != len(rows) {
+				t.Errorf("at %s, query %d: count %d (exact %v, %v), %d rows listed", now.Format(time.RFC3339Nano), i, n, exact, err, len(rows))
+			}
+		}
+	}
+	// At the half second, SO2 is 5–15 days at pickup by its phase start, in the list and
+	// in the parcels view alike.
+	q := OrderQuery{Statuses: shipped, Delivery: pick, DeliveryAt: t0.Add(5*d + 250*time.Millisecond)}
+	rows, _, _ := s.OrderWindow(context.Background(), q, nil, false, 100)
+	pv, _, _ := s.ParcelStatusWindow(context.Background(), ParcelStatusQuery{Status: domain.DeliveryPickup5to15, Now: q.DeliveryAt}, nil, false, 100)
+	if len(rows) != 1 || rows[0].Order.No != 2 || len(pv) != 1 {
+		t.Fatalf("at the half second: orders %+v, parcels %d", rows, len(pv))
+	}
 }
