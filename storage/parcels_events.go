@@ -27,7 +27,7 @@ type EventBatch struct {
 type EventResult struct {
 	New, Duplicates, Unknown, Replayed int
 	UnknownNumbers                     []string // the first MaxUnknownListed, in order of arrival
-	Changes                            []ParcelChange
+	Changes                            []ParcelChange // the parcels whose delivery status or order moved
 }
 
 // Changed is how many parcels changed delivery status.
@@ -93,7 +93,6 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 		}
 		known, orders := w.eventOwners(b, now, &res)
 		w.hint = orders + 4
-		res.Changes = make([]ParcelChange, 0, orders)
 		detail := map[string]string{}
 		var refused EventRefusedError
 		for len(known) > 0 {
@@ -105,7 +104,7 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 			if err != nil {
 				return err
 			}
-			if moved && len(refused) == 0 {
+			if moved && len(refused) == 0 && (ch.Moved() || ch.OrderTo != ch.OrderFrom) {
 				res.Changes = append(res.Changes, ch)
 				if ch.OrderTo != ch.OrderFrom {
 					detail[domain.OrderNumber(ch.OrderNo)] = orderMoveText(ch)
