@@ -26,7 +26,7 @@ type EventBatch struct {
 // EventResult says what a batch did.
 type EventResult struct {
 	New, Duplicates, Unknown, Replayed int
-	UnknownNumbers                     []string // the first MaxUnknownListed, in order of arrival
+	UnknownNumbers                     []string       // the first MaxUnknownListed, in order of arrival
 	Changes                            []ParcelChange // the parcels whose delivery status or order moved
 }
 
