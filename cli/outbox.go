@@ -86,6 +86,9 @@ func outboxSend(e *env, args []string) error {
 	if _, err := s.QueueLate(e.now(), e.actor()); err != nil {
 		return err
 	}
+	if _, err := s.QueuePickupReminders(e.now(), e.actor()); err != nil {
+		return err
+	}
 	rep, err := snd.SendDue(context.Background(), false)
 	var busy *storage.ErrSenderBusy
 	if errors.As(err, &busy) {
