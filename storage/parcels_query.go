@@ -458,7 +458,8 @@ func (s *Store) CompleteDue(now time.Time, by Actor) (int, error) {
 		}
 		w := newWtx(tx, 2*len(nos))
 		for _, no := range nos {
-			o, err := w.getOrder(no)
+			// The order's own fields say whether it is due; only a due order is read whole.
+			o, err := w.orderFields(no)
 			if err != nil || o == nil {
 				if err != nil {
 					return err
@@ -471,6 +472,12 @@ func (s *Store) CompleteDue(now time.Time, by Actor) (int, error) {
 			}
 			ph, since := domain.PhaseOf(o.Shipment, p)
 			if ph != domain.PhaseDelivered || now.Sub(since) < set.Complete() {
+				continue
+			}
+			if o, err = w.getOrder(no); err != nil || o == nil {
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			pending, err := w.refundPending(o.Key)
