@@ -398,7 +398,7 @@ func (s *Store) SetTracking(r domain.OrderRef, stop bool, reason string, now tim
 		if err != nil {
 			return err
 		}
-		w := newWtx(tx, 4)
+		w := s.withPolicy(newWtx(tx, 4)) // a resume may queue a delivery message
 		old, err := w.parcelState(o.No)
 		if err != nil {
 			return err
