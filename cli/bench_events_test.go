@@ -140,7 +140,11 @@ func BenchmarkImportEvents(b *testing.B) {
 			b.Fatal(err)
 		}
 		var out, errb bytes.Buffer
-		cmd := exec.Command(binary, "--db", copyPath, "import", "events", file)
+		args := []string{"--db", copyPath, "import", "events", file}
+		if prof := os.Getenv("SHIPDESK_BENCH_CPUPROFILE"); prof != "" { // the command's own profile
+			args = append([]string{"--cpuprofile", prof}, args...)
+		}
+		cmd := exec.Command(binary, args...)
 		cmd.Env = append(os.Environ(), "SHIPDESK_OPERATOR=bench")
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		start := time.Now()
