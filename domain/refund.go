@@ -279,6 +279,10 @@ type OutboxMessage struct {
 	LastError   string
 	SentAt      time.Time
 	Tries       []OutboxTry
+
+	// EventAt is when the fact the message tells happened (a delivery message: its
+	// event's time, the at_pickup arrival for at_pickup and pickup_reminder); zero for none.
+	EventAt time.Time
 }
 
 // IdempotencyKey is the message's key, the same at every attempt: the receiver drops

@@ -63,6 +63,9 @@ func encodeOutbox(m *domain.OutboxMessage) ([]byte, error) {
 		w.t(t.At)
 		w.s(t.Error)
 	}
+	if !m.EventAt.IsZero() {
+		w.t(m.EventAt) // optional and last: a record without it reads as before
+	}
 	return w.b, nil
 }
 
@@ -93,6 +96,9 @@ func decodeOutboxBinary(id uint64, v []byte) (domain.OutboxMessage, error) {
 	}
 	for range n {
 		m.Tries = append(m.Tries, domain.OutboxTry{At: d.t(), Error: d.s()})
+	}
+	if d.err == nil && len(d.b) > 0 {
+		m.EventAt = d.t()
 	}
 	if d.err == nil && (m.State < domain.OutboxQueued || m.State > domain.OutboxCancelled) {
 		return m, fmt.Errorf("state %d: %w", m.State, errCorrupt)

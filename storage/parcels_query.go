@@ -365,7 +365,7 @@ func (s *Store) SetTracking(r domain.OrderRef, stop bool, reason string, now tim
 		if err != nil {
 			return err
 		}
-		w := newWtx(tx, 4)
+		w := s.withPolicy(newWtx(tx, 4)) // a resume may queue a delivery message
 		if ch, err = w.setTrackingOf(&o, stop, reason, s.delivery, now, by); err != nil {
 			if r, ok := err.(refusal); ok {
 				return r.error
@@ -414,7 +414,8 @@ func (s *Store) CompleteDue(now time.Time, by Actor) (int, error) {
 		}
 		w := newWtx(tx, 2*len(nos))
 		for _, no := range nos {
-			o, err := w.getOrder(no)
+			// The order's own fields say whether it is due; only a due order is read whole.
+			o, err := w.orderFields(no)
 			if err != nil || o == nil {
 				if err != nil {
 					return err
@@ -427,6 +428,12 @@ func (s *Store) CompleteDue(now time.Time, by Actor) (int, error) {
 			}
 			ph, since := domain.PhaseOf(o.Shipment, p)
 			if ph != domain.PhaseDelivered || now.Sub(since) < set.Complete() {
+				continue
+			}
+			if o, err = w.getOrder(no); err != nil || o == nil {
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			pending, err := w.refundPending(o.Key)

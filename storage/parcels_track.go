@@ -84,7 +84,7 @@ func (s *Store) SetTrackingMany(nos []uint64, stop bool, reason string, now time
 	set := s.delivery
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = TrackingBatchResult{Rows: make([]TrackingRowResult, 0, len(nos))}
-		w := newWtx(tx, 4*len(nos))
+		w := s.withPolicy(newWtx(tx, 4*len(nos))) // a resume may queue delivery messages
 		seen := make(map[uint64]bool, len(nos))
 		var done []string
 		detail := map[string]string{}

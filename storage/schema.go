@@ -81,7 +81,7 @@ var schema = newSchema(
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
-	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom}, // ApplyEvents finds a batch's repeats itself
 	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bParcelDays, kind: kindTally, fill: leaveRoom},
 	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},

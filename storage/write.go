@@ -24,7 +24,11 @@ import (
 type wtx struct {
 	tx      *bolt.Tx
 	pending map[string]*overlay // by bucket name
-	hint    int                 // expected rows, to size the overlay once
+	// cursors are the cursors get reads the stored data through, one per bucket: a bbolt
+	// Get makes a new cursor and grows its stack for every read, a kept cursor reuses it
+	// (Seek repositions it from the root, so writes in between do not matter).
+	cursors map[string]*bolt.Cursor
+	hint    int // expected rows, to size the overlay once
 	counts  map[counterKey]int64
 	tallies map[tallyKey]int64 // deltas of the tally buckets' counts (tally.go)
 	key     []byte             // scratch for lookups
@@ -133,7 +137,29 @@ func (w *wtx) get(bucket, k []byte) []byte {
 			return o.val
 		}
 	}
-	return w.tx.Bucket(bucket).Get(k)
+	return w.stored(bucket, k)
+}
+
+// stored reads k as stored (not through the transaction's writes), by the bucket's kept
+// cursor; nil when k is not there or names a nested bucket.
+func (w *wtx) stored(bucket, k []byte) []byte {
+	c := w.cursors[string(bucket)]
+	if c == nil {
+		b := w.tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
+		if w.cursors == nil {
+			w.cursors = map[string]*bolt.Cursor{}
+		}
+		c = b.Cursor()
+		w.cursors[string(bucket)] = c
+	}
+	got, v := c.Seek(k)
+	if v == nil || !bytes.Equal(got, k) {
+		return nil
+	}
+	return v
 }
 
 // commit applies each bucket's overlay in key order (the last write of a key wins), then
