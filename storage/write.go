@@ -57,9 +57,7 @@ type wtx struct {
 	// notify, when set, is when the messages this transaction queues are due (putOutbox);
 	// nil: the default policy.
 	notify *domain.NotifyPolicy
-	// dropped is, by order, how many stored events a corrected tracking number dropped
-	// (forgetEvents), for the audit event.
-	dropped map[uint64]int
+	dropped map[uint64]int // by order, the events a corrected number dropped (forgetEvents)
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -240,7 +238,6 @@ func writeSorted(b *bolt.Bucket, ops []*op, fill float64, staged bool) error {
 	return nil
 }
 
-// flushCounts writes the counter deltas and the tally buckets' (tally.go).
 func (w *wtx) flushCounts() error {
 	if err := w.flushTallies(); err != nil {
 		return err
