@@ -56,7 +56,7 @@ type wtx struct {
 	lastOutbox uint64
 	// notify, when set, is when the messages this transaction queues are due (putOutbox);
 	// nil: the default policy.
-	notify *domain.NotifyPolicy
+	notify  *domain.NotifyPolicy
 	dropped map[uint64]int // by order, the events a corrected number dropped (forgetEvents)
 }
 
