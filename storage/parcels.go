@@ -327,24 +327,28 @@ func (w *wtx) markGoodsBack(no uint64, now time.Time) ([]domain.RefundKey, error
 }
 
 // refundPending reports whether a refund request on the order of key k waits for an
-// answer: the pending part of the queue is read (it is short: answered within days).
+// answer. The pending part of the queue is read once per transaction into a set of the
+// orders it names (it is short: answered within days; a batch of events asks for every
+// parcel delivered); putRefund drops the set, so it is read again after any refund moves.
 func (w *wtx) refundPending(k domain.Key) (bool, error) {
-	c := w.tx.Bucket(bRefundsByState).Cursor()
-	prefix := []byte{byte(domain.RefundPending)}
-	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		v := w.tx.Bucket(bRefunds).Get(key[9:])
-		if v == nil {
-			continue
+	if w.pendingRefunds == nil {
+		set := map[domain.Key]bool{}
+		c := w.tx.Bucket(bRefundsByState).Cursor()
+		prefix := []byte{byte(domain.RefundPending)}
+		for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+			v := w.tx.Bucket(bRefunds).Get(key[9:])
+			if v == nil {
+				continue
+			}
+			r, err := decodeRefundRequest(v)
+			if err != nil {
+				return false, err
+			}
+			set[r.OrderKey()] = true
 		}
-		r, err := decodeRefundRequest(v)
-		if err != nil {
-			return false, err
-		}
-		if r.OrderKey() == k {
-			return true, nil
-		}
+		w.pendingRefunds = set
 	}
-	return false, nil
+	return w.pendingRefunds[k], nil
 }
 
 // parcelRow is the parcels_by_phase row and phase of a shipped order, as the write path

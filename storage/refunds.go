@@ -199,6 +199,7 @@ func (w *wtx) getRefund(k domain.RefundKey) (*domain.RefundRequest, error) {
 
 // putRefund writes next over old (nil if new), keeping the queue index and counters.
 func (w *wtx) putRefund(old, next *domain.RefundRequest) error {
+	w.pendingRefunds = nil // refundPending reads the queue again
 	rk := refundKey(next.RefundKey)
 	idx := w.tx.Bucket(bRefundsByState)
 	if old != nil {

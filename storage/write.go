@@ -54,6 +54,9 @@ type wtx struct {
 	undo *undoLog
 	// lastOutbox is the number of the outbox message putOutbox queued last.
 	lastOutbox uint64
+	// pendingRefunds is the orders with a refund request waiting for an answer, read once
+	// by refundPending; nil until then, and again after putRefund.
+	pendingRefunds map[domain.Key]bool
 	// notify, when set, is when the messages this transaction queues are due (putOutbox);
 	// nil: the default policy.
 	notify  *domain.NotifyPolicy
