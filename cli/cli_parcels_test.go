@@ -75,6 +75,12 @@ func TestCLIImportEventsAndTrack(t *testing.T) {
 	// A carrier that disagrees is named by file and line too.
 	mismatch := writeFile(t, "m.jsonl", fmt.Sprintf(`{"tracking":"%s","at":"%s","status":"delivered","carrier":"sf"}`+"\n", parcelB, at(-time.Hour)))
 	want(t, shipdesk(t, db, "import", "events", mismatch), 1, "m.jsonl:1: carrier sf does not agree")
+	// Across files, each refused event is named by its own file and line.
+	mismatch2 := writeFile(t, "m2.jsonl", fmt.Sprintf(`{"tracking":"%[1]s","at":"%[2]s","status":"delivered"}`+"\n"+`{"tracking":"%[1]s","at":"%[2]s","status":"returned","carrier":"sf"}`+"\n", parcelA, at(-time.Hour)))
+	want(t, shipdesk(t, db, "import", "events", f, mismatch, mismatch2), 1, "m.jsonl:1: carrier sf does not agree with SO00000002", "m2.jsonl:2: carrier sf does not agree with SO00000001")
+	if d := deliveryOf(t, db); d["delivered"] != 0 {
+		t.Fatalf("a refused batch delivered: %v", d)
+	}
 	// Delivery moves the order; the CSV reads from standard input too.
 	cmd := shipdeskStdin(t, db, "tracking,at,status,location,text\n"+parcelB+","+at(-time.Hour)+",delivered,door,signed\n", "import", "events", "-")
 	want(t, cmd, 0, "1 new", "orders: 1 delivered")

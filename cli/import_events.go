@@ -25,8 +25,25 @@ func importEvents(e *env, files []string, format string) error {
 	if err != nil {
 		return err
 	}
+	defer closeSources(srcs)
+	if e.store == nil && !e.remote { // a process of its own, not a server's session
+		defer readyBulkMemory(importSize(srcs))()
+	}
 	var batch storage.EventBatch
-	var where []string // FILE:LINE of each event
+	// where names an event of the batch as FILE:LINE (asked only of refused events).
+	type part struct {
+		name  string
+		first int // index of the file's first event in the batch
+		lines []int
+	}
+	var parts []part
+	where := func(i int) string {
+		p := parts[len(parts)-1]
+		for j := len(parts) - 1; parts[j].first > i; j-- {
+			p = parts[j-1]
+		}
+		return fmt.Sprintf("%s:%d", p.name, p.lines[i-p.first])
+	}
 	var bad []string
 	for _, src := range srcs {
 		f, err := parseSource(src, "events", domain.ParseEventJSONL, domain.ParseEventCSV)
@@ -37,10 +54,12 @@ func importEvents(e *env, files []string, format string) error {
 			bad = append(bad, err.Error())
 			continue
 		}
-		batch.Events = append(batch.Events, f.Events...)
-		batch.IDs = append(batch.IDs, f.IDs...)
-		for _, l := range f.Lines {
-			where = append(where, fmt.Sprintf("%s:%d", src.name, l))
+		parts = append(parts, part{name: src.name, first: len(batch.Events), lines: f.Lines})
+		if batch.Events == nil { // one file (the usual): its events are the batch's
+			batch.Events, batch.IDs = f.Events, f.IDs
+		} else {
+			batch.Events = append(batch.Events, f.Events...)
+			batch.IDs = append(batch.IDs, f.IDs...)
 		}
 	}
 	if len(bad) > 0 {
@@ -58,7 +77,7 @@ func importEvents(e *env, files []string, format string) error {
 	if errors.As(err, &refused) {
 		lines := make([]string, len(refused))
 		for i, r := range refused {
-			lines[i] = where[r.Index] + ": " + r.Reason
+			lines[i] = where(r.Index) + ": " + r.Reason
 		}
 		return inputError{fmt.Errorf("nothing imported:\n%s", strings.Join(lines, "\n"))}
 	}

@@ -68,6 +68,7 @@ func sizeText(n int64) string {
 // that never ends included) is refused there.
 type boundedReader struct {
 	r    io.Reader
+	size int64 // the file's size when known (a parser sizes its lists by it), else 0
 	left int64
 	over *tooLargeError // what it fails with
 	past bool           // a byte past the limit arrived
@@ -78,6 +79,9 @@ func bound(r io.Reader, name, what string) *boundedReader {
 	limit := inputLimits[what]
 	return &boundedReader{r: r, left: limit, over: &tooLargeError{name: name, what: what, limit: limit}}
 }
+
+// Size is the size of the file read, when known: parsers size their lists by it.
+func (b *boundedReader) Size() int64 { return b.size }
 
 func (b *boundedReader) Read(p []byte) (int, error) {
 	if b.past {
@@ -288,6 +292,9 @@ func (src importSource) read(what string, parse func(io.Reader) error) error {
 		return &tooLargeError{name: src.name, what: what, limit: inputLimits[what]}
 	}
 	b := bound(f, src.name, what)
+	if fi.Mode().IsRegular() {
+		b.size = fi.Size()
+	}
 	err = parse(b)
 	if over := b.tripped(); over != nil {
 		return over

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"shipdesk/domain"
 	"shipdesk/keymap"
@@ -84,6 +85,9 @@ func outboxSend(e *env, args []string) error {
 	}
 	snd.Now = e.now
 	if _, err := s.QueueLate(e.now(), e.actor()); err != nil {
+		return err
+	}
+	if _, err := s.QueuePickupReminders(e.now(), e.actor()); err != nil {
 		return err
 	}
 	rep, err := snd.SendDue(context.Background(), false)
@@ -256,7 +260,7 @@ func cmdNotify(e *env, args []string) error {
 	if err != nil {
 		return inputError{err}
 	}
-	env, err := previewEnvelope(s, cfg, kind, o)
+	env, err := previewEnvelope(s, cfg, kind, o, e.now())
 	if err != nil {
 		return inputError{err}
 	}
@@ -269,7 +273,7 @@ func cmdNotify(e *env, args []string) error {
 }
 
 // previewEnvelope renders what a message of kind about o would say now.
-func previewEnvelope(s *storage.Store, cfg notify.Config, kind string, o domain.SalesOrder) (notify.Envelope, error) {
+func previewEnvelope(s *storage.Store, cfg notify.Config, kind string, o domain.SalesOrder, now time.Time) (notify.Envelope, error) {
 	tp, err := notify.LoadTemplates(cfg.Templates)
 	if err != nil {
 		return notify.Envelope{}, err
@@ -280,6 +284,18 @@ func previewEnvelope(s *storage.Store, cfg notify.Config, kind string, o domain.
 	}
 	if kind == domain.KindNoTracking {
 		m.Note = o.Shipment.NoTracking
+	}
+	if kind == domain.KindAtPickup || kind == domain.KindPickupReminder {
+		// Where and since when: the parcel's latest event, as the queued message has them.
+		m.CreatedAt = now
+		if p, found, err := s.Parcel(o.No, now); err == nil && found && p.Parcel.HasEvent() {
+			m.Note, m.EventAt = p.Parcel.Latest.Location, p.Parcel.Latest.At
+		}
+		if kind == domain.KindPickupReminder {
+			if m.Stage = domain.PickupReminderStage(m.EventAt, now); m.Stage == "" {
+				m.Stage = "5"
+			}
+		}
 	}
 	m.Transport = domain.TransportFor(kind, m.To)
 	snd := &notify.Sender{Store: s, Config: cfg, Templates: tp}

@@ -414,13 +414,23 @@ func TestDemoOutboxEveryState(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[domain.OutboxState]int{}
-	if err := s.ListOutbox(nil, func(m domain.OutboxMessage) error { seen[m.State]++; return nil }); err != nil {
+	stages := map[string]int{}
+	if err := s.ListOutbox(nil, func(m domain.OutboxMessage) error {
+		seen[m.State]++
+		if m.Kind == domain.KindPickupReminder {
+			stages[m.Stage]++
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range domain.OutboxStates {
 		if seen[st] == 0 {
 			t.Errorf("no %v message in the demo outbox: %v", st, seen)
 		}
+	}
+	if stages["5"] == 0 || stages["15"] == 0 {
+		t.Errorf("pickup reminders in the demo outbox by stage: %v", stages)
 	}
 	rep, err := s.Doctor(context.Background())
 	if err != nil || !rep.OK() {

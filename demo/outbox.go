@@ -12,10 +12,15 @@ const maxOutboxOrders = 40
 
 // Outbox queues the messages of the latest orders shipped in the fortnight before now (the
 // buyer's shipped message, by e-mail for one in three, and the channel's tracking
-// write-back) and leaves them in every state: sent, failed (will retry), dead, cancelled
-// and queued.
+// write-back), and the pickup reminders owed now, and leaves them in every state: sent,
+// failed (will retry), dead, cancelled and queued.
 func Outbox(s *storage.Store, now time.Time) error {
 	by := storage.Actor{Operator: "demo", Role: domain.RoleSupervisor}
+	// The parcels waiting at a pickup point 5 and 15 days get their reminders, as the
+	// sender would have queued them.
+	if _, err := s.QueuePickupReminders(now, by); err != nil {
+		return err
+	}
 	var recent []domain.SalesOrder
 	err := s.EachShipment(now.Add(-14*24*time.Hour), func(o domain.SalesOrder) error {
 		if o.Shipment.Number == "" {

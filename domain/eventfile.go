@@ -3,13 +3,14 @@ package domain
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	json "github.com/goccy/go-json"
 )
 
 // RawEvent is the wire form of one carrier event (JSON Lines; CSV maps onto it). ID is
@@ -51,12 +52,12 @@ func (r RawEvent) Validate() (TrackingEvent, error) {
 	if err != nil {
 		return ev, err
 	}
-	for name, v := range map[string]string{"location": r.Location, "text": r.Text, "carrier": r.Carrier} {
-		if !utf8.ValidString(v) {
-			return ev, fmt.Errorf("%s is not valid UTF-8", name)
+	for _, f := range [...]struct{ name, v string }{{"location", r.Location}, {"text", r.Text}, {"carrier", r.Carrier}} {
+		if !utf8.ValidString(f.v) {
+			return ev, fmt.Errorf("%s is not valid UTF-8", f.name)
 		}
-		if len(v) > maxEventText {
-			return ev, fmt.Errorf("%s is longer than %d bytes", name, maxEventText)
+		if len(f.v) > maxEventText {
+			return ev, fmt.Errorf("%s is longer than %d bytes", f.name, maxEventText)
 		}
 	}
 	if len(r.ID) > maxEventID {
@@ -85,6 +86,19 @@ type eventCollector struct {
 	f   EventFile
 }
 
+// sized makes room for the events of an input of size bytes at about perLine bytes a
+// line (a guess on the short side: the lists then grow at most once).
+func (c *eventCollector) sized(r io.Reader, perLine int64) {
+	s, ok := r.(interface{ Size() int64 })
+	if !ok || s.Size() <= 0 {
+		return
+	}
+	n := min(s.Size()/perLine+1, 1<<24)
+	c.f.Events = make([]TrackingEvent, 0, n)
+	c.f.IDs = make([]string, 0, n)
+	c.f.Lines = make([]int, 0, n)
+}
+
 func (c *eventCollector) add(line int, r RawEvent) {
 	ev, err := r.Validate()
 	if err != nil {
@@ -107,6 +121,7 @@ func (c *eventCollector) result() (EventFile, error) {
 // the whole file; the error lists each bad line as name:line: reason.
 func ParseEventJSONL(name string, r io.Reader) (EventFile, error) {
 	c := &eventCollector{bad: newCollector(name)}
+	c.sized(r, 96)
 	sc := bufio.NewScanner(SkipBOM(r))
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	line := 0
@@ -114,6 +129,10 @@ func ParseEventJSONL(name string, r io.Reader) (EventFile, error) {
 		line++
 		l := bytes.TrimSpace(sc.Bytes())
 		if len(l) == 0 {
+			continue
+		}
+		if why := lineProblem(l); why != "" {
+			c.bad.fail(line, why)
 			continue
 		}
 		var raw RawEvent
@@ -140,6 +159,7 @@ var EventCSVColumns = []string{"tracking", "at", "status", "location", "text"}
 // EventCSVColumns (any order; carrier and id optional).
 func ParseEventCSV(name string, r io.Reader) (EventFile, error) {
 	c := &eventCollector{bad: newCollector(name)}
+	c.sized(r, 64)
 	t, why := openCSV(r, []string{"tracking", "at", "status"})
 	if why != "" {
 		c.bad.fail(1, why)

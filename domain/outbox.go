@@ -19,7 +19,7 @@ const (
 	KindNoTracking     = "no_tracking"     // shipped without a number, with the reason
 	KindLate           = "late"            // past its ship-by, once
 	KindAtPickup       = "at_pickup"       // waiting at a pickup point (delivery statuses)
-	KindPickupReminder = "pickup_reminder" // still waiting: stage "5d", "15d"
+	KindPickupReminder = "pickup_reminder" // still waiting: stage "5", "15" (PickupReminderStage)
 	KindDelivered      = "delivered"
 	KindReturned       = "returned"
 	KindRefundRejected = "refund_rejected" // to the buyer; stage is the refund ID
@@ -261,4 +261,19 @@ func (p NotifyPolicy) WindowFor(kind string, t time.Time) time.Time {
 		return p.Window.Next(t)
 	}
 	return t
+}
+
+// PickupReminderStage is the reminder owed at now to a buyer whose parcel has waited at
+// the pickup point since the at_pickup event at since (seed 001's aging): "5" while it has
+// waited 5 to 15 days (pickup_5_15), "15" while 15 to 30 (pickup_15_30), "" otherwise. A
+// parcel first seen past a stage's span gets the next stage's reminder only, never the
+// missed one; past 30 days none (it is about to go back).
+func PickupReminderStage(since, now time.Time) string {
+	switch age := now.Sub(since); {
+	case age < PickupBounds[0] || age >= PickupBounds[2]:
+		return ""
+	case age < PickupBounds[1]:
+		return "5"
+	}
+	return "15"
 }

@@ -65,3 +65,20 @@ func TestBackoffAndDeath(t *testing.T) {
 		t.Errorf("8th failure: %v", st)
 	}
 }
+
+// A reminder is owed at 5 days waiting ("5") and at 15 ("15"), while the parcel is in
+// that stage's pickup status; none before 5 days nor from 30 on.
+func TestPickupReminderStage(t *testing.T) {
+	since := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		age  time.Duration
+		want string
+	}{
+		{0, ""}, {5*Day - time.Second, ""}, {5 * Day, "5"}, {15*Day - time.Second, "5"},
+		{15 * Day, "15"}, {30*Day - time.Second, "15"}, {30 * Day, ""}, {90 * Day, ""}, {-Day, ""},
+	} {
+		if got := PickupReminderStage(since, since.Add(c.age)); got != c.want {
+			t.Errorf("after %v: stage %q, want %q", c.age, got, c.want)
+		}
+	}
+}

@@ -282,6 +282,10 @@ type OutboxMessage struct {
 	// Lines are a tracking.upload's numbers (outbox_upload.go); Order, Stage and Note are
 	// then those of its first line.
 	Lines []UploadLine
+
+	// EventAt is when the fact the message tells happened (a delivery message: its
+	// event's time, the at_pickup arrival for at_pickup and pickup_reminder); zero for none.
+	EventAt time.Time
 }
 
 // IdempotencyKey is the message's key, the same at every attempt: the receiver drops

@@ -191,7 +191,7 @@ func (s *Sender) SendDue(ctx context.Context, keep bool) (Report, error) {
 	}
 }
 
-// Run is serve's sender: it queues the late messages and sends what is due every interval
+// Run is serve's sender: it queues the late messages and the pickup reminders and sends what is due every interval
 // until ctx ends, holding the lease while it runs; a run another sender holds the lease for is skipped. report (may
 // be nil) hears each run that did something or failed.
 func (s *Sender) Run(ctx context.Context, every time.Duration, report func(Report, error)) {
@@ -199,8 +199,12 @@ func (s *Sender) Run(ctx context.Context, every time.Duration, report func(Repor
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		// The late messages first: an order past its ship-by is found once, then sent.
+		// The clock's messages first: an order past its ship-by, a parcel waiting at a
+		// pickup point 5 or 15 days, each found once, then sent.
 		_, err := s.Store.QueueLate(s.Now(), s.By)
+		if err == nil {
+			_, err = s.Store.QueuePickupReminders(s.Now(), s.By)
+		}
 		rep := Report{}
 		if err == nil {
 			rep, err = s.SendDue(ctx, true)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -194,11 +195,20 @@ func FieldsOf(it storage.OutboxItem, shop string, loc *time.Location) Fields {
 	if m.Kind == domain.KindRefundRejected {
 		_, f.Refund, _ = strings.Cut(m.Stage, ":")
 	}
-	if m.Kind == domain.KindPickupReminder {
-		f.Days = strings.TrimSuffix(m.Stage, "d")
-	}
-	if m.Kind == domain.KindAtPickup {
-		f.Where, f.Since = m.Note, date(m.CreatedAt)
+	if m.Kind == domain.KindAtPickup || m.Kind == domain.KindPickupReminder {
+		// Since is the at_pickup event's day (a message queued before messages kept it:
+		// the day it was queued); Days the whole days waited when the message was queued.
+		since := m.EventAt
+		if since.IsZero() {
+			since = m.CreatedAt
+		}
+		f.Where, f.Since = m.Note, date(since)
+		if m.Kind == domain.KindPickupReminder {
+			f.Days = strconv.Itoa(domain.DaysSince(since, m.CreatedAt))
+			if m.EventAt.IsZero() {
+				f.Days = strings.TrimSuffix(m.Stage, "d")
+			}
+		}
 	}
 	if m.Kind == domain.KindTrackingUpload {
 		f.Lines = domain.UploadText(UploadLines(it))

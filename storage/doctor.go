@@ -25,6 +25,7 @@ import (
 //   - the hashed key indexes (pool, orders_by_ref), their slots and staged runs:
 //     doctor_hashed.go;
 //   - the counters (counts), among them index/staged, the rows and run items staged;
+//   - the tallies (parcel_days: parcels by phase, day and carrier): parcels_days.go;
 //   - the last numbers handed out (seq/order, seq/audit, seq/entry, seq/outbox in meta).
 //
 // Each derived row must be exactly the row its record would write today: the same key
@@ -154,7 +155,7 @@ func (d *doctor) each(name []byte, fn func(k, v []byte) error) error {
 func (d *doctor) check() error {
 	d.openIndexes()
 	steps := []func() error{d.scanEntries, d.scanOrders, d.scanRefunds, d.scanOutbox, d.scanVouchers, d.scanSeqTargets,
-		d.checkIndexes, d.checkHashedIndexes, d.checkCounters, d.checkSeqs}
+		d.checkIndexes, d.checkHashedIndexes, d.checkCounters, d.checkTallies, d.checkSeqs}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -231,6 +232,7 @@ func (d *doctor) scanOrders() error {
 		if pk, pv, ph, ok, why := parcelRow(&o, d.get); ok {
 			d.expect(ixPhase, pk, pv, what)
 			d.w.add(phaseCounter[ph], "", 1)
+			d.w.tally(bParcelDays, parcelDayKey(pk, pv), 1)
 		} else if why != "" {
 			d.problem("parcels", "%s: %s", domain.OrderNumber(o.No), why)
 		}

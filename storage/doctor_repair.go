@@ -138,8 +138,7 @@ func (d *doctor) rebuildRows(w *wtx) error {
 		}
 		countOrder(w, &o, 1)
 		if pk, pv, ph, ok, _ := parcelRow(&o, d.get); ok {
-			w.put(bParcelsByPhase, pk, pv)
-			w.add(phaseCounter[ph], "", 1)
+			w.fileRow(pk, pv, ph)
 		}
 		return nil
 	})

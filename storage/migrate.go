@@ -35,6 +35,10 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	// Schema 5 adds the buckets of the parcels' events, the outbox's deliveries, the
 	// vouchers, the channels and the undo log; the step creates them.
 	4: createBuckets,
+	// Schema 6 counts the parcels by phase, day and carrier (parcel_days), so the
+	// delivery counts read the days rather than every old parcel: the step fills it from
+	// parcels_by_phase.
+	5: fillParcelDays,
 }
 
 // createBuckets creates every bucket of the schema table that the file lacks.

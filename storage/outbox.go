@@ -113,12 +113,14 @@ func (w *wtx) queueShipment(old, next *domain.SalesOrder, up *uploads) error {
 		if old.Shipment.Number != "" {
 			note = old.Shipment.Number
 		}
-		up.ship(w, next, note)
-		up.add(w, next, note)
-		return nil
+		if err := up.ship(w, next, note); err != nil {
+			return err
+		}
+		return up.add(w, next, note)
 	case n == "" && next.Shipment.NoTracking != "" && old.Shipment.NoTracking == "":
-		up.queue(w, domain.OutboxMessage{Channel: next.Channel, Kind: domain.KindNoTracking, Key: next.TradeID,
+		_, err := up.queue(w, domain.OutboxMessage{Channel: next.Channel, Kind: domain.KindNoTracking, Key: next.TradeID,
 			Order: next.No, Note: next.Shipment.NoTracking, To: next.Consignee.Email})
+		return err
 	}
 	return nil
 }
@@ -160,7 +162,9 @@ func (s *Store) QueueMessages(msgs []domain.OutboxMessage, now time.Time, by Act
 				}
 				continue
 			}
-			up.queue(w, m)
+			if _, err := up.queue(w, m); err != nil {
+				return err
+			}
 		}
 		var err error
 		if n, err = up.close(w); err != nil || n == 0 {

@@ -36,8 +36,9 @@ type outboxRecord struct {
 
 // outboxVersion is the binary form of an outbox record; a record that starts with '{' is
 // the JSON of a write-back queued before the outbox was delivered. outboxLinesVersion is
-// the same followed by the lines of a tracking.upload chunk (order, trade, number, old,
-// text each); a message without lines is still written as outboxVersion.
+// the same with the lines of a tracking.upload chunk (order, trade, number, old, text
+// each) after the tries, before the optional event time; a message without lines is
+// still written as outboxVersion.
 const (
 	outboxVersion      = 2
 	outboxLinesVersion = 3
@@ -96,6 +97,9 @@ func appendOutbox(dst []byte, m *domain.OutboxMessage) []byte {
 			w.s(l.Text)
 		}
 	}
+	if !m.EventAt.IsZero() {
+		w.t(m.EventAt) // optional and last: a record without it reads as before
+	}
 	return w.b
 }
 
@@ -137,6 +141,9 @@ func decodeOutboxBinary(id uint64, v []byte) (domain.OutboxMessage, error) {
 		for i := range m.Lines {
 			m.Lines[i] = domain.UploadLine{Order: d.u(), Trade: d.s(), Number: d.s(), Old: d.s(), Text: d.s()}
 		}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		m.EventAt = d.t()
 	}
 	if d.err == nil && (m.State < domain.OutboxQueued || m.State > domain.OutboxCancelled) {
 		return m, fmt.Errorf("state %d: %w", m.State, errCorrupt)

@@ -112,10 +112,10 @@ func (s *Store) QueueLate(now time.Time, by Actor) (int, error) {
 	return n, err
 }
 
-// queueDelivery queues the buyer's message of a parcel reaching a delivery phase: at the
-// pickup point (where: the event's location), delivered, returned (once per order, phase
-// and tracking number).
-func (w *wtx) queueDelivery(no uint64, ph domain.Phase, where string, now time.Time) error {
+// queueDelivery queues the buyer's message of a parcel reaching a delivery phase through
+// event ev: at the pickup point (where: the event's location; since: the event's time),
+// delivered, returned (once per order, phase and tracking number).
+func (w *wtx) queueDelivery(no uint64, ph domain.Phase, ev domain.TrackingEvent, now time.Time) error {
 	kind := map[domain.Phase]string{domain.PhasePickup: domain.KindAtPickup, domain.PhaseDelivered: domain.KindDelivered,
 		domain.PhaseReturned: domain.KindReturned}[ph]
 	if kind == "" || queueOff {
@@ -125,9 +125,6 @@ func (w *wtx) queueDelivery(no uint64, ph domain.Phase, where string, now time.T
 	if err != nil || o == nil {
 		return err
 	}
-	pol := domain.DefaultNotifyPolicy(time.Local)
-	if w.notify != nil {
-		pol = *w.notify
-	}
-	return w.queueFor(o, kind, o.Shipment.Number, where, pol, now)
+	m := domain.OutboxMessage{Kind: kind, Stage: o.Shipment.Number, Note: ev.Location, EventAt: ev.At}
+	return w.queueOrderMessage(o, m, now)
 }

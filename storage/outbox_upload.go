@@ -36,8 +36,7 @@ import (
 // message, and written once, at close; records and keys are packed into the
 // transaction's arena; no message is held in memory after it is filed; the dedup rows
 // written in the transaction are read back through its overlay (outbox_by_event is
-// readBack), so no set of its own is kept; each state's counter is added once. Until
-// close, nothing else in the transaction may take an outbox number (nextSeq).
+// readBack), so no set of its own is kept; each state's counter is added once.
 
 // uploads is what one write transaction queues for its shipments.
 type uploads struct {
@@ -45,6 +44,7 @@ type uploads struct {
 	now      time.Time
 	due      map[string]time.Time // by kind
 	next     uint64               // the next outbox number; 0 until the sequence is read
+	end      uint64               // the last number of the block taken (reserve)
 	queued   int64                // messages filed
 	channels []string             // with an open chunk, in the order their first line came
 	open     map[string]*chunk
@@ -61,16 +61,27 @@ func newUploads(pol domain.NotifyPolicy, now time.Time) *uploads {
 	return &uploads{pol: pol, now: now.UTC()}
 }
 
-// reserve takes the next outbox number.
-func (u *uploads) reserve(w *wtx) uint64 {
-	if u.next == 0 {
-		u.next = 1
-		if v := w.tx.Bucket(bMeta).Get(kOutboxSeq); len(v) == 8 {
-			u.next = binary.BigEndian.Uint64(v) + 1
+// reserveBlock is how many outbox numbers uploads takes from the sequence at a time.
+const reserveBlock = 1024
+
+// reserve takes the next outbox number. Numbers are taken from the sequence a block at a
+// time (meta seq/outbox moves to the block's end at once, so a queueMessage in the same
+// transaction takes numbers past it, never one of the block's); close gives back what
+// the last block did not use, if nothing took a number after it.
+func (u *uploads) reserve(w *wtx) (uint64, error) {
+	if u.next == 0 || u.next > u.end {
+		meta := w.tx.Bucket(bMeta)
+		var last uint64
+		if v := meta.Get(kOutboxSeq); len(v) == 8 {
+			last = binary.BigEndian.Uint64(v)
+		}
+		u.next, u.end = last+1, last+reserveBlock
+		if err := meta.Put(kOutboxSeq, u64(u.end)); err != nil {
+			return 0, err
 		}
 	}
 	u.next++
-	return u.next - 1
+	return u.next - 1, nil
 }
 
 func (u *uploads) dueAt(kind string) time.Time {
@@ -93,12 +104,16 @@ func (u *uploads) seen(w *wtx, no uint64, kind, stage string) bool {
 
 // queue files m unless its (order, kind, stage) was queued before (queueMessage's rules)
 // and says whether it did.
-func (u *uploads) queue(w *wtx, m domain.OutboxMessage) bool {
+func (u *uploads) queue(w *wtx, m domain.OutboxMessage) (bool, error) {
 	unique := m.Order == 0 && m.Stage == ""
 	if !unique && u.seen(w, m.Order, m.Kind, m.Stage) {
-		return false
+		return false, nil
 	}
-	m.ID = u.reserve(w)
+	id, err := u.reserve(w)
+	if err != nil {
+		return false, err
+	}
+	m.ID = id
 	if unique {
 		m.Stage = "#" + strconv.FormatUint(m.ID, 10)
 	}
@@ -109,37 +124,43 @@ func (u *uploads) queue(w *wtx, m domain.OutboxMessage) bool {
 	w.putNewOutbox(&m, true)
 	w.lastOutbox = m.ID
 	u.queued++
-	return true
+	return true, nil
 }
 
 // ship queues the buyer's shipped message of o's current number (note: the number it
 // replaced), unless it was queued before.
-func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) {
-	if o.Shipment.Number != "" {
-		u.queue(w, domain.OutboxMessage{Channel: o.Channel, Kind: domain.KindShipped, Key: o.TradeID,
-			Order: o.No, Stage: o.Shipment.Number, Note: note, To: o.Consignee.Email})
+func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) error {
+	if o.Shipment.Number == "" {
+		return nil
 	}
+	_, err := u.queue(w, domain.OutboxMessage{Channel: o.Channel, Kind: domain.KindShipped, Key: o.TradeID,
+		Order: o.No, Stage: o.Shipment.Number, Note: note, To: o.Consignee.Email})
+	return err
 }
 
 // add collects the line of o's current number, correcting old ("" for a new number),
 // unless the number was queued for o before (in this transaction or an earlier one).
-func (u *uploads) add(w *wtx, o *domain.SalesOrder, old string) {
+func (u *uploads) add(w *wtx, o *domain.SalesOrder, old string) error {
 	n := o.Shipment.Number
 	if n == "" || u.seen(w, o.No, domain.KindTrackingUpload, n) {
-		return
+		return nil
 	}
-	u.line(w, o.Channel, domain.UploadLineOf(o, old))
+	return u.line(w, o.Channel, domain.UploadLineOf(o, old))
 }
 
 // line adds l to its channel's open chunk (opening one), files its dedup row, and files
 // the chunk when it is full.
-func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) {
+func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) error {
 	c := u.open[channel]
 	if c == nil {
 		if u.open == nil {
 			u.open = map[string]*chunk{}
 		}
-		c = &chunk{id: u.reserve(w), lines: make([]domain.UploadLine, 0, domain.UploadChunkLines)}
+		id, err := u.reserve(w)
+		if err != nil {
+			return err
+		}
+		c = &chunk{id: id, lines: make([]domain.UploadLine, 0, domain.UploadChunkLines)}
 		u.open[channel] = c
 		u.channels = append(u.channels, channel)
 	}
@@ -150,6 +171,7 @@ func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) {
 		u.file(w, channel, c)
 		delete(u.open, channel)
 	}
+	return nil
 }
 
 // file writes a chunk's record and state row (its lines' rows are filed already).
@@ -175,7 +197,7 @@ func (u *uploads) take(w *wtx, m domain.OutboxMessage) (bool, error) {
 		return false, err
 	}
 	if !u.seen(w, o.No, domain.KindTrackingUpload, m.Stage) {
-		u.line(w, o.Channel, domain.UploadLine{Order: o.No, Trade: o.TradeID, Number: m.Stage, Old: m.Note,
+		return true, u.line(w, o.Channel, domain.UploadLine{Order: o.No, Trade: o.TradeID, Number: m.Stage, Old: m.Note,
 			Text: domain.UploadLineText(o, m.Stage)})
 	}
 	return true, nil
@@ -192,9 +214,12 @@ func (u *uploads) close(w *wtx) (int, error) {
 		}
 	}
 	n := u.queued
-	if u.next != 0 {
-		if err := w.tx.Bucket(bMeta).Put(kOutboxSeq, u64(u.next-1)); err != nil {
-			return 0, err
+	if u.next != 0 && u.next <= u.end { // give back the block's unused numbers
+		meta := w.tx.Bucket(bMeta)
+		if v := meta.Get(kOutboxSeq); len(v) == 8 && binary.BigEndian.Uint64(v) == u.end {
+			if err := meta.Put(kOutboxSeq, u64(u.next-1)); err != nil {
+				return 0, err
+			}
 		}
 	}
 	w.add(outboxCounter(domain.OutboxQueued), "", n)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -214,4 +215,62 @@ func hasMessage(ms []domain.OutboxMessage, id uint64) bool {
 		}
 	}
 	return false
+}
+
+// A message queued the one-by-one way (queueMessage) in the same transaction as a
+// shipment's messages takes a number of its own: the numbers uploads took from the
+// sequence are not handed out twice, and the sequence ends past every message.
+func TestUploadsShareTheSequence(t *testing.T) {
+	s := uploadStore(t, 3, 0)
+	pol := domain.NotifyPolicy{MaxAttempts: 8}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w := newWtx(tx, 16)
+		up := newUploads(pol, t0)
+		for no := uint64(1); no <= 3; no++ {
+			o, err := w.getOrder(no)
+			if err != nil {
+				return err
+			}
+			next := *o
+			next.Shipment.Carrier, next.Shipment.Number = "ems", domain.S10Number("EA", int(no), "CN")
+			if err := w.queueShipment(o, &next, up); err != nil {
+				return err
+			}
+			if no == 2 {
+				if _, err := w.queueMessage(domain.OutboxMessage{Channel: "gs", Kind: domain.KindLate, Order: no}, pol, t0); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := up.close(w); err != nil {
+			return err
+		}
+		return w.commit()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := outboxOf(t, s)
+	seen := map[uint64]bool{}
+	var last uint64
+	for _, m := range msgs {
+		if seen[m.ID] {
+			t.Fatalf("number %d twice: %+v", m.ID, msgs)
+		}
+		seen[m.ID], last = true, max(last, m.ID)
+	}
+	if len(msgs) != 3+1+1 {
+		t.Fatalf("%d messages, want 3 shipped, 1 late, 1 chunk", len(msgs))
+	}
+	var seq uint64
+	s.db.View(func(tx *bolt.Tx) error { seq = binary.BigEndian.Uint64(tx.Bucket(bMeta).Get(kOutboxSeq)); return nil })
+	if seq < last {
+		t.Fatalf("sequence %d is behind message %d", seq, last)
+	}
+	if n, err := s.QueueMessages([]domain.OutboxMessage{{Channel: "gs", Kind: domain.KindLate, Order: 3}}, t0, Actor{Operator: "t", Role: domain.RoleSupervisor}); err != nil || n != 1 {
+		t.Fatalf("queue after: %d %v", n, err)
+	}
+	if rep := doctorOf(t, s); !rep.OK() {
+		t.Fatalf("doctor: %v", rep.Problems)
+	}
 }

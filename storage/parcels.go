@@ -25,7 +25,8 @@ import (
 //	                    pickup ages, no_info) is counted over ranges of since when asked
 //	hook_events       webhook or feed event id → received(8): each applied once
 //
-// Counters parcel/<phase> count the rows of parcels_by_phase per phase.
+// Counters parcel/<phase> count the rows of parcels_by_phase per phase, and parcel_days
+// counts them per phase, day and carrier (parcels_days.go).
 
 const parcelRecordVersion = 1
 
@@ -126,8 +127,9 @@ func (w *wtx) parcelState(no uint64) (domain.ParcelState, error) {
 	return decodeParcel(v)
 }
 
-// fileParcel moves a shipment's row in parcels_by_phase (and its phase counter) from what
-// (oldSh, oldP) gave to what (nextSh, nextP) gives; a shipment not shipped has no row.
+// fileParcel moves a shipment's row in parcels_by_phase (and its phase counter and its
+// day in parcel_days) from what (oldSh, oldP) gave to what (nextSh, nextP) gives; a
+// shipment not shipped has no row.
 func (w *wtx) fileParcel(no uint64, oldSh *domain.Shipment, oldP *domain.ParcelState, nextSh *domain.Shipment, nextP *domain.ParcelState) {
 	var oldKey, newKey []byte
 	var oldPh, newPh domain.Phase
@@ -148,17 +150,21 @@ func (w *wtx) fileParcel(no uint64, oldSh *domain.Shipment, oldP *domain.ParcelS
 	if oldKey != nil {
 		w.del(bParcelsByPhase, oldKey)
 		w.add(phaseCounter[oldPh], "", -1)
+		w.tally(bParcelDays, parcelDayKey(oldKey, []byte(oldSh.Carrier)), -1)
 	}
 	if newKey != nil {
-		w.put(bParcelsByPhase, newKey, []byte(nextSh.Carrier))
-		w.add(phaseCounter[newPh], "", 1)
+		w.fileRow(newKey, []byte(nextSh.Carrier), newPh)
 	}
 }
 
-// refileShipment keeps parcels_by_phase in step when putOrder changes a shipment.
+// refileShipment keeps parcels_by_phase in step when putOrder changes a shipment. A
+// tracking number changed to another drops the old number's events (forgetEvents).
 func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
 	if old == nil && !next.Shipment.Shipped() {
 		return nil
+	}
+	if old != nil && old.Shipment.Number != "" && old.Shipment.Number != next.Shipment.Number {
+		return w.forgetEvents(old, next)
 	}
 	if old != nil && parcelSame(&old.Shipment, &next.Shipment) {
 		return nil
@@ -172,6 +178,43 @@ func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
 		oldSh = &old.Shipment
 	}
 	w.fileParcel(next.No, oldSh, &p, &next.Shipment, &p)
+	return nil
+}
+
+// forgetEvents is a corrected tracking number: the events stored for the order came for
+// the old number, which is another parcel. They are dropped, the parcel record forgets
+// its latest event (an operator's stop stays), and the row is filed anew, so the
+// delivery status starts at registered for the new number. The count dropped is kept in
+// w.dropped for the caller's audit event, and the trail names it.
+func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
+	p, err := w.parcelState(next.No)
+	if err != nil {
+		return err
+	}
+	prefix := u64(next.No)
+	n := 0
+	c := w.tx.Bucket(bParcelEvents).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		w.del(bParcelEvents, k)
+		n++
+	}
+	reset := p
+	reset.Latest = domain.TrackingEvent{}
+	if p.HasEvent() {
+		w.put(bParcels, u64(next.No), encodeParcel(&reset))
+	}
+	w.fileParcel(next.No, &old.Shipment, &p, &next.Shipment, &reset)
+	if w.dropped == nil {
+		w.dropped = map[uint64]int{}
+	}
+	w.dropped[next.No] += n
+	if n > 0 {
+		so, word := domain.OrderNumber(next.No), "events"
+		if n == 1 {
+			word = "event"
+		}
+		w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: fmt.Sprintf("%d %s of %s", n, word, old.Shipment.Number), After: "dropped"})
+	}
 	return nil
 }
 
@@ -213,7 +256,7 @@ func (w *wtx) settleParcel(o *domain.SalesOrder, old, next domain.ParcelState, s
 	if oldPh == newPh {
 		return ch, nil
 	}
-	if err := w.queueDelivery(o.No, newPh, next.Latest.Location, now); err != nil {
+	if err := w.queueDelivery(o.No, newPh, next.Latest, now); err != nil {
 		return ch, err
 	}
 	if _, ok := domain.FollowDelivery(*o, newPh, set); !ok {
@@ -284,24 +327,28 @@ func (w *wtx) markGoodsBack(no uint64, now time.Time) ([]domain.RefundKey, error
 }
 
 // refundPending reports whether a refund request on the order of key k waits for an
-// answer: the pending part of the queue is read (it is short: answered within days).
+// answer. The pending part of the queue is read once per transaction into a set of the
+// orders it names (it is short: answered within days; a batch of events asks for every
+// parcel delivered); putRefund drops the set, so it is read again after any refund moves.
 func (w *wtx) refundPending(k domain.Key) (bool, error) {
-	c := w.tx.Bucket(bRefundsByState).Cursor()
-	prefix := []byte{byte(domain.RefundPending)}
-	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		v := w.tx.Bucket(bRefunds).Get(key[9:])
-		if v == nil {
-			continue
+	if w.pendingRefunds == nil {
+		set := map[domain.Key]bool{}
+		c := w.tx.Bucket(bRefundsByState).Cursor()
+		prefix := []byte{byte(domain.RefundPending)}
+		for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+			v := w.tx.Bucket(bRefunds).Get(key[9:])
+			if v == nil {
+				continue
+			}
+			r, err := decodeRefundRequest(v)
+			if err != nil {
+				return false, err
+			}
+			set[r.OrderKey()] = true
 		}
-		r, err := decodeRefundRequest(v)
-		if err != nil {
-			return false, err
-		}
-		if r.OrderKey() == k {
-			return true, nil
-		}
+		w.pendingRefunds = set
 	}
-	return false, nil
+	return w.pendingRefunds[k], nil
 }
 
 // parcelRow is the parcels_by_phase row and phase of a shipped order, as the write path
@@ -359,6 +406,10 @@ func fileShippedParcels(tx *bolt.Tx) error {
 	if shipped == 0 {
 		return nil
 	}
+	// The day histogram follows the rows: what it held counted none of them.
+	if err := fillParcelDays(tx); err != nil {
+		return err
+	}
 	w := newWtx(tx, int(shipped))
 	err := tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
 		if !orderHasShipment(v) {
@@ -369,8 +420,7 @@ func fileShippedParcels(tx *bolt.Tx) error {
 			return nil // doctor names it
 		}
 		if k, val, ph, ok, _ := parcelRow(&o, w.get); ok {
-			w.put(bParcelsByPhase, k, val)
-			w.add(phaseCounter[ph], "", 1)
+			w.fileRow(k, val, ph)
 		}
 		return nil
 	})

@@ -1,6 +1,9 @@
 package storage
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -23,8 +26,8 @@ type EventBatch struct {
 // EventResult says what a batch did.
 type EventResult struct {
 	New, Duplicates, Unknown, Replayed int
-	UnknownNumbers                     []string // the first MaxUnknownListed, in order of arrival
-	Changes                            []ParcelChange
+	UnknownNumbers                     []string       // the first MaxUnknownListed, in order of arrival
+	Changes                            []ParcelChange // the parcels whose delivery status or order moved
 }
 
 // Changed is how many parcels changed delivery status.
@@ -64,6 +67,11 @@ func (e EventRefusedError) Error() string {
 // counted and skipped, each parcel's latest event is the one of the latest time whatever
 // the order of arrival, and a parcel whose phase changed moves its order as rule 15
 // says. One audit event by the system names the batch and every order moved.
+//
+// The events are taken in order-number order, not file order: a feed of a million events
+// touches most of the file, and reading each order's records, events and parcel one
+// after another reads the pages in the order they lie (the result is the same: an
+// order's events are settled together and no order's settling reads another's parcel).
 func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult, error) {
 	npol := s.notifyPolicy()
 	var res EventResult
@@ -73,7 +81,8 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 	set := s.delivery
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = EventResult{}
-		w := newWtx(tx, 2*len(b.Events)+4)
+		// Sized once the batch's orders are known: most overlays get a row per order.
+		w := newWtx(tx, 16)
 		w.notify = &npol
 		if b.HookID != "" {
 			if tx.Bucket(bHookEvents).Get([]byte(b.HookID)) != nil {
@@ -82,88 +91,30 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 			}
 			w.put(bHookEvents, []byte(b.HookID), timeKey(nil, now))
 		}
-		owner := trackingOwner(tx)
-		type parcel struct {
-			o         *domain.SalesOrder
-			old, next domain.ParcelState
-		}
-		byNo := make(map[uint64]*parcel, min(len(b.Events), 1<<16))
-		order := make([]uint64, 0, min(len(b.Events), 1<<16))
-		listed := map[string]bool{}
-		var refused EventRefusedError
-		for i := range b.Events {
-			ev := &b.Events[i]
-			if i < len(b.IDs) && b.IDs[i] != "" {
-				id := []byte(b.IDs[i])
-				if w.get(bHookEvents, id) != nil {
-					res.Replayed++
-					continue
-				}
-				w.put(bHookEvents, id, timeKey(nil, now))
-			}
-			no, ok := owner(ev.Tracking)
-			if !ok {
-				res.Unknown++
-				if !listed[ev.Tracking] && len(res.UnknownNumbers) < MaxUnknownListed {
-					listed[ev.Tracking] = true
-					res.UnknownNumbers = append(res.UnknownNumbers, ev.Tracking)
-				}
-				continue
-			}
-			p := byNo[no]
-			if p == nil {
-				// The order's own fields are enough to place its parcel; settleParcel
-				// reads the whole order only when it moves.
-				o, err := w.orderFields(no)
-				if err != nil {
-					return err
-				}
-				if o == nil {
-					return fmt.Errorf("tracking number %s names %s, which is not there: run shipdesk doctor", ev.Tracking, domain.OrderNumber(no))
-				}
-				st, err := w.parcelState(no)
-				if err != nil {
-					return err
-				}
-				p = &parcel{o: o, old: st, next: st}
-				byNo[no] = p
-				order = append(order, no)
-			}
-			if ev.Carrier != "" && !strings.EqualFold(ev.Carrier, p.o.Shipment.Carrier) {
-				refused = append(refused, EventRefusal{Index: i, Reason: fmt.Sprintf("carrier %s does not agree with %s, shipped with %s",
-					ev.Carrier, domain.OrderNumber(no), p.o.Shipment.Carrier)})
-				continue
-			}
-			key := eventKey(no, ev.At, ev.Status)
-			if w.get(bParcelEvents, key) != nil {
-				res.Duplicates++
-				continue
-			}
-			w.put(bParcelEvents, key, encodeEvent(ev, now))
-			res.New++
-			if domain.Later(*ev, p.next.Latest) {
-				p.next.Latest = *ev
-			}
-		}
-		if len(refused) > 0 {
-			return refused
-		}
-		slices.Sort(order)
-		res.Changes = make([]ParcelChange, 0, len(order))
+		known, orders := w.eventOwners(b, now, &res)
+		w.hint = orders + 4
 		detail := map[string]string{}
-		for _, no := range order {
-			p := byNo[no]
-			if p.next.Latest == p.old.Latest {
-				continue
+		var refused EventRefusedError
+		for len(known) > 0 {
+			n := 1
+			for n < len(known) && known[n].no == known[0].no {
+				n++
 			}
-			ch, err := w.settleParcel(p.o, p.old, p.next, set, now)
+			ch, moved, err := w.applyParcelEvents(b.Events, known[:n], set, now, &res, &refused)
 			if err != nil {
 				return err
 			}
-			res.Changes = append(res.Changes, ch)
-			if ch.OrderTo != ch.OrderFrom {
-				detail[domain.OrderNumber(no)] = orderMoveText(ch)
+			if moved && len(refused) == 0 && (ch.Moved() || ch.OrderTo != ch.OrderFrom) {
+				res.Changes = append(res.Changes, ch)
+				if ch.OrderTo != ch.OrderFrom {
+					detail[domain.OrderNumber(ch.OrderNo)] = orderMoveText(ch)
+				}
 			}
+			known = known[n:]
+		}
+		if len(refused) > 0 {
+			slices.SortFunc(refused, func(a, b EventRefusal) int { return a.Index - b.Index })
+			return refused
 		}
 		if res.New == 0 && b.HookID == "" && res.Replayed == 0 {
 			return nil // nothing new: no write, no audit event
@@ -188,6 +139,104 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 		s.publish(Change{Kind: "parcel", N: res.New})
 	}
 	return res, nil
+}
+
+// ownedEvent is an event of the batch (its index) whose number an order (no) owns.
+type ownedEvent struct {
+	no uint64
+	i  int
+}
+
+// eventOwners takes the batch in file order: an event whose id was applied before is
+// replayed, one for a number nobody owns is counted unknown (the first few listed). It
+// returns the rest by order number, each order's in file order.
+func (w *wtx) eventOwners(b EventBatch, now time.Time, res *EventResult) (known []ownedEvent, orders int) {
+	known = make([]ownedEvent, 0, len(b.Events))
+	var listed map[string]bool
+	for i := range b.Events {
+		ev := &b.Events[i]
+		if i < len(b.IDs) && b.IDs[i] != "" {
+			id := []byte(b.IDs[i])
+			if w.get(bHookEvents, id) != nil {
+				res.Replayed++
+				continue
+			}
+			w.put(bHookEvents, id, timeKey(nil, now))
+		}
+		v := w.stored(bOrdersByTrack, []byte(ev.Tracking))
+		if len(v) != 8 {
+			res.Unknown++
+			if listed == nil {
+				listed = map[string]bool{}
+			}
+			if !listed[ev.Tracking] && len(res.UnknownNumbers) < MaxUnknownListed {
+				listed[ev.Tracking] = true
+				res.UnknownNumbers = append(res.UnknownNumbers, ev.Tracking)
+			}
+			continue
+		}
+		known = append(known, ownedEvent{no: binary.BigEndian.Uint64(v), i: i})
+	}
+	slices.SortFunc(known, func(a, b ownedEvent) int {
+		if c := cmp.Compare(a.no, b.no); c != 0 {
+			return c
+		}
+		return a.i - b.i
+	})
+	for i := range known {
+		if i == 0 || known[i].no != known[i-1].no {
+			orders++
+		}
+	}
+	return known, orders
+}
+
+// applyParcelEvents stores one order's new events (evs, all of order evs[0].no) and
+// settles its parcel when its latest event changed (moved). An event whose carrier
+// disagrees with the shipment's is added to refused and nothing is settled.
+func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent, set domain.DeliverySettings, now time.Time, res *EventResult, refused *EventRefusedError) (ch ParcelChange, moved bool, err error) {
+	no := evs[0].no
+	// The order's own fields are enough to place its parcel; settleParcel reads the whole
+	// order only when it moves.
+	o, err := w.orderFields(no)
+	if err != nil {
+		return ch, false, err
+	}
+	if o == nil {
+		return ch, false, fmt.Errorf("tracking number %s names %s, which is not there: run shipdesk doctor", events[evs[0].i].Tracking, domain.OrderNumber(no))
+	}
+	old, err := w.parcelState(no)
+	if err != nil {
+		return ch, false, err
+	}
+	next := old
+	// parcel_events is not read back through the transaction's writes: this order's
+	// events are written here only, so a repeat within the batch is one of added.
+	var added [][]byte
+	for _, e := range evs {
+		ev := &events[e.i]
+		if ev.Carrier != "" && !strings.EqualFold(ev.Carrier, o.Shipment.Carrier) {
+			*refused = append(*refused, EventRefusal{Index: e.i, Reason: fmt.Sprintf("carrier %s does not agree with %s, shipped with %s",
+				ev.Carrier, domain.OrderNumber(no), o.Shipment.Carrier)})
+			continue
+		}
+		key := eventKey(no, ev.At, ev.Status)
+		if w.stored(bParcelEvents, key) != nil || slices.ContainsFunc(added, func(k []byte) bool { return bytes.Equal(k, key) }) {
+			res.Duplicates++
+			continue
+		}
+		w.put(bParcelEvents, key, encodeEvent(ev, now))
+		added = append(added, key)
+		res.New++
+		if domain.Later(*ev, next.Latest) {
+			next.Latest = *ev
+		}
+	}
+	if len(*refused) > 0 || next.Latest == old.Latest {
+		return ch, false, nil
+	}
+	ch, err = w.settleParcel(o, old, next, set, now)
+	return ch, err == nil, err
 }
 
 // orderMoveText is the audit line of an order moved by delivery, naming its cause.

@@ -34,39 +34,6 @@ func agingFrom(ph domain.Phase, set domain.DeliverySettings, now time.Time) time
 	return now.Add(-d)
 }
 
-// deliveryCounts counts shipments by delivery status at now: the phase counters, and for
-// the aging phases a walk over the rows that began before the phase's first boundary
-// (only those the clock has moved on: stuck, pickup past five days, no info).
-func deliveryCounts(tx *bolt.Tx, set domain.DeliverySettings, now time.Time) map[domain.DeliveryStatus]int {
-	out := map[domain.DeliveryStatus]int{}
-	c := tx.Bucket(bParcelsByPhase).Cursor()
-	for _, ph := range domain.Phases {
-		total := int(counter(tx, phaseCounter[ph]))
-		if total == 0 {
-			continue
-		}
-		first := domain.StatusAt(ph, now, "", set, now)
-		if !ph.Ages() {
-			out[first] += total
-			continue
-		}
-		end := timeKey([]byte{byte(ph)}, agingFrom(ph, set, now).Add(time.Second))
-		moved := 0
-		for k, v := c.Seek([]byte{byte(ph)}); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
-			if len(k) != 17 {
-				continue
-			}
-			st := domain.StatusAt(ph, timeOfKey(k[1:9]), string(v), set, now)
-			if st != first {
-				out[st]++
-				moved++
-			}
-		}
-		out[first] += total - moved
-	}
-	return out
-}
-
 // DeliveryCounts counts shipments by delivery status at now (status --json "delivery").
 func (s *Store) DeliveryCounts(now time.Time) (m map[domain.DeliveryStatus]int, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -398,24 +365,13 @@ func (s *Store) SetTracking(r domain.OrderRef, stop bool, reason string, now tim
 		if err != nil {
 			return err
 		}
-		w := newWtx(tx, 4)
-		old, err := w.parcelState(o.No)
-		if err != nil {
+		w := s.withPolicy(newWtx(tx, 4)) // a resume may queue a delivery message
+		if ch, err = w.setTrackingOf(&o, stop, reason, s.delivery, now, by); err != nil {
+			if r, ok := err.(refusal); ok {
+				return r.error
+			}
 			return err
 		}
-		if err := domain.CheckStop(o, old, stop, reason); err != nil {
-			return err
-		}
-		next := old
-		next.Stopped, next.StopReason, next.StoppedAt, next.StoppedBy = stop, "", time.Time{}, ""
-		if stop {
-			next.StopReason, next.StoppedAt, next.StoppedBy = reason, now, by.Operator
-		}
-		if ch, err = w.settleParcel(&o, old, next, s.delivery, now); err != nil {
-			return err
-		}
-		so := domain.OrderNumber(o.No)
-		w.changed(so, domain.FieldChange{Key: so, Field: "delivery", Before: ch.From.String(), After: ch.To.String()})
 		action, detail := "parcel.resume", map[string]string{"tracking": o.Shipment.Number}
 		if stop {
 			action, detail["reason"] = "parcel.stop", reason
@@ -458,7 +414,8 @@ func (s *Store) CompleteDue(now time.Time, by Actor) (int, error) {
 		}
 		w := newWtx(tx, 2*len(nos))
 		for _, no := range nos {
-			o, err := w.getOrder(no)
+			// The order's own fields say whether it is due; only a due order is read whole.
+			o, err := w.orderFields(no)
 			if err != nil || o == nil {
 				if err != nil {
 					return err
@@ -471,6 +428,12 @@ func (s *Store) CompleteDue(now time.Time, by Actor) (int, error) {
 			}
 			ph, since := domain.PhaseOf(o.Shipment, p)
 			if ph != domain.PhaseDelivered || now.Sub(since) < set.Complete() {
+				continue
+			}
+			if o, err = w.getOrder(no); err != nil || o == nil {
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			pending, err := w.refundPending(o.Key)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -279,4 +280,38 @@ func TestParcelsOfAnEarlierBuildAreFiledAtOpen(t *testing.T) {
 		t.Fatalf("after the open: %v", c)
 	}
 	doctorClean(t, s)
+}
+
+// refundPending reads the pending queue once per transaction, and again after a refund
+// moves in it.
+func TestRefundPendingFollowsTheTransaction(t *testing.T) {
+	s := parcelStore(t)
+	mustImportRefunds(t, s, t0, claim("tb", "R2", "T3", domain.RefundReceivedNoReturn, 100, t0))
+	k := domain.Key{Channel: "tb", TradeID: "T3"}
+	errRollback := errors.New("rollback")
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w := newWtx(tx, 4)
+		if p, err := w.refundPending(k); err != nil || !p {
+			t.Fatalf("pending before: %v %v", p, err)
+		}
+		if p, _ := w.refundPending(domain.Key{Channel: "tb", TradeID: "T2"}); p {
+			t.Fatal("T2 has no refund")
+		}
+		r, err := w.getRefund(rkey("tb", "R2"))
+		if err != nil || r == nil {
+			t.Fatalf("refund: %v", err)
+		}
+		next := *r
+		next.State = domain.RefundProcessed
+		if err := w.putRefund(r, &next); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := w.refundPending(k); err != nil || p {
+			t.Fatalf("pending after it was processed in the same transaction: %v %v", p, err)
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
 }

@@ -152,19 +152,75 @@ func allWords(hay string, words []string) bool {
 }
 
 // deliveryIn reports whether order o has shipped and its delivery status at now is one
-// of sts.
+// of sts, read as parcels_by_phase files it (its phase start to the second), so the
+// orders list's delivery: filter lists exactly what the counts and the parcels view
+// count.
 func (s *Store) deliveryIn(tx *bolt.Tx, o *domain.SalesOrder, sts []domain.DeliveryStatus, now time.Time) bool {
-	if !o.Shipment.Shipped() {
+	k, v, ph, ok, _ := parcelRow(o, txGetter(tx))
+	if !ok {
 		return false
 	}
-	var p domain.ParcelState
-	if pv := tx.Bucket(bParcels).Get(u64(o.No)); pv != nil {
-		var err error
-		if p, err = decodeParcel(pv); err != nil {
-			return false
+	return slices.Contains(sts, domain.StatusAt(ph, timeOfKey(k[1:9]), string(v), s.delivery, now))
+}
+
+// maxDeliveryCountWalk bounds the parcels read to count an orders query with a
+// delivery: term and other terms; beyond it the count is left open ("40+").
+const maxDeliveryCountWalk = 20_000
+
+// orderDeliveryCount counts an orders query with a delivery: term: the delivery counts
+// alone when nothing else narrows it (every shipped order's status is in the query's),
+// else the parcels of those delivery statuses, each order asked the query's other terms
+// as the orders_by_status index reads them, when there are not too many.
+func (s *Store) orderDeliveryCount(q OrderQuery) (n int, exact bool, err error) {
+	var sts []domain.DeliveryStatus
+	for _, st := range domain.DeliveryStatuses {
+		if slices.Contains(q.Delivery, st) {
+			sts = append(sts, st)
 		}
 	}
-	return slices.Contains(sts, domain.DeliveryOf(o.Shipment, p, s.delivery, now))
+	statuses := q.statuses()
+	shippedAll := true
+	for _, st := range []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted} {
+		shippedAll = shippedAll && slices.Contains(statuses, st)
+	}
+	narrowed := len(q.Words) > 0 || q.Channel != "" || q.Carrier != "" || q.NoTracking || !q.ShipByFrom.IsZero() || !q.ShipByBefore.IsZero()
+	err = s.db.View(func(tx *bolt.Tx) error {
+		counts := deliveryCounts(tx, s.delivery, q.DeliveryAt)
+		total := 0
+		for _, st := range sts {
+			total += counts[st]
+		}
+		if shippedAll && !narrowed {
+			n, exact = total, true
+			return nil
+		}
+		if total > maxDeliveryCountWalk {
+			return nil
+		}
+		words := append(byteWords(q.Words), q.marks()...)
+		inShipBy := q.shipByBounds()
+		get := txGetter(tx)
+		var loadErr error
+		eachParcel(tx, sts, s.delivery, q.DeliveryAt, func(no uint64, _ domain.DeliveryStatus, _ time.Time) bool {
+			v := tx.Bucket(bOrders).Get(u64(no))
+			if v == nil {
+				return true
+			}
+			o, err := loadOrder(v, get)
+			if err != nil {
+				loadErr = err
+				return false
+			}
+			sk, text := statusRow(&o)
+			if slices.Contains(statuses, o.Status) && textMatches(text, words) && inShipBy(sk[1:]) && (q.Channel == "" || o.Channel == q.Channel) {
+				n++
+			}
+			return true
+		})
+		exact = loadErr == nil
+		return loadErr
+	})
+	return n, exact, err
 }
 
 // OrderByTracking is the number of the order whose shipment has tracking number n.

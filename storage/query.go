@@ -424,7 +424,10 @@ func textMatches(text []byte, words [][]byte) bool {
 
 // OrderCount is the number of rows of q when it can be read from the counters.
 func (s *Store) OrderCount(q OrderQuery) (n int, exact bool, err error) {
-	if len(q.Words) > 0 || q.Channel != "" || q.Carrier != "" || q.NoTracking || !q.ShipByFrom.IsZero() || !q.ShipByBefore.IsZero() || len(q.Delivery) > 0 {
+	if len(q.Delivery) > 0 {
+		return s.orderDeliveryCount(q) // parcels_window.go
+	}
+	if len(q.Words) > 0 || q.Channel != "" || q.Carrier != "" || q.NoTracking || !q.ShipByFrom.IsZero() || !q.ShipByBefore.IsZero() {
 		return 0, false, nil
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {

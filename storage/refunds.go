@@ -199,6 +199,7 @@ func (w *wtx) getRefund(k domain.RefundKey) (*domain.RefundRequest, error) {
 
 // putRefund writes next over old (nil if new), keeping the queue index and counters.
 func (w *wtx) putRefund(old, next *domain.RefundRequest) error {
+	w.pendingRefunds = nil // refundPending reads the queue again
 	rk := refundKey(next.RefundKey)
 	idx := w.tx.Bucket(bRefundsByState)
 	if old != nil {
@@ -215,13 +216,10 @@ func (w *wtx) putRefund(old, next *domain.RefundRequest) error {
 }
 
 // putOutbox queues a message that names no order and no stage (a voucher's code): each is
-// its own, due by the transaction's policy (the default when none was set). lastOutbox is
-// its number.
+// its own, due by the transaction's policy (w.policy: the Store method that opened the
+// transaction sets the [notify] one). lastOutbox is its number.
 func (w *wtx) putOutbox(m domain.OutboxMessage) error {
-	pol := domain.DefaultNotifyPolicy(time.Local)
-	if w.notify != nil {
-		pol = *w.notify
-	}
+	pol := w.policy()
 	if m.Kind == domain.OutboxVoucherCode && m.Transport == "" {
 		m.Transport, m.To = domain.TransportWebhook, m.Key // to the buyer's phone
 	}

@@ -77,6 +77,10 @@ func TestEveryWriteChecksTheRole(t *testing.T) {
 			_, err := s.SetTracking(orderRef("SO00000002"), true, "lost", t0, by)
 			return err
 		}},
+		{"stop tracking of a selection", domain.RoleOperator, func(s *Store, by Actor) error {
+			_, err := s.SetTrackingMany([]uint64{2, 4}, true, "lost", t0, by)
+			return err
+		}},
 		{"undo", domain.RoleOperator, func(s *Store, by Actor) error { _, err := s.Undo(0, t0, by); return err }},
 		{"voucher redeem", domain.RoleOperator, func(s *Store, by Actor) error {
 			_, err := s.Redeem(domain.RedeemInput{Code: "1234567890", Phone4: "0000"}, t0, by)

@@ -26,6 +26,10 @@ const (
 	kindStaging
 	// kindRuns is the bucket of staged runs of a kindHashed index (side).
 	kindRuns
+	// kindTally is counts by key (a histogram, derived): a write transaction adds to a
+	// key with wtx.tally, and the commit adds each key's sum to the stored count, deleting
+	// the key when it reaches zero (tally.go).
+	kindTally
 )
 
 // bucketSpec is one bucket of the table.
@@ -77,8 +81,9 @@ var schema = newSchema(
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
-	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
+	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom}, // ApplyEvents finds a batch's repeats itself
 	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
+	&bucketSpec{name: bParcelDays, kind: kindTally, fill: leaveRoom},
 	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bUndo, kind: kindRecords, fill: packFull},
 	&bucketSpec{name: bVouchers, kind: kindRecords, fill: leaveRoom},
@@ -112,6 +117,7 @@ var (
 	bParcels        = []byte("parcels")
 	bParcelEvents   = []byte("parcel_events")
 	bParcelsByPhase = []byte("parcels_by_phase")
+	bParcelDays     = []byte("parcel_days") // phase | day | carrier → rows of parcels_by_phase (parcels_days.go)
 	bHookEvents     = []byte("hook_events")
 	bUndo           = []byte("undo")
 	bChannels       = []byte("channels") // channel name → its record (channels.go)

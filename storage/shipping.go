@@ -237,6 +237,9 @@ func (s *Store) Ship(ref domain.OrderRef, in domain.ShipInput, pol domain.ShipPo
 		if o.Shipment.Number != "" {
 			detail["old_number"] = o.Shipment.Number
 		}
+		if n, ok := w.dropped[o.No]; ok {
+			detail["events_dropped"] = strconv.Itoa(n)
+		}
 		if next.Shipment.Override != "" {
 			detail["override"] = next.Shipment.Override
 		}

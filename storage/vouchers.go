@@ -127,6 +127,9 @@ func queueVoucherMessage(w *wtx, v *domain.Voucher, c *domain.VoucherCode, now t
 // issueVoucher issues the codes of a voucher order being converted (rule 23): the order
 // becomes shipped (issuing is the shipment) and a message per code is queued.
 func (s *Store) issueVoucher(w *wtx, o *domain.SalesOrder, now time.Time) error {
+	if w.notify == nil {
+		s.withPolicy(w) // the code messages are due by [notify], whichever batch converts
+	}
 	v, err := domain.IssueCodes(*o, now, s.drawer(w.tx))
 	if err != nil {
 		return err
@@ -164,7 +167,7 @@ func (s *Store) Redeem(in domain.RedeemInput, now time.Time, by Actor) (RedeemRe
 	var refusal error
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		refusal = nil
-		w := newWtx(tx, 4)
+		w := s.withPolicy(newWtx(tx, 4)) // a new code's message is due by [notify]
 		fail := func(why error, v *domain.Voucher, old *domain.Voucher) error {
 			refusal = why
 			if v != nil {
@@ -295,7 +298,7 @@ func (s *Store) Resend(ref domain.OrderRef, now time.Time, loc *time.Location, b
 		if err := domain.CheckResend(old, now, loc); err != nil {
 			return err
 		}
-		w := newWtx(tx, 4)
+		w := s.withPolicy(newWtx(tx, 4)) // a new code's message is due by [notify]
 		v := cloneVoucher(old)
 		v.ResentAt = now
 		if err := w.putVoucher(old, v); err != nil {

@@ -30,10 +30,11 @@ type wtx struct {
 	cursors map[string]*bolt.Cursor
 	hint    int // expected rows, to size the overlay once
 	counts  map[counterKey]int64
-	key     []byte // scratch for lookups
-	ikey    []byte // scratch for lookups
-	trail   trail  // what the transaction's audit event will list
-	arena          // keys and values written
+	tallies map[tallyKey]int64 // deltas of the tally buckets' counts (tally.go)
+	key     []byte             // scratch for lookups
+	ikey    []byte             // scratch for lookups
+	trail   trail              // what the transaction's audit event will list
+	arena                      // keys and values written
 
 	// entrySeq is the last pool-entry arrival number handed out: read from meta (as
 	// entryBase) at the first new entry, written back once at commit.
@@ -53,9 +54,13 @@ type wtx struct {
 	undo *undoLog
 	// lastOutbox is the number of the outbox message putOutbox queued last.
 	lastOutbox uint64
+	// pendingRefunds is the orders with a refund request waiting for an answer, read once
+	// by refundPending; nil until then, and again after putRefund.
+	pendingRefunds map[domain.Key]bool
 	// notify, when set, is when the messages this transaction queues are due (putOutbox);
 	// nil: the default policy.
-	notify *domain.NotifyPolicy
+	notify  *domain.NotifyPolicy
+	dropped map[uint64]int // by order, the events a corrected number dropped (forgetEvents)
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -237,6 +242,9 @@ func writeSorted(b *bolt.Bucket, ops []*op, fill float64, staged bool) error {
 }
 
 func (w *wtx) flushCounts() error {
+	if err := w.flushTallies(); err != nil {
+		return err
+	}
 	b := w.tx.Bucket(bCounts)
 	for ck, d := range w.counts {
 		if d == 0 {

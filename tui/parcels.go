@@ -88,23 +88,31 @@ func newParcels(c *common) view {
 	return v
 }
 
-// parcelActions stop (with a reason) or resume following parcels, one transaction each.
+// parcelActions stop (with a reason) or resume following the selection (or the parcel
+// under the cursor): one transaction for all of them, with a result per parcel.
 func parcelActions(store *storage.Store) []listAction[orderNo] {
 	act := func(b func(*keymap.KeyMap) key.Binding, w actionWords, stop bool, input string, q func(what, them string, n int) string) listAction[orderNo] {
 		return listAction[orderNo]{binding: b, words: w, role: domain.ActionTrackStop, question: q, input: input, detail: true,
 			run: func(a actionArgs[orderNo]) actionResult[orderNo] {
+				nos := make([]uint64, len(a.keys))
+				for i, k := range a.keys {
+					nos[i] = uint64(k)
+				}
+				res, err := store.SetTrackingMany(nos, stop, a.reason, a.now, a.by)
+				if err != nil {
+					return actionResult[orderNo]{err: err}
+				}
 				var out actionResult[orderNo]
-				for _, k := range a.keys {
-					ch, err := store.SetTracking(domain.RefTo(uint64(k)), stop, a.reason, a.now, a.by)
-					if err != nil {
-						out.skipped++
-						out.lines = append(out.lines, skippedLine(k.String(), err.Error()))
+				for _, r := range res.Rows {
+					k := orderNo(r.OrderNo)
+					if !r.Done {
+						out.lines = append(out.lines, skippedLine(k.String(), r.Reason))
 						continue
 					}
-					out.done++
 					out.drop = append(out.drop, k)
-					out.lines = append(out.lines, resultLine{done: true, text: fmt.Sprintf("%s: %s → %s", k, ch.From, ch.To)})
+					out.lines = append(out.lines, resultLine{done: true, text: fmt.Sprintf("%s: %s → %s", k, r.Change.From, r.Change.To)})
 				}
+				out.done, out.skipped = res.Done(), res.Skipped()
 				return out
 			}}
 	}

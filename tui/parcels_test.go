@@ -105,3 +105,33 @@ func TestDashboardDeliveryPanelAndOrderDetail(t *testing.T) {
 	h.press("enter")
 	h.mustShow("delivery", "STUCK in transit", "left_sorting_centre · Beijing")
 }
+
+// Stopping a selection is one transaction with a line per parcel: the parcels stopped,
+// the one already stopped skipped with the reason; one audit event names both orders.
+func TestParcelsStopSelectionInOneTransaction(t *testing.T) {
+	h := parcelsFixture(t)
+	sup := storage.Actor{Operator: "test", Role: domain.RoleSupervisor}
+	if _, err := h.store.SetTracking(orderRef("SO00000003"), true, "delivered by hand", testNow, sup); err != nil {
+		t.Fatal(err)
+	}
+	h.press("a") // every parcel: A at pickup, B stuck, C already stopped
+	h.mustShow("● 3 selected")
+	h.press("x")
+	h.mustShow("Stop following 3 parcels?", "reason:")
+	h.typeText("lost in the warehouse fire")
+	h.press("enter")
+	h.mustShow("Stop tracking: stopped 2, skipped 1",
+		"SO00000001: pickup_5_15 → stopped", "SO00000002: stuck → stopped",
+		"skipped: tracking of SO00000003 is already stopped (delivered by hand)")
+	var stops []storage.AuditEvent
+	err := h.store.EachAudit(storage.AuditQuery{Action: "parcel.stop"}, func(a storage.AuditEvent) error {
+		stops = append(stops, a)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stops) != 2 || stops[1].Detail["orders"] != "SO00000001 SO00000002" || stops[1].Detail["reason"] != "lost in the warehouse fire" {
+		t.Fatalf("audit: %+v", stops)
+	}
+}
