@@ -32,8 +32,8 @@ import (
 // Everything a transaction's shipments owe goes through one uploads (queueShipment):
 // the buyers' shipped and no_tracking messages are written at once, the lines as they
 // come (their dedup rows at once, the chunk's record when it is full or at close). It is
-// built to cost a bulk upload little: the outbox sequence is read once, at the first
-// message, and written once, at close; records and keys are packed into the
+// built to cost a bulk upload little: outbox numbers are taken from the sequence 1,024
+// at a time (reserve); records and keys are packed into the
 // transaction's arena; no message is held in memory after it is filed; the dedup rows
 // written in the transaction are read back through its overlay (outbox_by_event is
 // readBack), so no set of its own is kept; each state's counter is added once.
