@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -20,7 +21,18 @@ type UploadLine struct {
 	Trade  string // its number on the channel
 	Number string // the tracking number uploaded
 	Old    string // the number it corrects; "" for a new one
+	Change int    // the shipment's corrections when it was queued (Shipment.Replaced)
 	Text   string // the line in the channel's format (UploadLineText)
+}
+
+// Stage is the line's place in its order's write-backs, the stage of its dedup row: the
+// number for the first one, the number and the correction's count after, so every change
+// of number is written back once, a number corrected back to one the channel had too.
+func (l UploadLine) Stage() string {
+	if l.Change == 0 {
+		return l.Number
+	}
+	return l.Number + "#" + strconv.Itoa(l.Change)
 }
 
 // GSPAYPlatform says whether an order's platform is GSPAY, whose write-back is its own
@@ -56,7 +68,7 @@ func UploadLineText(o *SalesOrder, number string) string {
 // UploadLineOf is the line of o's current number, correcting old ("" for none).
 func UploadLineOf(o *SalesOrder, old string) UploadLine {
 	n := o.Shipment.Number
-	return UploadLine{Order: o.No, Trade: o.TradeID, Number: n, Old: old, Text: UploadLineText(o, n)}
+	return UploadLine{Order: o.No, Trade: o.TradeID, Number: n, Old: old, Change: o.Shipment.Replaced, Text: UploadLineText(o, n)}
 }
 
 // UploadText is the lines' text, one a line, as the channel receives it.

@@ -230,7 +230,10 @@ func FieldsOf(it storage.OutboxItem, shop string, loc *time.Location) Fields {
 	f.Titles = strings.Join(titles, ", ")
 	sh := o.Shipment
 	f.Carrier, f.Number, f.Link = carrierName(sh.Carrier), sh.Number, sh.URL
-	if m.Kind == domain.KindShipped || m.Kind == domain.KindTrackingUpload {
+	switch {
+	case m.Kind == domain.KindTrackingUpload && len(m.Lines) > 0:
+		f.Number = m.Lines[0].Number // a chunk's stage is its first line's (UploadLine.Stage)
+	case m.Kind == domain.KindShipped || m.Kind == domain.KindTrackingUpload:
 		f.Number = m.Stage // the number this message is about, even if corrected since
 	}
 	if m.Kind == domain.KindNoTracking && f.Reason == "" {

@@ -54,7 +54,7 @@ func encodeOutbox(m *domain.OutboxMessage) ([]byte, error) {
 func outboxSize(m *domain.OutboxMessage) int {
 	size := 64 + len(m.Channel) + len(m.Kind) + len(m.Key) + len(m.Body) + len(m.Stage) + len(m.Note) + len(m.To) + len(m.LastError)
 	for _, l := range m.Lines {
-		size += 16 + len(l.Trade) + len(l.Number) + len(l.Old) + len(l.Text)
+		size += 24 + len(l.Trade) + len(l.Number) + len(l.Old) + len(l.Text)
 	}
 	return size
 }
@@ -94,6 +94,7 @@ func appendOutbox(dst []byte, m *domain.OutboxMessage) []byte {
 			w.s(l.Trade)
 			w.s(l.Number)
 			w.s(l.Old)
+			w.u(uint64(l.Change))
 			w.s(l.Text)
 		}
 	}
@@ -139,7 +140,7 @@ func decodeOutboxBinary(id uint64, v []byte) (domain.OutboxMessage, error) {
 		}
 		m.Lines = make([]domain.UploadLine, n)
 		for i := range m.Lines {
-			m.Lines[i] = domain.UploadLine{Order: d.u(), Trade: d.s(), Number: d.s(), Old: d.s(), Text: d.s()}
+			m.Lines[i] = domain.UploadLine{Order: d.u(), Trade: d.s(), Number: d.s(), Old: d.s(), Change: int(d.u()), Text: d.s()}
 		}
 	}
 	if d.err == nil && len(d.b) > 0 {
@@ -218,14 +219,15 @@ func outboxRows(m *domain.OutboxMessage) (sk, ek, ev []byte) {
 
 // outboxLineRows are the event keys of a chunk's lines after the first (outboxRows has
 // the first), each pointing at the chunk: the per-line dedup rows (order, tracking.upload,
-// number) that make a number queue once whatever chunk carried it.
+// the line's UploadLine.Stage) that make each change of number queue once whatever chunk
+// carried it.
 func outboxLineRows(m *domain.OutboxMessage) [][]byte {
 	if len(m.Lines) < 2 {
 		return nil
 	}
 	keys := make([][]byte, 0, len(m.Lines)-1)
 	for _, l := range m.Lines[1:] {
-		keys = append(keys, outboxEventKey(l.Order, m.Kind, l.Number))
+		keys = append(keys, outboxEventKey(l.Order, m.Kind, l.Stage()))
 	}
 	return keys
 }

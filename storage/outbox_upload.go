@@ -19,11 +19,13 @@ import (
 // transaction starts new chunks and never adds to a message a sender may already hold.
 //
 // One message per (order, kind, stage) still holds per line: each line files its own
-// outbox_by_event row order | "tracking.upload" 0x00 number → the chunk's ID (the first
-// line's row is the message's own row: a chunk's Order, Stage and Note are its first
-// line's). A number already uploaded for the order (a re-import of the same numbers, a
-// number corrected back to one the channel had) finds its row and queues nothing; a
-// corrected number has no row yet and queues one line, with the number it replaced (Old).
+// outbox_by_event row order | "tracking.upload" 0x00 stage → the chunk's ID, where the
+// stage is the number, and after a correction the number and the shipment's count of
+// corrections (domain.UploadLine.Stage); the first line's row is the message's own row (a
+// chunk's Order, Stage and Note are its first line's). A re-import of the same numbers
+// finds its row and queues nothing; every change of number — a number corrected back to
+// one the channel had as well — has a stage of its own and queues one line, with the
+// number it replaced (Old).
 // The rows also list a chunk among each of its orders' messages (OrderMessages). They
 // are what queueing still costs a bulk upload most: two rows per order (this and the
 // shipped message's) on every page of outbox_by_event, which bbolt rewrites whole
@@ -141,11 +143,14 @@ func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) error {
 // add collects the line of o's current number, correcting old ("" for a new number),
 // unless the number was queued for o before (in this transaction or an earlier one).
 func (u *uploads) add(w *wtx, o *domain.SalesOrder, old string) error {
-	n := o.Shipment.Number
-	if n == "" || u.seen(w, o.No, domain.KindTrackingUpload, n) {
+	if o.Shipment.Number == "" {
 		return nil
 	}
-	return u.line(w, o.Channel, domain.UploadLineOf(o, old))
+	l := domain.UploadLineOf(o, old)
+	if u.seen(w, o.No, domain.KindTrackingUpload, l.Stage()) {
+		return nil
+	}
+	return u.line(w, o.Channel, l)
 }
 
 // line adds l to its channel's open chunk (opening one), files its dedup row, and files
@@ -165,7 +170,8 @@ func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) error {
 		u.channels = append(u.channels, channel)
 	}
 	c.lines = append(c.lines, l)
-	k := outboxEventKeyTo(w.room(9+len(domain.KindTrackingUpload)+len(l.Number)), l.Order, domain.KindTrackingUpload, l.Number)
+	st := l.Stage()
+	k := outboxEventKeyTo(w.room(9+len(domain.KindTrackingUpload)+len(st)), l.Order, domain.KindTrackingUpload, st)
 	w.put(bOutboxByEvent, w.keep(k), w.keep(binary.BigEndian.AppendUint64(w.room(8), c.id)))
 	if len(c.lines) == domain.UploadChunkLines {
 		u.file(w, channel, c)
@@ -178,7 +184,7 @@ func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) error {
 func (u *uploads) file(w *wtx, channel string, c *chunk) {
 	first := c.lines[0]
 	m := domain.OutboxMessage{ID: c.id, Channel: channel, Kind: domain.KindTrackingUpload, Key: first.Trade,
-		Order: first.Order, Stage: first.Number, Note: first.Old, Lines: c.lines, State: domain.OutboxQueued,
+		Order: first.Order, Stage: first.Stage(), Note: first.Old, Lines: c.lines, State: domain.OutboxQueued,
 		CreatedAt: u.now, NextAttempt: u.dueAt(domain.KindTrackingUpload), Transport: domain.TransportWebhook}
 	w.putNewOutbox(&m, false)
 	w.lastOutbox = max(w.lastOutbox, c.id)

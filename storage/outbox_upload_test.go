@@ -118,7 +118,7 @@ func TestTrackingUploadChunksOf100InFileOrder(t *testing.T) {
 // Lines for two channels go to separate messages, each in its channel's format; a
 // re-import of the same numbers queues nothing; a corrected number queues one line that
 // says which number it replaced, and a number corrected back to one the channel had is
-// not queued again.
+// written back too (the channel has the other one by then).
 func TestTrackingUploadPerChannelReimportCorrection(t *testing.T) {
 	s := uploadStore(t, 120, 30)
 	var lines []upLine
@@ -162,9 +162,17 @@ func TestTrackingUploadPerChannelReimportCorrection(t *testing.T) {
 	if len(ups) != 4 || len(last.Lines) != 1 || last.Lines[0].Number != fixed || last.Lines[0].Old != lines[0].number || last.Note != lines[0].number {
 		t.Fatalf("a correction queued %v, last %+v", chunkSizes(ups), last)
 	}
-	applyLines(t, s, []upLine{{"gs:G0000", lines[0].number}}) // back to the first number
-	if n := len(uploadsOf(t, s)); n != 4 {
-		t.Fatalf("a number the channel already had was queued again: %d uploads", n)
+	applyLines(t, s, []upLine{{"gs:G0000", lines[0].number}}) // back to the first number: the channel has fixed now
+	ups = uploadsOf(t, s)
+	last = ups[len(ups)-1]
+	if len(ups) != 5 || len(last.Lines) != 1 || last.Lines[0].Number != lines[0].number || last.Lines[0].Old != fixed {
+		t.Fatalf("a number corrected back was not written back: %v, last %+v", chunkSizes(ups), last)
+	}
+	applyLines(t, s, []upLine{{"gs:G0000", fixed}}) // and forth again: a third change, written back too
+	applyLines(t, s, lines[:1])                     // and back; then the same file once more changes nothing
+	applyLines(t, s, lines[:1])
+	if n := len(uploadsOf(t, s)); n != 7 {
+		t.Fatalf("each change of number is one write-back: %d uploads, want 7", n)
 	}
 	if rep := doctorOf(t, s); !rep.OK() {
 		t.Fatalf("doctor: %v", rep.Problems)
