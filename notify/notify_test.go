@@ -404,3 +404,12 @@ func TestRunSendsAndStops(t *testing.T) {
 		t.Fatalf("after serve stopped, the lease is free: %v", err)
 	}
 }
+
+// A shipped message of a number corrected back names the number, not its stage.
+func TestFieldsOfCorrectedBack(t *testing.T) {
+	o := domain.SalesOrder{No: 1, Shipment: domain.Shipment{Carrier: "ems", Number: "EE040293660CN"}}
+	f := FieldsOf(storage.OutboxItem{Msg: domain.OutboxMessage{Kind: domain.KindShipped, Order: 1, Stage: "EE040293660CN#2"}, Order: o, HasOrder: true}, "shop", time.UTC)
+	if f.Number != "EE040293660CN" {
+		t.Fatalf("number %q", f.Number)
+	}
+}

@@ -234,7 +234,9 @@ func FieldsOf(it storage.OutboxItem, shop string, loc *time.Location) Fields {
 	case m.Kind == domain.KindTrackingUpload && len(m.Lines) > 0:
 		f.Number = m.Lines[0].Number // a chunk's stage is its first line's (UploadLine.Stage)
 	case m.Kind == domain.KindShipped || m.Kind == domain.KindTrackingUpload:
-		f.Number = m.Stage // the number this message is about, even if corrected since
+		// The number this message is about, even if corrected since (a correction back to
+		// an earlier number has #N after it).
+		f.Number, _, _ = strings.Cut(m.Stage, "#")
 	}
 	if m.Kind == domain.KindNoTracking && f.Reason == "" {
 		f.Reason = sh.NoTracking

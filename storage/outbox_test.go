@@ -61,6 +61,14 @@ func TestShipQueuesOncePerNumber(t *testing.T) {
 	if got, _ := s.OrderMessages(1); len(got) != 4 {
 		t.Fatalf("order messages: %+v", got)
 	}
+	// Corrected back to the first number: the buyer and the channel hear of it again.
+	if _, _, err := s.Ship(orderRef("tb:T1"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, now.Add(2*time.Hour), ana); err != nil {
+		t.Fatal(err)
+	}
+	msgs = outboxOf(t, s)
+	if len(msgs) != 6 || msgs[4].Kind != domain.KindShipped || msgs[4].Note != numB || msgs[5].Kind != domain.KindTrackingUpload || msgs[5].Lines[0].Old != numB {
+		t.Fatalf("outbox after a correction back: %+v", msgs)
+	}
 	if rep := doctorOf(t, s); !rep.OK() {
 		t.Fatalf("doctor: %v", rep.Problems)
 	}

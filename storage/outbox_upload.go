@@ -130,13 +130,19 @@ func (u *uploads) queue(w *wtx, m domain.OutboxMessage) (bool, error) {
 }
 
 // ship queues the buyer's shipped message of o's current number (note: the number it
-// replaced), unless it was queued before.
+// replaced), unless it was queued before for the same change.
 func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) error {
 	if o.Shipment.Number == "" {
 		return nil
 	}
-	_, err := u.queue(w, domain.OutboxMessage{Channel: o.Channel, Kind: domain.KindShipped, Key: o.TradeID,
-		Order: o.No, Stage: o.Shipment.Number, Note: note, To: o.Consignee.Email})
+	m := domain.OutboxMessage{Channel: o.Channel, Kind: domain.KindShipped, Key: o.TradeID,
+		Order: o.No, Stage: o.Shipment.Number, Note: note, To: o.Consignee.Email}
+	if note != "" && u.seen(w, o.No, m.Kind, m.Stage) {
+		// Corrected back to a number the buyer was told before: the buyer has the other
+		// one now, so this change is told too (the stage names the correction).
+		m.Stage += "#" + strconv.Itoa(o.Shipment.Replaced)
+	}
+	_, err := u.queue(w, m)
 	return err
 }
 
