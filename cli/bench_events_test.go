@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -139,23 +137,7 @@ func BenchmarkImportEvents(b *testing.B) {
 		if err := copyFile(copyPath, db); err != nil {
 			b.Fatal(err)
 		}
-		var out, errb bytes.Buffer
-		args := []string{"--db", copyPath, "import", "events", file}
-		if prof := os.Getenv("SHIPDESK_BENCH_CPUPROFILE"); prof != "" { // the command's own profile
-			args = append([]string{"--cpuprofile", prof}, args...)
-		}
-		cmd := exec.Command(binary, args...)
-		cmd.Env = append(os.Environ(), "SHIPDESK_OPERATOR=bench")
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		start := time.Now()
-		err := cmd.Run()
-		total += time.Since(start)
-		if err != nil {
-			b.Fatalf("%v: %s", err, errb.String())
-		}
-		if want := fmt.Sprintf("read %d events: %[1]d new,", n); !strings.HasPrefix(out.String(), want) {
-			b.Fatalf("import said %q, want %q…", out.String(), want)
-		}
+		total += benchCommand(b, fmt.Sprintf("read %d events: %[1]d new,", n), "--db", copyPath, "import", "events", file)
 	}
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "events/s")
 }

@@ -54,21 +54,33 @@ func benchImport(b *testing.B, db, file string, prepare func()) {
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		prepare()
-		var out, errb bytes.Buffer
-		cmd := exec.Command(binary, "--db", db, "import", "orders", file)
-		cmd.Env = append(os.Environ(), "SHIPDESK_OPERATOR=bench")
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		start := time.Now()
-		err := cmd.Run()
-		total += time.Since(start)
-		if err != nil {
-			b.Fatalf("%v: %s", err, errb.String())
-		}
-		if want := fmt.Sprintf("imported %d orders: %[1]d new,", importBenchOrders); !strings.HasPrefix(out.String(), want) {
-			b.Fatalf("import said %q, want %q…", out.String(), want)
-		}
+		total += benchCommand(b, fmt.Sprintf("imported %d orders: %[1]d new,", importBenchOrders), "--db", db, "import", "orders", file)
 	}
 	b.ReportMetric(float64(importBenchOrders*b.N)/total.Seconds(), "orders/s")
+}
+
+// benchCommand runs the built binary with args as an operator would and returns how long
+// it took; its output must start with want. SHIPDESK_BENCH_CPUPROFILE=FILE hands the
+// command a CPU profile path.
+func benchCommand(b *testing.B, want string, args ...string) time.Duration {
+	b.Helper()
+	if prof := os.Getenv("SHIPDESK_BENCH_CPUPROFILE"); prof != "" {
+		args = append([]string{"--cpuprofile", prof}, args...)
+	}
+	var out, errb bytes.Buffer
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "SHIPDESK_OPERATOR=bench")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		b.Fatalf("%v: %s", err, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), want) {
+		b.Fatalf("the command said %q, want %q…", out.String(), want)
+	}
+	return took
 }
 
 // BenchmarkImportOrders is `shipdesk import orders FILE` end to end: read, parse and
