@@ -96,7 +96,6 @@ func newOutbox(c *common) view {
 				return titleLine(v.c.styles, fmt.Sprintf("Message %d", v.shown.ID), []string{v.shown.Kind, v.shown.State.String()}, nil)
 			},
 			lines: v.detailLines,
-			help:  func(k *keymap.KeyMap) []key.Binding { return []key.Binding{k.OutboxRetry, k.OutboxCancel} },
 		},
 		actions: outboxActions(store),
 	})

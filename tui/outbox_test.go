@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 
 	"shipdesk/domain"
@@ -29,6 +30,9 @@ func TestOutboxViewRetry(t *testing.T) {
 	}
 	h.press("enter")
 	h.mustShow("Message 2", "attempts", "HTTP 500: boom", "refund R9 rejected: no damage", "shipdesk-2-refund.reject")
+	if help := h.lineWith("esc back"); strings.Count(help, "r retry") != 1 || strings.Count(help, "x cancel message") != 1 {
+		t.Fatalf("the detail's help names each key once: %q", help)
+	}
 	h.press("r")
 	h.mustShow("Retry 1 message")
 	h.press("y")
