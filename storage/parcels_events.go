@@ -100,11 +100,11 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 			for n < len(known) && known[n].no == known[0].no {
 				n++
 			}
-			ch, moved, err := w.applyParcelEvents(b.Events, known[:n], set, now, &res, &refused)
+			ch, settled, err := w.applyParcelEvents(b.Events, known[:n], set, now, &res, &refused)
 			if err != nil {
 				return err
 			}
-			if moved && len(refused) == 0 && (ch.Moved() || ch.OrderTo != ch.OrderFrom) {
+			if settled && len(refused) == 0 && (ch.Moved() || ch.OrderTo != ch.OrderFrom) {
 				res.Changes = append(res.Changes, ch)
 				if ch.OrderTo != ch.OrderFrom {
 					detail[domain.OrderNumber(ch.OrderNo)] = orderMoveText(ch)
@@ -192,9 +192,9 @@ func (w *wtx) eventOwners(b EventBatch, now time.Time, res *EventResult) (known 
 }
 
 // applyParcelEvents stores one order's new events (evs, all of order evs[0].no) and
-// settles its parcel when its latest event changed (moved). An event whose carrier
+// settles its parcel when its latest event changed (settled). An event whose carrier
 // disagrees with the shipment's is added to refused and nothing is settled.
-func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent, set domain.DeliverySettings, now time.Time, res *EventResult, refused *EventRefusedError) (ch ParcelChange, moved bool, err error) {
+func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent, set domain.DeliverySettings, now time.Time, res *EventResult, refused *EventRefusedError) (ch ParcelChange, settled bool, err error) {
 	no := evs[0].no
 	// The order's own fields are enough to place its parcel; settleParcel reads the whole
 	// order only when it moves.
