@@ -185,7 +185,8 @@ func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
 // the old number, which is another parcel. They are dropped, the parcel record forgets
 // its latest event (an operator's stop stays), and the row is filed anew, so the
 // delivery status starts at registered for the new number. The count dropped is kept in
-// w.dropped for the caller's audit event, and the trail names it.
+// w.dropped for the caller's audit event, and the trail names it; the rows are kept in
+// w.droppedRows for an undo record (restoreEvents puts them back).
 func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 	p, err := w.parcelState(next.No)
 	if err != nil {
@@ -194,9 +195,18 @@ func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 	prefix := u64(next.No)
 	n := 0
 	c := w.tx.Bucket(bParcelEvents).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+	rows := enc{b: w.droppedRows[next.No]}
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		w.del(bParcelEvents, k)
+		rows.s(string(k))
+		rows.s(string(v))
 		n++
+	}
+	if n > 0 {
+		if w.droppedRows == nil {
+			w.droppedRows = map[uint64][]byte{}
+		}
+		w.droppedRows[next.No] = rows.b
 	}
 	reset := p
 	reset.Latest = domain.TrackingEvent{}
@@ -215,6 +225,46 @@ func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 		}
 		w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: fmt.Sprintf("%d %s of %s", n, word, old.Shipment.Number), After: "dropped"})
 	}
+	return nil
+}
+
+// restoreEvents puts back the event rows a corrected number dropped, when the correction
+// is undone (o is the order as restored, its old number back): the parcel's latest event
+// is the latest of them again and its row is filed by it. Events that came for the
+// corrected number meanwhile belong to that number's parcel: putOrder dropped them before
+// this (forgetEvents).
+func (w *wtx) restoreEvents(o *domain.SalesOrder, rows []byte) error {
+	p, err := w.parcelState(o.No)
+	if err != nil {
+		return err
+	}
+	next := p
+	next.Latest = domain.TrackingEvent{}
+	d := dec{b: rows}
+	n := 0
+	for len(d.b) > 0 {
+		k, v := []byte(d.s()), []byte(d.s())
+		if d.err != nil {
+			break
+		}
+		no, ev, _, err := decodeEvent(k, v)
+		if err != nil || no != o.No {
+			d.err = errCorrupt
+			break
+		}
+		w.put(bParcelEvents, k, v)
+		if domain.Later(ev, next.Latest) {
+			next.Latest = ev
+		}
+		n++
+	}
+	if d.err != nil {
+		return fmt.Errorf("undo record of %s: its carrier events do not read: %w", domain.OrderNumber(o.No), d.err)
+	}
+	w.put(bParcels, u64(o.No), encodeParcel(&next))
+	w.fileParcel(o.No, &o.Shipment, &p, &o.Shipment, &next)
+	so := domain.OrderNumber(o.No)
+	w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: "dropped", After: fmt.Sprintf("%d of %s restored", n, o.Shipment.Number)})
 	return nil
 }
 

@@ -187,6 +187,19 @@ func TestCorrectionByUploadDropsTheOldNumbersEvents(t *testing.T) {
 		t.Fatalf("the upload's audit event does not name the dropped events: %+v", a[len(a)-1].Changes)
 	}
 	doctorClean(t, s)
+	// Undoing the upload brings the old number back with its events: nothing is lost.
+	if _, err := s.Undo(0, t0.Add(3*domain.Day), sup); err != nil {
+		t.Fatal(err)
+	}
+	o, _, _ := s.Order(2)
+	det, found, err := s.Parcel(2, t0.Add(3*domain.Day))
+	if o.Shipment.Number != numA || err != nil || !found || len(det.Events) != 1 || det.Events[0].Status != domain.EventAtPickup {
+		t.Fatalf("after undo: %s %v %+v", o.Shipment.Number, err, det.Events)
+	}
+	if st := deliveryOf(t, s, 2, t0.Add(3*domain.Day)); st != domain.DeliveryPickup1to5 {
+		t.Fatalf("after undo: %s", st)
+	}
+	doctorClean(t, s)
 }
 
 func deliveryOf(t *testing.T, s *Store, no uint64, now time.Time) domain.DeliveryStatus {

@@ -22,7 +22,8 @@ import (
 // made and the write-backs a rejection queued, marks the record undone and writes its
 // own audit event. Money never moves: a refund given is never touched.
 
-const undoRecordVersion = 1
+// undoRecordVersion 2 adds each item's events (version 1 records read without them).
+const undoRecordVersion = 2
 
 // The kinds of object an undo record holds.
 const (
@@ -39,6 +40,9 @@ type undoItem struct {
 	extra  uint64
 	// made is keyHash of the encoding of the order a conversion made (extra), as made.
 	made uint64
+	// events are the carrier-event rows a corrected number dropped (an order's item: key
+	// and value in pairs, as forgetEvents kept them), put back with the old number.
+	events []byte
 }
 
 type undoRecord struct {
@@ -52,7 +56,7 @@ type undoRecord struct {
 func encodeUndo(r *undoRecord) []byte {
 	n := 64 + len(r.action) + len(r.operator)
 	for i := range r.items {
-		n += 24 + len(r.items[i].key) + len(r.items[i].before)
+		n += 32 + len(r.items[i].key) + len(r.items[i].before) + len(r.items[i].events)
 	}
 	w := enc{b: make([]byte, 0, n)}
 	w.byte(undoRecordVersion)
@@ -68,6 +72,7 @@ func encodeUndo(r *undoRecord) []byte {
 		w.u(it.after)
 		w.u(it.extra)
 		w.u(it.made)
+		w.s(string(it.events))
 	}
 	return w.b
 }
@@ -75,7 +80,8 @@ func encodeUndo(r *undoRecord) []byte {
 func decodeUndo(b []byte) (undoRecord, error) {
 	var r undoRecord
 	d := dec{b: b}
-	if d.byte() != undoRecordVersion {
+	version := d.byte()
+	if version != 1 && version != undoRecordVersion {
 		return r, errCorrupt
 	}
 	r.action = d.s()
@@ -94,6 +100,11 @@ func decodeUndo(b []byte) (undoRecord, error) {
 		it.after = d.u()
 		it.extra = d.u()
 		it.made = d.u()
+		if version >= 2 {
+			if ev := d.s(); ev != "" {
+				it.events = []byte(ev)
+			}
+		}
 		r.items = append(r.items, it)
 	}
 	return r, d.err
@@ -121,7 +132,8 @@ func (w *wtx) undoEntryOf(old, next *domain.PoolEntry, made *domain.SalesOrder) 
 }
 
 func (w *wtx) undoOrderOf(old, next *domain.SalesOrder) {
-	w.keepUndo(undoItem{kind: undoOrder, key: u64(old.No), before: encodeOrder(nil, old), after: keyHash(encodeOrder(nil, next))})
+	w.keepUndo(undoItem{kind: undoOrder, key: u64(old.No), before: encodeOrder(nil, old), after: keyHash(encodeOrder(nil, next)),
+		events: w.droppedRows[old.No]})
 }
 
 func (w *wtx) undoRefundOf(old, next *domain.RefundRequest, outbox uint64) {
@@ -415,6 +427,9 @@ func (w *wtx) undoItem(action string, it undoItem) error {
 			return err
 		}
 		w.changed(domain.OrderNumber(no), domain.DiffOrder(cur, &before)...)
+		if len(it.events) > 0 {
+			return w.restoreEvents(&before, it.events)
+		}
 	case undoRefund:
 		cur, err := w.getRefundAt(it.key)
 		if err != nil {
