@@ -39,6 +39,9 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	// delivery counts read the days rather than every old parcel: the step fills it from
 	// parcels_by_phase.
 	5: fillParcelDays,
+	// Schema 7 keeps the events of a corrected number (parcel_events_kept) instead of
+	// dropping them; the step creates the bucket.
+	6: createBuckets,
 }
 
 // createBuckets creates every bucket of the schema table that the file lacks.

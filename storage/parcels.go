@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -182,11 +183,13 @@ func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
 }
 
 // forgetEvents is a corrected tracking number: the events stored for the order came for
-// the old number, which is another parcel. They are dropped, the parcel record forgets
-// its latest event (an operator's stop stays), and the row is filed anew, so the
-// delivery status starts at registered for the new number. The count dropped is kept in
-// w.dropped for the caller's audit event, and the trail names it; the rows are kept in
-// w.droppedRows for an undo record (restoreEvents puts them back).
+// the old number, which is another parcel. They are set aside in parcel_events_kept
+// under the old number (nothing a carrier said is lost), and the events kept under the
+// new number — a number corrected back, an undone upload — come back. The parcel
+// record's latest event is the latest of those that came back (none: it forgets it, and
+// the delivery status starts at registered; an operator's stop stays), and the row is
+// filed anew. The count set aside is kept in w.dropped for the caller's audit event, and
+// the trail names what went and what came back.
 func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 	p, err := w.parcelState(next.No)
 	if err != nil {
@@ -195,22 +198,34 @@ func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 	prefix := u64(next.No)
 	n := 0
 	c := w.tx.Bucket(bParcelEvents).Cursor()
-	rows := enc{b: w.droppedRows[next.No]}
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		w.del(bParcelEvents, k)
-		rows.s(string(k))
-		rows.s(string(v))
-		n++
-	}
-	if n > 0 {
-		if w.droppedRows == nil {
-			w.droppedRows = map[uint64][]byte{}
+		if old.Shipment.Number != "" {
+			w.put(bParcelEventsKept, w.keep(keptEventKey(w.room(len(k)+len(old.Shipment.Number)+1), k, old.Shipment.Number)), w.keep(append(w.room(len(v)), v...)))
 		}
-		w.droppedRows[next.No] = rows.b
+		n++
 	}
 	reset := p
 	reset.Latest = domain.TrackingEvent{}
-	if p.HasEvent() {
+	back := 0
+	if next.Shipment.Number != "" {
+		kp := keptEventKey(nil, prefix, next.Shipment.Number)
+		kc := w.tx.Bucket(bParcelEventsKept).Cursor()
+		for k, v := kc.Seek(kp); k != nil && bytes.HasPrefix(k, kp); k, v = kc.Next() {
+			ek := w.keep(append(append(w.room(17), prefix...), k[len(kp):]...))
+			_, ev, _, err := decodeEvent(ek, v)
+			if err != nil {
+				return fmt.Errorf("%s: an event kept under %s does not read: %w", domain.OrderNumber(next.No), next.Shipment.Number, err)
+			}
+			w.del(bParcelEventsKept, k)
+			w.put(bParcelEvents, ek, w.keep(append(w.room(len(v)), v...)))
+			if domain.Later(ev, reset.Latest) {
+				reset.Latest = ev
+			}
+			back++
+		}
+	}
+	if p.HasEvent() || back > 0 {
 		w.put(bParcels, u64(next.No), encodeParcel(&reset))
 	}
 	w.fileParcel(next.No, &old.Shipment, &p, &next.Shipment, &reset)
@@ -218,54 +233,29 @@ func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 		w.dropped = map[uint64]int{}
 	}
 	w.dropped[next.No] += n
+	so := domain.OrderNumber(next.No)
 	if n > 0 {
-		so, word := domain.OrderNumber(next.No), "events"
-		if n == 1 {
-			word = "event"
-		}
-		w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: fmt.Sprintf("%d %s of %s", n, word, old.Shipment.Number), After: "dropped"})
+		w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: eventCount(n) + " of " + old.Shipment.Number, After: "set aside"})
+	}
+	if back > 0 {
+		w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: "set aside", After: eventCount(back) + " of " + next.Shipment.Number + " back"})
 	}
 	return nil
 }
 
-// restoreEvents puts back the event rows a corrected number dropped, when the correction
-// is undone (o is the order as restored, its old number back): the parcel's latest event
-// is the latest of them again and its row is filed by it. Events that came for the
-// corrected number meanwhile belong to that number's parcel: putOrder dropped them before
-// this (forgetEvents).
-func (w *wtx) restoreEvents(o *domain.SalesOrder, rows []byte) error {
-	p, err := w.parcelState(o.No)
-	if err != nil {
-		return err
+// keptEventKey appends to dst the parcel_events_kept key of an event row k (order(8) |
+// at(8) | status(1), or just the order for a prefix) filed under number: order | number
+// 0x00 | at | status.
+func keptEventKey(dst, k []byte, number string) []byte {
+	dst = append(append(append(dst, k[:8]...), number...), 0)
+	return append(dst, k[8:]...)
+}
+
+func eventCount(n int) string {
+	if n == 1 {
+		return "1 event"
 	}
-	next := p
-	next.Latest = domain.TrackingEvent{}
-	d := dec{b: rows}
-	n := 0
-	for len(d.b) > 0 {
-		k, v := []byte(d.s()), []byte(d.s())
-		if d.err != nil {
-			break
-		}
-		no, ev, _, err := decodeEvent(k, v)
-		if err != nil || no != o.No {
-			d.err = errCorrupt
-			break
-		}
-		w.put(bParcelEvents, k, v)
-		if domain.Later(ev, next.Latest) {
-			next.Latest = ev
-		}
-		n++
-	}
-	if d.err != nil {
-		return fmt.Errorf("undo record of %s: its carrier events do not read: %w", domain.OrderNumber(o.No), d.err)
-	}
-	w.put(bParcels, u64(o.No), encodeParcel(&next))
-	w.fileParcel(o.No, &o.Shipment, &p, &o.Shipment, &next)
-	so := domain.OrderNumber(o.No)
-	w.changed(so, domain.FieldChange{Key: so, Field: "parcel_events", Before: "dropped", After: fmt.Sprintf("%d of %s restored", n, o.Shipment.Number)})
-	return nil
+	return strconv.Itoa(n) + " events"
 }
 
 // parcelSame reports whether two shipments file the same parcel row.

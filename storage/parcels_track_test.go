@@ -1,7 +1,10 @@
 package storage
 
 import (
+	"slices"
+
 	"context"
+	bolt "go.etcd.io/bbolt"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +262,73 @@ func TestOrderCountWithDeliveryIsTheRowsListed(t *testing.T) {
 	if len(rows) != 1 || rows[0].Order.No != 2 || len(pv) != 1 {
 		t.Fatalf("at the half second: orders %+v, parcels %d", rows, len(pv))
 	}
+}
+
+// A number corrected back brings its events back: a correction sets the old number's
+// events aside under that number, nothing is lost; an undone upload does the same.
+func TestCorrectedBackGetsItsEventsBack(t *testing.T) {
+	s := parcelStore(t) // SO2 ships with numA
+	const numC = "EB000000014CN"
+	d := domain.Day
+	mustEvents(t, s, t0.Add(3*d), ev(numA, t0.Add(d), domain.EventInTransit), ev(numA, t0.Add(2*d), domain.EventAtPickup))
+	if _, _, err := s.Ship(orderRef("SO00000002"), domain.ShipInput{Carrier: "ems", Number: numC}, cn, t0.Add(3*d), sup); err != nil {
+		t.Fatal(err)
+	}
+	mustEvents(t, s, t0.Add(3*d), ev(numC, t0.Add(3*d), domain.EventInfoReceived))
+	if st := deliveryOf(t, s, 2, t0.Add(3*d)); st != domain.DeliveryInTransit && st != domain.DeliveryRegistered {
+		t.Fatalf("on numC: %s", st)
+	}
+	doctorClean(t, s)
+	// Back to numA: its two events come back, numC's one is set aside.
+	if _, _, err := s.Ship(orderRef("SO00000002"), domain.ShipInput{Carrier: "ems", Number: numA}, cn, t0.Add(4*d), sup); err != nil {
+		t.Fatal(err)
+	}
+	det, _, err := s.Parcel(2, t0.Add(4*d))
+	if err != nil || len(det.Events) != 2 || det.Parcel.Latest.Status != domain.EventAtPickup || det.Status != domain.DeliveryPickup1to5 {
+		t.Fatalf("numA back: %v %s %+v", err, det.Status, det.Events)
+	}
+	var all []StoredEvent
+	if err := s.EachEvent(time.Time{}, func(e StoredEvent) error { all = append(all, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 {
+		t.Fatalf("export has the current number's events only: %+v", all)
+	}
+	a := auditOf(t, s, "tracking.correct")
+	if last := a[len(a)-1]; !slices.ContainsFunc(last.Changes, func(c domain.FieldChange) bool { return c.After == "2 events of "+numA+" back" }) ||
+		!slices.ContainsFunc(last.Changes, func(c domain.FieldChange) bool { return c.Before == "1 event of "+numC && c.After == "set aside" }) {
+		t.Fatalf("the correction back's audit: %+v", last.Changes)
+	}
+	doctorClean(t, s)
+	// And forth again: numC's event comes back in its turn.
+	if _, _, err := s.Ship(orderRef("SO00000002"), domain.ShipInput{Carrier: "ems", Number: numC}, cn, t0.Add(5*d), sup); err != nil {
+		t.Fatal(err)
+	}
+	if det, _, _ := s.Parcel(2, t0.Add(5*d)); len(det.Events) != 1 || det.Events[0].Status != domain.EventInfoReceived {
+		t.Fatalf("numC back: %+v", det.Events)
+	}
+	doctorClean(t, s)
+}
+
+// A file of schema 6 gets the bucket of events set aside at its first open.
+func TestMigrationFrom6KeepsEvents(t *testing.T) {
+	s := parcelStore(t)
+	path := s.Path()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bParcelEventsKept) }); err != nil {
+		t.Fatal(err)
+	}
+	setSchema(t, s, 6)
+	s.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v := schemaOf(t, s); v != SchemaVersion {
+		t.Fatalf("schema %d", v)
+	}
+	if _, _, err := s.Ship(orderRef("SO00000002"), domain.ShipInput{Carrier: "ems", Number: "EB000000014CN"}, cn, t0, sup); err != nil {
+		t.Fatal(err)
+	}
+	doctorClean(t, s)
 }

@@ -82,6 +82,7 @@ var schema = newSchema(
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom}, // ApplyEvents finds a batch's repeats itself
+	&bucketSpec{name: bParcelEventsKept, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bParcelDays, kind: kindTally, fill: leaveRoom},
 	&bucketSpec{name: bHookEvents, kind: kindRecords, fill: leaveRoom, readBack: true},
@@ -116,13 +117,16 @@ var (
 	bOutboxByEvent  = []byte("outbox_by_event")
 	bParcels        = []byte("parcels")
 	bParcelEvents   = []byte("parcel_events")
-	bParcelsByPhase = []byte("parcels_by_phase")
-	bParcelDays     = []byte("parcel_days") // phase | day | carrier → rows of parcels_by_phase (parcels_days.go)
-	bHookEvents     = []byte("hook_events")
-	bUndo           = []byte("undo")
-	bChannels       = []byte("channels") // channel name → its record (channels.go)
-	bRebates        = []byte("rebates")  // rebate number → its record
-	bUploads        = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel
+	// bParcelEventsKept holds the events of numbers an order no longer has: order | number
+	// 0x00 | at | status → event record (forgetEvents).
+	bParcelEventsKept = []byte("parcel_events_kept")
+	bParcelsByPhase   = []byte("parcels_by_phase")
+	bParcelDays       = []byte("parcel_days") // phase | day | carrier → rows of parcels_by_phase (parcels_days.go)
+	bHookEvents       = []byte("hook_events")
+	bUndo             = []byte("undo")
+	bChannels         = []byte("channels") // channel name → its record (channels.go)
+	bRebates          = []byte("rebates")  // rebate number → its record
+	bUploads          = []byte("uploads")  // sales-order number → the tracking number uploaded to its channel
 
 	// bOrdersByKey is gone since schema 3 (the pool entry names its order); the
 	// migration from older files deletes it.

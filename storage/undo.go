@@ -22,8 +22,7 @@ import (
 // made and the write-backs a rejection queued, marks the record undone and writes its
 // own audit event. Money never moves: a refund given is never touched.
 
-// undoRecordVersion 2 adds each item's events (version 1 records read without them).
-const undoRecordVersion = 2
+const undoRecordVersion = 1
 
 // The kinds of object an undo record holds.
 const (
@@ -40,9 +39,6 @@ type undoItem struct {
 	extra  uint64
 	// made is keyHash of the encoding of the order a conversion made (extra), as made.
 	made uint64
-	// events are the carrier-event rows a corrected number dropped (an order's item: key
-	// and value in pairs, as forgetEvents kept them), put back with the old number.
-	events []byte
 }
 
 type undoRecord struct {
@@ -56,7 +52,7 @@ type undoRecord struct {
 func encodeUndo(r *undoRecord) []byte {
 	n := 64 + len(r.action) + len(r.operator)
 	for i := range r.items {
-		n += 32 + len(r.items[i].key) + len(r.items[i].before) + len(r.items[i].events)
+		n += 24 + len(r.items[i].key) + len(r.items[i].before)
 	}
 	w := enc{b: make([]byte, 0, n)}
 	w.byte(undoRecordVersion)
@@ -72,7 +68,6 @@ func encodeUndo(r *undoRecord) []byte {
 		w.u(it.after)
 		w.u(it.extra)
 		w.u(it.made)
-		w.s(string(it.events))
 	}
 	return w.b
 }
@@ -80,8 +75,7 @@ func encodeUndo(r *undoRecord) []byte {
 func decodeUndo(b []byte) (undoRecord, error) {
 	var r undoRecord
 	d := dec{b: b}
-	version := d.byte()
-	if version != 1 && version != undoRecordVersion {
+	if d.byte() != undoRecordVersion {
 		return r, errCorrupt
 	}
 	r.action = d.s()
@@ -100,11 +94,6 @@ func decodeUndo(b []byte) (undoRecord, error) {
 		it.after = d.u()
 		it.extra = d.u()
 		it.made = d.u()
-		if version >= 2 {
-			if ev := d.s(); ev != "" {
-				it.events = []byte(ev)
-			}
-		}
 		r.items = append(r.items, it)
 	}
 	return r, d.err
@@ -132,8 +121,7 @@ func (w *wtx) undoEntryOf(old, next *domain.PoolEntry, made *domain.SalesOrder) 
 }
 
 func (w *wtx) undoOrderOf(old, next *domain.SalesOrder) {
-	w.keepUndo(undoItem{kind: undoOrder, key: u64(old.No), before: encodeOrder(nil, old), after: keyHash(encodeOrder(nil, next)),
-		events: w.droppedRows[old.No]})
+	w.keepUndo(undoItem{kind: undoOrder, key: u64(old.No), before: encodeOrder(nil, old), after: keyHash(encodeOrder(nil, next))})
 }
 
 func (w *wtx) undoRefundOf(old, next *domain.RefundRequest, outbox uint64) {
@@ -427,9 +415,6 @@ func (w *wtx) undoItem(action string, it undoItem) error {
 			return err
 		}
 		w.changed(domain.OrderNumber(no), domain.DiffOrder(cur, &before)...)
-		if len(it.events) > 0 {
-			return w.restoreEvents(&before, it.events)
-		}
 	case undoRefund:
 		cur, err := w.getRefundAt(it.key)
 		if err != nil {

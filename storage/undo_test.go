@@ -2,7 +2,6 @@ package storage
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -316,33 +315,4 @@ func TestUndoTrackingKeepsANumberTakenSince(t *testing.T) {
 		t.Errorf("SO1: %+v", r)
 	}
 	mustDoctorOK(t, s, "a refused undo")
-}
-
-// An undo record written before items carried dropped events (version 1) still reads;
-// a version 2 record keeps an item's events.
-func TestUndoRecordVersions(t *testing.T) {
-	it := undoItem{kind: undoOrder, key: u64(7), before: []byte("before"), after: 9, extra: 3, made: 4}
-	w := enc{}
-	w.byte(1)
-	w.s("tracking.import")
-	w.s("ana")
-	w.t(t0)
-	w.u(0)
-	w.u(1)
-	w.byte(it.kind)
-	w.s(string(it.key))
-	w.s(string(it.before))
-	w.u(it.after)
-	w.u(it.extra)
-	w.u(it.made)
-	r, err := decodeUndo(w.b)
-	if err != nil || len(r.items) != 1 || r.action != "tracking.import" || !reflect.DeepEqual(r.items[0], it) {
-		t.Fatalf("version 1: %v %+v", err, r)
-	}
-	it.events = []byte("rows")
-	r.items[0] = it
-	back, err := decodeUndo(encodeUndo(&r))
-	if err != nil || !reflect.DeepEqual(back.items[0], it) {
-		t.Fatalf("version 2: %v %+v", err, back)
-	}
 }

@@ -60,9 +60,6 @@ type wtx struct {
 	// nil: the default policy.
 	notify  *domain.NotifyPolicy
 	dropped map[uint64]int // by order, the events a corrected number dropped (forgetEvents)
-	// droppedRows are those events' rows, by order (key and value, in pairs): an undoable
-	// action keeps them in its undo record, so an undo puts them back.
-	droppedRows map[uint64][]byte
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
