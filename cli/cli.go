@@ -161,7 +161,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		tz:       os.Getenv("SHIPDESK_TZ"),
 		operator: firstNonEmpty(os.Getenv("SHIPDESK_OPERATOR"), os.Getenv("USER"), "operator"),
 		country:  firstNonEmpty(os.Getenv("SHIPDESK_COUNTRY"), "CN"),
-		stdin:    stdin, stdout: stdout, stderr: stderr,
+		stdin:    stdin, stdout: stdout, stderr: stderr, onScreen: isTerminal(stdout),
 		now:  func() time.Time { return time.Now().UTC() },
 		role: domain.RoleSupervisor, // the invoking user owns the file
 	}

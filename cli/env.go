@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"github.com/charmbracelet/x/term"
 	"io"
 	"os"
 	"path/filepath"
@@ -42,6 +43,10 @@ type env struct {
 	role    domain.Role
 	session string // SSH session id; empty locally
 	remote  bool   // run for an SSH session: no files of the server's, no impersonation
+	// onScreen: standard output is a terminal (a local one, or the session's PTY), so an
+	// export's CSV fields are made safe to draw (textsafe); into a file or a pipe they are
+	// written as they are.
+	onScreen bool
 }
 
 // flags adds the flags every command accepts to fs.
@@ -238,4 +243,10 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// isTerminal reports whether w is a terminal of this process.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
 }

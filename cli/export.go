@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"shipdesk/domain"
+	"shipdesk/textsafe"
 )
 
 type exportPool struct {
@@ -151,8 +152,9 @@ func exportTrades(e *env, what, format string) error {
 		})
 	}
 	// CSV: the import columns, one row per line item, with the state columns in front.
-	w := csv.NewWriter(out)
-	defer w.Flush()
+	cw := csv.NewWriter(out)
+	defer cw.Flush()
+	w := csvRows{w: cw, safe: e.onScreen}
 	if what == "pool" {
 		if err := w.Write(append([]string{"key", "state", "changed", "reason", "order_no"}, domain.CSVColumns...)); err != nil {
 			return err
@@ -171,7 +173,7 @@ func exportTrades(e *env, what, format string) error {
 	})
 }
 
-func writeTradeRows(w *csv.Writer, head []string, t domain.Trade) error {
+func writeTradeRows(w csvRows, head []string, t domain.Trade) error {
 	base := append(head, t.Channel, t.Platform, t.TradeID, t.Buyer, t.Consignee.Name, t.Consignee.Phone,
 		t.Consignee.Address, t.Consignee.Country, t.TradeStatus.String(), t.PaymentRef, domain.ISOTime(t.PaidAt),
 		t.Total.Currency, t.Total.Decimal())
@@ -187,9 +189,27 @@ func writeTradeRows(w *csv.Writer, head []string, t domain.Trade) error {
 	return nil
 }
 
-// rowWriter writes an export's records to w: each as the JSON object v (jsonl) or as the
-// CSV fields row under header (csv). flush writes out what is buffered.
-func rowWriter(w io.Writer, format string, header []string) (write func(row []string, v any) error, flush func(), err error) {
+// csvRows writes CSV records; on a screen (safe: env.onScreen) each field is made safe to
+// draw first (textsafe.Safe), so an export read on the terminal cannot recolour or move
+// it. Into a file or a pipe the fields are written as they are.
+type csvRows struct {
+	w    *csv.Writer
+	safe bool
+}
+
+func (c csvRows) Write(row []string) error {
+	if c.safe {
+		for i := range row {
+			row[i] = textsafe.Safe(row[i])
+		}
+	}
+	return c.w.Write(row)
+}
+
+// rowWriter writes an export's records to w: each as the JSON object v (jsonl: control
+// characters escaped) or as the CSV fields row under header (csv; safe, as csvRows). flush
+// writes out what is buffered.
+func rowWriter(w io.Writer, format string, header []string, safe bool) (write func(row []string, v any) error, flush func(), err error) {
 	out := bufio.NewWriterSize(w, 64*1024)
 	if format == "jsonl" {
 		enc := json.NewEncoder(out)
@@ -201,5 +221,6 @@ func rowWriter(w io.Writer, format string, header []string) (write func(row []st
 	if err := cw.Write(header); err != nil {
 		return nil, flush, err
 	}
-	return func(row []string, _ any) error { return cw.Write(row) }, flush, nil
+	rows := csvRows{w: cw, safe: safe}
+	return func(row []string, _ any) error { return rows.Write(row) }, flush, nil
 }

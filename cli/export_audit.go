@@ -29,8 +29,9 @@ func exportAudit(e *env, format string, from time.Time) error {
 		enc.SetEscapeHTML(false)
 		return s.EachAudit(q, func(ev storage.AuditEvent) error { return enc.Encode(ev) })
 	}
-	w := csv.NewWriter(out)
-	defer w.Flush()
+	cw := csv.NewWriter(out)
+	defer cw.Flush()
+	w := csvRows{w: cw, safe: e.onScreen}
 	if err := w.Write([]string{"seq", "at", "operator", "session", "action", "objects", "detail", "key", "field", "before", "after"}); err != nil {
 		return err
 	}

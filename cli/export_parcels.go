@@ -64,7 +64,7 @@ func exportParcels(e *env, what, format string, since time.Time) error {
 	if what == "events" {
 		header = []string{"order_no", "tracking", "at", "status", "location", "text", "received_at"}
 	}
-	write, flush, err := rowWriter(e.stdout, format, header)
+	write, flush, err := rowWriter(e.stdout, format, header, e.onScreen)
 	defer flush()
 	if err != nil {
 		return err

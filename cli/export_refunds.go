@@ -88,7 +88,7 @@ func exportRefunds(e *env, what, format string) error {
 	if what == "outbox" {
 		header = exportOutboxColumns
 	}
-	write, flush, err := rowWriter(e.stdout, format, header)
+	write, flush, err := rowWriter(e.stdout, format, header, e.onScreen)
 	defer flush()
 	if err != nil {
 		return err

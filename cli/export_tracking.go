@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"shipdesk/domain"
+	"shipdesk/textsafe"
 )
 
 // exportTracking: shipdesk export tracking [--format gspay|csv|jsonl] [--since T] [--channel C]
@@ -42,7 +43,7 @@ func exportTracking(e *env, format string, from time.Time, channel string, mark 
 			return fn(o)
 		})
 	}
-	if err := writeTracking(out, format, each); err != nil {
+	if err := writeTracking(out, format, each, e.onScreen); err != nil {
 		return err
 	}
 	if err := out.Flush(); err != nil {
@@ -59,14 +60,19 @@ func exportTracking(e *env, format string, from time.Time, channel string, mark 
 	return nil
 }
 
-// writeTracking writes the shipments each gives in format.
-func writeTracking(out io.Writer, format string, each func(func(domain.SalesOrder) error) error) (err error) {
+// writeTracking writes the shipments each gives in format; safe: made safe to draw (the
+// output is a terminal), as csvRows.
+func writeTracking(out io.Writer, format string, each func(func(domain.SalesOrder) error) error, safe bool) (err error) {
 	switch format {
 	case "gspay":
 		var rows []domain.GSPAYRow
 		err = each(func(o domain.SalesOrder) error {
 			if o.Shipment.Number != "" {
-				rows = append(rows, domain.GSPAYRow{Ref: firstNonEmpty(o.PaymentRef, o.TradeID), URL: o.Shipment.URL, Number: o.Shipment.Number})
+				r := domain.GSPAYRow{Ref: firstNonEmpty(o.PaymentRef, o.TradeID), URL: o.Shipment.URL, Number: o.Shipment.Number}
+				if safe {
+					r.Ref, r.URL, r.Number = textsafe.Safe(r.Ref), textsafe.Safe(r.URL), textsafe.Safe(r.Number)
+				}
+				rows = append(rows, r)
 			}
 			return nil
 		})
@@ -75,16 +81,17 @@ func writeTracking(out io.Writer, format string, each func(func(domain.SalesOrde
 		}
 		return err
 	case "csv":
-		w := csv.NewWriter(out)
+		cw := csv.NewWriter(out)
+		w := csvRows{w: cw, safe: safe}
 		w.Write([]string{"order", "carrier", "tracking", "shipped_at", "eta", "url", "order_no", "replaced", "no_tracking"})
 		err = each(func(o domain.SalesOrder) error {
 			sh := o.Shipment
 			return w.Write([]string{o.Key.String(), sh.Carrier, sh.Number, domain.ISOTime(sh.ShippedAt), domain.ISOTime(sh.ETA), sh.URL,
 				domain.OrderNumber(o.No), fmt.Sprint(sh.Replaced), sh.NoTracking})
 		})
-		w.Flush()
+		cw.Flush()
 		if err == nil {
-			err = w.Error()
+			err = cw.Error()
 		}
 		return err
 	}

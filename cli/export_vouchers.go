@@ -81,7 +81,7 @@ func exportVouchers(e *env, what, format string, since time.Time, rf redemptionF
 	if what == "redemptions" {
 		header = exportRedemptionColumns
 	}
-	write, flush, err := rowWriter(e.stdout, format, header)
+	write, flush, err := rowWriter(e.stdout, format, header, e.onScreen)
 	defer flush()
 	if err != nil {
 		return err

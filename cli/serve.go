@@ -228,6 +228,7 @@ func runSession(e *env, store *storage.Store, s *server.Session, args []string) 
 		authWarn: e.authWarn, calendar: e.calendar,
 		stdin: s.Stdin, stdout: s.Stdout, stderr: s.Stderr, now: e.now,
 		store: store, role: s.Operator.Role, session: s.ID, remote: true, config: e.config, notify: e.notify,
+		onScreen: s.Terminal,
 	}
 	return report(s.Stderr, dispatch(se, args), "")
 }

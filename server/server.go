@@ -64,6 +64,9 @@ type Session struct {
 	Context  context.Context // done when the client goes away or the server closes it
 	// Renderer is built from the session's terminal, for its styles (console only).
 	Renderer *lipgloss.Renderer
+	// Terminal: the client asked for a terminal (a PTY), so what the session prints is
+	// drawn on a screen rather than saved.
+	Terminal bool
 }
 
 // Server is a running SSH server.
@@ -336,8 +339,9 @@ func (s *Server) handle(sess ssh.Session) {
 		_ = sess.Exit(1)
 		return
 	}
+	_, _, pty := sess.Pty()
 	info := &Session{
-		ID: l.id, Operator: op, Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Context: sess.Context(),
+		ID: l.id, Operator: op, Stdin: sess, Stdout: sess, Stderr: sess.Stderr(), Context: sess.Context(), Terminal: pty,
 	}
 	cmd := sess.Command()
 	if len(cmd) > 0 {

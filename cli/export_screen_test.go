@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"shipdesk/domain"
+	"shipdesk/storage"
+)
+
+// An export's CSV drawn on a terminal carries no escape sequence from outside text (a
+// carrier's location here); into a file or a pipe the text is written as it came.
+func TestCSVExportOnScreenIsSafe(t *testing.T) {
+	db := parcelDB(t)
+	events := writeFile(t, "e.jsonl", fmt.Sprintf(`{"tracking":%q,"at":%q,"status":"at_pickup","location":"Moscow \u001b[31mred\u001b]0;pwned\u0007","text":"ready"}`+"\n", parcelA, at(-time.Hour)))
+	want(t, shipdesk(t, db, "import", "events", events), 0, "1 new")
+	s, err := storage.Open(db, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, args := range [][]string{
+		{"export", "parcels", "--format", "csv"},
+		{"export", "events", "--format", "csv"},
+	} {
+		for _, onScreen := range []bool{false, true} {
+			var out, errb bytes.Buffer
+			e := &env{operator: "vic", tz: "UTC", country: "CN", stdout: &out, stderr: &errb, now: time.Now, store: s,
+				role: domain.RoleSupervisor, session: "s1", remote: true, onScreen: onScreen}
+			if err := dispatch(e, args); err != nil {
+				t.Fatalf("%v: %v %s", args, err, errb.String())
+			}
+			raw := strings.Contains(out.String(), "\x1b")
+			if !strings.Contains(out.String(), "Moscow") || raw == onScreen {
+				t.Fatalf("%v on screen %v: escape written %v:\n%q", args, onScreen, raw, out.String())
+			}
+		}
+	}
+}
