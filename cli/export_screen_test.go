@@ -17,6 +17,11 @@ func TestCSVExportOnScreenIsSafe(t *testing.T) {
 	db := parcelDB(t)
 	events := writeFile(t, "e.jsonl", fmt.Sprintf(`{"tracking":%q,"at":%q,"status":"at_pickup","location":"Moscow \u001b[31mred\u001b]0;pwned\u0007","text":"ready"}`+"\n", parcelA, at(-time.Hour)))
 	want(t, shipdesk(t, db, "import", "events", events), 0, "1 new")
+	// An unknown number is listed without what a terminal would act on.
+	unknown := writeFile(t, "u.jsonl", fmt.Sprintf(`{"tracking":"ZZ\u001b[2J01","at":%q,"status":"in_transit"}`+"\n", at(-time.Hour)))
+	if r := shipdesk(t, db, "import", "events", unknown); r.code != 0 || !strings.Contains(r.stdout, "unknown numbers: ZZ01") || strings.Contains(r.stdout, "\x1b") {
+		t.Fatalf("unknown numbers: %d %q", r.code, r.stdout)
+	}
 	s, err := storage.Open(db, storage.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"shipdesk/domain"
 	"shipdesk/storage"
+	"shipdesk/textsafe"
 )
 
 // importEvents: shipdesk import events FILE... — every file is read and checked first;
@@ -107,7 +108,11 @@ func importEvents(e *env, files []string, format string) error {
 		if res.Unknown > len(res.UnknownNumbers) {
 			more = " …"
 		}
-		fmt.Fprintf(e.stdout, "unknown numbers: %s%s\n", strings.Join(res.UnknownNumbers, " "), more)
+		nums := make([]string, len(res.UnknownNumbers))
+		for i, n := range res.UnknownNumbers {
+			nums[i] = textsafe.Safe(n) // a feed's text: nothing in it may act on the terminal
+		}
+		fmt.Fprintf(e.stdout, "unknown numbers: %s%s\n", strings.Join(nums, " "), more)
 	}
 	return nil
 }
