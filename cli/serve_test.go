@@ -181,6 +181,19 @@ func (s *testServer) ssh(who, stdin string, args ...string) result {
 	return r
 }
 
+// sshTerminal runs a command with a terminal (ssh -tt) and returns what it printed.
+func (s *testServer) sshTerminal(who string, args ...string) string {
+	s.t.Helper()
+	full := append(s.sshArgs(s.keys[who].keyFile, "-tt"), append([]string{"127.0.0.1", "--"}, args...)...)
+	cmd := exec.Command("ssh", full...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		s.t.Fatalf("ssh -tt %v: %v %s", args, err, errb.String())
+	}
+	return out.String()
+}
+
 func (s *testServer) status(who string) status {
 	s.t.Helper()
 	r := s.ssh(who, "", "status", "--json")
@@ -325,6 +338,19 @@ func TestServeCommandsOverSSH(t *testing.T) {
 	want(t, s.ssh("bob", "", "import", "orders", "testdata/orders.jsonl"), 2, "over SSH, import reads standard input")
 	bad, _ := os.ReadFile("testdata/bad.jsonl")
 	want(t, s.ssh("bob", string(bad), "import", "orders", "-"), 1, "stdin:2:", "nothing imported")
+
+	// A hostile buyer name: an export into a pipe keeps it as it came; one drawn on the
+	// session's terminal (ssh -tt: a PTY) carries nothing the terminal would act on.
+	hostile := "channel,platform,trade_id,buyer,consignee_name,consignee_phone,address,country,trade_status,payment_ref,paid_at,currency,total,sku,title,qty,price\n" +
+		"jd-store,jd,J901,\x1b[31mMallory\x1b[0m,M,13700000000,Beijing,CN,paid,JD-PAY-901,2026-11-21T09:00:00Z,CNY,10.00,SKU-A,tea,1,10.00\n"
+	want(t, s.ssh("bob", hostile, "import", "orders", "-"), 0, "1 new")
+	if r := s.ssh("ana", "", "export", "pool", "--format", "csv"); !strings.Contains(r.stdout, "\x1b[31mMallory") {
+		t.Fatalf("export into a pipe changed the text: %q", tail(r.stdout, 400))
+	}
+	tty := s.sshTerminal("ana", "export", "pool", "--format", "csv")
+	if !strings.Contains(tty, "Mallory") || strings.Contains(tty, "\x1b") {
+		t.Fatalf("export on the session's terminal: %q", tail(tty, 400))
+	}
 
 	// The viewer reads but may not change anything.
 	r = s.ssh("vic", "", "pool", "convert", "tb-main:T1001")
