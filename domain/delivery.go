@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -123,6 +124,36 @@ func (s DeliveryStatus) String() string { return deliveryNames[s] }
 
 // ParseDeliveryStatus reads a status name; a unique prefix ("pickup_1", "stu") is enough.
 func ParseDeliveryStatus(s string) (DeliveryStatus, error) { return parseName(s, DeliveryStatuses) }
+
+// ParseDeliveryStatuses reads a list of delivery statuses as an operator types it
+// (delivery:NAME[,NAME] in a filter): each a name, or a prefix that names one or more
+// statuses (pickup: all four ages), or all.
+func ParseDeliveryStatuses(v string) ([]DeliveryStatus, error) {
+	if strings.EqualFold(v, "all") {
+		return slices.Clone(DeliveryStatuses), nil
+	}
+	var out []DeliveryStatus
+	for _, name := range strings.Split(strings.ToLower(v), ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for _, st := range DeliveryStatuses {
+			if name != "" && strings.HasPrefix(st.String(), name) {
+				found = true
+				if !slices.Contains(out, st) {
+					out = append(out, st)
+				}
+			}
+		}
+		if !found {
+			names := make([]string, len(DeliveryStatuses))
+			for i, st := range DeliveryStatuses {
+				names[i] = st.String()
+			}
+			return nil, fmt.Errorf("delivery %q is not one of %s (a prefix will do)", name, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
 
 // Loudness orders statuses for the parcels view, the loudest (most in need of a look)
 // first: stuck, the pickup ages from the oldest, no info, error, then the quiet ones.

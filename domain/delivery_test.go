@@ -244,3 +244,18 @@ func FuzzParseAfterShip(f *testing.F) {
 		}
 	})
 }
+
+func TestParseDeliveryStatuses(t *testing.T) {
+	got, err := ParseDeliveryStatuses("stuck, pick,stuck")
+	if err != nil || len(got) != 5 || got[0] != DeliveryStuck || got[1] != DeliveryPickup1to5 || got[4] != DeliveryPickupOver30 {
+		t.Fatalf("stuck,pick: %v %v", got, err)
+	}
+	if all, err := ParseDeliveryStatuses("ALL"); err != nil || len(all) != len(DeliveryStatuses) {
+		t.Fatalf("all: %v %v", all, err)
+	}
+	for _, bad := range []string{"bogus", "stuck,", ""} {
+		if _, err := ParseDeliveryStatuses(bad); err == nil || !strings.Contains(err.Error(), "is not one of") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

@@ -88,7 +88,7 @@ func parseOrderFilter(s string, now time.Time, loc *time.Location) (storage.Orde
 		}
 	}
 	if v, ok := terms["delivery"]; ok {
-		if q.Delivery, err = parseDeliveries(v); err != nil {
+		if q.Delivery, err = domain.ParseDeliveryStatuses(v); err != nil {
 			return q, err
 		}
 		q.DeliveryAt = now

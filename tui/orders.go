@@ -357,7 +357,8 @@ func (v *ordersView) shipmentLines() []string {
 	if v.delivery != 0 {
 		d := deliveryCell(&s, v.delivery, 0)
 		if v.delivery.Pickup() {
-			d = deliveryCell(&s, v.delivery, domain.DaysSince(v.parcel.Latest.At, v.c.now()))
+			_, since := domain.PhaseOf(sh, v.parcel) // as the parcels view counts them
+			d = deliveryCell(&s, v.delivery, domain.DaysSince(since, v.c.now()))
 		}
 		text := d.text
 		if l := v.parcel.Latest; l.Status != 0 {

@@ -158,38 +158,9 @@ func parseParcelFilter(s string) (parcelQuery, error) {
 	}
 	q := parcelQuery{words: words}
 	if v, ok := terms["delivery"]; ok {
-		q.statuses, err = parseDeliveries(v)
+		q.statuses, err = domain.ParseDeliveryStatuses(v)
 	}
 	return q, err
-}
-
-// parseDeliveries reads delivery:NAME[,NAME]: each name, or a prefix that names one or
-// more statuses (pickup: all four ages), or all.
-func parseDeliveries(v string) ([]domain.DeliveryStatus, error) {
-	if strings.EqualFold(v, "all") {
-		return slices.Clone(domain.DeliveryStatuses), nil
-	}
-	var out []domain.DeliveryStatus
-	for _, name := range strings.Split(strings.ToLower(v), ",") {
-		name = strings.TrimSpace(name)
-		found := false
-		for _, st := range domain.DeliveryStatuses {
-			if name != "" && strings.HasPrefix(st.String(), name) {
-				found = true
-				if !slices.Contains(out, st) {
-					out = append(out, st)
-				}
-			}
-		}
-		if !found {
-			names := make([]string, len(domain.DeliveryStatuses))
-			for i, st := range domain.DeliveryStatuses {
-				names[i] = st.String()
-			}
-			return nil, fmt.Errorf("delivery %q is not one of %s (a prefix will do)", name, strings.Join(names, ", "))
-		}
-	}
-	return out, nil
 }
 
 // shownDeliveries are the statuses a filter lists, loudest first.
