@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -207,20 +208,24 @@ func (c csvRows) Write(row []string) error {
 }
 
 // rowWriter writes an export's records to w: each as the JSON object v (jsonl: control
-// characters escaped) or as the CSV fields row under header (csv; safe, as csvRows). flush
-// writes out what is buffered.
-func rowWriter(w io.Writer, format string, header []string, safe bool) (write func(row []string, v any) error, flush func(), err error) {
+// characters escaped) or as the CSV fields row under header (csv; safe, as csvRows). done
+// writes out what is buffered and returns the first error: the export's own (err), or
+// the writing's (a full disk, a closed pipe), so a cut-off export never reads as whole.
+func rowWriter(w io.Writer, format string, header []string, safe bool) (write func(row []string, v any) error, done func(err error) error, err error) {
 	out := bufio.NewWriterSize(w, 64*1024)
 	if format == "jsonl" {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
-		return func(_ []string, v any) error { return enc.Encode(v) }, func() { out.Flush() }, nil
+		return func(_ []string, v any) error { return enc.Encode(v) }, func(err error) error { return cmp.Or(err, out.Flush()) }, nil
 	}
 	cw := csv.NewWriter(out)
-	flush = func() { cw.Flush(); out.Flush() }
+	done = func(err error) error {
+		cw.Flush()
+		return cmp.Or(err, cw.Error(), out.Flush())
+	}
 	if err := cw.Write(header); err != nil {
-		return nil, flush, err
+		return nil, done, err
 	}
 	rows := csvRows{w: cw, safe: safe}
-	return func(row []string, _ any) error { return rows.Write(row) }, flush, nil
+	return func(row []string, _ any) error { return rows.Write(row) }, done, nil
 }

@@ -64,21 +64,20 @@ func exportParcels(e *env, what, format string, since time.Time) error {
 	if what == "events" {
 		header = []string{"order_no", "tracking", "at", "status", "location", "text", "received_at"}
 	}
-	write, flush, err := rowWriter(e.stdout, format, header, e.onScreen)
-	defer flush()
+	write, done, err := rowWriter(e.stdout, format, header, e.onScreen)
 	if err != nil {
 		return err
 	}
 	now := e.now()
 	if what == "events" {
-		return s.EachEvent(since, func(se storage.StoredEvent) error {
+		return done(s.EachEvent(since, func(se storage.StoredEvent) error {
 			x := exportEvent{OrderNo: domain.OrderNumber(se.OrderNo), Tracking: se.Event.Tracking, At: domain.ISOTime(se.Event.At),
 				Status: se.Event.Status.String(), Location: se.Event.Location, Text: se.Event.Text, Received: domain.ISOTime(se.Received)}
 			return write([]string{x.OrderNo, x.Tracking, x.At, x.Status, x.Location, x.Text, x.Received}, x)
-		})
+		}))
 	}
-	return s.EachParcel(now, func(r storage.ParcelRow) error {
+	return done(s.EachParcel(now, func(r storage.ParcelRow) error {
 		x := wireParcel(r, now)
 		return write(x.row(), x)
-	})
+	}))
 }

@@ -88,13 +88,12 @@ func exportRefunds(e *env, what, format string) error {
 	if what == "outbox" {
 		header = exportOutboxColumns
 	}
-	write, flush, err := rowWriter(e.stdout, format, header, e.onScreen)
-	defer flush()
+	write, done, err := rowWriter(e.stdout, format, header, e.onScreen)
 	if err != nil {
 		return err
 	}
 	if what == "outbox" {
-		return s.EachOutbox(func(seq uint64, m domain.OutboxMessage) error {
+		return done(s.EachOutbox(func(seq uint64, m domain.OutboxMessage) error {
 			x := exportOutbox{Seq: seq, Channel: m.Channel, Kind: m.Kind, Key: m.Key, Body: m.Body, CreatedAt: domain.ISOTime(m.CreatedAt),
 				Order: orderNo(m.Order), Stage: m.Stage, Transport: m.Transport, To: m.To, State: m.State.String(), Attempts: m.Attempts,
 				LastError: m.LastError, SentAt: domain.ISOTime(m.SentAt), Idempotency: m.IdempotencyKey()}
@@ -109,10 +108,10 @@ func exportRefunds(e *env, what, format string) error {
 			}
 			return write([]string{strconv.FormatUint(seq, 10), x.Channel, x.Kind, x.Key, x.Body, x.CreatedAt, x.Order, x.Stage,
 				x.Transport, x.To, x.State, strconv.Itoa(x.Attempts), x.NextAttempt, x.LastError, x.SentAt, x.Idempotency}, x)
-		})
+		}))
 	}
-	return s.EachRefund(func(r domain.RefundRequest) error {
+	return done(s.EachRefund(func(r domain.RefundRequest) error {
 		x := wireRefund(r)
 		return write(x.row(), x)
-	})
+	}))
 }

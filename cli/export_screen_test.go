@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -42,6 +43,36 @@ func TestCSVExportOnScreenIsSafe(t *testing.T) {
 			if !strings.Contains(out.String(), "Moscow") || raw == onScreen {
 				t.Fatalf("%v on screen %v: escape written %v:\n%q", args, onScreen, raw, out.String())
 			}
+		}
+	}
+}
+
+// failingWriter takes a few bytes, then fails, as a full disk or a closed pipe does.
+type failingWriter struct{ left int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		n := w.left
+		w.left = 0
+		return n, errors.New("no space left on device")
+	}
+	w.left -= len(p)
+	return len(p), nil
+}
+
+// An export whose output cannot be written fails: a cut-off file never reads as whole.
+func TestExportFailsWhenItsOutputDoes(t *testing.T) {
+	db := parcelDB(t)
+	s, err := storage.Open(db, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, format := range []string{"csv", "jsonl"} {
+		e := &env{operator: "vic", tz: "UTC", country: "CN", stdout: &failingWriter{left: 20}, stderr: &bytes.Buffer{}, now: time.Now, store: s,
+			role: domain.RoleSupervisor, session: "s1", remote: true}
+		if err := dispatch(e, []string{"export", "parcels", "--format", format}); err == nil || !strings.Contains(err.Error(), "no space left") {
+			t.Fatalf("%s: %v", format, err)
 		}
 	}
 }

@@ -81,13 +81,12 @@ func exportVouchers(e *env, what, format string, since time.Time, rf redemptionF
 	if what == "redemptions" {
 		header = exportRedemptionColumns
 	}
-	write, flush, err := rowWriter(e.stdout, format, header, e.onScreen)
-	defer flush()
+	write, done, err := rowWriter(e.stdout, format, header, e.onScreen)
 	if err != nil {
 		return err
 	}
 	if what == "redemptions" {
-		return s.EachRedemption(since, func(r domain.Redemption) error {
+		return done(s.EachRedemption(since, func(r domain.Redemption) error {
 			if rf.by != "" && r.Operator != rf.by || rf.pos != "" && r.POS != rf.pos || !dayTo.IsZero() && !r.At.Before(dayTo) {
 				return nil
 			}
@@ -97,10 +96,10 @@ func exportVouchers(e *env, what, format string, since time.Time, rf redemptionF
 				x.NewCode = e.showCode(r.NewCode)
 			}
 			return write(x.row(), x)
-		})
+		}))
 	}
 	now := e.now()
-	return s.EachVoucher(func(v domain.Voucher) error {
+	return done(s.EachVoucher(func(v domain.Voucher) error {
 		for i := range v.Codes {
 			c := &v.Codes[i]
 			x := exportCode{Code: e.showCode(c.Code), Order: domain.OrderNumber(v.OrderNo), SKU: c.SKU, State: c.StateAt(now),
@@ -117,5 +116,5 @@ func exportVouchers(e *env, what, format string, since time.Time, rf redemptionF
 			}
 		}
 		return nil
-	})
+	}))
 }

@@ -169,16 +169,9 @@ func outboxList(e *env, args []string) error {
 	fmt.Fprintln(tw, "ID\tKIND\tORDER\tTRANSPORT\tSTATE\tATTEMPTS\tNEXT ATTEMPT\tLAST ERROR")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, textsafe.Safe(r.Kind), r.Order, r.Transport, r.State, r.Attempts,
-			r.NextAttempt, textsafe.Safe(truncate(r.LastError, 60)))
+			r.NextAttempt, textsafe.Cut(r.LastError, 60))
 	}
 	return tw.Flush()
-}
-
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 func outboxChange(e *env, verb string, args []string) error {
@@ -268,7 +261,7 @@ func cmdNotify(e *env, args []string) error {
 	if env.Msg.Transport == domain.TransportWebhook {
 		fmt.Fprintf(e.stdout, "url        %s\n", textsafe.Safe(env.URL))
 	}
-	fmt.Fprintf(e.stdout, "language   %s\nsubject    %s\n\n%s", env.Lang, textsafe.Safe(env.Subject), textsafe.Lines(env.Text))
+	fmt.Fprintf(e.stdout, "language   %s\nsubject    %s\n\n%s", textsafe.Safe(env.Lang), textsafe.Safe(env.Subject), textsafe.Lines(env.Text))
 	return nil
 }
 

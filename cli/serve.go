@@ -115,7 +115,7 @@ func cmdServe(e *env, args []string) error {
 	// The one sender: it holds the outbox lease while serve runs (a cron `outbox send`
 	// meanwhile is refused) and sends what is due every senderEvery.
 	host, _ := os.Hostname()
-	snd, err := notify.NewSender(store, ncfg, storage.Actor{Operator: "shipdesk serve", Role: domain.RoleOperator}, fmt.Sprintf("serve %d@%s", os.Getpid(), host))
+	snd, err := notify.NewSender(store, ncfg, serveActor, fmt.Sprintf("serve %d@%s", os.Getpid(), host))
 	if err != nil {
 		return inputError{err}
 	}
@@ -304,7 +304,7 @@ func completeOnTheClock(store *storage.Store, now func() time.Time, logger *log.
 		tick := time.NewTicker(5 * time.Minute)
 		defer tick.Stop()
 		for {
-			if n, err := store.CompleteDue(now(), webhookActor); err != nil {
+			if n, err := store.CompleteDue(now(), serveActor); err != nil {
 				logger.Printf("completing delivered orders: %v", err)
 			} else if n > 0 {
 				logger.Printf("completed %d delivered orders (complete-after passed)", n)
