@@ -251,7 +251,8 @@ func (w *wtx) putNewOutbox(m *domain.OutboxMessage, events bool) {
 		return
 	}
 	w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(m.Stage)), m.Order, m.Kind, m.Stage)), id)
-	for _, l := range m.Lines[min(1, len(m.Lines)):] {
-		w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(l.Number)), l.Order, m.Kind, l.Number)), id)
+	for _, l := range m.Lines[min(1, len(m.Lines)):] { // as outboxLineRows has them
+		st := l.Stage()
+		w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(st)), l.Order, m.Kind, st)), id)
 	}
 }

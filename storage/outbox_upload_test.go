@@ -282,3 +282,20 @@ func TestUploadsShareTheSequence(t *testing.T) {
 		t.Fatalf("doctor: %v", rep.Problems)
 	}
 }
+
+// A chunk given whole (QueueMessages) files its lines' rows by their stages, as the
+// doctor reads them: a correction's line too.
+func TestWholeChunkFilesItsLinesByStage(t *testing.T) {
+	s := openTemp(t)
+	by := Actor{Operator: "cron", Role: domain.RoleSupervisor}
+	m := domain.OutboxMessage{Channel: "gs", Kind: domain.KindTrackingUpload, Order: 1, Stage: "EA1", Lines: []domain.UploadLine{
+		{Order: 1, Trade: "G1", Number: "EA1", Text: "G1 EA1"},
+		{Order: 2, Trade: "G2", Number: "EB2", Old: "EA2", Change: 2, Text: "G2 EB2"},
+	}}
+	if n, err := s.QueueMessages([]domain.OutboxMessage{m}, t0, by); err != nil || n != 1 {
+		t.Fatalf("queue: %d %v", n, err)
+	}
+	if rep := doctorOf(t, s); !rep.OK() {
+		t.Fatalf("doctor: %v", rep.Problems)
+	}
+}
