@@ -20,6 +20,9 @@ const (
 // OrderStatuses lists every status in display order.
 var OrderStatuses = []OrderStatus{OrderAwaitingShipment, OrderShipped, OrderDelivered, OrderReturned, OrderCancelled, OrderCompleted}
 
+// ShippedStatuses are the statuses of an order that has shipped: it has a parcel to follow.
+var ShippedStatuses = []OrderStatus{OrderShipped, OrderDelivered, OrderReturned, OrderCompleted}
+
 var orderStatusNames = map[OrderStatus]string{
 	OrderAwaitingShipment: "awaiting_shipment", OrderShipped: "shipped", OrderDelivered: "delivered",
 	OrderReturned: "returned", OrderCancelled: "cancelled", OrderCompleted: "completed",

@@ -56,10 +56,7 @@ func countSettlement(w *wtx, o *domain.SalesOrder, sign int64) {
 // uploadedNumber is the tracking number last recorded as uploaded for order no ("" for
 // none). A record is the upload's time (8 bytes) and the number.
 func uploadedNumber(w *wtx, no uint64) string {
-	if w.tx.Bucket(bUploads) == nil { // a file opened read-only before the bucket existed
-		return ""
-	}
-	v := w.get(bUploads, u64(no))
+	v := w.get(bUploads, u64(no)) // nil in a file without the bucket too
 	if len(v) < 8 {
 		return ""
 	}

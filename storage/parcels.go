@@ -440,7 +440,7 @@ func fileShippedParcels(tx *bolt.Tx) error {
 		return nil
 	}
 	shipped := int64(0)
-	for _, st := range []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted} {
+	for _, st := range domain.ShippedStatuses {
 		shipped += counter(tx, orderCounter[st])
 	}
 	if shipped == 0 {

@@ -180,7 +180,7 @@ func (s *Store) orderDeliveryCount(q OrderQuery) (n int, exact bool, err error) 
 	}
 	statuses := q.statuses()
 	shippedAll := true
-	for _, st := range []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted} {
+	for _, st := range domain.ShippedStatuses {
 		shippedAll = shippedAll && slices.Contains(statuses, st)
 	}
 	narrowed := len(q.Words) > 0 || q.Channel != "" || q.Carrier != "" || q.NoTracking || !q.ShipByFrom.IsZero() || !q.ShipByBefore.IsZero()

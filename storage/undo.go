@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -246,7 +247,7 @@ func planUndo(w *wtx, seq uint64, by Actor, filter []string) (UndoPlan, undoReco
 			if err != nil {
 				return UndoPlan{}, rec, fmt.Errorf("undo record %d: %w", binary.BigEndian.Uint64(k), err)
 			}
-			if r.operator != by.Operator || (len(filter) > 0 && !contains(filter, r.action)) {
+			if r.operator != by.Operator || (len(filter) > 0 && !slices.Contains(filter, r.action)) {
 				continue
 			}
 			if r.undone != 0 {
@@ -290,15 +291,6 @@ func planUndo(w *wtx, seq uint64, by Actor, filter []string) (UndoPlan, undoReco
 		p.Rows = append(p.Rows, row)
 	}
 	return p, rec, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // undoFacts reads what the domain needs to know about one object today.

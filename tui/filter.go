@@ -133,7 +133,7 @@ func parseOrderFilter(s string, now time.Time, loc *time.Location) (storage.Orde
 
 // shippedStatuses are the statuses of orders that have a shipment.
 func shippedStatuses() []domain.OrderStatus {
-	return []domain.OrderStatus{domain.OrderShipped, domain.OrderDelivered, domain.OrderReturned, domain.OrderCompleted}
+	return slices.Clone(domain.ShippedStatuses)
 }
 
 // parseList reads "a,b" or "all" into distinct values.
