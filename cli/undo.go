@@ -75,8 +75,12 @@ func printUndo(e *env, p storage.UndoPlan, dry bool) {
 		verb = "would undo"
 	}
 	kept := len(p.Rows) - p.Undoable()
+	at := p.At.UTC().Format("2006-01-02 15:04 MST")
+	if loc, err := e.location(); err == nil {
+		at = p.At.In(loc).Format("2006-01-02 15:04 MST") // the warehouse's time, as the console shows it
+	}
 	fmt.Fprintf(e.stdout, "%s action %d (%s by %s, %s): %d of %d objects", verb, p.Seq, p.Action,
-		textsafe.Safe(p.Operator), p.At.Format("2006-01-02 15:04"), p.Undoable(), len(p.Rows))
+		textsafe.Safe(p.Operator), at, p.Undoable(), len(p.Rows))
 	if kept > 0 {
 		fmt.Fprintf(e.stdout, "; %d kept:", kept)
 	}

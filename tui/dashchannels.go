@@ -38,7 +38,7 @@ func (m *dashboardModel) channelLines() []string {
 	names := func(ns []string) string { return textsafe.Safe(strings.Join(ns, ", ")) }
 	var lines []string
 	if len(sum.Expired) > 0 {
-		lines = append(lines, s.loud.Render(fmt.Sprintf("⚠ AUTHORIZATION EXPIRED: %s — orders stop arriving; re-authorize (8, r)", names(sum.Expired))))
+		lines = append(lines, s.loud.Render(fmt.Sprintf("⚠ AUTHORIZATION EXPIRED: %s — orders stop arriving; re-authorize (%s, %s)", names(sum.Expired), m.c.keys.Channels.Help().Key, m.c.keys.Reauthorize.Help().Key)))
 	}
 	if len(sum.Expiring) > 0 {
 		lines = append(lines, s.warn.Render(fmt.Sprintf("⚠ authorization expiring within %d days: %s", int(m.c.authWarn/(24*time.Hour)), names(sum.Expiring))))

@@ -129,7 +129,7 @@ func (v *ordersView) actions(c *common) []listAction[orderNo] {
 				return nil
 			}},
 		exportAction(c.store),
-		undoAction[orderNo](c.store, string(domain.ActionTracking)),
+		undoAction[orderNo](c.store, c.loc, string(domain.ActionTracking)),
 	}
 }
 
@@ -335,7 +335,7 @@ func (v *ordersView) shipmentLines() []string {
 	s, sh, loc, width := v.c.styles, v.order.Shipment, v.c.loc, v.width
 	const long = "2006-01-02 15:04 MST"
 	if domain.IsVoucherTrade(&v.order.Trade) && v.order.Status != domain.OrderAwaitingShipment {
-		return []string{"", s.title.Render("Shipment") + s.dim.Render(" — e-voucher codes issued; the vouchers view (6) shows them")}
+		return []string{"", s.title.Render("Shipment") + s.dim.Render(" — e-voucher codes issued; the vouchers view ("+v.c.keys.Vouchers.Help().Key+") shows them")}
 	}
 	if !sh.Shipped() {
 		return []string{"", s.title.Render("Shipment") + s.dim.Render(" — not shipped yet · "+v.c.keys.Track.Help().Key+" enters tracking")}

@@ -133,7 +133,7 @@ func (v *poolView) actions(c *common) []listAction[domain.Key] {
 		func(a actionArgs[domain.Key]) (storage.BatchResult, error) { return store.ConvertAllReady(a.now, a.by) })
 	all.all, all.detail = func() int { return v.ready }, false
 	return []listAction[domain.Key]{convert, remove, process, all,
-		undoAction[domain.Key](store, string(domain.ActionConvert), string(domain.ActionRemove), string(domain.ActionProcess))}
+		undoAction[domain.Key](store, c.loc, string(domain.ActionConvert), string(domain.ActionRemove), string(domain.ActionProcess))}
 }
 
 func (v *poolView) loadEntry() tea.Cmd {

@@ -88,13 +88,13 @@ func newRefunds(c *common) view {
 			},
 			lines: v.detailLines,
 		},
-		actions: refundActions(store),
+		actions: refundActions(store, c.loc),
 	})
 	return v
 }
 
 // refundActions answer requests in one transaction each: convert, reject, mark processed.
-func refundActions(store *storage.Store) []listAction[domain.RefundKey] {
+func refundActions(store *storage.Store, loc *time.Location) []listAction[domain.RefundKey] {
 	act := func(b func(*keymap.KeyMap) key.Binding, w actionWords, input string, q func(what, them string, n int) string,
 		call func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error)) listAction[domain.RefundKey] {
 		return listAction[domain.RefundKey]{binding: b, words: w, role: domain.ActionRefund, question: q, input: input, detail: true,
@@ -140,7 +140,7 @@ func refundActions(store *storage.Store) []listAction[domain.RefundKey] {
 			func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error) {
 				return store.ProcessRefunds(a.keys, a.reason, a.now, a.by)
 			}),
-		undoAction[domain.RefundKey](store, "refund.reject", "refund.process"),
+		undoAction[domain.RefundKey](store, loc, "refund.reject", "refund.process"),
 	}
 }
 
@@ -289,17 +289,17 @@ func (v *refundsView) detailLines() []string {
 		{"buyer", o.Buyer},
 		{"consignee", o.Consignee.Name + ", " + o.Consignee.Country},
 		{"paid", o.Total.String() + " at " + localTime(o.PaidAt, loc, long)},
-		{"shipment", orderShipmentText(o, loc)},
+		{"shipment", orderShipmentText(o, loc, v.c.keys.Vouchers.Help().Key)},
 	}, width)...)
 	lines = append(lines, "")
 	return append(lines, refundHistoryLines(s, *o, d.Refunds, loc, width)...)
 }
 
 // orderShipmentText is one line about how an order left: its shipment, or for an
-// e-voucher order its codes.
-func orderShipmentText(o *domain.SalesOrder, loc *time.Location) string {
+// e-voucher order its codes (in the vouchers view, reached by vouchersKey).
+func orderShipmentText(o *domain.SalesOrder, loc *time.Location, vouchersKey string) string {
 	if domain.IsVoucherTrade(&o.Trade) && o.Status != domain.OrderAwaitingShipment {
-		return "e-voucher codes issued (vouchers view, 6)"
+		return "e-voucher codes issued (vouchers view, " + vouchersKey + ")"
 	}
 	return shipmentText(o.Shipment, loc)
 }

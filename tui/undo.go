@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 
@@ -16,7 +17,7 @@ import (
 // undoAction is a list's `u`: it offers the operator's last action of the kinds the list
 // takes (actions, as the audit trail names them), with its count and what can and cannot
 // be undone, and on yes undoes exactly that action in one transaction.
-func undoAction[K rowKey](store *storage.Store, actions ...string) listAction[K] {
+func undoAction[K rowKey](store *storage.Store, loc *time.Location, actions ...string) listAction[K] {
 	return listAction[K]{
 		binding: func(k *keymap.KeyMap) key.Binding { return k.Undo },
 		words:   actionWords{"undo", "undone", "undoing…"},
@@ -34,7 +35,7 @@ func undoAction[K rowKey](store *storage.Store, actions ...string) listAction[K]
 				return "", 0, fmt.Errorf("your last %s (action %d) cannot be undone: %s", actionName(p.Action), p.Seq, strings.ReplaceAll(kept, "\n", "; "))
 			}
 			q := fmt.Sprintf("Undo your %s of %s (action %d)?\n%d of %d can be undone.",
-				actionName(p.Action), p.At.Format("2006-01-02 15:04"), p.Seq, p.Undoable(), len(p.Rows))
+				actionName(p.Action), localTime(p.At, loc, "2006-01-02 15:04"), p.Seq, p.Undoable(), len(p.Rows))
 			if kept != "" {
 				q += " Kept:\n" + kept
 			}
