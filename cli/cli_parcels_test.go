@@ -130,7 +130,7 @@ func TestCLIWebhookAgainstServe(t *testing.T) {
 	if err := os.WriteFile(secretFile, []byte("  s3cret \n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	want(t, shipdesk(t, db, "serve", "--listen", "127.0.0.1:0", "--webhook-listen", "127.0.0.1:0", "--webhook-secret-file", secretFile), 1, "has mode 0644: make it 0600")
+	want(t, shipdesk(t, db, "serve", "--listen", "127.0.0.1:0", "--webhook-listen", "127.0.0.1:0", "--webhook-secret-file", secretFile), 1, "has mode 0644: others can read it; make it 0600")
 	want(t, shipdesk(t, db, "serve", "--listen", "127.0.0.1:0", "--webhook-listen", "127.0.0.1:0"), 2, "go together")
 	if err := os.Chmod(secretFile, 0o600); err != nil {
 		t.Fatal(err)

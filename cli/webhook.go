@@ -13,11 +13,11 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"shipdesk/domain"
+	"shipdesk/notify"
 	"shipdesk/storage"
 	"shipdesk/textsafe"
 )
@@ -33,18 +33,10 @@ var webhookActor = storage.Actor{Operator: "webhook", Role: domain.RoleOperator}
 // readWebhookSecret reads the shared secret: the file's content with surrounding white
 // space trimmed. A file that others than its owner may read is refused.
 func readWebhookSecret(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
+	secret, err := notify.ReadSecretFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("webhook secret file %w", err)
 	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("webhook secret file %s has mode %04o: make it 0600 (chmod 600 %s), readable by its owner only", path, perm, path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	secret := bytes.TrimSpace(data)
 	if len(secret) == 0 {
 		return nil, fmt.Errorf("webhook secret file %s is empty", path)
 	}

@@ -5,11 +5,11 @@
 package notify
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -203,16 +203,23 @@ func secret(file, env string) (string, error) {
 	if file == "" {
 		return os.Getenv(env), nil
 	}
-	fi, err := os.Stat(file)
+	b, err := ReadSecretFile(file)
+	return string(b), err
+}
+
+// ReadSecretFile reads a secret kept in a file: its content with surrounding white space
+// trimmed. A file that group or others may read, or that is not a plain file, is refused.
+func ReadSecretFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("%s has mode %04o: others can read it; chmod 600 it", file, fi.Mode().Perm())
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s has mode %04o: others can read it; make it 0600 (chmod 600 %s)", path, perm, path)
 	}
-	b, err := os.ReadFile(file)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return strings.TrimSpace(string(b)), nil
+	return bytes.TrimSpace(b), nil
 }
