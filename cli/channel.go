@@ -44,12 +44,7 @@ func cmdChannel(e *env, args []string) error {
 	}
 	action, rest := pos[0], pos[1:]
 	only := func(allowed ...string) error {
-		for _, name := range []string{"platform", "shop", "language", "auth-expires", "settlement", "cut-off", "until", "json"} {
-			if given[name] && !strings.Contains(" "+strings.Join(allowed, " ")+" ", " "+name+" ") {
-				return usagef("--%s does not go with channel %s", name, action)
-			}
-		}
-		return nil
+		return onlyFlags(fs, "channel "+action, []string{"platform", "shop", "language", "auth-expires", "settlement", "cut-off", "until", "json"}, allowed)
 	}
 	switch action {
 	case "list":

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -321,6 +322,19 @@ func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// onlyFlags refuses a flag of the command's own (own) that the action (what) does not
+// take (allowed): a flag ignored without a word would leave the operator thinking it
+// applied. The common flags (--db, --tz …) are not the action's to refuse.
+func onlyFlags(fs *flag.FlagSet, what string, own, allowed []string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err == nil && slices.Contains(own, f.Name) && !slices.Contains(allowed, f.Name) {
+			err = usagef("--%s does not go with %s", f.Name, what)
+		}
+	})
+	return err
 }
 
 // parseInterleaved lets flags and arguments mix (`pool process KEY --reason R`).

@@ -44,6 +44,9 @@ func TestChannelsRebatesAndTheCutOff(t *testing.T) {
 		t.Errorf("tb-main: %v", list[3])
 	}
 	want(t, shipdesk(t, db, "channel", "list"), 0, "EXPIRED", "not set up", "expiring")
+	want(t, shipdesk(t, db, "channel", "list", "--shop", "x"), 2, "--shop does not go with channel list")
+	want(t, shipdesk(t, db, "--tz", "UTC", "channel", "list"), 0, "EXPIRED") // a common flag is not the action's to refuse
+	want(t, shipdesk(t, db, "voucher", "resend", "SO00000001", "--units", "3"), 2, "--units does not go with voucher resend")
 
 	want(t, shipdesk(t, db, "channel", "reauth", "tb-main", "--until", "2030-12-31"), 0, "re-authorized tb-main until 2030-12-31")
 	r = shipdesk(t, db, "channel", "list", "--json")

@@ -69,6 +69,8 @@ func TestCLIOutboxEndToEnd(t *testing.T) {
 	want(t, run("outbox", "send"), 1, "failed 2")
 	want(t, run("status", "--json"), 0, `"dead":2`)
 	want(t, run("outbox", "cancel", "4"), 2, "--reason")
+	want(t, run("outbox", "retry", "4", "--reason", "late"), 2, "--reason does not go with outbox retry")
+	want(t, run("outbox", "cancel", "4", "--dead", "--reason", "x"), 2, "--dead does not go with outbox cancel")
 	want(t, run("outbox", "cancel", "1", "--reason", "late"), 1, "was sent")
 	want(t, run("outbox", "cancel", "4", "--reason", "buyer phoned"), 0, "1 messages cancelled")
 	fail.Store(false)

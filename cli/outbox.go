@@ -183,6 +183,9 @@ func outboxChange(e *env, verb string, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := onlyFlags(fs, "outbox "+verb, []string{"dead", "reason"}, map[string][]string{"retry": {"dead"}, "cancel": {"reason"}}[verb]); err != nil {
+		return err
+	}
 	var ids []uint64
 	for _, a := range pos {
 		id, err := strconv.ParseUint(strings.TrimSpace(a), 10, 64)
@@ -196,8 +199,6 @@ func outboxChange(e *env, verb string, args []string) error {
 		return usagef("usage: shipdesk outbox retry ID... | --dead")
 	case verb == "cancel" && (len(ids) == 0 || strings.TrimSpace(*reason) == ""):
 		return usagef("usage: shipdesk outbox cancel ID... --reason R")
-	case verb == "cancel" && *dead:
-		return usagef("--dead is for retry")
 	}
 	if err := e.require(domain.ActionOutboxManage); err != nil {
 		return err

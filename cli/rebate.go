@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,18 +34,14 @@ func cmdRebate(e *env, args []string) error {
 	if len(pos) == 0 {
 		return usagef("rebate needs an action: add, confirm, claim, paid or list")
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	action, rest := pos[0], pos[1:]
 	allowed := map[string]string{"add": "channel order ordered amount confirmed wait", "confirm": "at", "claim": "", "paid": "", "list": "json"}
 	flags, ok := allowed[action]
 	if !ok {
 		return usagef("unknown rebate action %q: want add, confirm, claim, paid or list", action)
 	}
-	for _, name := range []string{"channel", "order", "ordered", "amount", "confirmed", "wait", "at", "json"} {
-		if given[name] && !strings.Contains(" "+flags+" ", " "+name+" ") {
-			return usagef("--%s does not go with rebate %s", name, action)
-		}
+	if err := onlyFlags(fs, "rebate "+action, []string{"channel", "order", "ordered", "amount", "confirmed", "wait", "at", "json"}, strings.Fields(flags)); err != nil {
+		return err
 	}
 	loc, err := e.location()
 	if err != nil {

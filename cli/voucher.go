@@ -31,6 +31,10 @@ func cmdVoucher(e *env, args []string) error {
 		return usagef(use)
 	}
 	sub, rest := rest[0], rest[1:]
+	takes := map[string][]string{"redeem": {"phone4", "units", "pos"}, "extend": {"until"}, "report": {"json"}}
+	if err := onlyFlags(fs, "voucher "+sub, []string{"phone4", "units", "pos", "until", "json"}, takes[sub]); err != nil {
+		return err
+	}
 	switch sub {
 	case "redeem":
 		if len(rest) != 1 || *phone4 == "" {
