@@ -38,9 +38,6 @@ func cmdBackup(e *env, args []string) error {
 	if e.remote && dest != "-" {
 		return usagef("over SSH a backup goes to standard output: backup - > copy.db")
 	}
-	if err := requireDB(e); err != nil {
-		return err
-	}
 	s, err := openStore(e, true)
 	if err != nil {
 		return err

@@ -120,13 +120,13 @@ func describeRebate(r domain.Rebate, today time.Time) string {
 
 func rebateAdd(e *env, loc *time.Location, channel, order, ordered, amount, confirmed, wait string) error {
 	var missing []string
-	for name, v := range map[string]string{"--channel": channel, "--order": order, "--ordered": ordered, "--amount": amount} {
-		if strings.TrimSpace(v) == "" {
-			missing = append(missing, name)
+	for _, f := range [...]struct{ name, v string }{{"--channel", channel}, {"--order", order}, {"--ordered", ordered}, {"--amount", amount}} {
+		if strings.TrimSpace(f.v) == "" {
+			missing = append(missing, f.name)
 		}
 	}
 	if len(missing) > 0 {
-		return usagef("rebate add needs --channel, --order, --ordered and --amount")
+		return usagef("rebate add needs %s", strings.Join(missing, ", "))
 	}
 	orderedAt, err := domain.ParseWhen(ordered, loc)
 	if err != nil {

@@ -3,9 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"shipdesk/domain"
 	"shipdesk/storage"
@@ -143,7 +143,7 @@ func voucherExtend(e *env, ref domain.OrderRef, untilText string) error {
 	if err != nil {
 		return err
 	}
-	var until = e.now()
+	var until time.Time
 	if t := strings.TrimSpace(untilText); len(t) == len("2006-01-02") {
 		until, err = domain.EndOfDay(t, loc)
 	} else {
@@ -224,7 +224,7 @@ func voucherReport(e *env, asJSON bool) error {
 	w = tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "order\tkey\tstate\tavailable\tunavailable\tused")
 	for _, o := range rep.Orders {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Order, textsafe.Safe(o.Key), o.State, strconv.Itoa(o.Available), strconv.Itoa(o.Unavailable), strconv.Itoa(o.Used))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\n", o.Order, textsafe.Safe(o.Key), o.State, o.Available, o.Unavailable, o.Used)
 	}
 	return w.Flush()
 }
