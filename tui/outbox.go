@@ -195,25 +195,20 @@ func (v *outboxView) cells(r storage.OutboxRow) []cell {
 
 // load reads the message again and renders it as it would go now.
 func (v *outboxView) load() tea.Cmd {
-	store, id, cfg := v.c.store, v.shown.ID, v.c.notify
+	store, id, c := v.c.store, v.shown.ID, v.c
 	return func() tea.Msg {
 		m, err := store.OutboxMessage(id)
 		if err != nil {
 			return outboxMsgLoaded{id: id, err: err}
 		}
-		return outboxMsgLoaded{id: id, m: m, text: renderMessage(store, cfg, m)}
+		return outboxMsgLoaded{id: id, m: m, text: renderMessage(store, c, m)}
 	}
 }
 
 // renderMessage is a message's subject and text as its template renders them now.
-func renderMessage(store *storage.Store, cfg *notify.Config, m domain.OutboxMessage) string {
-	c := notify.Default()
-	if cfg != nil {
-		c = *cfg
-	}
-	tp, err := notify.LoadTemplates(c.Templates)
-	if err != nil {
-		return err.Error()
+func renderMessage(store *storage.Store, c *common, m domain.OutboxMessage) string {
+	if c.templatesErr != nil {
+		return c.templatesErr.Error()
 	}
 	it := storage.OutboxItem{Msg: m}
 	if m.Order != 0 {
@@ -223,7 +218,7 @@ func renderMessage(store *storage.Store, cfg *notify.Config, m domain.OutboxMess
 		}
 		it.Order, it.HasOrder = o, found
 	}
-	e, err := (&notify.Sender{Store: store, Config: c, Templates: tp}).Envelope(it)
+	e, err := (&notify.Sender{Store: store, Config: c.notifyConfig(), Templates: c.templates}).Envelope(it)
 	if err != nil {
 		return "does not render: " + err.Error()
 	}

@@ -62,7 +62,11 @@ type common struct {
 	now      func() time.Time
 	policy   domain.ShipPolicy
 	notify   *notify.Config
-	authWarn time.Duration
+	// templates render the outbox's messages: loaded once, when the console starts (a
+	// folder that does not load leaves it nil, and the message says why).
+	templates    *notify.Templates
+	templatesErr error
+	authWarn     time.Duration
 	// helpLines are the status bar's help lines drawn so far, by width and bindings:
 	// drawing one styles every binding, a tenth of a list's frame.
 	helpLines map[string]string
@@ -160,6 +164,7 @@ func New(cfg Config) *Model {
 		operator: cfg.Operator, role: cfg.Role, session: cfg.Session, loc: cfg.Location, now: cfg.Now, policy: cfg.Policy,
 		notify: cfg.Notify,
 	}
+	c.templates, c.templatesErr = notify.LoadTemplates(c.notifyConfig().Templates)
 	m := &Model{c: c, ctx: cfg.Context, live: !cfg.NoLive, dbLabel: cfg.DBLabel, specs: viewTable()}
 	for _, v := range m.specs {
 		m.views = append(m.views, v.make(c))
@@ -476,4 +481,12 @@ func (c *common) helpLine(width int, bs []key.Binding) string {
 	line := helpLine(c.styles, width, bs...)
 	c.helpLines[id.String()] = line
 	return line
+}
+
+// notifyConfig is the [notify] configuration the console was given, or the built-in one.
+func (c *common) notifyConfig() notify.Config {
+	if c.notify != nil {
+		return *c.notify
+	}
+	return notify.Default()
 }
