@@ -59,23 +59,6 @@ func (r ParcelRow) DaysAtPickup(now time.Time) int {
 	return domain.DaysSince(r.Since, now)
 }
 
-// ParcelQuery picks parcels for a window: by delivery status (none = all) and by words
-// of the order's search text.
-type ParcelQuery struct {
-	Statuses []domain.DeliveryStatus
-	Text     string // lower-cased words, all of which must appear
-	Offset   int
-	Limit    int
-}
-
-// ParcelWindow is the rows of a parcels window, the loudest statuses first (stuck, the
-// pickup ages from the oldest, no info, error …), each status oldest first, and how many
-// rows the query matches in all.
-type ParcelWindow struct {
-	Rows  []ParcelRow
-	Total int
-}
-
 // statusPhases are the phases a delivery status can come from.
 func statusPhases(st domain.DeliveryStatus) []domain.Phase {
 	switch st {
@@ -167,74 +150,6 @@ func eachParcel(tx *bolt.Tx, sts []domain.DeliveryStatus, set domain.DeliverySet
 			}
 		}
 	}
-}
-
-// Parcels reads a window of parcels at now.
-func (s *Store) Parcels(q ParcelQuery, now time.Time) (ParcelWindow, error) {
-	var win ParcelWindow
-	sts := LoudFirst()
-	if len(q.Statuses) > 0 {
-		var picked []domain.DeliveryStatus
-		for _, st := range sts {
-			for _, want := range q.Statuses {
-				if st == want {
-					picked = append(picked, st)
-				}
-			}
-		}
-		sts = picked
-	}
-	words := strings.Fields(strings.ToLower(q.Text))
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if len(words) == 0 {
-			counts := deliveryCounts(tx, s.delivery, now)
-			for _, st := range sts {
-				win.Total += counts[st]
-			}
-		}
-		get := txGetter(tx)
-		var loadErr error
-		seen := 0
-		eachParcel(tx, sts, s.delivery, now, func(no uint64, st domain.DeliveryStatus, since time.Time) bool {
-			full := len(win.Rows) >= q.Limit
-			if len(words) == 0 && full {
-				return false
-			}
-			v := tx.Bucket(bOrders).Get(u64(no))
-			if v == nil {
-				return true
-			}
-			o, err := loadOrder(v, get)
-			if err != nil {
-				loadErr = err
-				return false
-			}
-			if len(words) > 0 {
-				hay := orderSearchText(&o)
-				for _, w := range words {
-					if !strings.Contains(hay, w) {
-						return true
-					}
-				}
-				win.Total++
-			}
-			seen++
-			if seen <= q.Offset || full {
-				return true
-			}
-			row := ParcelRow{Order: o, Status: st, Since: since}
-			if pv := tx.Bucket(bParcels).Get(u64(no)); pv != nil {
-				if row.Parcel, err = decodeParcel(pv); err != nil {
-					loadErr = err
-					return false
-				}
-			}
-			win.Rows = append(win.Rows, row)
-			return true
-		})
-		return loadErr
-	})
-	return win, err
 }
 
 // ParcelDetail is one parcel with its whole event timeline, oldest first.
