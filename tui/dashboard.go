@@ -162,13 +162,13 @@ func (m *dashboardModel) backupBanner() string {
 func (m *dashboardModel) deliveryRows() []countRow {
 	s, d := &m.c.styles, m.counts.Delivery
 	return []countRow{
-		{label: "stuck", n: d[domain.DeliveryStuck], style: &s.urgent, note: "◀ STUCK"},
-		{label: "pickup 1–5 d", n: d[domain.DeliveryPickup1to5], style: &s.pickup[0]},
-		{label: "pickup 5–15 d", n: d[domain.DeliveryPickup5to15], style: &s.pickup[1], note: "◀ long"},
-		{label: "pickup 15–30 d", n: d[domain.DeliveryPickup15to30], style: &s.pickup[2], note: "◀ very long"},
-		{label: "pickup over 30 d", n: d[domain.DeliveryPickupOver30], style: &s.pickup[3], note: "◀ GOING BACK"},
-		{label: "no info", n: d[domain.DeliveryNoInfo], style: &s.warn, note: "◀ silent"},
-		{label: "error", n: d[domain.DeliveryError], style: &s.danger, note: "◀ look"},
+		{label: "stuck", n: d[domain.DeliveryStuck], style: deliveryStyle(s, domain.DeliveryStuck), note: "◀ STUCK"},
+		{label: "pickup 1–5 d", n: d[domain.DeliveryPickup1to5], style: deliveryStyle(s, domain.DeliveryPickup1to5)},
+		{label: "pickup 5–15 d", n: d[domain.DeliveryPickup5to15], style: deliveryStyle(s, domain.DeliveryPickup5to15), note: "◀ long"},
+		{label: "pickup 15–30 d", n: d[domain.DeliveryPickup15to30], style: deliveryStyle(s, domain.DeliveryPickup15to30), note: "◀ very long"},
+		{label: "pickup over 30 d", n: d[domain.DeliveryPickupOver30], style: deliveryStyle(s, domain.DeliveryPickupOver30), note: "◀ GOING BACK"},
+		{label: "no info", n: d[domain.DeliveryNoInfo], style: deliveryStyle(s, domain.DeliveryNoInfo), note: "◀ silent"},
+		{label: "error", n: d[domain.DeliveryError], style: deliveryStyle(s, domain.DeliveryError), note: "◀ look"},
 		{},
 		{label: "registered", n: d[domain.DeliveryRegistered]},
 		{label: "in transit", n: d[domain.DeliveryInTransit]},
@@ -204,9 +204,9 @@ func (m *dashboardModel) panelLines(title string, rows []countRow) []string {
 // is not zero.
 func (m *dashboardModel) deliveryShort(w int) []string {
 	s, d := &m.c.styles, m.counts.Delivery
-	part := func(label string, st domain.DeliveryStatus, style *lipgloss.Style) string {
+	part := func(label string, st domain.DeliveryStatus, loud bool) string {
 		text := fmt.Sprintf("%s %d", label, d[st])
-		if d[st] > 0 && style != nil {
+		if style := deliveryStyle(s, st); d[st] > 0 && loud && style != nil {
 			return style.Render(text)
 		}
 		return text
@@ -214,10 +214,10 @@ func (m *dashboardModel) deliveryShort(w int) []string {
 	join := func(parts ...string) string { return strings.Join(parts, "  ") }
 	lines := []string{
 		s.title.Render("Parcels"),
-		join(part("STUCK", domain.DeliveryStuck, &s.urgent), part("no info", domain.DeliveryNoInfo, &s.warn), part("error", domain.DeliveryError, &s.danger)),
-		strings.Join([]string{"pickup", part("1–5d", domain.DeliveryPickup1to5, &s.pickup[0]), part("5–15d", domain.DeliveryPickup5to15, &s.pickup[1]),
-			part("15–30d", domain.DeliveryPickup15to30, &s.pickup[2]), part("30d+", domain.DeliveryPickupOver30, &s.pickup[3])}, " "),
-		join(part("in transit", domain.DeliveryInTransit, nil), part("registered", domain.DeliveryRegistered, nil), part("stopped", domain.DeliveryStopped, nil)),
+		join(part("STUCK", domain.DeliveryStuck, true), part("no info", domain.DeliveryNoInfo, true), part("error", domain.DeliveryError, true)),
+		strings.Join([]string{"pickup", part("1–5d", domain.DeliveryPickup1to5, true), part("5–15d", domain.DeliveryPickup5to15, true),
+			part("15–30d", domain.DeliveryPickup15to30, true), part("30d+", domain.DeliveryPickupOver30, true)}, " "),
+		join(part("in transit", domain.DeliveryInTransit, false), part("registered", domain.DeliveryRegistered, false), part("stopped", domain.DeliveryStopped, false)),
 	}
 	for i := range lines {
 		if lipgloss.Width(lines[i]) > w {

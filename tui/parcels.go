@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"shipdesk/domain"
 	"shipdesk/keymap"
@@ -185,28 +186,44 @@ func deliveryNames(sts []domain.DeliveryStatus) string {
 	return strings.Join(names, ", ")
 }
 
-// deliveryCell is a delivery status in words, graded: the pickup ages darker the longer
-// the parcel waits, stuck and error loud, no info a warning; the words carry it all
-// without colour.
-func deliveryCell(s *styles, st domain.DeliveryStatus, days int) cell {
+// deliveryStyle is how a delivery status is graded wherever it is drawn (the parcels
+// view, the order detail, the dashboard): the pickup ages darker the longer the parcel
+// waits, stuck and error loud, no info a warning, delivered fine, the rest plain (nil).
+func deliveryStyle(s *styles, st domain.DeliveryStatus) *lipgloss.Style {
 	switch st {
 	case domain.DeliveryPickup1to5, domain.DeliveryPickup5to15, domain.DeliveryPickup15to30, domain.DeliveryPickupOver30:
-		grade := int(st - domain.DeliveryPickup1to5)
-		return cell{text: fmt.Sprintf("%s, %dd", strings.ToUpper(st.PickupWords()[:1])+st.PickupWords()[1:], days), style: &s.pickup[grade]}
+		return &s.pickup[int(st-domain.DeliveryPickup1to5)]
 	case domain.DeliveryStuck:
-		return cell{text: "STUCK in transit", style: &s.urgent}
+		return &s.urgent
 	case domain.DeliveryError:
-		return cell{text: "CARRIER ERROR", style: &s.danger}
+		return &s.danger
 	case domain.DeliveryNoInfo:
-		return cell{text: "no info for long", style: &s.warn}
+		return &s.warn
 	case domain.DeliveryDelivered:
-		return cell{text: "delivered", style: &s.ok}
-	case domain.DeliveryStopped:
-		return cell{text: "stopped", style: &s.dim}
-	case domain.DeliveryNoTracking:
-		return cell{text: "no tracking number", style: &s.dim}
+		return &s.ok
+	case domain.DeliveryStopped, domain.DeliveryNoTracking:
+		return &s.dim
 	}
-	return cell{text: strings.ReplaceAll(st.String(), "_", " ")}
+	return nil
+}
+
+// deliveryCell is a delivery status in words, graded (deliveryStyle); the words carry it
+// all without colour.
+func deliveryCell(s *styles, st domain.DeliveryStatus, days int) cell {
+	c := cell{text: strings.ReplaceAll(st.String(), "_", " "), style: deliveryStyle(s, st)}
+	switch st {
+	case domain.DeliveryPickup1to5, domain.DeliveryPickup5to15, domain.DeliveryPickup15to30, domain.DeliveryPickupOver30:
+		c.text = fmt.Sprintf("%s, %dd", strings.ToUpper(st.PickupWords()[:1])+st.PickupWords()[1:], days)
+	case domain.DeliveryStuck:
+		c.text = "STUCK in transit"
+	case domain.DeliveryError:
+		c.text = "CARRIER ERROR"
+	case domain.DeliveryNoInfo:
+		c.text = "no info for long"
+	case domain.DeliveryNoTracking:
+		c.text = "no tracking number"
+	}
+	return c
 }
 
 // eventText is one event as a line: status, place and the carrier's words, made safe.
