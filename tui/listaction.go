@@ -41,6 +41,19 @@ type actionResult[K rowKey] struct {
 	err           error
 }
 
+// row adds one row's outcome: done (k leaves the selection; the line is name and text)
+// or skipped for reason.
+func (out *actionResult[K]) row(k K, name string, done bool, text, reason string) {
+	if done {
+		out.drop = append(out.drop, k)
+		out.lines = append(out.lines, resultLine{done: true, text: name + text})
+		out.done++
+		return
+	}
+	out.lines = append(out.lines, skippedLine(name, reason))
+	out.skipped++
+}
+
 type listAction[K rowKey] struct {
 	binding func(*keymap.KeyMap) key.Binding
 	words   actionWords
@@ -241,17 +254,15 @@ func batchResult(res storage.BatchResult, err error, now time.Time, loc *time.Lo
 	}
 	var out actionResult[domain.Key]
 	for _, r := range res.Rows {
-		if r.Done {
-			out.drop = append(out.drop, r.Key)
-			out.lines = append(out.lines, resultLine{done: true, text: r.Key.String() + doneText(r)})
-			continue
-		}
 		reason := r.Reason
 		if r.By != "" {
 			reason += " — by " + r.By + " at " + listTime(r.At, now, loc)
 		}
-		out.lines = append(out.lines, skippedLine(r.Key.String(), reason))
+		text := ""
+		if r.Done {
+			text = doneText(r)
+		}
+		out.row(r.Key, r.Key.String(), r.Done, text, reason)
 	}
-	out.done, out.skipped = res.Done(), len(res.Skipped())
 	return out
 }

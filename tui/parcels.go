@@ -106,14 +106,8 @@ func parcelActions(store *storage.Store) []listAction[orderNo] {
 				var out actionResult[orderNo]
 				for _, r := range res.Rows {
 					k := orderNo(r.OrderNo)
-					if !r.Done {
-						out.lines = append(out.lines, skippedLine(k.String(), r.Reason))
-						continue
-					}
-					out.drop = append(out.drop, k)
-					out.lines = append(out.lines, resultLine{done: true, text: fmt.Sprintf("%s: %s → %s", k, r.Change.From, r.Change.To)})
+					out.row(k, k.String(), r.Done, fmt.Sprintf(": %s → %s", r.Change.From, r.Change.To), r.Reason)
 				}
-				out.done, out.skipped = res.Done(), res.Skipped()
 				return out
 			}}
 	}

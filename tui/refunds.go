@@ -107,14 +107,8 @@ func refundActions(store *storage.Store, loc *time.Location) []listAction[domain
 				}
 				var out actionResult[domain.RefundKey]
 				for _, r := range res.Rows {
-					if r.Done {
-						out.drop = append(out.drop, r.Key)
-						out.lines = append(out.lines, resultLine{done: true, text: r.Key.String() + ": " + r.Text})
-						continue
-					}
-					out.lines = append(out.lines, skippedLine(r.Key.String(), r.Reason))
+					out.row(r.Key, r.Key.String(), r.Done, ": "+r.Text, r.Reason)
 				}
-				out.done, out.skipped = res.Done(), res.Skipped()
 				return out
 			}}
 	}
