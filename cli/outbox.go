@@ -84,13 +84,7 @@ func outboxSend(e *env, args []string) error {
 		return inputError{err}
 	}
 	snd.Now = e.now
-	if _, err := s.QueueLate(e.now(), e.actor()); err != nil {
-		return err
-	}
-	if _, err := s.QueuePickupReminders(e.now(), e.actor()); err != nil {
-		return err
-	}
-	rep, err := snd.SendDue(context.Background(), false)
+	rep, err := snd.Once(context.Background(), false)
 	var busy *storage.ErrSenderBusy
 	if errors.As(err, &busy) {
 		return inputError{err}

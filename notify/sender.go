@@ -191,24 +191,28 @@ func (s *Sender) SendDue(ctx context.Context, keep bool) (Report, error) {
 	}
 }
 
-// Run is serve's sender: it queues the late messages and the pickup reminders and sends what is due every interval
-// until ctx ends, holding the lease while it runs; a run another sender holds the lease for is skipped. report (may
-// be nil) hears each run that did something or failed.
+// Once queues the clock's messages — an order past its ship-by, a parcel waiting at a
+// pickup point 5 or 15 days, each found once — then sends what is due (SendDue; keep
+// holds the lease after). serve's loop and `outbox send` both run it.
+func (s *Sender) Once(ctx context.Context, keep bool) (Report, error) {
+	if _, err := s.Store.QueueLate(s.Now(), s.By); err != nil {
+		return Report{}, err
+	}
+	if _, err := s.Store.QueuePickupReminders(s.Now(), s.By); err != nil {
+		return Report{}, err
+	}
+	return s.SendDue(ctx, keep)
+}
+
+// Run is serve's sender: Once every interval until ctx ends, holding the lease while it
+// runs; a run another sender holds the lease for is skipped. report (may be nil) hears
+// each run that did something or failed.
 func (s *Sender) Run(ctx context.Context, every time.Duration, report func(Report, error)) {
 	defer s.Store.ReleaseSenderLease(s.Holder, s.By)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		// The clock's messages first: an order past its ship-by, a parcel waiting at a
-		// pickup point 5 or 15 days, each found once, then sent.
-		_, err := s.Store.QueueLate(s.Now(), s.By)
-		if err == nil {
-			_, err = s.Store.QueuePickupReminders(s.Now(), s.By)
-		}
-		rep := Report{}
-		if err == nil {
-			rep, err = s.SendDue(ctx, true)
-		}
+		rep, err := s.Once(ctx, true)
 		if report != nil && (err != nil || rep.Sent+rep.Failed > 0) {
 			report(rep, err)
 		}
