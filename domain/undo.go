@@ -14,10 +14,17 @@ import (
 // ActionUndo is the undo of an earlier action, as the audit trail records it.
 const ActionUndo Action = "undo"
 
+// The audit actions of refund decisions, which can be undone (the role they need is
+// ActionRefund's).
+const (
+	ActionRefundReject  Action = "refund.reject"
+	ActionRefundProcess Action = "refund.process"
+)
+
 // Undoable says whether an action recorded under name can be undone at all.
 func Undoable(name string) bool {
 	switch Action(name) {
-	case ActionConvert, ActionRemove, ActionProcess, ActionTracking, "refund.reject", "refund.process":
+	case ActionConvert, ActionRemove, ActionProcess, ActionTracking, ActionRefundReject, ActionRefundProcess:
 		return true
 	}
 	return false
@@ -79,7 +86,7 @@ func UndoRow(action string, f UndoFacts) error {
 		case f.OrderChanged:
 			return refuse("its sales order %s was changed by a later action", so)
 		}
-	case "refund.reject":
+	case ActionRefundReject:
 		if f.WrittenBack {
 			return refuse("the rejection was already written back to the channel")
 		}

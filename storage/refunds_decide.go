@@ -218,7 +218,7 @@ func (s *Store) ConvertRefunds(keys []domain.RefundKey, now time.Time, by Actor)
 // RejectRefunds refuses requests with a reason and queues each rejection in the outbox,
 // to be written back to its channel (rule 18).
 func (s *Store) RejectRefunds(keys []domain.RefundKey, reason string, now time.Time, by Actor) (RefundBatchResult, error) {
-	return s.refundBatch("refund.reject", keys, now, by, map[string]string{"reason": reason}, func(w *wtx, r domain.RefundRequest) (refundStep, error) {
+	return s.refundBatch(string(domain.ActionRefundReject), keys, now, by, map[string]string{"reason": reason}, func(w *wtx, r domain.RefundRequest) (refundStep, error) {
 		next, msg, refusal := domain.RejectRefund(r, reason, now, by.Operator)
 		if refusal != nil {
 			return refundStep{refusal: refusal}, nil
@@ -231,7 +231,7 @@ func (s *Store) RejectRefunds(keys []domain.RefundKey, reason string, now time.T
 // ProcessRefunds closes requests with a reason and no refund; later imports of them are
 // suppressed (rule 19).
 func (s *Store) ProcessRefunds(keys []domain.RefundKey, reason string, now time.Time, by Actor) (RefundBatchResult, error) {
-	return s.refundBatch("refund.process", keys, now, by, map[string]string{"reason": reason}, func(w *wtx, r domain.RefundRequest) (refundStep, error) {
+	return s.refundBatch(string(domain.ActionRefundProcess), keys, now, by, map[string]string{"reason": reason}, func(w *wtx, r domain.RefundRequest) (refundStep, error) {
 		next, refusal := domain.ProcessRefund(r, reason, now, by.Operator)
 		if refusal != nil {
 			return refundStep{refusal: refusal}, nil

@@ -134,7 +134,7 @@ func refundActions(store *storage.Store, loc *time.Location) []listAction[domain
 			func(a actionArgs[domain.RefundKey]) (storage.RefundBatchResult, error) {
 				return store.ProcessRefunds(a.keys, a.reason, a.now, a.by)
 			}),
-		undoAction[domain.RefundKey](store, loc, "refund.reject", "refund.process"),
+		undoAction[domain.RefundKey](store, loc, string(domain.ActionRefundReject), string(domain.ActionRefundProcess)),
 	}
 }
 

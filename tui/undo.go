@@ -85,9 +85,9 @@ func keptText(p storage.UndoPlan, n int) string {
 // actionName is an action as an operator says it.
 func actionName(a string) string {
 	switch a {
-	case "refund.reject":
+	case string(domain.ActionRefundReject):
 		return "refund rejection"
-	case "refund.process":
+	case string(domain.ActionRefundProcess):
 		return "refund mark processed"
 	case string(domain.ActionTracking):
 		return "tracking import"
