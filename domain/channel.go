@@ -181,6 +181,13 @@ func clock(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
+// CutOffAlarm says whether a settlement cut-off at cutOff is a freeze in waiting: within
+// 24 hours of now with orders shipped without tracking or not uploaded (missing), whose
+// payouts the platform holds back.
+func CutOffAlarm(cutOff, now time.Time, missing int) bool {
+	return !cutOff.IsZero() && cutOff.Sub(now) <= 24*time.Hour && missing > 0
+}
+
 // NextCutOff is the first cut-off after now in the warehouse's zone; zero for none.
 func (s Settlement) NextCutOff(now time.Time, loc *time.Location) time.Time {
 	local := now.In(loc)

@@ -233,3 +233,21 @@ func TestNextCutOff(t *testing.T) {
 		t.Errorf("weekly:friday reads as %s", s.Spec())
 	}
 }
+
+func TestCutOffAlarm(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		cut     time.Time
+		missing int
+		want    bool
+	}{
+		{now.Add(24 * time.Hour), 1, true},
+		{now.Add(24*time.Hour + time.Second), 1, false},
+		{now.Add(time.Hour), 0, false},
+		{time.Time{}, 3, false},
+	} {
+		if got := CutOffAlarm(c.cut, now, c.missing); got != c.want {
+			t.Errorf("cut-off %v, %d missing: %v", c.cut, c.missing, got)
+		}
+	}
+}

@@ -290,7 +290,7 @@ func (v *channelsView) view() string {
 		if t := r.Settlement.NextCutOff(now, loc); r.SetUp && !t.IsZero() {
 			cut = t.In(loc).Format("Mon 01-02 15:04")
 			counts = fmt.Sprintf("%d / %d", r.NoTracking, r.NotUploaded)
-			if t.Sub(now) <= 24*time.Hour && r.NoTracking+r.NotUploaded > 0 {
+			if domain.CutOffAlarm(t, now, r.NoTracking+r.NotUploaded) {
 				cut, counts = s.loud.Render(Fit(cut, 24)), s.loud.Render(counts+" ◀ CUT-OFF WITHIN 24 H")
 			}
 		}

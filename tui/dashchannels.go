@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"shipdesk/domain"
 	"shipdesk/storage"
 	"shipdesk/textsafe"
 )
@@ -58,7 +59,7 @@ func (m *dashboardModel) channelLines() []string {
 		text := fmt.Sprintf("next settlement cut-off %s (%s): %d shipped without tracking, %d not uploaded",
 			sum.NextCutOff.In(m.c.loc).Format("Mon 2006-01-02 15:04"), names(sum.CutOffChannels), sum.MissingTracking, sum.NotUploaded)
 		switch {
-		case sum.NextCutOff.Sub(now) <= 24*time.Hour && sum.MissingTracking+sum.NotUploaded > 0:
+		case domain.CutOffAlarm(sum.NextCutOff, now, sum.MissingTracking+sum.NotUploaded):
 			text = s.loud.Render("⚠ CUT-OFF WITHIN 24 H — " + text + ": payouts freeze")
 		case sum.MissingTracking+sum.NotUploaded > 0:
 			text = s.warn.Render(text)
