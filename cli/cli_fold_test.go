@@ -52,7 +52,7 @@ func TestCLIFoldMovesStagedRows(t *testing.T) {
 	if len(before) != 3000 {
 		t.Fatalf("export lists %d entries, want 3000", len(before))
 	}
-	want(t, shipdesk(t, db, "fold"), 0, "folded ", "staged index rows")
+	want(t, shipdesk(t, db, "fold"), 0, "folded ", "staged rows")
 	if n := staged(); n != 0 {
 		t.Fatalf("%d rows still staged after fold", n)
 	}

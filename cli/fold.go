@@ -10,7 +10,7 @@ import (
 	"shipdesk/domain"
 )
 
-// cmdFold: shipdesk fold — move the staged index rows into their indexes now, as the
+// cmdFold: shipdesk fold — move the staged index rows and carrier events in now, as the
 // console and the server do by themselves when no one has written for a few seconds. For
 // a warehouse that only imports from scheduled commands. Ctrl-C stops it after the chunk
 // under way; what it moved stays moved, and lists read the same either way.
@@ -42,6 +42,6 @@ func cmdFold(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("fold: %w (%d staged rows moved before it stopped)", err, n)
 	}
-	fmt.Fprintf(e.stdout, "folded %d staged index rows in %s\n", n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "folded %d staged rows in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,15 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 					}
 				}
 				return fmt.Errorf("repair: %d records of %s do not read, so their rows cannot be rebuilt; nothing was changed (%s)", d.notes[records], records, first)
+			}
+		}
+		// The staged carrier events are records, not rebuilt: they are folded in first,
+		// so that nothing is staged after a repair (index/staged is rebuilt as zero).
+		for _, sp := range schema.staged {
+			if sp.records {
+				if _, _, err := foldIndex(tx.Bucket(sp.name), tx.Bucket(sp.side.name), math.MaxInt); err != nil {
+					return err
+				}
 			}
 		}
 		// The last numbers first: the audit event takes the next one.

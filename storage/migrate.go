@@ -42,6 +42,9 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	// Schema 7 keeps the events of a corrected number (parcel_events_kept) instead of
 	// dropping them; the step creates the bucket.
 	6: createBuckets,
+	// Schema 8 stages a feed's carrier events (parcel_events.recent) instead of writing
+	// them beside every parcel's stored ones; the step creates the bucket.
+	7: createBuckets,
 }
 
 // createBuckets creates every bucket of the schema table that the file lacks.

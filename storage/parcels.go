@@ -19,7 +19,9 @@ import (
 //	parcel_events     no(8) | at(8) | status(1) → event record (location, text, carrier,
 //	                    received): the same number, time and status is one key, so a
 //	                    duplicate is stored once, and the latest is found whatever order
-//	                    the events came in
+//	                    the events came in. A staged bucket (staged.go): a feed adds a
+//	                    row beside nearly every parcel's, so a commit of many goes to
+//	                    parcel_events.recent, folded in later; readers merge the two
 //	parcels_by_phase  index (derived): phase(1) | since(8) | no(8) → carrier code: every
 //	                    shipped order once, by the event-driven part of its delivery
 //	                    status and the time that part began; the clock's part (stuck, the
@@ -197,8 +199,9 @@ func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 	}
 	prefix := u64(next.No)
 	n := 0
-	c := w.tx.Bucket(bParcelEvents).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	c := openIndex(w.tx, bParcelEvents).cursor() // the stored rows and the staged ones
+	for c.seek(prefix, false); c.k != nil && bytes.HasPrefix(c.k, prefix); c.next() {
+		k, v := c.k, c.v
 		w.del(bParcelEvents, k)
 		if old.Shipment.Number != "" {
 			w.put(bParcelEventsKept, w.keep(keptEventKey(w.room(len(k)+len(old.Shipment.Number)+1), k, old.Shipment.Number)), w.keep(append(w.room(len(v)), v...)))

@@ -176,9 +176,9 @@ func (s *Store) Parcel(no uint64, now time.Time) (d ParcelDetail, found bool, er
 		ph, d.Since = domain.PhaseOf(o.Shipment, d.Parcel)
 		d.Status = domain.StatusAt(ph, d.Since, o.Shipment.Carrier, s.delivery, now)
 		prefix := u64(no)
-		c := tx.Bucket(bParcelEvents).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			_, ev, _, err := decodeEvent(k, v)
+		c := openIndex(tx, bParcelEvents).cursor()
+		for c.seek(prefix, false); c.k != nil && bytes.HasPrefix(c.k, prefix); c.next() {
+			_, ev, _, err := decodeEvent(c.k, c.v)
 			if err != nil {
 				return fmt.Errorf("event of %s: %w", domain.OrderNumber(no), err)
 			}
@@ -247,13 +247,14 @@ func (s *Store) EachEvent(since time.Time, fn func(StoredEvent) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		var curNo uint64
 		var number string
-		return tx.Bucket(bParcelEvents).ForEach(func(k, v []byte) error {
-			no, ev, received, err := decodeEvent(k, v)
+		c := openIndex(tx, bParcelEvents).cursor()
+		for c.seek([]byte{}, false); c.k != nil; c.next() {
+			no, ev, received, err := decodeEvent(c.k, c.v)
 			if err != nil {
 				return err
 			}
 			if !since.IsZero() && ev.At.Before(since) {
-				return nil
+				continue
 			}
 			if no != curNo {
 				curNo, number = no, ""
@@ -262,8 +263,11 @@ func (s *Store) EachEvent(since time.Time, fn func(StoredEvent) error) error {
 				}
 			}
 			ev.Tracking = number
-			return fn(StoredEvent{OrderNo: no, Event: ev, Received: received})
-		})
+			if err := fn(StoredEvent{OrderNo: no, Event: ev, Received: received}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

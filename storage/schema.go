@@ -16,8 +16,9 @@ const (
 	kindRecords bucketKind = iota + 1
 	// kindIndex is a B+tree index derived from records.
 	kindIndex
-	// kindStaged is a time-ordered index whose scattered writes go to a staging bucket
-	// first (staged.go); side is that bucket.
+	// kindStaged is a bucket whose scattered writes go to a staging bucket first
+	// (staged.go); side is that bucket. The time-ordered indexes are so, and the carrier
+	// events (records: a feed adds a row beside every parcel's stored ones).
 	kindStaged
 	// kindHashed is a hashed index (hashindex.go) whose big additions go to a bucket of
 	// staged runs first; side is that bucket.
@@ -53,7 +54,10 @@ type bucketSpec struct {
 	// side is a staged index's staging bucket or a hashed index's runs bucket, and the
 	// other way round for those.
 	side *bucketSpec
-	id   int // the bucket's place in the table
+	// records: a kindStaged bucket of records, not an index. It and its staging bucket
+	// are not derived (doctor does not rebuild them: Repair folds the staged rows first).
+	records bool
+	id      int // the bucket's place in the table
 }
 
 const (
@@ -81,7 +85,8 @@ var schema = newSchema(
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
-	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom}, // ApplyEvents finds a batch's repeats itself
+	// ApplyEvents finds a batch's repeats itself (not readBack).
+	&bucketSpec{name: bParcelEvents, kind: kindStaged, records: true, fill: leaveRoom, side: &bucketSpec{name: []byte("parcel_events.recent")}},
 	&bucketSpec{name: bParcelEventsKept, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bParcelDays, kind: kindTally, fill: leaveRoom},
@@ -137,7 +142,7 @@ var (
 type schemaTable struct {
 	all    []*bucketSpec // every bucket, the side buckets after their indexes
 	byName map[string]*bucketSpec
-	staged []*bucketSpec // the kindStaged indexes, in table order
+	staged []*bucketSpec // the kindStaged buckets, in table order
 	hashed []*bucketSpec // the kindHashed indexes, in table order
 }
 
@@ -152,7 +157,7 @@ func newSchema(specs ...*bucketSpec) *schemaTable {
 		t.byName[string(sp.name)] = sp
 	}
 	for _, sp := range specs {
-		sp.derived = sp.derived || sp.kind != kindRecords
+		sp.derived = sp.derived || (sp.kind != kindRecords && !sp.records)
 		add(sp)
 		switch sp.kind {
 		case kindStaged:
@@ -164,7 +169,7 @@ func newSchema(specs ...*bucketSpec) *schemaTable {
 		default:
 			continue
 		}
-		sp.side.derived = true
+		sp.side.derived = !sp.records
 		add(sp.side)
 	}
 	return t

@@ -79,8 +79,17 @@ func TestSchemaTablePairsIndexesWithTheirSideBuckets(t *testing.T) {
 			t.Errorf("%s (kind %d): side bucket %+v", sp.name, sp.kind, sp.side)
 		}
 	}
-	if len(schema.staged) != 3 || len(schema.hashed) != 2 {
-		t.Errorf("%d staged and %d hashed indexes", len(schema.staged), len(schema.hashed))
+	if len(schema.staged) != 4 || len(schema.hashed) != 2 {
+		t.Errorf("%d staged buckets and %d hashed indexes", len(schema.staged), len(schema.hashed))
+	}
+	// Staged records are not derived, nor is their staging bucket: Repair keeps them.
+	for _, sp := range schema.staged {
+		if sp.derived == sp.records || sp.side.derived == sp.records {
+			t.Errorf("%s: records %v, derived %v, its staging bucket derived %v", sp.name, sp.records, sp.derived, sp.side.derived)
+		}
+	}
+	if sp := schema.spec(bParcelEvents); !sp.records || sp.kind != kindStaged || slices.ContainsFunc(schema.derived(), func(n []byte) bool { return string(n) == string(sp.side.name) }) {
+		t.Errorf("parcel_events: %+v", sp)
 	}
 	for _, name := range [][]byte{bMeta, bCounts, bPool, bPoolEntries, bPoolByState, bPoolByChannel, bOrders,
 		bOrdersByStatus, bOrdersByRef, bOrdersByTrack, bAudit, bRefunds, bRefundsByState, bOrderRefunds, bOutbox} {

@@ -22,7 +22,11 @@ import (
 // quiet moment (Fold), the staged rows are moved into the index in key order, a chunk at
 // a time: one pass over the index's pages for all the scattered writes gathered since.
 //
-// The staged indexes and their staging buckets are the kindStaged lines of the schema
+// The carrier events (parcel_events) are staged the same way: a feed adds a row beside
+// nearly every parcel's stored ones, and parcel_events is the biggest tree of the file.
+// They are records, so doctor reads its staged rows but rebuilds nothing from them.
+//
+// The staged buckets and their staging buckets are the kindStaged lines of the schema
 // table (schema.go).
 
 // kStaged counts the rows written to the staging buckets since they were last emptied.
@@ -33,8 +37,9 @@ var (
 	// touch a few pages anyway. A variable for tests.
 	stageFrom = 1024
 	// stageCap bounds the staged rows: past it, writes go to the indexes as before,
-	// until a fold empties the staging buckets. A variable for tests.
-	stageCap int64 = 1 << 20
+	// until a fold empties the staging buckets. Room for a feed of a million carrier
+	// events beside an import's index rows. A variable for tests.
+	stageCap int64 = 1 << 22
 )
 
 // tombstone is the value of a staged deletion: no index row has an empty value.

@@ -141,8 +141,22 @@ func (w *wtx) get(bucket, k []byte) []byte {
 }
 
 // stored reads k as stored (not through the transaction's writes), by the bucket's kept
-// cursor; nil when k is not there or names a nested bucket.
+// cursor; nil when k is not there or names a nested bucket. A staged bucket's row is
+// read as readers see it: a staged row (or deletion) of k decides.
 func (w *wtx) stored(bucket, k []byte) []byte {
+	if sp := schema.spec(bucket); sp != nil && sp.kind == kindStaged {
+		if v := w.storedIn(sp.side.name, k); v != nil {
+			if len(v) == 0 {
+				return nil // a staged deletion
+			}
+			return v
+		}
+	}
+	return w.storedIn(bucket, k)
+}
+
+// storedIn reads k as stored in bucket alone.
+func (w *wtx) storedIn(bucket, k []byte) []byte {
 	c := w.cursors[string(bucket)]
 	if c == nil {
 		b := w.tx.Bucket(bucket)
