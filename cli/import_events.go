@@ -94,12 +94,7 @@ func importEvents(e *env, files []string, format string) error {
 		fmt.Fprintf(e.stdout, ", %d with ids applied before", res.Replayed)
 	}
 	fmt.Fprintf(e.stdout, "; %d parcels changed status\n", res.Changed())
-	moved := map[domain.OrderStatus]int{}
-	for _, c := range res.Changes {
-		if c.OrderTo != c.OrderFrom {
-			moved[c.OrderTo]++
-		}
-	}
+	moved := res.OrdersTo
 	if len(moved) > 0 || completed > 0 {
 		fmt.Fprintf(e.stdout, "orders: %d delivered, %d returned, %d completed\n", moved[domain.OrderDelivered], moved[domain.OrderReturned], moved[domain.OrderCompleted]+completed)
 	}

@@ -67,13 +67,27 @@ func decodeParcel(b []byte) (domain.ParcelState, error) {
 }
 
 func eventKey(no uint64, at time.Time, st domain.EventStatus) []byte {
-	k := binary.BigEndian.AppendUint64(make([]byte, 0, 17), no)
+	return appendEventKey(make([]byte, 0, 17), no, at, st)
+}
+
+func appendEventKey(dst []byte, no uint64, at time.Time, st domain.EventStatus) []byte {
+	k := binary.BigEndian.AppendUint64(dst, no)
 	k = timeKey(k, at)
 	return append(k, byte(st))
 }
 
 func encodeEvent(ev *domain.TrackingEvent, received time.Time) []byte {
-	w := enc{b: make([]byte, 0, 24+len(ev.Location)+len(ev.Text)+len(ev.Carrier))}
+	return appendEvent(make([]byte, 0, eventSize(ev)), ev, received)
+}
+
+// eventSize is about the size of an event record (enough for short strings' lengths).
+func eventSize(ev *domain.TrackingEvent) int {
+	return 24 + len(ev.Location) + len(ev.Text) + len(ev.Carrier)
+}
+
+// appendEvent appends the event record to dst.
+func appendEvent(dst []byte, ev *domain.TrackingEvent, received time.Time) []byte {
+	w := enc{b: dst}
 	w.byte(parcelRecordVersion)
 	w.s(ev.Location)
 	w.s(ev.Text)
@@ -421,7 +435,9 @@ func fmtPhaseKey(k []byte) string {
 }
 
 // orderFields reads order no's own fields (status, shipment, flags) through the
-// transaction's writes, without its trade; nil when there is no such order.
+// transaction's writes, without its trade; nil when there is no such order. The order is
+// the transaction's scratch (a feed reads a million, one after another): valid until the
+// next call, and not to be kept.
 func (w *wtx) orderFields(no uint64) (*domain.SalesOrder, error) {
 	v := w.get(bOrders, u64(no))
 	if v == nil {
@@ -431,7 +447,8 @@ func (w *wtx) orderFields(no uint64) (*domain.SalesOrder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", domain.OrderNumber(no), err)
 	}
-	return &o, nil
+	w.fields = o
+	return &w.fields, nil
 }
 
 // fileShippedParcels files the parcels of a file whose orders shipped before parcels were

@@ -23,22 +23,31 @@ type EventBatch struct {
 	Source string   // for the audit event: "import", "webhook aftership" …
 }
 
-// EventResult says what a batch did.
+// EventResult says what a batch did. A feed moves hundreds of thousands of parcels: the
+// result counts them (the audit event names each order moved).
 type EventResult struct {
 	New, Duplicates, Unknown, Replayed int
-	UnknownNumbers                     []string       // the first MaxUnknownListed, in order of arrival
-	Changes                            []ParcelChange // the parcels whose delivery status or order moved
+	UnknownNumbers                     []string // the first MaxUnknownListed, in order of arrival
+	// Moved is how many parcels changed delivery status; OrdersTo counts the orders that
+	// changed status, by the status they went to (completed at once counts as completed).
+	Moved    int
+	OrdersTo map[domain.OrderStatus]int
 }
 
 // Changed is how many parcels changed delivery status.
-func (r EventResult) Changed() int {
-	n := 0
-	for _, c := range r.Changes {
-		if c.Moved() {
-			n++
-		}
+func (r EventResult) Changed() int { return r.Moved }
+
+// count adds one parcel's change to the result.
+func (r *EventResult) count(ch ParcelChange) {
+	if ch.Moved() {
+		r.Moved++
 	}
-	return n
+	if ch.OrderTo != ch.OrderFrom {
+		if r.OrdersTo == nil {
+			r.OrdersTo = map[domain.OrderStatus]int{}
+		}
+		r.OrdersTo[ch.OrderTo]++
+	}
 }
 
 // MaxUnknownListed caps the unknown numbers a result lists.
@@ -93,6 +102,8 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 		}
 		known, orders := w.eventOwners(b, now, &res)
 		w.hint = orders + 4
+		// Each order's record, parcel and events are read in order-number order.
+		w.readAhead(bOrders, bParcels, bParcelEvents, schema.spec(bParcelEvents).side.name)
 		detail := map[string]string{}
 		var refused EventRefusedError
 		for len(known) > 0 {
@@ -105,7 +116,7 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 				return err
 			}
 			if settled && len(refused) == 0 && (ch.Moved() || ch.OrderTo != ch.OrderFrom) {
-				res.Changes = append(res.Changes, ch)
+				res.count(ch)
 				if ch.OrderTo != ch.OrderFrom {
 					detail[domain.OrderNumber(ch.OrderNo)] = orderMoveText(ch)
 				}
@@ -220,12 +231,13 @@ func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent,
 				ev.Carrier, domain.OrderNumber(no), o.Shipment.Carrier)})
 			continue
 		}
-		key := eventKey(no, ev.At, ev.Status)
+		key := appendEventKey(w.room(17), no, ev.At, ev.Status)
 		if w.stored(bParcelEvents, key) != nil || slices.ContainsFunc(added, func(k []byte) bool { return bytes.Equal(k, key) }) {
 			res.Duplicates++
 			continue
 		}
-		w.put(bParcelEvents, key, encodeEvent(ev, now))
+		key = w.keep(key)
+		w.put(bParcelEvents, key, w.keep(appendEvent(w.room(eventSize(ev)), ev, now)))
 		added = append(added, key)
 		res.New++
 		if domain.Later(*ev, next.Latest) {

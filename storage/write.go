@@ -26,8 +26,9 @@ type wtx struct {
 	// cursors are the cursors get reads the stored data through, one per bucket: a bbolt
 	// Get makes a new cursor and grows its stack for every read, a kept cursor reuses it
 	// (Seek repositions it from the root, so writes in between do not matter).
-	cursors map[string]*bolt.Cursor
-	hint    int // expected rows, to size the overlay once
+	cursors map[string]*keptCursor
+	ahead   map[string]bool // the buckets looked up in key order (readAhead)
+	hint    int             // expected rows, to size the overlay once
 	counts  map[counterKey]int64
 	tallies map[tallyKey]int64 // deltas of the tally buckets' counts (tally.go)
 	key     []byte             // scratch for lookups
@@ -59,7 +60,8 @@ type wtx struct {
 	// notify, when set, is when the messages this transaction queues are due (putOutbox);
 	// nil: the default policy.
 	notify  *domain.NotifyPolicy
-	dropped map[uint64]int // by order, the events a corrected number dropped (forgetEvents)
+	dropped map[uint64]int    // by order, the events a corrected number dropped (forgetEvents)
+	fields  domain.SalesOrder // orderFields' scratch
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
@@ -164,16 +166,59 @@ func (w *wtx) storedIn(bucket, k []byte) []byte {
 			return nil
 		}
 		if w.cursors == nil {
-			w.cursors = map[string]*bolt.Cursor{}
+			w.cursors = map[string]*keptCursor{}
 		}
-		c = b.Cursor()
+		c = &keptCursor{c: b.Cursor(), ahead: w.ahead[string(bucket)]}
 		w.cursors[string(bucket)] = c
 	}
-	got, v := c.Seek(k)
+	got, v := c.find(k)
 	if v == nil || !bytes.Equal(got, k) {
 		return nil
 	}
 	return v
+}
+
+// keptCursor is a bucket's cursor kept for a transaction's lookups, at the row its last
+// lookup found (k, v). Seek goes down from the root every time; a transaction that
+// looks its keys up in key order (readAhead) steps forward instead when the key is a few
+// rows on, as the next order's rows usually are when a feed touches most orders.
+type keptCursor struct {
+	c     *bolt.Cursor
+	k, v  []byte
+	ahead bool
+}
+
+// aheadSteps is how many rows a kept cursor in read-ahead steps before it seeks.
+const aheadSteps = 24
+
+// find positions the cursor at the first row at or after key and returns it.
+func (c *keptCursor) find(key []byte) ([]byte, []byte) {
+	if c.ahead && c.k != nil && bytes.Compare(c.k, key) <= 0 {
+		for i := 0; i < aheadSteps; i++ {
+			if bytes.Compare(c.k, key) >= 0 {
+				return c.k, c.v
+			}
+			if c.k, c.v = c.c.Next(); c.k == nil {
+				break // the end: seek, as the bucket may end before key
+			}
+		}
+	}
+	c.k, c.v = c.c.Seek(key)
+	return c.k, c.v
+}
+
+// readAhead tells the transaction that its lookups in buckets come in key order (ApplyEvents
+// takes a feed by order number): their kept cursors step forward rather than seek.
+func (w *wtx) readAhead(buckets ...[]byte) {
+	if w.ahead == nil {
+		w.ahead = map[string]bool{}
+	}
+	for _, b := range buckets {
+		w.ahead[string(b)] = true
+		if c := w.cursors[string(b)]; c != nil {
+			c.ahead = true
+		}
+	}
 }
 
 // commit applies each bucket's overlay in key order (the last write of a key wins), then
