@@ -25,7 +25,9 @@ type wtx struct {
 	pending map[string]*overlay // by bucket name
 	// cursors are the cursors get reads the stored data through, one per bucket: a bbolt
 	// Get makes a new cursor and grows its stack for every read, a kept cursor reuses it
-	// (Seek repositions it from the root, so writes in between do not matter).
+	// (Seek repositions it from the root, so writes in between do not matter; a cursor
+	// reading ahead steps with Next, which is sound because the transaction's writes
+	// reach bbolt only at commit, and commit sends every kept cursor back to seeking).
 	cursors map[string]*keptCursor
 	ahead   map[string]bool // the buckets looked up in key order (readAhead)
 	hint    int             // expected rows, to size the overlay once
@@ -224,6 +226,9 @@ func (w *wtx) readAhead(buckets ...[]byte) {
 // commit applies each bucket's overlay in key order (the last write of a key wins), then
 // the counters and the last arrival number.
 func (w *wtx) commit() error {
+	for _, c := range w.cursors { // the buckets change under them now
+		c.k, c.v = nil, nil
+	}
 	if w.entryNew {
 		if err := w.tx.Bucket(bMeta).Put(kEntrySeq, u64(w.entrySeq)); err != nil {
 			return err
