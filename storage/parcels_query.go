@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -331,7 +332,10 @@ func (s *Store) CompleteDue(now time.Time, by Actor) (int, error) {
 		if len(nos) == 0 {
 			return nil
 		}
+		// By order number, each order's record and parcel read by stepping forward.
+		slices.Sort(nos)
 		w := newWtx(tx, 2*len(nos))
+		w.readAhead(bOrders, bParcels)
 		for _, no := range nos {
 			// The order's own fields say whether it is due; only a due order is read whole.
 			o, err := w.orderFields(no)
