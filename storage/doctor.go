@@ -155,7 +155,7 @@ func (d *doctor) each(name []byte, fn func(k, v []byte) error) error {
 func (d *doctor) check() error {
 	d.openIndexes()
 	steps := []func() error{d.scanEntries, d.scanOrders, d.scanRefunds, d.scanOutbox, d.scanVouchers, d.scanSeqTargets,
-		d.checkIndexes, d.checkHashedIndexes, d.checkStagedEvents, d.checkCounters, d.checkTallies, d.checkSeqs}
+		d.checkIndexes, d.checkHashedIndexes, d.checkEvents, d.checkCounters, d.checkTallies, d.checkSeqs}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -387,22 +387,45 @@ func (d *doctor) checkCounters() error {
 	return nil
 }
 
-// checkStagedEvents reads the carrier events staged in parcel_events.recent (records, so
-// nothing to compare them with): each must read, and they count as staged rows.
-func (d *doctor) checkStagedEvents() error {
-	name := schema.spec(bParcelEvents).side.name
-	n := 0
-	err := d.each(name, func(k, v []byte) error {
-		n++
-		if len(v) == 0 {
-			return nil // a staged deletion
-		}
-		if _, _, _, err := decodeEvent(k, v); err != nil {
-			d.problem(string(name), "row %x does not read: %v", k, err)
-		}
+// checkEvents reads every carrier event as readers see them, stored and staged (PA4):
+// each must read and name an order that is there. The staged rows count as staged. Events
+// are records: nothing is rebuilt from them, and Repair leaves a bad one where it is.
+func (d *doctor) checkEvents() error {
+	side := schema.spec(bParcelEvents).side.name
+	staged := 0
+	if err := d.each(side, func(_, _ []byte) error { staged++; return nil }); err != nil {
+		return err
+	}
+	d.staged += staged
+	d.checked(string(side), staged, "rows")
+	if d.bucket(bParcelEvents) == nil {
 		return nil
-	})
-	d.staged += n
-	d.checked(string(name), n, "rows")
-	return err
+	}
+	n := 0
+	var no uint64
+	there := false
+	c := openIndex(d.tx, bParcelEvents).cursor()
+	for c.seek([]byte{}, false); c.k != nil; c.next() {
+		if err := d.alive(); err != nil {
+			return err
+		}
+		n++
+		where := ""
+		if c.from != 1 {
+			where = " (staged)"
+		}
+		evNo, _, _, err := decodeEvent(c.k, c.v)
+		if err != nil {
+			d.problem("parcel_events", "row %x%s does not read: %v", c.k, where, err)
+			continue
+		}
+		if n == 1 || evNo != no {
+			no, there = evNo, d.get(bOrders, u64(evNo)) != nil
+		}
+		if !there {
+			d.problem("parcel_events", "row %x%s is an event of %s, which is not there", c.k, where, domain.OrderNumber(no))
+		}
+	}
+	d.checked("parcel_events", n, "events")
+	return nil
 }

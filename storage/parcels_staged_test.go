@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,4 +138,48 @@ func TestMigrationFrom7StagesEvents(t *testing.T) {
 		t.Fatalf("after the step: %v %+v", err, det.Events)
 	}
 	doctorClean(t, s)
+}
+
+// doctor reads every carrier event, stored and staged: one that does not read, or names
+// no order, is named — before a repair, which folds the staged events in and rebuilds
+// nothing from them, and after it (a repair does not hide it).
+func TestDoctorReadsEveryEvent(t *testing.T) {
+	s := parcelStore(t)
+	mustEvents(t, s, t0.Add(domain.Day), ev(numA, t0, domain.EventInTransit))
+	side := schema.spec(bParcelEvents).side.name
+	bad := eventKey(2, t0.Add(time.Hour), domain.EventInTransit)
+	orphan := eventKey(99, t0, domain.EventInTransit)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(side).Put(bad, []byte{9, 9}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bCounts).Put([]byte(kStaged), u64(1)); err != nil {
+			return err
+		}
+		return tx.Bucket(bParcelEvents).Put(orphan, encodeEvent(&domain.TrackingEvent{Status: domain.EventInTransit, At: t0}, t0))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems := func(when string) string {
+		t.Helper()
+		rep, err := s.Doctor(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(rep.Problems, "\n")
+		if rep.OK() || !strings.Contains(all, fmt.Sprintf("row %x", bad)) || !strings.Contains(all, "SO00000099, which is not there") {
+			t.Fatalf("%s: doctor said %q", when, all)
+		}
+		return all
+	}
+	if all := problems("staged"); !strings.Contains(all, fmt.Sprintf("row %x (staged) does not read", bad)) {
+		t.Fatalf("the staged row is not named as staged: %q", all)
+	}
+	if _, err := s.Repair(context.Background(), t0.Add(domain.Day), sup); err != nil {
+		t.Fatal(err)
+	}
+	if all := problems("after a repair"); !strings.Contains(all, fmt.Sprintf("row %x does not read", bad)) {
+		t.Fatalf("after the repair: %q", all)
+	}
 }
