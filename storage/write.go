@@ -196,9 +196,12 @@ const aheadSteps = 24
 // find positions the cursor at the first row at or after key and returns it.
 func (c *keptCursor) find(key []byte) ([]byte, []byte) {
 	if c.ahead && c.k != nil && bytes.Compare(c.k, key) <= 0 {
-		for i := 0; i < aheadSteps; i++ {
+		for i := 0; i <= aheadSteps; i++ {
 			if bytes.Compare(c.k, key) >= 0 {
 				return c.k, c.v
+			}
+			if i == aheadSteps {
+				break // too far: seek
 			}
 			if c.k, c.v = c.c.Next(); c.k == nil {
 				break // the end: seek, as the bucket may end before key
