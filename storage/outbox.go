@@ -354,24 +354,47 @@ func (s *Store) RecordOutbox(results []OutboxResult, maxAttempts int, now time.T
 }
 
 // RetryOutbox makes messages due now again (attempts keep counting); with dead, every
-// dead message too. A sent message is refused. It returns how many it changed.
+// dead message too. A sent message refuses the whole batch (nothing is written). It
+// returns how many it changed.
 func (s *Store) RetryOutbox(ids []uint64, dead bool, now time.Time, by Actor) (int, error) {
-	return s.outboxBatch("outbox.retry", ids, dead, nil, now, by, func(m *domain.OutboxMessage) error {
+	out, err := s.outboxBatch("outbox.retry", ids, dead, nil, false, now, by, retryChange(now))
+	return doneOf(out), err
+}
+
+// RetryEach makes the messages of a selection due now again, each on its own: a sent one
+// is skipped with its reason, the others are retried, in one transaction.
+func (s *Store) RetryEach(ids []uint64, now time.Time, by Actor) ([]OutboxOutcome, error) {
+	return s.outboxBatch("outbox.retry", ids, false, nil, true, now, by, retryChange(now))
+}
+
+func retryChange(now time.Time) func(*domain.OutboxMessage) error {
+	return func(m *domain.OutboxMessage) error {
 		if m.State == domain.OutboxSent {
 			return fmt.Errorf("message %d was sent", m.ID)
 		}
 		m.State, m.NextAttempt = domain.OutboxQueued, now.UTC()
 		return nil
-	})
+	}
 }
 
-// CancelOutbox calls messages off with a reason; a sent message is refused.
+// CancelOutbox calls messages off with a reason; a sent message refuses the whole batch.
 func (s *Store) CancelOutbox(ids []uint64, reason string, now time.Time, by Actor) (int, error) {
+	out, err := s.cancel(ids, reason, false, now, by)
+	return doneOf(out), err
+}
+
+// CancelEach calls the messages of a selection off, each on its own: a sent one is
+// skipped with its reason, in one transaction.
+func (s *Store) CancelEach(ids []uint64, reason string, now time.Time, by Actor) ([]OutboxOutcome, error) {
+	return s.cancel(ids, reason, true, now, by)
+}
+
+func (s *Store) cancel(ids []uint64, reason string, each bool, now time.Time, by Actor) ([]OutboxOutcome, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return 0, errors.New("a cancellation needs a reason")
+		return nil, errors.New("a cancellation needs a reason")
 	}
-	return s.outboxBatch("outbox.cancel", ids, false, map[string]string{"reason": reason}, now, by, func(m *domain.OutboxMessage) error {
+	return s.outboxBatch("outbox.cancel", ids, false, map[string]string{"reason": reason}, each, now, by, func(m *domain.OutboxMessage) error {
 		switch m.State {
 		case domain.OutboxSent:
 			return fmt.Errorf("message %d was sent", m.ID)
@@ -384,13 +407,35 @@ func (s *Store) CancelOutbox(ids []uint64, reason string, now time.Time, by Acto
 	})
 }
 
-func (s *Store) outboxBatch(action string, ids []uint64, dead bool, detail map[string]string, now time.Time, by Actor, change func(*domain.OutboxMessage) error) (int, error) {
-	if err := by.may(domain.ActionOutboxManage); err != nil {
-		return 0, err
+// OutboxOutcome is what a retry or a cancel did to one message: done, or skipped and why
+// (it was sent; it was in that state already).
+type OutboxOutcome struct {
+	ID     uint64
+	Done   bool
+	Reason string
+}
+
+func doneOf(out []OutboxOutcome) int {
+	n := 0
+	for _, o := range out {
+		if o.Done {
+			n++
+		}
 	}
+	return n
+}
+
+// outboxBatch changes messages in one transaction with one audit event. A message the
+// change refuses refuses the batch, or with each is skipped with the reason; a message
+// the change leaves as it was is skipped as already so.
+func (s *Store) outboxBatch(action string, ids []uint64, dead bool, detail map[string]string, each bool, now time.Time, by Actor, change func(*domain.OutboxMessage) error) ([]OutboxOutcome, error) {
+	if err := by.may(domain.ActionOutboxManage); err != nil {
+		return nil, err
+	}
+	var out []OutboxOutcome
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		n = 0
+		out, n = nil, 0
 		all := slices.Clone(ids)
 		if dead {
 			c := tx.Bucket(bOutboxByState).Cursor()
@@ -411,15 +456,21 @@ func (s *Store) outboxBatch(action string, ids []uint64, dead bool, detail map[s
 			}
 			next := old
 			if err := change(&next); err != nil {
-				return err
+				if !each {
+					return err
+				}
+				out = append(out, OutboxOutcome{ID: id, Reason: "it was " + old.State.String()})
+				continue
 			}
 			if next.State == old.State && next.NextAttempt.Equal(old.NextAttempt) {
+				out = append(out, OutboxOutcome{ID: id, Reason: "it was " + old.State.String() + " already"})
 				continue
 			}
 			if err := w.putOutboxMsg(&old, &next); err != nil {
 				return err
 			}
 			w.changed("message "+strconv.FormatUint(id, 10), domain.FieldChange{Field: "state", Before: old.State.String(), After: next.State.String()})
+			out = append(out, OutboxOutcome{ID: id, Done: true})
 			n++
 		}
 		if n == 0 {
@@ -430,10 +481,13 @@ func (s *Store) outboxBatch(action string, ids []uint64, dead bool, detail map[s
 		}
 		return w.commit()
 	})
-	if err == nil && n > 0 {
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
 		s.publish(Change{Kind: "outbox", N: n})
 	}
-	return n, err
+	return out, nil
 }
 
 // outboxSent says whether message id went (or is no longer in the outbox).

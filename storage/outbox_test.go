@@ -126,6 +126,24 @@ func TestOutboxAttemptsRetryCancel(t *testing.T) {
 	if _, err := s.CancelOutbox([]uint64{1}, "wrong", now, sup); err == nil {
 		t.Fatal("cancelled a sent message")
 	}
+	// A batch with a sent message is refused whole; a selection taken each on its own
+	// skips the sent one, saying why, and does the rest.
+	if _, err := s.CancelOutbox([]uint64{2, 1}, "both", now, sup); err == nil {
+		t.Fatal("cancelled a batch with a sent message")
+	}
+	if m, _ := s.OutboxMessage(2); m.State != domain.OutboxQueued {
+		t.Fatalf("a refused batch wrote: %+v", m)
+	}
+	outs, err := s.RetryEach([]uint64{1, 2}, now.Add(time.Minute), sup)
+	if err != nil || len(outs) != 2 || outs[0].ID != 1 || outs[0].Done || outs[0].Reason != "it was sent" || !outs[1].Done {
+		t.Fatalf("retry each: %v %+v", err, outs)
+	}
+	if m, _ := s.OutboxMessage(2); !m.NextAttempt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("retried: %+v", m)
+	}
+	if outs, err := s.CancelEach([]uint64{1}, "again", now, sup); err != nil || len(outs) != 1 || outs[0].Done {
+		t.Fatalf("cancel each of a sent one: %v %+v", err, outs)
+	}
 	if _, err := s.CancelOutbox([]uint64{2}, " ", now, sup); err == nil {
 		t.Fatal("cancelled without a reason")
 	}

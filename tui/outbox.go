@@ -110,11 +110,18 @@ func outboxActions(store *storage.Store) []listAction[msgID] {
 		}
 		return out
 	}
-	result := func(w string, keys []msgID, n int, err error) actionResult[msgID] {
+	// result files each message's outcome: done ones leave the selection, named; a sent
+	// one is skipped with the reason, the rest still done.
+	result := func(w, text string, outs []storage.OutboxOutcome, err error) actionResult[msgID] {
+		var out actionResult[msgID]
 		if err != nil {
-			return actionResult[msgID]{err: fmt.Errorf("%s failed, nothing written: %w", w, err)}
+			out.err = fmt.Errorf("%s failed, nothing written: %w", w, err)
+			return out
 		}
-		return actionResult[msgID]{drop: keys, done: n, skipped: len(keys) - n}
+		for _, o := range outs {
+			out.row(msgID(o.ID), fmt.Sprintf("message %d", o.ID), o.Done, text, o.Reason)
+		}
+		return out
 	}
 	return []listAction[msgID]{
 		{binding: func(k *keymap.KeyMap) key.Binding { return k.OutboxRetry }, words: actionWords{"retry", "due again", "retrying…"},
@@ -123,15 +130,15 @@ func outboxActions(store *storage.Store) []listAction[msgID] {
 				return fmt.Sprintf("Retry %s now? Their attempts keep counting.", what)
 			},
 			run: func(a actionArgs[msgID]) actionResult[msgID] {
-				n, err := store.RetryOutbox(ids(a.keys), false, a.now, a.by)
-				return result("retry", a.keys, n, err)
+				outs, err := store.RetryEach(ids(a.keys), a.now, a.by)
+				return result("retry", ": due again", outs, err)
 			}},
 		{binding: func(k *keymap.KeyMap) key.Binding { return k.OutboxCancel }, words: actionWords{"cancel", "cancelled", "cancelling…"},
 			role: domain.ActionOutboxManage, detail: true, input: "reason: ",
 			question: func(what, _ string, _ int) string { return fmt.Sprintf("Cancel %s? They will not be sent.", what) },
 			run: func(a actionArgs[msgID]) actionResult[msgID] {
-				n, err := store.CancelOutbox(ids(a.keys), a.reason, a.now, a.by)
-				return result("cancel", a.keys, n, err)
+				outs, err := store.CancelEach(ids(a.keys), a.reason, a.now, a.by)
+				return result("cancel", ": cancelled", outs, err)
 			}},
 	}
 }

@@ -41,3 +41,36 @@ func TestOutboxViewRetry(t *testing.T) {
 		t.Fatalf("after retry: %+v", m)
 	}
 }
+
+// Retry on a selection holding a message that was sent retries the others and skips the
+// sent one, saying why; it stays selected, the retried one leaves the selection.
+func TestOutboxRetrySkipsTheSentOne(t *testing.T) {
+	h := newHarness(t, manyTrades(2), 140, 40)
+	by := storage.Actor{Operator: "cron", Role: domain.RoleSupervisor}
+	now := testNow
+	if _, err := h.store.QueueMessages([]domain.OutboxMessage{
+		{Channel: "tb", Kind: domain.KindTrackingUpload, Key: "T1", Order: 1, Stage: "EE1"},
+		{Channel: "tb", Kind: domain.OutboxRefundReject, Key: "R9", Body: "no damage", Stage: "tb:R9"},
+	}, now, by); err != nil {
+		t.Fatal(err)
+	}
+	err := h.store.RecordOutbox([]storage.OutboxResult{{ID: 1, At: now}, {ID: 2, Err: "HTTP 500: boom", At: now}}, 1, now, by)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.press("O")
+	h.mustShow("dead", "sent")
+	h.press("a") // every message listed
+	h.press("r")
+	h.mustShow("Retry 2 messages")
+	h.press("y")
+	h.mustShow("Retry: due again 1, skipped 1", "message 2: due again", "skipped: message 1: it was sent")
+	h.press("esc")
+	h.mustShow("● 1 selected")
+	if m, _ := h.store.OutboxMessage(2); m.State != domain.OutboxQueued {
+		t.Fatalf("the dead one: %+v", m)
+	}
+	if m, _ := h.store.OutboxMessage(1); m.State != domain.OutboxSent {
+		t.Fatalf("the sent one: %+v", m)
+	}
+}
