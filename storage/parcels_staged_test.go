@@ -111,21 +111,8 @@ func TestStagedEventsFoldAndSurviveRepair(t *testing.T) {
 func TestMigrationFrom7StagesEvents(t *testing.T) {
 	s := parcelStore(t)
 	mustEvents(t, s, t0.Add(domain.Day), ev(numA, t0, domain.EventInTransit))
-	path := s.Path()
 	side := schema.spec(bParcelEvents).side.name
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(side) }); err != nil {
-		t.Fatal(err)
-	}
-	setSchema(t, s, 7)
-	s.Close()
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if v := schemaOf(t, s); v != SchemaVersion {
-		t.Fatalf("schema %d", v)
-	}
+	s = reopenAsSchema(t, s, 7, side)
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(side) == nil {
 			t.Errorf("no %s", side)

@@ -312,23 +312,30 @@ func TestCorrectedBackGetsItsEventsBack(t *testing.T) {
 
 // A file of schema 6 gets the bucket of events set aside at its first open.
 func TestMigrationFrom6KeepsEvents(t *testing.T) {
-	s := parcelStore(t)
-	path := s.Path()
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bParcelEventsKept) }); err != nil {
+	s := reopenAsSchema(t, parcelStore(t), 6, bParcelEventsKept)
+	if _, _, err := s.Ship(orderRef("SO00000002"), domain.ShipInput{Carrier: "ems", Number: "EB000000014CN"}, cn, t0, sup); err != nil {
 		t.Fatal(err)
 	}
-	setSchema(t, s, 6)
+	doctorClean(t, s)
+}
+
+// reopenAsSchema makes s a file of schema v without bucket drop (which came after v),
+// closes it and opens it again: the open migrates it, to the current schema.
+func reopenAsSchema(t *testing.T, s *Store, v uint64, drop []byte) *Store {
+	t.Helper()
+	path := s.Path()
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(drop) }); err != nil {
+		t.Fatal(err)
+	}
+	setSchema(t, s, v)
 	s.Close()
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if v := schemaOf(t, s); v != SchemaVersion {
-		t.Fatalf("schema %d", v)
+	t.Cleanup(func() { s.Close() })
+	if got := schemaOf(t, s); got != SchemaVersion {
+		t.Fatalf("schema %d after the open, want %d", got, SchemaVersion)
 	}
-	if _, _, err := s.Ship(orderRef("SO00000002"), domain.ShipInput{Carrier: "ems", Number: "EB000000014CN"}, cn, t0, sup); err != nil {
-		t.Fatal(err)
-	}
-	doctorClean(t, s)
+	return s
 }

@@ -11,18 +11,7 @@ import (
 // The outbox view lists dead messages first, opens one with its rendered text and its
 // attempts, and retries the selection.
 func TestOutboxViewRetry(t *testing.T) {
-	h := newHarness(t, manyTrades(2), 140, 40)
-	by := storage.Actor{Operator: "cron", Role: domain.RoleSupervisor}
-	now := testNow
-	if _, err := h.store.QueueMessages([]domain.OutboxMessage{
-		{Channel: "tb", Kind: domain.KindTrackingUpload, Key: "T1", Order: 1, Stage: "EE1"},
-		{Channel: "tb", Kind: domain.OutboxRefundReject, Key: "R9", Body: "no damage", Stage: "tb:R9"},
-	}, now, by); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.store.RecordOutbox([]storage.OutboxResult{{ID: 2, Err: "HTTP 500: boom", At: now}}, 1, now, by); err != nil {
-		t.Fatal(err)
-	}
+	h := outboxHarness(t, storage.OutboxResult{ID: 2, Err: "HTTP 500: boom", At: testNow})
 	h.press("O")
 	h.mustShow("Outbox", "dead", "refund.reject", "HTTP 500: boom", "queued", "tracking.upload")
 	if l := h.lineWith("refund.reject"); l == "" || h.lineWith("tracking.upload") == "" {
@@ -45,19 +34,7 @@ func TestOutboxViewRetry(t *testing.T) {
 // Retry on a selection holding a message that was sent retries the others and skips the
 // sent one, saying why; it stays selected, the retried one leaves the selection.
 func TestOutboxRetrySkipsTheSentOne(t *testing.T) {
-	h := newHarness(t, manyTrades(2), 140, 40)
-	by := storage.Actor{Operator: "cron", Role: domain.RoleSupervisor}
-	now := testNow
-	if _, err := h.store.QueueMessages([]domain.OutboxMessage{
-		{Channel: "tb", Kind: domain.KindTrackingUpload, Key: "T1", Order: 1, Stage: "EE1"},
-		{Channel: "tb", Kind: domain.OutboxRefundReject, Key: "R9", Body: "no damage", Stage: "tb:R9"},
-	}, now, by); err != nil {
-		t.Fatal(err)
-	}
-	err := h.store.RecordOutbox([]storage.OutboxResult{{ID: 1, At: now}, {ID: 2, Err: "HTTP 500: boom", At: now}}, 1, now, by)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := outboxHarness(t, storage.OutboxResult{ID: 1, At: testNow}, storage.OutboxResult{ID: 2, Err: "HTTP 500: boom", At: testNow})
 	h.press("O")
 	h.mustShow("dead", "sent")
 	h.press("a") // every message listed
@@ -73,4 +50,23 @@ func TestOutboxRetrySkipsTheSentOne(t *testing.T) {
 	if m, _ := h.store.OutboxMessage(1); m.State != domain.OutboxSent {
 		t.Fatalf("the sent one: %+v", m)
 	}
+}
+
+// outboxHarness is a console with two messages queued (1: a tracking.upload of order 1,
+// 2: a refund rejection) and the attempts results recorded (one attempt allowed: a
+// failure is dead).
+func outboxHarness(t *testing.T, results ...storage.OutboxResult) *harness {
+	t.Helper()
+	h := newHarness(t, manyTrades(2), 140, 40)
+	by := storage.Actor{Operator: "cron", Role: domain.RoleSupervisor}
+	if _, err := h.store.QueueMessages([]domain.OutboxMessage{
+		{Channel: "tb", Kind: domain.KindTrackingUpload, Key: "T1", Order: 1, Stage: "EE1"},
+		{Channel: "tb", Kind: domain.OutboxRefundReject, Key: "R9", Body: "no damage", Stage: "tb:R9"},
+	}, testNow, by); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.RecordOutbox(results, 1, testNow, by); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
