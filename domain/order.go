@@ -50,6 +50,12 @@ type SalesOrder struct {
 	// AwaitingReturn is set by a return_goods refund on a shipped order: the buyer was
 	// refunded and the goods are on their way back. Becoming returned clears it.
 	AwaitingReturn bool
+	// Told is the messages queued about the order's tracking numbers, oldest first: the
+	// buyer's shipped message and the channel's tracking.upload line of each number (SPEC
+	// rule 16: one message per order, kind and stage). It lives in the order, which every
+	// change of number rewrites anyway, so a bulk upload finds and files them without an
+	// index row each; it is never cut back, not even by an undo.
+	Told ToldList
 }
 
 // OrderNumber prints a sales-order number as operators read it: SO00000042.

@@ -347,6 +347,12 @@ func encodeOrderAt(dst []byte, o *domain.SalesOrder, seq uint64) []byte {
 		w.s(o.TradeID)
 	}
 	switch {
+	case len(o.Told) > 0:
+		w.b[0] = orderToldVersion
+		w.shipment(&o.Shipment)
+		w.u(orderFlags(o))
+		w.u(uint64(len(o.Told)))
+		w.b = append(w.b, o.Told...)
 	case o.AwaitingReturn:
 		w.b[0] = orderFlagsVersion
 		w.shipment(&o.Shipment)
@@ -374,7 +380,7 @@ func decodeOrderAt(b []byte) (o domain.SalesOrder, seq uint64, err error) {
 	version := d.byte()
 	at := version&orderAtEntry != 0
 	version &^= orderAtEntry
-	if version != recordVersion && version != orderShippedVersion && version != orderFlagsVersion {
+	if version != recordVersion && version != orderShippedVersion && version != orderFlagsVersion && version != orderToldVersion {
 		return o, 0, errCorrupt
 	}
 	o.No = d.u()
@@ -391,8 +397,16 @@ func decodeOrderAt(b []byte) (o domain.SalesOrder, seq uint64, err error) {
 	if version != recordVersion {
 		d.shipment(&o.Shipment)
 	}
-	if version == orderFlagsVersion {
+	if version == orderFlagsVersion || version == orderToldVersion {
 		o.AwaitingReturn = d.u()&orderFlagAwaitingReturn != 0
+	}
+	if version == orderToldVersion {
+		if n := d.u(); n > uint64(len(d.b)) {
+			d.err = errCorrupt
+		} else {
+			o.Told = append(domain.ToldList(nil), d.b[:n]...)
+			d.b = d.b[n:]
+		}
 	}
 	if at && seq == 0 && d.err == nil {
 		d.err = errCorrupt
@@ -411,9 +425,32 @@ const (
 	orderFlagAwaitingReturn = 1 << 0
 )
 
-// orderHasShipment tells from an encoded order whether it carries a shipment.
+// An order with messages queued about its numbers (domain.SalesOrder.Told) carries,
+// after the shipment (empty if it has none) and the flags, the length and the bytes of
+// its packed list (domain.ToldList).
+const orderToldVersion = 4
+
+func orderFlags(o *domain.SalesOrder) uint64 {
+	if o.AwaitingReturn {
+		return orderFlagAwaitingReturn
+	}
+	return 0
+}
+
+// orderHasShipment tells from an encoded order whether it carries a shipment (an order
+// of orderToldVersion may carry an empty one: it then reads as not shipped).
 func orderHasShipment(v []byte) bool {
-	return len(v) > 0 && (v[0]&^orderAtEntry == orderShippedVersion || v[0]&^orderAtEntry == orderFlagsVersion)
+	if len(v) == 0 {
+		return false
+	}
+	switch v[0] &^ orderAtEntry {
+	case orderShippedVersion, orderFlagsVersion:
+		return true
+	case orderToldVersion:
+		o, err := decodeOrder(v)
+		return err == nil && o.Shipment.Shipped()
+	}
+	return false
 }
 
 func (e *enc) shipment(s *domain.Shipment) {

@@ -101,12 +101,16 @@ type doctor struct {
 	maxOutbox         uint64
 	maxRedemption     uint64
 	notes             map[string]int // problems per structure (Repair refuses on broken records)
-	ixs               [ixCount]*indexCheck
+	// The messages the orders list (domain.SalesOrder.Told), until scanOutbox finds
+	// them; then what each order's list should be, for Repair (toldFix).
+	told    map[toldKey]uint64
+	toldFix map[uint64]domain.ToldList
+	ixs     [ixCount]*indexCheck
 }
 
 func newDoctor(ctx context.Context, tx *bolt.Tx) *doctor {
 	return &doctor{ctx: ctx, tx: tx, rep: &DoctorReport{Problems: []string{}}, get: txGetter(tx),
-		w: newWtx(tx, 0), notes: map[string]int{}}
+		w: newWtx(tx, 0), notes: map[string]int{}, told: map[toldKey]uint64{}}
 }
 
 // problem records one problem with structure name.
@@ -235,6 +239,14 @@ func (d *doctor) scanOrders() error {
 			d.w.tally(bParcelDays, parcelDayKey(pk, pv), 1)
 		} else if why != "" {
 			d.problem("parcels", "%s: %s", domain.OrderNumber(o.No), why)
+		}
+		told, err := o.Told.Entries()
+		if err != nil {
+			d.problem("outbox", "%s: %v", domain.OrderNumber(o.No), err)
+			d.fixTold(o.No)
+		}
+		for _, t := range told {
+			d.told[toldKey{o.No, t.Kind, t.Stage}] = t.ID
 		}
 		if r := o.PaymentRef; r != "" && r != o.TradeID { // as indexRefs files it
 			d.refWant = append(d.refWant, hitemOf([]byte(r), o.No))

@@ -1,9 +1,9 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"strconv"
 
 	"shipdesk/domain"
@@ -14,7 +14,9 @@ import (
 
 func outboxName(id uint64) string { return "outbox message " + strconv.FormatUint(id, 10) }
 
-// scanOutbox reads the messages, expecting their rows and counting their states.
+// scanOutbox reads the messages, expecting their rows and counting their states; a
+// shipped message and each line of a tracking.upload chunk must be listed in its order
+// (domain.SalesOrder.Told), and an order must list no message that is not there.
 func (d *doctor) scanOutbox() error {
 	n := 0
 	err := d.each(bOutbox, func(k, v []byte) error {
@@ -28,14 +30,93 @@ func (d *doctor) scanOutbox() error {
 		sk, ek, ev := outboxRows(&m)
 		what := func() string { return outboxName(m.ID) }
 		d.expect(ixOutboxState, sk, []byte{}, what)
-		d.expect(ixOutboxEvent, ek, ev, what)
-		for _, lk := range outboxLineRows(&m) {
-			d.expect(ixOutboxEvent, lk, ev, what)
+		if ek != nil {
+			d.expect(ixOutboxEvent, ek, ev, what)
+		}
+		if listedInOrder(&m) {
+			d.listed(&m)
 		}
 		return nil
 	})
 	d.checked("outbox", n, "records")
+	for key, id := range d.told { // listed, but no such message
+		d.problem("outbox", "%s lists %s (%s %s), which is not there or not about it", domain.OrderNumber(key.order), outboxName(id), key.kind, strconv.Quote(key.stage))
+		d.fixTold(key.order)
+	}
 	return err
+}
+
+// toldKey is an order, a kind and a stage: one entry of an order's Told list.
+type toldKey struct {
+	order       uint64
+	kind, stage string
+}
+
+// listed finds m (each of a chunk's lines) in its order's list, or names it.
+func (d *doctor) listed(m *domain.OutboxMessage) {
+	keys := []toldKey{{m.Order, m.Kind, m.Stage}}
+	for _, l := range m.Lines[min(1, len(m.Lines)):] {
+		keys = append(keys, toldKey{l.Order, m.Kind, l.Stage()})
+	}
+	for _, key := range keys {
+		if id, ok := d.told[key]; ok && id == m.ID {
+			delete(d.told, key)
+			continue
+		}
+		d.problem("outbox", "%s (%s %s) is not listed in %s", outboxName(m.ID), key.kind, strconv.Quote(key.stage), domain.OrderNumber(key.order))
+		d.fixTold(key.order)
+	}
+}
+
+// fixTold marks an order whose list Repair writes again from the outbox.
+func (d *doctor) fixTold(no uint64) {
+	if d.toldFix == nil {
+		d.toldFix = map[uint64]domain.ToldList{}
+	}
+	d.toldFix[no] = nil
+}
+
+// rewriteTold writes the list of each order the check marked again from the outbox: the
+// messages are what was queued. It writes the records straight into tx (Repair's).
+func (d *doctor) rewriteTold(tx *bolt.Tx) error {
+	if len(d.toldFix) == 0 {
+		return nil
+	}
+	err := d.each(bOutbox, func(k, v []byte) error {
+		m, err := decodeOutbox(k, v)
+		if err != nil || !listedInOrder(&m) {
+			return nil
+		}
+		tell := func(no uint64, stage string) {
+			if list, ok := d.toldFix[no]; ok {
+				d.toldFix[no] = list.With(m.Kind, stage, m.ID)
+			}
+		}
+		tell(m.Order, m.Stage)
+		for _, l := range m.Lines[min(1, len(m.Lines)):] {
+			tell(l.Order, l.Stage())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	orders := tx.Bucket(bOrders)
+	for no, list := range d.toldFix {
+		v := orders.Get(u64(no))
+		if v == nil {
+			continue
+		}
+		o, seq, err := decodeOrderAt(v)
+		if err != nil {
+			return err
+		}
+		o.Told = list
+		if err := orders.Put(u64(no), encodeOrderAt(nil, &o, seq)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // outboxRowSpecs are the outbox's indexes as the doctor checks them.
@@ -73,10 +154,8 @@ func (d *doctor) outboxRowSpecs() (state, event rowSpec) {
 				return nil, nil, "", why
 			}
 			_, ek, ev := outboxRows(&m)
-			for _, lk := range outboxLineRows(&m) { // a chunk's row for a later line
-				if bytes.Equal(lk, k) {
-					return lk, ev, outboxName(m.ID), ""
-				}
+			if ek == nil {
+				return nil, nil, "", "names " + outboxName(m.ID) + ", which its order lists instead"
 			}
 			return ek, ev, outboxName(m.ID), ""
 		}}
@@ -99,9 +178,8 @@ func (d *doctor) rebuildOutbox(w *wtx) error {
 		}
 		sk, ek, ev := outboxRows(&m)
 		w.put(bOutboxByState, sk, []byte{})
-		w.put(bOutboxByEvent, ek, ev)
-		for _, lk := range outboxLineRows(&m) {
-			w.put(bOutboxByEvent, lk, ev)
+		if ek != nil {
+			w.put(bOutboxByEvent, ek, ev)
 		}
 		w.add(outboxCounter(m.State), "", 1)
 		return nil

@@ -61,6 +61,10 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 				}
 			}
 		}
+		// The orders' lists of their messages follow the outbox (records both).
+		if err := d.rewriteTold(tx); err != nil {
+			return err
+		}
 		// The last numbers first: the audit event takes the next one.
 		meta := tx.Bucket(bMeta)
 		for _, t := range d.seqTargets() {

@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"strings"
 
 	"shipdesk/domain"
 
@@ -45,6 +48,55 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	// Schema 8 stages a feed's carrier events (parcel_events.recent) instead of writing
 	// them beside every parcel's stored ones; the step creates the bucket.
 	7: createBuckets,
+	// Schema 9 lists an order's shipped messages and tracking.upload lines in the order
+	// (domain.SalesOrder.Told) instead of in outbox_by_event; the step moves their rows.
+	8: moveToldRows,
+}
+
+// moveToldRows (the step to schema 9) moves the outbox_by_event rows of the shipped
+// messages and the tracking.upload lines into their orders' Told lists, oldest first. A
+// row of an order that is not there is dropped (doctor names its message).
+func moveToldRows(tx *bolt.Tx) error {
+	ev := tx.Bucket(bOutboxByEvent)
+	lists := map[uint64][]domain.Told{}
+	var gone [][]byte
+	c := ev.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) < 9 || len(v) != 8 {
+			continue
+		}
+		kind, stage, ok := strings.Cut(string(k[8:]), "\x00")
+		if !ok || !domain.ToldKind(kind) {
+			continue
+		}
+		no := binary.BigEndian.Uint64(k)
+		lists[no] = append(lists[no], domain.Told{Kind: kind, Stage: stage, ID: binary.BigEndian.Uint64(v)})
+		gone = append(gone, k)
+	}
+	for _, k := range gone {
+		if err := ev.Delete(k); err != nil {
+			return err
+		}
+	}
+	orders := tx.Bucket(bOrders)
+	for no, list := range lists {
+		v := orders.Get(u64(no))
+		if v == nil {
+			continue
+		}
+		o, seq, err := decodeOrderAt(v)
+		if err != nil {
+			return fmt.Errorf("schema 9: %s: %w", domain.OrderNumber(no), err)
+		}
+		slices.SortFunc(list, func(a, b domain.Told) int { return cmp.Compare(a.ID, b.ID) })
+		for _, t := range list {
+			o.Tell(t.Kind, t.Stage, t.ID)
+		}
+		if err := orders.Put(u64(no), encodeOrderAt(nil, &o, seq)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // createBuckets creates every bucket of the schema table that the file lacks.

@@ -51,11 +51,8 @@ func (w *wtx) putOutboxMsg(old, next *domain.OutboxMessage) error {
 	sk, ek, ev := outboxRows(next)
 	w.put(bOutbox, u64(next.ID), b)
 	w.put(bOutboxByState, sk, []byte{})
-	w.put(bOutboxByEvent, ek, ev)
-	if old == nil { // a chunk's other lines: written once, as its lines never change
-		for _, k := range outboxLineRows(next) {
-			w.put(bOutboxByEvent, k, ev)
-		}
+	if ek != nil {
+		w.put(bOutboxByEvent, ek, ev)
 	}
 	w.add(outboxCounter(next.State), "", 1)
 	return nil
@@ -66,6 +63,9 @@ func (w *wtx) putOutboxMsg(old, next *domain.OutboxMessage) error {
 // change that owes the message (a delivery status, a voucher, a shipment). The message is
 // due when pol says (the send window, the next-day rule).
 func (w *wtx) queueMessage(m domain.OutboxMessage, pol domain.NotifyPolicy, now time.Time) (bool, error) {
+	if listedInOrder(&m) {
+		return false, fmt.Errorf("a %s message is queued with its shipment (queueShipment), not on its own", m.Kind)
+	}
 	unique := m.Order == 0 && m.Stage == "" // its own: no event to repeat
 	if !unique && w.get(bOutboxByEvent, outboxEventKey(m.Order, m.Kind, m.Stage)) != nil {
 		return false, nil
@@ -100,8 +100,9 @@ func (w *wtx) queueFor(o *domain.SalesOrder, kind, stage, note string, pol domai
 // queueShipment queues what a shipping entry owes: the buyer's shipped message for a new
 // number (saying so when it replaced one) or no_tracking, and the channel's
 // tracking.upload line. The shipped message and the line are collected in up and
-// written, the lines in chunks, by up.close before the commit (outbox_upload.go). The
-// same number again queues nothing.
+// written, the lines in chunks, by up.close before the commit (outbox_upload.go), and
+// listed in next.Told: call it before next is written. The same number again queues
+// nothing.
 func (w *wtx) queueShipment(old, next *domain.SalesOrder, up *uploads) error {
 	if queueOff {
 		return nil

@@ -157,19 +157,37 @@ func (s *Store) ListOutbox(states []domain.OutboxState, fn func(domain.OutboxMes
 	})
 }
 
-// OrderMessages is every message queued about an order, by kind and stage: a
-// tracking.upload chunk is listed for each order it has a line for.
+// OrderMessages is every message queued about an order: those its record lists (the
+// shipped messages, the tracking.upload chunks it has a line in) and those of
+// outbox_by_event, by number.
 func (s *Store) OrderMessages(no uint64) ([]domain.OutboxMessage, error) {
 	var out []domain.OutboxMessage
 	err := s.db.View(func(tx *bolt.Tx) error {
 		out = nil
+		var ids []uint64
+		if v := tx.Bucket(bOrders).Get(u64(no)); v != nil {
+			o, err := decodeOrder(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", domain.OrderNumber(no), err)
+			}
+			told, err := o.Told.Entries()
+			if err != nil {
+				return fmt.Errorf("%s: %w", domain.OrderNumber(no), err)
+			}
+			for _, t := range told {
+				ids = append(ids, t.ID)
+			}
+		}
 		prefix := u64(no)
 		c := tx.Bucket(bOutboxByEvent).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if len(v) != 8 {
-				continue
+			if len(v) == 8 {
+				ids = append(ids, binary.BigEndian.Uint64(v))
 			}
-			m, err := outboxByID(tx, binary.BigEndian.Uint64(v))
+		}
+		slices.Sort(ids)
+		for _, id := range slices.Compact(ids) {
+			m, err := outboxByID(tx, id)
 			if err != nil {
 				return err
 			}
@@ -177,7 +195,6 @@ func (s *Store) OrderMessages(no uint64) ([]domain.OutboxMessage, error) {
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b domain.OutboxMessage) int { return int(a.ID) - int(b.ID) })
 	return out, err
 }
 

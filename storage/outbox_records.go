@@ -210,26 +210,21 @@ func outboxEventKeyTo(dst []byte, order uint64, kind, stage string) []byte {
 	return append(append(k, 0), stage...)
 }
 
-// outboxRows are the index rows of a message. A tracking.upload chunk has one event row
-// per line (outboxLineRows); its first line's is ek, as its Order and Stage are the first
-// line's.
+// outboxRows are the index rows of a message; ek is nil for one listed in its order
+// instead (listedInOrder).
 func outboxRows(m *domain.OutboxMessage) (sk, ek, ev []byte) {
-	return outboxStateKey(m.State, outboxTime(m), m.ID), outboxEventKey(m.Order, m.Kind, m.Stage), u64(m.ID)
+	sk, ev = outboxStateKey(m.State, outboxTime(m), m.ID), u64(m.ID)
+	if listedInOrder(m) {
+		return sk, nil, ev
+	}
+	return sk, outboxEventKey(m.Order, m.Kind, m.Stage), ev
 }
 
-// outboxLineRows are the event keys of a chunk's lines after the first (outboxRows has
-// the first), each pointing at the chunk: the per-line dedup rows (order, tracking.upload,
-// the line's UploadLine.Stage) that make each change of number queue once whatever chunk
-// carried it.
-func outboxLineRows(m *domain.OutboxMessage) [][]byte {
-	if len(m.Lines) < 2 {
-		return nil
-	}
-	keys := make([][]byte, 0, len(m.Lines)-1)
-	for _, l := range m.Lines[1:] {
-		keys = append(keys, outboxEventKey(l.Order, m.Kind, l.Stage()))
-	}
-	return keys
+// listedInOrder says whether m is found through its order's Told list rather than an
+// outbox_by_event row: a shipped message, or a tracking.upload chunk (each of whose lines
+// is listed in the line's order).
+func listedInOrder(m *domain.OutboxMessage) bool {
+	return domain.ToldKind(m.Kind) && m.Order != 0
 }
 
 func outboxCounter(st domain.OutboxState) string { return "outbox/" + st.String() }

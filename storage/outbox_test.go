@@ -82,8 +82,8 @@ func TestOutboxAttemptsRetryCancel(t *testing.T) {
 	op := Actor{Operator: "cron", Role: domain.RoleOperator}
 	sup := Actor{Operator: "sue", Role: domain.RoleSupervisor}
 	n, err := s.QueueMessages([]domain.OutboxMessage{
-		{Channel: "tb", Kind: domain.KindTrackingUpload, Order: 7, Stage: "X1"},
-		{Channel: "tb", Kind: domain.KindTrackingUpload, Order: 7, Stage: "X1"},
+		{Channel: "tb", Kind: domain.OutboxRefundReject, Order: 7, Stage: "X1"},
+		{Channel: "tb", Kind: domain.OutboxRefundReject, Order: 7, Stage: "X1"},
 		{Channel: "tb", Kind: domain.KindLate, Order: 8},
 	}, t0, op)
 	if err != nil || n != 2 {

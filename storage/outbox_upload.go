@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -98,22 +99,33 @@ func (u *uploads) dueAt(kind string) time.Time {
 	return at
 }
 
-// seen says whether (no, kind, stage) was queued, in this transaction or before.
+// seen says whether (no, kind, stage) was queued, in this transaction or before, for the
+// kinds indexed in outbox_by_event (not domain.ToldKind: the order's Told says those).
 func (u *uploads) seen(w *wtx, no uint64, kind, stage string) bool {
 	u.key = outboxEventKeyTo(u.key[:0], no, kind, stage)
 	return w.get(bOutboxByEvent, u.key) != nil
 }
 
 // queue files m unless its (order, kind, stage) was queued before (queueMessage's rules)
-// and says whether it did.
+// and says whether it did. A shipped or tracking.upload message about an order is
+// listed in the order (tell).
 func (u *uploads) queue(w *wtx, m domain.OutboxMessage) (bool, error) {
+	if domain.ToldKind(m.Kind) && m.Order != 0 {
+		return u.tell(w, m)
+	}
 	unique := m.Order == 0 && m.Stage == ""
 	if !unique && u.seen(w, m.Order, m.Kind, m.Stage) {
 		return false, nil
 	}
+	_, err := u.put(w, m, unique)
+	return true, err
+}
+
+// put numbers m, files it as queued and returns its number.
+func (u *uploads) put(w *wtx, m domain.OutboxMessage, unique bool) (uint64, error) {
 	id, err := u.reserve(w)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	m.ID = id
 	if unique {
@@ -123,45 +135,89 @@ func (u *uploads) queue(w *wtx, m domain.OutboxMessage) (bool, error) {
 	if m.Transport == "" {
 		m.Transport = domain.TransportFor(m.Kind, m.To)
 	}
-	w.putNewOutbox(&m, true)
+	w.putNewOutbox(&m)
 	w.lastOutbox = m.ID
 	u.queued++
+	return id, nil
+}
+
+// tell queues a shipped or tracking.upload message given whole (QueueMessages: the
+// demo, tests) about orders that must be there, unless its order lists its stage; each
+// order it is about (a chunk's each line's) is written back with it listed.
+func (u *uploads) tell(w *wtx, m domain.OutboxMessage) (bool, error) {
+	keys := []domain.UploadLine{{Order: m.Order, Number: m.Stage}}
+	for _, l := range m.Lines[min(1, len(m.Lines)):] {
+		keys = append(keys, domain.UploadLine{Order: l.Order, Number: l.Stage()})
+	}
+	var id uint64
+	for i, k := range keys {
+		o, err := w.getOrder(k.Order)
+		if err != nil {
+			return false, err
+		}
+		if o == nil {
+			return false, fmt.Errorf("a %s message about %s: no such order", m.Kind, domain.OrderNumber(k.Order))
+		}
+		if i == 0 {
+			if o.ToldID(m.Kind, m.Stage) != 0 {
+				return false, nil
+			}
+			if id, err = u.put(w, m, false); err != nil {
+				return false, err
+			}
+		}
+		next := *o
+		next.Tell(m.Kind, k.Number, id)
+		if err := w.putOrder(o, &next); err != nil {
+			return false, err
+		}
+	}
 	return true, nil
 }
 
 // ship queues the buyer's shipped message of o's current number (note: the number it
-// replaced), unless it was queued before for the same change.
+// replaced), unless o lists it for the same change, and lists it in o.
 func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) error {
 	if o.Shipment.Number == "" {
 		return nil
 	}
 	m := domain.OutboxMessage{Channel: o.Channel, Kind: domain.KindShipped, Key: o.TradeID,
 		Order: o.No, Stage: o.Shipment.Number, Note: note, To: o.Consignee.Email}
-	if note != "" && u.seen(w, o.No, m.Kind, m.Stage) {
+	if o.ToldID(m.Kind, m.Stage) != 0 {
+		if note == "" {
+			return nil
+		}
 		// Corrected back to a number the buyer was told before: the buyer has the other
 		// one now, so this change is told too (the stage names the correction).
 		m.Stage += "#" + strconv.Itoa(o.Shipment.Replaced)
+		if o.ToldID(m.Kind, m.Stage) != 0 {
+			return nil
+		}
 	}
-	_, err := u.queue(w, m)
+	id, err := u.put(w, m, false)
+	if err == nil {
+		o.Tell(m.Kind, m.Stage, id)
+	}
 	return err
 }
 
 // add collects the line of o's current number, correcting old ("" for a new number),
-// unless the number was queued for o before (in this transaction or an earlier one).
+// unless o lists the number's line (queued in this transaction or an earlier one).
 func (u *uploads) add(w *wtx, o *domain.SalesOrder, old string) error {
 	if o.Shipment.Number == "" {
 		return nil
 	}
 	l := domain.UploadLineOf(o, old)
-	if u.seen(w, o.No, domain.KindTrackingUpload, l.Stage()) {
+	if o.ToldID(domain.KindTrackingUpload, l.Stage()) != 0 {
 		return nil
 	}
-	return u.line(w, o.Channel, l)
+	return u.line(w, o, l)
 }
 
-// line adds l to its channel's open chunk (opening one), files its dedup row, and files
-// the chunk when it is full.
-func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) error {
+// line adds l, a line of order o, to its channel's open chunk (opening one), lists the
+// chunk in o, and files the chunk when it is full.
+func (u *uploads) line(w *wtx, o *domain.SalesOrder, l domain.UploadLine) error {
+	channel := o.Channel
 	c := u.open[channel]
 	if c == nil {
 		if u.open == nil {
@@ -176,9 +232,7 @@ func (u *uploads) line(w *wtx, channel string, l domain.UploadLine) error {
 		u.channels = append(u.channels, channel)
 	}
 	c.lines = append(c.lines, l)
-	st := l.Stage()
-	k := outboxEventKeyTo(w.room(9+len(domain.KindTrackingUpload)+len(st)), l.Order, domain.KindTrackingUpload, st)
-	w.put(bOutboxByEvent, w.keep(k), w.keep(binary.BigEndian.AppendUint64(w.room(8), c.id)))
+	o.Tell(domain.KindTrackingUpload, l.Stage(), c.id)
 	if len(c.lines) == domain.UploadChunkLines {
 		u.file(w, channel, c)
 		delete(u.open, channel)
@@ -192,14 +246,15 @@ func (u *uploads) file(w *wtx, channel string, c *chunk) {
 	m := domain.OutboxMessage{ID: c.id, Channel: channel, Kind: domain.KindTrackingUpload, Key: first.Trade,
 		Order: first.Order, Stage: first.Stage(), Note: first.Old, Lines: c.lines, State: domain.OutboxQueued,
 		CreatedAt: u.now, NextAttempt: u.dueAt(domain.KindTrackingUpload), Transport: domain.TransportWebhook}
-	w.putNewOutbox(&m, false)
+	w.putNewOutbox(&m)
 	w.lastOutbox = max(w.lastOutbox, c.id)
 	u.queued++
 }
 
 // take collects a tracking.upload message given whole (QueueMessages: the demo, tests)
-// as a line when it names an order that is in the file; it says whether it did (or
-// found the number queued before). Others are queued as they are.
+// as a line when it names an order that is in the file, and writes the order back with
+// the line listed; it says whether it did (or found the number listed before). Others
+// are queued as they are.
 func (u *uploads) take(w *wtx, m domain.OutboxMessage) (bool, error) {
 	if m.Kind != domain.KindTrackingUpload || m.Order == 0 || m.Stage == "" || len(m.Lines) > 0 {
 		return false, nil
@@ -208,11 +263,15 @@ func (u *uploads) take(w *wtx, m domain.OutboxMessage) (bool, error) {
 	if err != nil || o == nil {
 		return false, err
 	}
-	if !u.seen(w, o.No, domain.KindTrackingUpload, m.Stage) {
-		return true, u.line(w, o.Channel, domain.UploadLine{Order: o.No, Trade: o.TradeID, Number: m.Stage, Old: m.Note,
-			Text: domain.UploadLineText(o, m.Stage)})
+	if o.ToldID(domain.KindTrackingUpload, m.Stage) != 0 {
+		return true, nil
 	}
-	return true, nil
+	next := *o
+	if err := u.line(w, &next, domain.UploadLine{Order: o.No, Trade: o.TradeID, Number: m.Stage, Old: m.Note,
+		Text: domain.UploadLineText(o, m.Stage)}); err != nil {
+		return true, err
+	}
+	return true, w.putOrder(o, &next)
 }
 
 // close files the open chunks, in the order their channels' first lines came, writes the
@@ -239,20 +298,15 @@ func (u *uploads) close(w *wtx) (int, error) {
 	return int(n), nil
 }
 
-// putNewOutbox files a new message's record and rows (those of putOutboxMsg; its event
-// rows only with events), built in the transaction's arena; the caller counts it.
-func (w *wtx) putNewOutbox(m *domain.OutboxMessage, events bool) {
+// putNewOutbox files a new message's record and rows (those of putOutboxMsg), built in
+// the transaction's arena; the caller counts it.
+func (w *wtx) putNewOutbox(m *domain.OutboxMessage) {
 	id := w.keep(binary.BigEndian.AppendUint64(w.room(8), m.ID))
 	w.put(bOutbox, id, w.keep(appendOutbox(w.room(outboxSize(m)), m)))
 	sk := append(w.room(17), byte(m.State))
 	sk = binary.BigEndian.AppendUint64(timeKey(sk, outboxTime(m)), m.ID)
 	w.put(bOutboxByState, w.keep(sk), []byte{})
-	if !events {
-		return
-	}
-	w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(m.Stage)), m.Order, m.Kind, m.Stage)), id)
-	for _, l := range m.Lines[min(1, len(m.Lines)):] { // as outboxLineRows has them
-		st := l.Stage()
-		w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(st)), l.Order, m.Kind, st)), id)
+	if !listedInOrder(m) {
+		w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(m.Stage)), m.Order, m.Kind, m.Stage)), id)
 	}
 }

@@ -191,20 +191,50 @@ func TestTrackingUploadShipAndDoctor(t *testing.T) {
 	if fmt.Sprint(chunkSizes(ups)) != "[2 1]" {
 		t.Fatalf("chunks %v, want a 2-line upload and a 1-line ship", chunkSizes(ups))
 	}
-	// Remove the second line's dedup row: the doctor must notice.
-	key := outboxEventKey(ups[0].Lines[1].Order, domain.KindTrackingUpload, ups[0].Lines[1].Number)
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bOutboxByEvent).Delete(key) }); err != nil {
-		t.Fatal(err)
+	// Drop the second line from its order's list, and list a message that is not there
+	// in the first order: the doctor must name both, and repair list them as the outbox
+	// has them.
+	second, first := ups[0].Lines[1].Order, ups[0].Lines[0].Order
+	rewrite := func(no uint64, change func(o *domain.SalesOrder)) {
+		t.Helper()
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			o, seq, err := decodeOrderAt(tx.Bucket(bOrders).Get(u64(no)))
+			if err != nil {
+				return err
+			}
+			change(&o)
+			return tx.Bucket(bOrders).Put(u64(no), encodeOrderAt(nil, &o, seq))
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	rewrite(second, func(o *domain.SalesOrder) {
+		told, _ := o.Told.Entries()
+		o.Told = nil
+		for _, t := range told {
+			if t.Kind != domain.KindTrackingUpload {
+				o.Tell(t.Kind, t.Stage, t.ID)
+			}
+		}
+	})
+	rewrite(first, func(o *domain.SalesOrder) { o.Tell(domain.KindShipped, "EE999", 999) })
 	rep := doctorOf(t, s)
-	if rep.OK() || !strings.Contains(fmt.Sprint(rep.Problems), "outbox message") {
-		t.Fatalf("doctor missed the chunk's line row: %v", rep.Problems)
+	want := []string{fmt.Sprintf("outbox message %d (tracking.upload %q) is not listed in %s", ups[0].ID, ups[0].Lines[1].Number, domain.OrderNumber(second)),
+		fmt.Sprintf("%s lists outbox message 999 (shipped \"EE999\"), which is not there", domain.OrderNumber(first))}
+	for _, w := range want {
+		if !strings.Contains(fmt.Sprint(rep.Problems), w) {
+			t.Fatalf("doctor missed %q: %v", w, rep.Problems)
+		}
 	}
 	if _, err := s.Repair(context.Background(), t0, Actor{Operator: "sue", Role: domain.RoleSupervisor}); err != nil {
 		t.Fatal(err)
 	}
 	if rep := doctorOf(t, s); !rep.OK() {
 		t.Fatalf("after repair: %v", rep.Problems)
+	}
+	o, _, err := s.Order(second)
+	if err != nil || o.ToldID(domain.KindTrackingUpload, ups[0].Lines[1].Number) != ups[0].ID {
+		t.Fatalf("repair did not list the line again: %+v %v", o.Told, err)
 	}
 }
 
@@ -242,6 +272,9 @@ func TestUploadsShareTheSequence(t *testing.T) {
 			next := *o
 			next.Shipment.Carrier, next.Shipment.Number = "ems", domain.S10Number("EA", int(no), "CN")
 			if err := w.queueShipment(o, &next, up); err != nil {
+				return err
+			}
+			if err := w.putOrder(o, &next); err != nil {
 				return err
 			}
 			if no == 2 {
@@ -286,7 +319,7 @@ func TestUploadsShareTheSequence(t *testing.T) {
 // A chunk given whole (QueueMessages) files its lines' rows by their stages, as the
 // doctor reads them: a correction's line too.
 func TestWholeChunkFilesItsLinesByStage(t *testing.T) {
-	s := openTemp(t)
+	s := uploadStore(t, 2, 0)
 	by := Actor{Operator: "cron", Role: domain.RoleSupervisor}
 	m := domain.OutboxMessage{Channel: "gs", Kind: domain.KindTrackingUpload, Order: 1, Stage: "EA1", Lines: []domain.UploadLine{
 		{Order: 1, Trade: "G1", Number: "EA1", Text: "G1 EA1"},

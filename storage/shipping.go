@@ -222,14 +222,14 @@ func (s *Store) Ship(ref domain.OrderRef, in domain.ShipInput, pol domain.ShipPo
 			}
 		}
 		w := newWtx(tx, 4)
+		up := newUploads(npol, now)
+		if err := w.queueShipment(&o, &next, up); err != nil { // lists its messages in next
+			return err
+		}
 		if err := w.putOrder(&o, &next); err != nil {
 			return err
 		}
 		w.changed(domain.OrderNumber(o.No), domain.DiffOrder(&o, &next)...)
-		up := newUploads(npol, now)
-		if err := w.queueShipment(&o, &next, up); err != nil {
-			return err
-		}
 		if _, err := up.close(w); err != nil {
 			return err
 		}
@@ -310,13 +310,13 @@ func (s *Store) ApplyTracking(lines []domain.TrackingLine, unreadable int, pol d
 			}
 			written[v.OrderNo] = true
 			old := p.Before[v.OrderNo]
+			if err := w.queueShipment(&old, &next, up); err != nil { // lists its messages in next
+				return err
+			}
 			if err := w.putOrder(&old, &next); err != nil {
 				return err
 			}
 			w.changed(domain.OrderNumber(v.OrderNo), domain.DiffOrder(&old, &next)...)
-			if err := w.queueShipment(&old, &next, up); err != nil {
-				return err
-			}
 			w.undoOrderOf(&old, &next)
 		}
 		if _, err := up.close(w); err != nil {

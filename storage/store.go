@@ -83,7 +83,7 @@ import (
 
 // SchemaVersion is the layout this build writes. Files of a newer schema are refused;
 // files of an older one are upgraded at a writable open (Open).
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 var (
 	// allBuckets is the name of every bucket of the table (schema.go), in its order.

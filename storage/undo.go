@@ -403,6 +403,7 @@ func (w *wtx) undoItem(action string, it undoItem) error {
 			return fmt.Errorf("undo record of %s: %w", domain.OrderNumber(no), err)
 		}
 		before.Trade = cur.Trade // an order's trade never changes once converted
+		before.Told = cur.Told   // nor is a message queued about it forgotten
 		if err := w.putOrder(cur, &before); err != nil {
 			return err
 		}

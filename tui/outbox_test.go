@@ -59,6 +59,9 @@ func outboxHarness(t *testing.T, results ...storage.OutboxResult) *harness {
 	t.Helper()
 	h := newHarness(t, manyTrades(2), 140, 40)
 	by := storage.Actor{Operator: "cron", Role: domain.RoleSupervisor}
+	if _, err := h.store.ConvertAllReady(testNow, by); err != nil { // the upload's order
+		t.Fatal(err)
+	}
 	if _, err := h.store.QueueMessages([]domain.OutboxMessage{
 		{Channel: "tb", Kind: domain.KindTrackingUpload, Key: "T1", Order: 1, Stage: "EE1"},
 		{Channel: "tb", Kind: domain.OutboxRefundReject, Key: "R9", Body: "no damage", Stage: "tb:R9"},
