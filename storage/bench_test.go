@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"testing"
@@ -219,10 +220,11 @@ func BenchmarkOrderWindow(b *testing.B) {
 //
 // Each upload queues 10,100 messages: the buyer's shipped message per order and the
 // channel's write-back in 100 chunks of 100 lines. The sub-benchmark no-outbox skips them,
-// to measure what queueing costs; paired runs both, one upload of each in turn on two
-// stores (after a collection), and reports the difference in processor time as
-// queue-cost-%: the machine's other work disturbs two runs taken minutes apart more than
-// two taken side by side.
+// to measure what queueing costs; paired and paired-first run both side by side and
+// report the difference in processor time as queue-cost-% (the machine's other work
+// disturbs two runs taken minutes apart more than two taken side by side). outbox and
+// no-outbox correct every number again on each run after the first, so an order there
+// has had b.N numbers: the list of messages its record keeps grows with each.
 func BenchmarkTrackingUpload10k(b *testing.B) {
 	b.Run("outbox", func(b *testing.B) { trackingUpload10k(b) })
 	b.Run("no-outbox", func(b *testing.B) {
@@ -230,46 +232,42 @@ func BenchmarkTrackingUpload10k(b *testing.B) {
 		defer storage.SetQueueOff(false)
 		trackingUpload10k(b)
 	})
-	b.Run("paired", func(b *testing.B) {
+	// Correcting numbers: each run on two new stores whose 10,000 orders shipped with
+	// their first numbers (made with the timer stopped), one queueing and one not; the
+	// upload corrects every number once.
+	b.Run("paired", func(b *testing.B) { pairedUploads(b, 1) })
+	// The first numbers of 10,000 orders: an upload that ships.
+	b.Run("paired-first", func(b *testing.B) { pairedUploads(b, 0) })
+}
+
+// pairedUploads times upload number it (0 ships, 1 corrects every number) on two new
+// stores, one queueing and one not, after the uploads before it (untimed); each goes
+// first every other time, as the first of two runs side by side is disturbed
+// differently from the second. The CPU profile labels each side's upload (side=with,
+// side=without): go tool pprof -tagfocus side=^with$.
+func pairedUploads(b *testing.B, it int) {
+	var q queueCost
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
 		with, without := newTrackingBench(b), newTrackingBench(b)
-		var q queueCost
-		b.ResetTimer()
-		for it := 0; it < b.N; it++ {
-			// Each goes first every other time: the first of two runs side by side is
-			// disturbed differently from the second.
-			for i := range 2 {
-				if (it+i)%2 == 0 {
-					q.with = append(q.with, with.upload(b, it))
-				} else {
-					storage.SetQueueOff(true)
-					q.without = append(q.without, without.upload(b, it))
-					storage.SetQueueOff(false)
-				}
+		for before := range it {
+			with.upload(b, before)
+			storage.SetQueueOff(true)
+			without.upload(b, before)
+			storage.SetQueueOff(false)
+		}
+		b.StartTimer()
+		for j := range 2 {
+			if (i+j)%2 == 0 {
+				q.with = append(q.with, with.upload(b, it))
+			} else {
+				storage.SetQueueOff(true)
+				q.without = append(q.without, without.upload(b, it))
+				storage.SetQueueOff(false)
 			}
 		}
-		q.report(b)
-	})
-	// The first numbers of 10,000 orders (each run on two new stores, one queueing and one
-	// not, made with the timer stopped): an upload that ships, where the runs above
-	// correct numbers shipped before.
-	b.Run("paired-first", func(b *testing.B) {
-		var q queueCost
-		for it := 0; it < b.N; it++ {
-			b.StopTimer()
-			with, without := newTrackingBench(b), newTrackingBench(b)
-			b.StartTimer()
-			for i := range 2 {
-				if (it+i)%2 == 0 {
-					q.with = append(q.with, with.upload(b, 0))
-				} else {
-					storage.SetQueueOff(true)
-					q.without = append(q.without, without.upload(b, 0))
-					storage.SetQueueOff(false)
-				}
-			}
-		}
-		q.report(b)
-	})
+	}
+	q.report(b)
 }
 
 // queueCost is the processor time of each upload with queueing and without, in pairs run
@@ -358,7 +356,14 @@ func (tb *trackingBench) upload(b *testing.B, it int) time.Duration {
 	if err != nil || len(file.Errors) > 0 {
 		b.Fatalf("parse: %v %v", err, file.Errors)
 	}
-	p, err := tb.s.ApplyTracking(file.Lines, 0, domain.ShipPolicy{Country: "CN"}, false, demo.BenchNow, by)
+	side := "with"
+	if storage.QueueOff() {
+		side = "without"
+	}
+	var p domain.TrackingPlan
+	pprof.Do(context.Background(), pprof.Labels("side", side), func(context.Context) {
+		p, err = tb.s.ApplyTracking(file.Lines, 0, domain.ShipPolicy{Country: "CN"}, false, demo.BenchNow, by)
+	})
 	cpu := processCPU() - c0
 	if err != nil {
 		b.Fatal(err)

@@ -20,21 +20,29 @@ func outboxName(id uint64) string { return "outbox message " + strconv.FormatUin
 func (d *doctor) scanOutbox() error {
 	n := 0
 	err := d.each(bOutbox, func(k, v []byte) error {
-		m, err := decodeOutbox(k, v)
+		ms, err := decodeRecord(k, v)
 		if err != nil {
 			d.problem("outbox", "%x: the record does not read (%v); its rows cannot be checked", k, err)
 			return nil
 		}
-		n++
-		d.w.add(outboxCounter(m.State), "", 1)
-		sk, ek, ev := outboxRows(&m)
-		what := func() string { return outboxName(m.ID) }
-		d.expect(ixOutboxState, sk, []byte{}, what)
-		if ek != nil {
-			d.expect(ixOutboxEvent, ek, ev, what)
-		}
-		if listedInOrder(&m) {
-			d.listed(&m)
+		for i := range ms {
+			m := &ms[i]
+			n++
+			d.w.add(outboxCounter(m.State), "", 1)
+			if i > 0 && (m.State != domain.OutboxQueued || !m.NextAttempt.Equal(ms[0].NextAttempt)) {
+				d.problem("outbox", "%s: a member of batch %d that is not queued with the batch", outboxName(m.ID), ms[0].ID)
+			}
+			sk, ek, ev := outboxRows(m)
+			what := func() string { return outboxName(m.ID) }
+			if i == 0 { // a batch has the one row, its first member's
+				d.expect(ixOutboxState, sk, []byte{}, what)
+			}
+			if ek != nil {
+				d.expect(ixOutboxEvent, ek, ev, what)
+			}
+			if listedInOrder(m) {
+				d.listed(m)
+			}
 		}
 		return nil
 	})
@@ -83,18 +91,20 @@ func (d *doctor) rewriteTold(tx *bolt.Tx) error {
 		return nil
 	}
 	err := d.each(bOutbox, func(k, v []byte) error {
-		m, err := decodeOutbox(k, v)
-		if err != nil || !listedInOrder(&m) {
-			return nil
-		}
-		tell := func(no uint64, stage string) {
-			if list, ok := d.toldFix[no]; ok {
-				d.toldFix[no] = list.With(m.Kind, stage, m.ID)
+		ms, _ := decodeRecord(k, v)
+		for _, m := range ms {
+			if !listedInOrder(&m) {
+				continue
 			}
-		}
-		tell(m.Order, m.Stage)
-		for _, l := range m.Lines[min(1, len(m.Lines)):] {
-			tell(l.Order, l.Stage())
+			tell := func(no uint64, stage string) {
+				if list, ok := d.toldFix[no]; ok {
+					d.toldFix[no] = list.With(m.Kind, stage, m.ID)
+				}
+			}
+			tell(m.Order, m.Stage)
+			for _, l := range m.Lines[min(1, len(m.Lines)):] {
+				tell(l.Order, l.Stage())
+			}
 		}
 		return nil
 	})
@@ -121,16 +131,16 @@ func (d *doctor) rewriteTold(tx *bolt.Tx) error {
 
 // outboxRowSpecs are the outbox's indexes as the doctor checks them.
 func (d *doctor) outboxRowSpecs() (state, event rowSpec) {
-	read := func(id uint64) (domain.OutboxMessage, string) {
+	read := func(id uint64) (domain.OutboxMessage, string) { // a batch's first member for its key
 		v := d.get(bOutbox, u64(id))
 		if v == nil {
 			return domain.OutboxMessage{}, "names " + outboxName(id) + ", which is not there"
 		}
-		m, err := decodeOutbox(u64(id), v)
-		if err != nil {
-			return m, "names " + outboxName(id) + ", which does not read"
+		ms, err := decodeRecord(u64(id), v)
+		if err != nil || len(ms) == 0 {
+			return domain.OutboxMessage{}, "names " + outboxName(id) + ", which does not read"
 		}
-		return m, ""
+		return ms[0], ""
 	}
 	state = rowSpec{name: bOutboxByState, fmtKey: fmtOutboxStateKey,
 		rowOf: func(k, v []byte) ([]byte, []byte, string, string) {
@@ -172,16 +182,20 @@ func fmtOutboxStateKey(k []byte) string {
 // rebuildOutbox files every message's rows and counts in w.
 func (d *doctor) rebuildOutbox(w *wtx) error {
 	return d.each(bOutbox, func(k, v []byte) error {
-		m, err := decodeOutbox(k, v)
+		ms, err := decodeRecord(k, v)
 		if err != nil {
 			return err
 		}
-		sk, ek, ev := outboxRows(&m)
-		w.put(bOutboxByState, sk, []byte{})
-		if ek != nil {
-			w.put(bOutboxByEvent, ek, ev)
+		for i := range ms {
+			sk, ek, ev := outboxRows(&ms[i])
+			if i == 0 {
+				w.put(bOutboxByState, sk, []byte{})
+			}
+			if ek != nil {
+				w.put(bOutboxByEvent, ek, ev)
+			}
+			w.add(outboxCounter(ms[i].State), "", 1)
 		}
-		w.add(outboxCounter(m.State), "", 1)
 		return nil
 	})
 }

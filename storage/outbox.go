@@ -227,11 +227,16 @@ func (s *Store) DueOutbox(now time.Time, limit int) ([]OutboxItem, error) {
 		if len(ids) > limit {
 			ids = ids[:limit]
 		}
+		var msgs []domain.OutboxMessage
 		for _, x := range ids {
-			m, err := outboxByID(tx, x.id)
+			ms, err := messagesAt(tx, x.id) // a batch's row names its members
 			if err != nil {
 				return err
 			}
+			msgs = append(msgs, ms...)
+		}
+		msgs = msgs[:min(limit, len(msgs))]
+		for _, m := range msgs {
 			it := OutboxItem{Msg: m}
 			if m.Order != 0 {
 				o, ok, err := orderByNo(tx, m.Order)
@@ -250,24 +255,43 @@ func (s *Store) DueOutbox(now time.Time, limit int) ([]OutboxItem, error) {
 // ErrNoMessage is an outbox ID that is not there.
 var ErrNoMessage = errors.New("no such message in the outbox")
 
+// outboxByID reads message id, on its own or a batch's member.
 func outboxByID(tx *bolt.Tx, id uint64) (domain.OutboxMessage, error) {
-	k := u64(id)
-	v := tx.Bucket(bOutbox).Get(k)
-	if v == nil {
+	k, v := findOutbox(tx.Bucket(bOutbox).Cursor(), id)
+	if k == nil {
 		return domain.OutboxMessage{}, fmt.Errorf("message %d: %w", id, ErrNoMessage)
 	}
-	m, err := decodeOutbox(k, v)
+	m, err := member(k, v, id)
 	if err != nil {
 		return m, fmt.Errorf("outbox message %d: %w", id, err)
 	}
 	return m, nil
 }
 
+// getOutbox reads message id for a change: a member of a batch is split out of it first
+// (with the batch's other members), so that it is written on its own.
 func (w *wtx) getOutbox(id uint64) (domain.OutboxMessage, error) {
 	k := u64(id)
 	v := w.get(bOutbox, k)
 	if v == nil {
+		// A member of a batch stored before this transaction, unless the batch was split
+		// (then its members are found above) or deleted in it.
+		if bk, bv := findOutbox(w.tx.Bucket(bOutbox).Cursor(), id); bk != nil && isBatch(bv) && w.get(bOutbox, bk) != nil {
+			k, v = bk, bv
+		}
+	}
+	if v == nil {
 		return domain.OutboxMessage{}, fmt.Errorf("message %d: %w", id, ErrNoMessage)
+	}
+	if isBatch(v) {
+		if err := w.split(k, v); err != nil {
+			return domain.OutboxMessage{}, err
+		}
+		m, err := member(k, v, id)
+		if err != nil {
+			return m, fmt.Errorf("outbox message %d: %w", id, err)
+		}
+		return m, nil
 	}
 	m, err := decodeOutbox(k, v)
 	if err != nil {

@@ -46,7 +46,9 @@ func (q OutboxQuery) matches(m *domain.OutboxMessage) bool {
 
 // OutboxWindow reads up to limit messages of q's state by time (the next attempt, or when
 // sent), starting after from (or at the first when from is nil); with back it reads the
-// messages before from (or the last), still returned in time order.
+// messages before from (or the last), still returned in time order. A batch's row stands
+// for its members: each is a row of the window, at the position its own row would have
+// (state, time, its number), so a window may start or end inside a batch.
 func (s *Store) OutboxWindow(ctx context.Context, q OutboxQuery, from Pos, back bool, limit int) (rows []OutboxRow, more bool, err error) {
 	prefix := []byte{byte(q.State)}
 	err = s.db.View(func(tx *bolt.Tx) error {
@@ -65,9 +67,18 @@ func (s *Store) OutboxWindow(ctx context.Context, q OutboxQuery, from Pos, back 
 				k, _ = c.Prev()
 			}
 		case !back:
+			// From the last row at or before from: a batch's row there may hold members
+			// after it.
 			k, _ = c.Seek(from)
-			if bytes.Equal(k, from) {
-				k, _ = c.Next()
+			if !bytes.Equal(k, from) {
+				if k == nil {
+					k, _ = c.Last()
+				} else {
+					k, _ = c.Prev()
+				}
+				if len(k) != 17 || k[0] != byte(q.State) {
+					k, _ = c.Seek(from)
+				}
 			}
 		default:
 			step = c.Prev
@@ -84,25 +95,32 @@ func (s *Store) OutboxWindow(ctx context.Context, q OutboxQuery, from Pos, back 
 					return err
 				}
 			}
-			m, err := outboxByID(tx, binary.BigEndian.Uint64(k[9:]))
+			ms, err := messagesAt(tx, binary.BigEndian.Uint64(k[9:]))
 			if err != nil {
 				return err
 			}
-			if !q.matches(&m) {
-				continue
+			if back {
+				slices.Reverse(ms)
 			}
-			if len(rows) == limit {
-				more = true
-				return nil
+			for i := range ms {
+				pos := binary.BigEndian.AppendUint64(append(Pos{}, k[:9]...), ms[i].ID)
+				if from != nil && (!back && bytes.Compare(pos, from) <= 0 || back && bytes.Compare(pos, from) >= 0) {
+					continue
+				}
+				if !q.matches(&ms[i]) {
+					continue
+				}
+				if len(rows) == limit {
+					more = true
+					return nil
+				}
+				rows = append(rows, OutboxRow{Msg: ms[i], Pos: pos})
 			}
-			rows = append(rows, OutboxRow{Msg: m, Pos: append(Pos{}, k...)})
 		}
 		return nil
 	})
 	if back {
-		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-			rows[i], rows[j] = rows[j], rows[i]
-		}
+		slices.Reverse(rows)
 	}
 	return rows, more, err
 }
@@ -124,11 +142,16 @@ func (s *Store) OutboxCount(q OutboxQuery) (n int, exact bool, err error) {
 func (s *Store) EachOutbox(fn func(seq uint64, m domain.OutboxMessage) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bOutbox).ForEach(func(k, v []byte) error {
-			m, err := decodeOutbox(k, v)
+			ms, err := decodeRecord(k, v)
 			if err != nil {
 				return fmt.Errorf("outbox message %x: %w", k, err)
 			}
-			return fn(m.ID, m)
+			for _, m := range ms {
+				if err := fn(m.ID, m); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	})
 }
@@ -144,12 +167,14 @@ func (s *Store) ListOutbox(states []domain.OutboxState, fn func(domain.OutboxMes
 		c := tx.Bucket(bOutboxByState).Cursor()
 		for _, st := range states {
 			for k, _ := c.Seek([]byte{byte(st)}); len(k) == 17 && k[0] == byte(st); k, _ = c.Next() {
-				m, err := outboxByID(tx, binary.BigEndian.Uint64(k[9:]))
+				ms, err := messagesAt(tx, binary.BigEndian.Uint64(k[9:]))
 				if err != nil {
 					return err
 				}
-				if err := fn(m); err != nil {
-					return err
+				for _, m := range ms {
+					if err := fn(m); err != nil {
+						return err
+					}
 				}
 			}
 		}

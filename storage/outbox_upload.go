@@ -48,6 +48,7 @@ type uploads struct {
 	due      map[string]time.Time // by kind
 	next     uint64               // the next outbox number; 0 until the sequence is read
 	end      uint64               // the last number of the block taken (reserve)
+	shipped  batch                // the buyers' shipped messages (outbox_batch.go)
 	queued   int64                // messages filed
 	channels []string             // with an open chunk, in the order their first line came
 	open     map[string]*chunk
@@ -194,7 +195,9 @@ func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) error {
 			return nil
 		}
 	}
-	id, err := u.put(w, m, false)
+	m.State, m.CreatedAt, m.NextAttempt = domain.OutboxQueued, u.now, u.dueAt(m.Kind)
+	m.Transport = domain.TransportFor(m.Kind, m.To)
+	id, err := u.shipped.add(w, u, m)
 	if err == nil {
 		o.Tell(m.Kind, m.Stage, id)
 	}
@@ -284,6 +287,7 @@ func (u *uploads) close(w *wtx) (int, error) {
 			delete(u.open, ch)
 		}
 	}
+	u.shipped.file(w, u)
 	n := u.queued
 	if u.next != 0 && u.next <= u.end { // give back the block's unused numbers
 		meta := w.tx.Bucket(bMeta)
