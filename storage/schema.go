@@ -81,7 +81,8 @@ var schema = newSchema(
 	&bucketSpec{name: bRefunds, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bRefundsByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOrderRefunds, kind: kindRecords, fill: leaveRoom},
-	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull},
+	// A change to a batch's member splits the batch; its other members are read back.
+	&bucketSpec{name: bOutbox, kind: kindRecords, fill: packFull, readBack: true},
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
