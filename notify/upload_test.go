@@ -112,4 +112,26 @@ func TestWebhookGetsTrackingChunks(t *testing.T) {
 	if l := fix.Lines[0]; l.Trade != "G0149" || l.Number != fixed || l.Replaces != lines[0].Number {
 		t.Fatalf("the correction's line: %+v", l)
 	}
+	// The buyers' shipped messages were queued in batches: each arrives once, on its own,
+	// with its order's number, and the outbox has them all sent.
+	told := map[string]string{}
+	for _, h := range hits() {
+		var b WebhookBody
+		if err := json.Unmarshal(h.body, &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.Kind != domain.KindShipped {
+			continue
+		}
+		if _, twice := told[b.Stage]; twice || h.key != b.IdempotencyKey || !strings.Contains(b.Text, b.Stage) {
+			t.Fatalf("shipped message %d (%s) arrived twice or without its number: %q", b.ID, b.Stage, b.Text)
+		}
+		told[b.Stage] = b.Order
+	}
+	if len(told) != n+1 {
+		t.Fatalf("%d shipped messages arrived, want %d and the correction's", len(told), n)
+	}
+	if c, err := s.OutboxCounts(t0); err != nil || c.Queued != 0 || c.Failed != 0 || c.Sent != n+4 {
+		t.Fatalf("outbox after the send: %+v %v", c, err)
+	}
 }
