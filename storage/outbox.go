@@ -22,11 +22,14 @@ import (
 // short write transaction (RecordOutbox).
 //
 //	outbox            records: seq(8) → message (encodeOutbox; JSON for write-backs queued
-//	                    before the outbox was delivered); seq is its ID
+//	                    before the outbox was delivered); seq is its ID; or a batch of
+//	                    shipped messages seq, seq+1, … (outbox_batch.go)
 //	outbox_by_state   index: state(1) | time(8) | seq(8) → empty; the time is the next
-//	                    attempt, or when it was sent, died or was cancelled
+//	                    attempt, or when it was sent, died or was cancelled; one per batch
 //	outbox_by_event   index: order(8) | kind 0x00 stage → seq(8): one message per
-//	                    (order, kind, stage), and an order's messages
+//	                    (order, kind, stage), and an order's messages; the shipped
+//	                    messages and tracking.upload lines are listed in their orders
+//	                    instead (domain.SalesOrder.Told)
 //	meta lease/outbox the sender's lease: holder 0x00 expiry (Unix ns)
 //
 // Counters: outbox/<state>.

@@ -19,27 +19,24 @@ import (
 // lines or when its transaction closes (uploads.close, just before the commit): a later
 // transaction starts new chunks and never adds to a message a sender may already hold.
 //
-// One message per (order, kind, stage) still holds per line: each line files its own
-// outbox_by_event row order | "tracking.upload" 0x00 stage → the chunk's ID, where the
-// stage is the number, and after a correction the number and the shipment's count of
-// corrections (domain.UploadLine.Stage); the first line's row is the message's own row (a
-// chunk's Order, Stage and Note are its first line's). A re-import of the same numbers
-// finds its row and queues nothing; every change of number — a number corrected back to
-// one the channel had as well — has a stage of its own and queues one line, with the
-// number it replaced (Old).
-// The rows also list a chunk among each of its orders' messages (OrderMessages). They
-// are what queueing still costs a bulk upload most: two rows per order (this and the
-// shipped message's) on every page of outbox_by_event, which bbolt rewrites whole
-// (PERFORMANCE.md).
+// One message per (order, kind, stage) still holds per line: each line is listed in its
+// order's told list (domain.SalesOrder.Told) as tracking.upload, its stage and the
+// chunk's ID, where the stage is the number, and after a correction the number and the
+// shipment's count of corrections (domain.UploadLine.Stage); a chunk's Order, Stage and
+// Note are its first line's. A re-import of the same numbers finds the entry and queues
+// nothing; every change of number — a number corrected back to one the channel had as
+// well — has a stage of its own and queues one line, with the number it replaced (Old).
+// The buyer's shipped message is listed the same way. The lists also give an order's
+// messages (OrderMessages). They live in the order because every change of number
+// rewrites it anyway: an index row per line and per shipped message was what queueing
+// cost a bulk upload most (PERFORMANCE.md).
 
 // Everything a transaction's shipments owe goes through one uploads (queueShipment):
-// the buyers' shipped and no_tracking messages are written at once, the lines as they
-// come (their dedup rows at once, the chunk's record when it is full or at close). It is
-// built to cost a bulk upload little: outbox numbers are taken from the sequence 1,024
-// at a time (reserve); records and keys are packed into the
-// transaction's arena; no message is held in memory after it is filed; the dedup rows
-// written in the transaction are read back through its overlay (outbox_by_event is
-// readBack), so no set of its own is kept; each state's counter is added once.
+// the buyers' shipped messages go into batches (outbox_batch.go), the no_tracking ones
+// are written at once, the lines as they come (listed in their orders at once, the
+// chunk's record when it is full or at close). It is built to cost a bulk upload
+// little: outbox numbers are taken from the sequence 1,024 at a time (reserve); records
+// and keys are packed into the transaction's arena; each state's counter is added once.
 
 // uploads is what one write transaction queues for its shipments.
 type uploads struct {
