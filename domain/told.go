@@ -80,6 +80,15 @@ func (l ToldList) With(kind, stage string, id uint64) ToldList {
 	return binary.AppendUvarint(out, id)
 }
 
+// Walk calls fn with each entry (stage only valid during the call), or says
+// ErrBadToldList.
+func (l ToldList) Walk(fn func(kind string, stage []byte, id uint64)) error {
+	if !l.each(func(kind string, stage []byte, id uint64) bool { fn(kind, stage, id); return true }) {
+		return ErrBadToldList
+	}
+	return nil
+}
+
 // Entries is the list unpacked, or ErrBadToldList.
 func (l ToldList) Entries() ([]Told, error) {
 	var out []Told

@@ -240,13 +240,11 @@ func (d *doctor) scanOrders() error {
 		} else if why != "" {
 			d.problem("parcels", "%s: %s", domain.OrderNumber(o.No), why)
 		}
-		told, err := o.Told.Entries()
-		if err != nil {
+		if err := o.Told.Walk(func(kind string, stage []byte, id uint64) {
+			d.told[toldKeyOf(o.No, kind, stage)] = id
+		}); err != nil {
 			d.problem("outbox", "%s: %v", domain.OrderNumber(o.No), err)
 			d.fixTold(o.No)
-		}
-		for _, t := range told {
-			d.told[toldKey{o.No, t.Kind, t.Stage}] = t.ID
 		}
 		if r := o.PaymentRef; r != "" && r != o.TradeID { // as indexRefs files it
 			d.refWant = append(d.refWant, hitemOf([]byte(r), o.No))

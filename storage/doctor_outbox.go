@@ -48,31 +48,43 @@ func (d *doctor) scanOutbox() error {
 	})
 	d.checked("outbox", n, "records")
 	for key, id := range d.told { // listed, but no such message
-		d.problem("outbox", "%s lists %s (%s %s), which is not there or not about it", domain.OrderNumber(key.order), outboxName(id), key.kind, strconv.Quote(key.stage))
+		d.problem("outbox", "%s lists %s (%s), which is not there or not about it", domain.OrderNumber(key.order), outboxName(id), key.kind)
 		d.fixTold(key.order)
 	}
 	return err
 }
 
-// toldKey is an order, a kind and a stage: one entry of an order's Told list.
+// toldKey is one entry of an order's Told list: the order, the kind and a hash of the
+// stage (FNV-1a: two stages of one order's kind do not share one). It is small, as a
+// year of orders lists millions.
 type toldKey struct {
-	order       uint64
-	kind, stage string
+	order uint64
+	kind  string // one of the domain.Kind constants: no bytes of its own
+	stage uint64
+}
+
+func toldKeyOf(order uint64, kind string, stage []byte) toldKey {
+	return toldKey{order: order, kind: kind, stage: keyHash(stage)}
 }
 
 // listed finds m (each of a chunk's lines) in its order's list, or names it.
 func (d *doctor) listed(m *domain.OutboxMessage) {
-	keys := []toldKey{{m.Order, m.Kind, m.Stage}}
-	for _, l := range m.Lines[min(1, len(m.Lines)):] {
-		keys = append(keys, toldKey{l.Order, m.Kind, l.Stage()})
+	type entry struct {
+		order uint64
+		stage string
 	}
-	for _, key := range keys {
+	entries := []entry{{m.Order, m.Stage}}
+	for _, l := range m.Lines[min(1, len(m.Lines)):] {
+		entries = append(entries, entry{l.Order, l.Stage()})
+	}
+	for _, e := range entries {
+		key := toldKeyOf(e.order, m.Kind, []byte(e.stage))
 		if id, ok := d.told[key]; ok && id == m.ID {
 			delete(d.told, key)
 			continue
 		}
-		d.problem("outbox", "%s (%s %s) is not listed in %s", outboxName(m.ID), key.kind, strconv.Quote(key.stage), domain.OrderNumber(key.order))
-		d.fixTold(key.order)
+		d.problem("outbox", "%s (%s %s) is not listed in %s", outboxName(m.ID), m.Kind, strconv.Quote(e.stage), domain.OrderNumber(e.order))
+		d.fixTold(e.order)
 	}
 }
 

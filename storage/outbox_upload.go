@@ -156,13 +156,15 @@ func (u *uploads) tell(w *wtx, m domain.OutboxMessage) (bool, error) {
 		if o == nil {
 			return false, fmt.Errorf("a %s message about %s: no such order", m.Kind, domain.OrderNumber(k.Order))
 		}
-		if i == 0 {
-			if o.ToldID(m.Kind, m.Stage) != 0 {
-				return false, nil
-			}
+		switch {
+		case i == 0 && o.ToldID(m.Kind, m.Stage) != 0:
+			return false, nil
+		case i == 0:
 			if id, err = u.put(w, m, false); err != nil {
 				return false, err
 			}
+		case o.ToldID(m.Kind, k.Number) != 0:
+			return false, fmt.Errorf("a %s message's line for %s: its stage %q was queued before", m.Kind, domain.OrderNumber(k.Order), k.Number)
 		}
 		next := *o
 		next.Tell(m.Kind, k.Number, id)

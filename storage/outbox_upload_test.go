@@ -220,7 +220,7 @@ func TestTrackingUploadShipAndDoctor(t *testing.T) {
 	rewrite(first, func(o *domain.SalesOrder) { o.Tell(domain.KindShipped, "EE999", 999) })
 	rep := doctorOf(t, s)
 	want := []string{fmt.Sprintf("outbox message %d (tracking.upload %q) is not listed in %s", ups[0].ID, ups[0].Lines[1].Number, domain.OrderNumber(second)),
-		fmt.Sprintf("%s lists outbox message 999 (shipped \"EE999\"), which is not there", domain.OrderNumber(first))}
+		fmt.Sprintf("%s lists outbox message 999 (shipped), which is not there", domain.OrderNumber(first))}
 	for _, w := range want {
 		if !strings.Contains(fmt.Sprint(rep.Problems), w) {
 			t.Fatalf("doctor missed %q: %v", w, rep.Problems)
@@ -327,6 +327,21 @@ func TestWholeChunkFilesItsLinesByStage(t *testing.T) {
 	}}
 	if n, err := s.QueueMessages([]domain.OutboxMessage{m}, t0, by); err != nil || n != 1 {
 		t.Fatalf("queue: %d %v", n, err)
+	}
+	if rep := doctorOf(t, s); !rep.OK() {
+		t.Fatalf("doctor: %v", rep.Problems)
+	}
+	// The same chunk again queues nothing; one whose later line was queued before is
+	// refused whole, and nothing is written.
+	if n, err := s.QueueMessages([]domain.OutboxMessage{m}, t0, by); err != nil || n != 0 {
+		t.Fatalf("again: %d %v", n, err)
+	}
+	m.Stage, m.Lines[0].Number = "EA9", "EA9"
+	if n, err := s.QueueMessages([]domain.OutboxMessage{m}, t0, by); err == nil || !strings.Contains(err.Error(), "was queued before") {
+		t.Fatalf("a repeated line: %d %v", n, err)
+	}
+	if got := len(outboxOf(t, s)); got != 1 {
+		t.Fatalf("%d messages after the refused chunk, want 1", got)
 	}
 	if rep := doctorOf(t, s); !rep.OK() {
 		t.Fatalf("doctor: %v", rep.Problems)
