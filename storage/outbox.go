@@ -227,11 +227,11 @@ func (s *Store) DueOutbox(now time.Time, limit int) ([]OutboxItem, error) {
 			}
 			return int(a.id) - int(b.id)
 		})
-		if len(ids) > limit {
-			ids = ids[:limit]
-		}
 		var msgs []domain.OutboxMessage
 		for _, x := range ids {
+			if len(msgs) >= limit {
+				break
+			}
 			ms, err := messagesAt(tx, x.id) // a batch's row names its members
 			if err != nil {
 				return err
