@@ -299,8 +299,11 @@ func (d *doctor) scanSeqTargets() error {
 		max  *uint64
 	}{{bAudit, &d.maxAudit}, {bOutbox, &d.maxOutbox}} {
 		if b := d.bucket(t.name); b != nil {
-			if k, _ := b.Cursor().Last(); len(k) == 8 {
+			if k, v := b.Cursor().Last(); len(k) == 8 {
 				*t.max = binary.BigEndian.Uint64(k)
+				if n := batchCount(v); t.name[0] == bOutbox[0] && n > 0 && n <= batchMax {
+					*t.max += n - 1 // a batch's last member
+				}
 			}
 		}
 	}

@@ -29,7 +29,7 @@ func (d *doctor) scanOutbox() error {
 			m := &ms[i]
 			n++
 			d.w.add(outboxCounter(m.State), "", 1)
-			if i > 0 && (m.State != domain.OutboxQueued || !m.NextAttempt.Equal(ms[0].NextAttempt)) {
+			if isBatch(v) && (m.State != domain.OutboxQueued || !m.NextAttempt.Equal(ms[0].NextAttempt)) {
 				d.problem("outbox", "%s: a member of batch %d that is not queued with the batch", outboxName(m.ID), ms[0].ID)
 			}
 			sk, ek, ev := outboxRows(m)
@@ -67,7 +67,8 @@ func toldKeyOf(order uint64, kind string, stage []byte) toldKey {
 	return toldKey{order: order, kind: kind, stage: keyHash(stage)}
 }
 
-// listed finds m (each of a chunk's lines) in its order's list, or names it.
+// listed finds m (each of a chunk's lines) in its order's list, or names it; a message
+// about an order that is not there (its conversion undone) is listed nowhere.
 func (d *doctor) listed(m *domain.OutboxMessage) {
 	type entry struct {
 		order uint64
@@ -78,6 +79,9 @@ func (d *doctor) listed(m *domain.OutboxMessage) {
 		entries = append(entries, entry{l.Order, l.Stage()})
 	}
 	for _, e := range entries {
+		if d.get(bOrders, u64(e.order)) == nil {
+			continue // about an order that is gone: nothing lists it
+		}
 		key := toldKeyOf(e.order, m.Kind, []byte(e.stage))
 		if id, ok := d.told[key]; ok && id == m.ID {
 			delete(d.told, key)

@@ -54,46 +54,48 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 }
 
 // moveToldRows (the step to schema 9) moves the outbox_by_event rows of the shipped
-// messages and the tracking.upload lines into their orders' Told lists, oldest first. A
-// row of an order that is not there is dropped (doctor names its message).
+// messages and the tracking.upload lines about an order into its Told list, oldest first.
+// The rows of such messages about no order stay (they are indexed as before); those of
+// an order that is not there go (nothing lists them); those of an order that does not
+// read stay where they are, for doctor to name with the order.
 func moveToldRows(tx *bolt.Tx) error {
 	ev := tx.Bucket(bOutboxByEvent)
-	lists := map[uint64][]domain.Told{}
-	var gone [][]byte
+	type row struct {
+		key  []byte
+		told domain.Told
+	}
+	rows := map[uint64][]row{}
 	c := ev.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) < 9 || len(v) != 8 {
 			continue
 		}
 		kind, stage, ok := strings.Cut(string(k[8:]), "\x00")
-		if !ok || !domain.ToldKind(kind) {
+		no := binary.BigEndian.Uint64(k)
+		if !ok || !domain.ToldKind(kind) || no == 0 {
 			continue
 		}
-		no := binary.BigEndian.Uint64(k)
-		lists[no] = append(lists[no], domain.Told{Kind: kind, Stage: stage, ID: binary.BigEndian.Uint64(v)})
-		gone = append(gone, k)
-	}
-	for _, k := range gone {
-		if err := ev.Delete(k); err != nil {
-			return err
-		}
+		rows[no] = append(rows[no], row{slices.Clone(k), domain.Told{Kind: kind, Stage: stage, ID: binary.BigEndian.Uint64(v)}})
 	}
 	orders := tx.Bucket(bOrders)
-	for no, list := range lists {
-		v := orders.Get(u64(no))
-		if v == nil {
-			continue
+	for no, list := range rows {
+		if v := orders.Get(u64(no)); v != nil {
+			o, seq, err := decodeOrderAt(v)
+			if err != nil {
+				continue
+			}
+			slices.SortFunc(list, func(a, b row) int { return cmp.Compare(a.told.ID, b.told.ID) })
+			for _, r := range list {
+				o.Tell(r.told.Kind, r.told.Stage, r.told.ID)
+			}
+			if err := orders.Put(u64(no), encodeOrderAt(nil, &o, seq)); err != nil {
+				return err
+			}
 		}
-		o, seq, err := decodeOrderAt(v)
-		if err != nil {
-			return fmt.Errorf("schema 9: %s: %w", domain.OrderNumber(no), err)
-		}
-		slices.SortFunc(list, func(a, b domain.Told) int { return cmp.Compare(a.ID, b.ID) })
-		for _, t := range list {
-			o.Tell(t.Kind, t.Stage, t.ID)
-		}
-		if err := orders.Put(u64(no), encodeOrderAt(nil, &o, seq)); err != nil {
-			return err
+		for _, r := range list {
+			if err := ev.Delete(r.key); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -296,3 +296,57 @@ func TestMigrationListsToldMessagesInOrders(t *testing.T) {
 		t.Fatalf("doctor: %v", rep.Problems)
 	}
 }
+
+// The last outbox number is a batch's last member's: the doctor names a sequence behind
+// it, and repair moves the sequence past it, so the next message takes a new number.
+func TestSequenceIsPastTheLastBatchMember(t *testing.T) {
+	s := batchStore(t, 250)
+	last := uint64(len(outboxOf(t, s)))
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(kOutboxSeq, u64(last-3)) }); err != nil {
+		t.Fatal(err)
+	}
+	if rep := doctorOf(t, s); rep.OK() {
+		t.Fatal("the doctor missed the outbox sequence behind the last batch's members")
+	}
+	sup := Actor{Operator: "sue", Role: domain.RoleSupervisor}
+	if _, err := s.Repair(context.Background(), t0, sup); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.QueueMessages([]domain.OutboxMessage{{Channel: "gs", Kind: domain.KindLate, Key: "x", To: "a@b.c"}}, t0, sup); err != nil || n != 1 {
+		t.Fatalf("queue: %d %v", n, err)
+	}
+	for id := uint64(1); id <= last+1; id++ {
+		if _, err := s.OutboxMessage(id); err != nil {
+			t.Fatalf("message %d: %v", id, err)
+		}
+	}
+	if rep := doctorOf(t, s); !rep.OK() {
+		t.Fatalf("doctor: %v", rep.Problems)
+	}
+}
+
+// Schema 9's step leaves the row of a shipped message about no order (indexed as before)
+// and drops the rows of an order that is gone; the doctor finds the file whole.
+func TestMigrationKeepsRowsOfNoOrder(t *testing.T) {
+	s := batchStore(t, 3)
+	sup := Actor{Operator: "sue", Role: domain.RoleSupervisor}
+	if n, err := s.QueueMessages([]domain.OutboxMessage{{Channel: "gs", Kind: domain.KindShipped, Key: "k", To: "a@b.c"}}, t0, sup); err != nil || n != 1 {
+		t.Fatalf("queue: %d %v", n, err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { // a schema 8 row of an order that is gone
+		return tx.Bucket(bOutboxByEvent).Put(outboxEventKey(77, domain.KindShipped, "EE1"), u64(2))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	setSchema(t, s, 8)
+	path := s.Path()
+	s.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if rep := doctorOf(t, s); !rep.OK() {
+		t.Fatalf("doctor: %v", rep.Problems)
+	}
+}

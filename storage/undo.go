@@ -116,13 +116,22 @@ func (w *wtx) keepUndo(it undoItem) {
 func (w *wtx) undoEntryOf(old, next *domain.PoolEntry, made *domain.SalesOrder) {
 	it := undoItem{kind: undoEntry, key: poolKey(nil, old.Key), before: encodeEntry(nil, old), after: keyHash(encodeEntry(nil, next))}
 	if made != nil {
-		it.extra, it.made = made.No, keyHash(encodeOrder(nil, made))
+		it.extra, it.made = made.No, orderHash(made)
 	}
 	w.keepUndo(it)
 }
 
 func (w *wtx) undoOrderOf(old, next *domain.SalesOrder) {
-	w.keepUndo(undoItem{kind: undoOrder, key: u64(old.No), before: encodeOrder(nil, old), after: keyHash(encodeOrder(nil, next))})
+	w.keepUndo(undoItem{kind: undoOrder, key: u64(old.No), before: encodeOrder(nil, old), after: orderHash(next)})
+}
+
+// orderHash is the hash an undo compares an order by: its encoding without its told list,
+// which only grows (an undo keeps it), so a message queued about the order and an undone
+// import that queued it do not make the order "changed by a later action".
+func orderHash(o *domain.SalesOrder) uint64 {
+	bare := *o
+	bare.Told = nil
+	return keyHash(encodeOrder(nil, &bare))
 }
 
 func (w *wtx) undoRefundOf(old, next *domain.RefundRequest, outbox uint64) {
@@ -314,7 +323,7 @@ func (w *wtx) undoFacts(it undoItem) (string, domain.UndoFacts, error) {
 				f.Missing = true
 			} else {
 				f.Shipped = o.Shipment.Shipped()
-				f.OrderChanged = keyHash(encodeOrder(nil, o)) != it.made
+				f.OrderChanged = orderHash(o) != it.made
 				refunds, err := orderRefunds(w.tx, o.No)
 				if err != nil {
 					return "", f, err
@@ -329,7 +338,7 @@ func (w *wtx) undoFacts(it undoItem) (string, domain.UndoFacts, error) {
 		if err != nil {
 			return "", f, err
 		}
-		f.ChangedSince = cur == nil || keyHash(encodeOrder(nil, cur)) != it.after
+		f.ChangedSince = cur == nil || orderHash(cur) != it.after
 		if before, err := decodeOrder(it.before); err == nil && before.Shipment.Number != "" {
 			if v := w.get(bOrdersByTrack, []byte(before.Shipment.Number)); len(v) == 8 && binary.BigEndian.Uint64(v) != no {
 				f.NumberNowOf = binary.BigEndian.Uint64(v)

@@ -191,6 +191,7 @@ func TestUndoNothingPossibleWritesNothing(t *testing.T) {
 
 func TestUndoTrackingImport(t *testing.T) {
 	s := shippingStore(t)
+	conv := lastEvent(t, s).Seq
 	lines := []domain.TrackingLine{{Line: 1, Ref: "tb:T1", Carrier: "ems", Number: numA}, {Line: 2, Ref: "tb:T3", Carrier: "ems", Number: numB}}
 	if _, err := s.ApplyTracking(lines, 0, cn, false, t0, opAna); err != nil {
 		t.Fatal(err)
@@ -218,6 +219,22 @@ func TestUndoTrackingImport(t *testing.T) {
 		t.Error("SO1's tracking number still finds it")
 	}
 	mustDoctorOK(t, s, "undoing a tracking import")
+	// SO1 still lists the shipped message queued for numA (it stays queued): the same
+	// number again queues no second one, and the conversion can still be undone.
+	if o.ToldID(domain.KindShipped, numA) == 0 {
+		t.Errorf("SO1 forgot its shipped message: %v", o.Told)
+	}
+	if plan, err := s.UndoPlanFor(conv, Actor{Operator: "sue", Role: domain.RoleSupervisor}); err != nil || !rowOf(plan, "tb:T1").OK {
+		t.Errorf("the conversion of SO1 after the undone import: %v %+v", err, plan.Rows)
+	}
+	before := len(outboxOf(t, s))
+	if _, err := s.ApplyTracking(lines[:1], 0, cn, false, t0, opAna); err != nil {
+		t.Fatal(err)
+	}
+	if after := len(outboxOf(t, s)); after != before {
+		t.Errorf("the same number again queued %d messages", after-before)
+	}
+	mustDoctorOK(t, s, "the number entered again")
 }
 
 func TestUndoRefundRejectAndProcess(t *testing.T) {
