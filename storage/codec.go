@@ -446,9 +446,24 @@ func orderHasShipment(v []byte) bool {
 	switch v[0] &^ orderAtEntry {
 	case orderShippedVersion, orderFlagsVersion:
 		return true
-	case orderToldVersion:
-		o, err := decodeOrder(v)
-		return err == nil && o.Shipment.Shipped()
+	case orderToldVersion: // read up to the shipment's time, skipping the strings
+		d := dec{b: v[1:]}
+		d.u()
+		d.byte()
+		d.t()
+		d.t()
+		d.skip()
+		if v[0]&orderAtEntry != 0 {
+			d.u()
+		} else {
+			d.skip()
+			d.skip()
+		}
+		d.skip()
+		d.skip()
+		d.skip()
+		shipped := d.t()
+		return d.err == nil && !shipped.IsZero()
 	}
 	return false
 }
