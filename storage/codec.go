@@ -437,33 +437,17 @@ func orderFlags(o *domain.SalesOrder) uint64 {
 	return 0
 }
 
-// orderHasShipment tells from an encoded order whether it carries a shipment (an order
-// of orderToldVersion may carry an empty one: it then reads as not shipped).
-func orderHasShipment(v []byte) bool {
+// orderMayBeShipped tells from an encoded order's version byte whether it may carry a
+// shipment, so that a walk over every order decodes only those: an order of
+// orderToldVersion may carry an empty one (its number undone), so the caller still asks
+// the decoded order (Shipment.Shipped).
+func orderMayBeShipped(v []byte) bool {
 	if len(v) == 0 {
 		return false
 	}
 	switch v[0] &^ orderAtEntry {
-	case orderShippedVersion, orderFlagsVersion:
+	case orderShippedVersion, orderFlagsVersion, orderToldVersion:
 		return true
-	case orderToldVersion: // read up to the shipment's time, skipping the strings
-		d := dec{b: v[1:]}
-		d.u()
-		d.byte()
-		d.t()
-		d.t()
-		d.skip()
-		if v[0]&orderAtEntry != 0 {
-			d.u()
-		} else {
-			d.skip()
-			d.skip()
-		}
-		d.skip()
-		d.skip()
-		d.skip()
-		shipped := d.t()
-		return d.err == nil && !shipped.IsZero()
 	}
 	return false
 }

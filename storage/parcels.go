@@ -472,12 +472,12 @@ func fileShippedParcels(tx *bolt.Tx) error {
 	}
 	w := newWtx(tx, int(shipped))
 	err := tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
-		if !orderHasShipment(v) {
+		if !orderMayBeShipped(v) {
 			return nil
 		}
 		o, err := decodeOrder(v)
-		if err != nil {
-			return nil // doctor names it
+		if err != nil || !o.Shipment.Shipped() {
+			return nil // doctor names one that does not read
 		}
 		if k, val, ph, ok, _ := parcelRow(&o, w.get); ok {
 			w.fileRow(k, val, ph)

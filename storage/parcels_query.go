@@ -214,12 +214,15 @@ func (s *Store) EachParcel(now time.Time, fn func(ParcelRow) error) error {
 		get := txGetter(tx)
 		pb := tx.Bucket(bParcels)
 		return tx.Bucket(bOrders).ForEach(func(k, v []byte) error {
-			if !orderHasShipment(v) {
+			if !orderMayBeShipped(v) {
 				return nil
 			}
 			o, err := loadOrder(v, get)
 			if err != nil {
 				return err
+			}
+			if !o.Shipment.Shipped() {
+				return nil
 			}
 			row := ParcelRow{Order: o}
 			if pv := pb.Get(k); pv != nil {

@@ -343,12 +343,15 @@ func (s *Store) EachShipment(since time.Time, fn func(domain.SalesOrder) error) 
 	return s.db.View(func(tx *bolt.Tx) error {
 		get := txGetter(tx)
 		return tx.Bucket(bOrders).ForEach(func(_, v []byte) error {
-			if !orderHasShipment(v) {
+			if !orderMayBeShipped(v) {
 				return nil
 			}
 			o, err := loadOrder(v, get)
 			if err != nil {
 				return err
+			}
+			if !o.Shipment.Shipped() {
+				return nil
 			}
 			if !since.IsZero() && lastChange(o.Shipment).Before(since) {
 				return nil

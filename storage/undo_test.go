@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"shipdesk/domain"
 )
@@ -223,6 +224,23 @@ func TestUndoTrackingImport(t *testing.T) {
 	// number again queues no second one, and the conversion can still be undone.
 	if o.ToldID(domain.KindShipped, numA) == 0 {
 		t.Errorf("SO1 forgot its shipped message: %v", o.Told)
+	}
+	// Its record keeps the list but no shipment: the exports' walks leave it out.
+	if err := s.EachShipment(time.Time{}, func(o domain.SalesOrder) error {
+		if o.No == 1 {
+			t.Error("export tracking lists SO1 after its number was undone")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EachParcel(t0, func(r ParcelRow) error {
+		if r.Order.No == 1 {
+			t.Error("export parcels lists SO1 after its number was undone")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if plan, err := s.UndoPlanFor(conv, Actor{Operator: "sue", Role: domain.RoleSupervisor}); err != nil || !rowOf(plan, "tb:T1").OK {
 		t.Errorf("the conversion of SO1 after the undone import: %v %+v", err, plan.Rows)
