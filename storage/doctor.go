@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -301,7 +302,7 @@ func (d *doctor) scanSeqTargets() error {
 		if b := d.bucket(t.name); b != nil {
 			if k, v := b.Cursor().Last(); len(k) == 8 {
 				*t.max = binary.BigEndian.Uint64(k)
-				if n := batchCount(v); t.name[0] == bOutbox[0] && n > 0 && n <= batchMax {
+				if n := batchCount(v); bytes.Equal(t.name, bOutbox) && n > 0 && n <= batchMax {
 					*t.max += n - 1 // a batch's last member
 				}
 			}

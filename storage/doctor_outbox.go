@@ -70,15 +70,7 @@ func toldKeyOf(order uint64, kind string, stage []byte) toldKey {
 // listed finds m (each of a chunk's lines) in its order's list, or names it; a message
 // about an order that is not there (its conversion undone) is listed nowhere.
 func (d *doctor) listed(m *domain.OutboxMessage) {
-	type entry struct {
-		order uint64
-		stage string
-	}
-	entries := []entry{{m.Order, m.Stage}}
-	for _, l := range m.Lines[min(1, len(m.Lines)):] {
-		entries = append(entries, entry{l.Order, l.Stage()})
-	}
-	for _, e := range entries {
+	for _, e := range listedAt(m) {
 		if d.get(bOrders, u64(e.order)) == nil {
 			continue // about an order that is gone: nothing lists it
 		}
@@ -112,14 +104,10 @@ func (d *doctor) rewriteTold(tx *bolt.Tx) error {
 			if !listedInOrder(&m) {
 				continue
 			}
-			tell := func(no uint64, stage string) {
-				if list, ok := d.toldFix[no]; ok {
-					d.toldFix[no] = list.With(m.Kind, stage, m.ID)
+			for _, at := range listedAt(&m) {
+				if list, ok := d.toldFix[at.order]; ok {
+					d.toldFix[at.order] = list.With(m.Kind, at.stage, m.ID)
 				}
-			}
-			tell(m.Order, m.Stage)
-			for _, l := range m.Lines[min(1, len(m.Lines)):] {
-				tell(l.Order, l.Stage())
 			}
 		}
 		return nil

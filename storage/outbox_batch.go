@@ -15,7 +15,7 @@ import (
 // filed up to batchMax to a record, with one state row for them all, instead of a record
 // and a row each: that is most of what queueing them cost an upload (PERFORMANCE.md).
 //
-//	outbox            base(8) → outboxBatchVersion | count | (length | record) × count:
+//	outbox            base(8) → outboxBatchVersion | count | (length(4) | record) × count:
 //	                    the members are messages base, base+1, … (a batch closes when a
 //	                    tracking.upload chunk takes the next number), each record as
 //	                    appendOutbox writes one
@@ -39,16 +39,8 @@ func appendBatch(dst []byte, ms []domain.OutboxMessage) []byte {
 	dst = binary.AppendUvarint(append(dst, outboxBatchVersion), uint64(len(ms)))
 	for i := range ms {
 		at := len(dst)
-		dst = appendOutbox(append(dst, 0, 0), &ms[i]) // two bytes held for the length
-		n := len(dst) - at - 2
-		if n >= 1<<14 {
-			// A shipped message is a few hundred bytes; a longer one gets a varint of
-			// its own size, written where the two bytes were.
-			rec := append([]byte(nil), dst[at+2:]...)
-			dst = append(binary.AppendUvarint(dst[:at], uint64(n)), rec...)
-			continue
-		}
-		dst[at], dst[at+1] = byte(n)|0x80, byte(n>>7) // a two-byte uvarint
+		dst = appendOutbox(append(dst, 0, 0, 0, 0), &ms[i]) // its length written after it
+		binary.BigEndian.PutUint32(dst[at:], uint32(len(dst)-at-4))
 	}
 	return dst
 }
@@ -65,14 +57,17 @@ func batchMembers(base uint64, v []byte, fn func(id uint64, rec []byte) bool) bo
 	}
 	v = v[1+w:]
 	for i := range n {
-		size, w := binary.Uvarint(v)
-		if w <= 0 || size > uint64(len(v)-w) {
+		if len(v) < 4 {
 			return false
 		}
-		if !fn(base+i, v[w:w+int(size)]) {
+		size := binary.BigEndian.Uint32(v)
+		if uint64(size) > uint64(len(v)-4) {
+			return false
+		}
+		if !fn(base+i, v[4:4+size]) {
 			return true
 		}
-		v = v[w+int(size):]
+		v = v[4+size:]
 	}
 	return len(v) == 0
 }
@@ -215,13 +210,11 @@ func (b *batch) file(w *wtx, u *uploads) {
 		first := &b.msgs[0]
 		size := 16
 		for i := range b.msgs {
-			size += 2 + outboxSize(&b.msgs[i])
+			size += 4 + outboxSize(&b.msgs[i])
 		}
 		id := w.keep(binary.BigEndian.AppendUint64(w.room(8), first.ID))
 		w.put(bOutbox, id, w.keep(appendBatch(w.room(size), b.msgs)))
-		sk := append(w.room(17), byte(first.State))
-		sk = binary.BigEndian.AppendUint64(timeKey(sk, outboxTime(first)), first.ID)
-		w.put(bOutboxByState, w.keep(sk), []byte{})
+		w.putStateRow(first) // the batch's row
 	}
 	u.queued += int64(len(b.msgs))
 	w.lastOutbox = max(w.lastOutbox, b.msgs[len(b.msgs)-1].ID)

@@ -266,17 +266,7 @@ func TestMigrationListsToldMessagesInOrders(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	setSchema(t, s, 8)
-	path := s.Path()
-	s.Close()
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if schemaOf(t, s) != SchemaVersion {
-		t.Fatal("not migrated")
-	}
+	s = reopenAsSchema(t, s, 8, nil)
 	for no, told := range want {
 		o, _, err := s.Order(no)
 		got, _ := o.Told.Entries()
@@ -338,14 +328,7 @@ func TestMigrationKeepsRowsOfNoOrder(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	setSchema(t, s, 8)
-	path := s.Path()
-	s.Close()
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAsSchema(t, s, 8, nil)
 	if rep := doctorOf(t, s); !rep.OK() {
 		t.Fatalf("doctor: %v", rep.Problems)
 	}

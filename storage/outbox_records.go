@@ -227,4 +227,21 @@ func listedInOrder(m *domain.OutboxMessage) bool {
 	return domain.ToldKind(m.Kind) && m.Order != 0
 }
 
+// toldAt is one place a message listed in orders is listed: an order and the stage.
+type toldAt struct {
+	order uint64
+	stage string
+}
+
+// listedAt is where m is listed: its order under its stage, and a tracking.upload
+// chunk's each later line's order under the line's stage (a chunk's Order and Stage are
+// its first line's).
+func listedAt(m *domain.OutboxMessage) []toldAt {
+	at := []toldAt{{m.Order, m.Stage}}
+	for _, l := range m.Lines[min(1, len(m.Lines)):] {
+		at = append(at, toldAt{l.Order, l.Stage()})
+	}
+	return at
+}
+
 func outboxCounter(st domain.OutboxState) string { return "outbox/" + st.String() }

@@ -143,18 +143,14 @@ func (u *uploads) put(w *wtx, m domain.OutboxMessage, unique bool) (uint64, erro
 // demo, tests) about orders that must be there, unless its order lists its stage; each
 // order it is about (a chunk's each line's) is written back with it listed.
 func (u *uploads) tell(w *wtx, m domain.OutboxMessage) (bool, error) {
-	keys := []domain.UploadLine{{Order: m.Order, Number: m.Stage}}
-	for _, l := range m.Lines[min(1, len(m.Lines)):] {
-		keys = append(keys, domain.UploadLine{Order: l.Order, Number: l.Stage()})
-	}
 	var id uint64
-	for i, k := range keys {
-		o, err := w.getOrder(k.Order)
+	for i, at := range listedAt(&m) {
+		o, err := w.getOrder(at.order)
 		if err != nil {
 			return false, err
 		}
 		if o == nil {
-			return false, fmt.Errorf("a %s message about %s: no such order", m.Kind, domain.OrderNumber(k.Order))
+			return false, fmt.Errorf("a %s message about %s: no such order", m.Kind, domain.OrderNumber(at.order))
 		}
 		switch {
 		case i == 0 && o.ToldID(m.Kind, m.Stage) != 0:
@@ -163,11 +159,11 @@ func (u *uploads) tell(w *wtx, m domain.OutboxMessage) (bool, error) {
 			if id, err = u.put(w, m, false); err != nil {
 				return false, err
 			}
-		case o.ToldID(m.Kind, k.Number) != 0:
-			return false, fmt.Errorf("a %s message's line for %s: its stage %q was queued before", m.Kind, domain.OrderNumber(k.Order), k.Number)
+		case o.ToldID(m.Kind, at.stage) != 0:
+			return false, fmt.Errorf("a %s message's line for %s: its stage %q was queued before", m.Kind, domain.OrderNumber(at.order), at.stage)
 		}
 		next := *o
-		next.Tell(m.Kind, k.Number, id)
+		next.Tell(m.Kind, at.stage, id)
 		if err := w.putOrder(o, &next); err != nil {
 			return false, err
 		}
@@ -301,14 +297,19 @@ func (u *uploads) close(w *wtx) (int, error) {
 	return int(n), nil
 }
 
+// putStateRow files m's outbox_by_state row, its key built in the transaction's arena.
+func (w *wtx) putStateRow(m *domain.OutboxMessage) {
+	sk := append(w.room(17), byte(m.State))
+	sk = binary.BigEndian.AppendUint64(timeKey(sk, outboxTime(m)), m.ID)
+	w.put(bOutboxByState, w.keep(sk), []byte{})
+}
+
 // putNewOutbox files a new message's record and rows (those of putOutboxMsg), built in
 // the transaction's arena; the caller counts it.
 func (w *wtx) putNewOutbox(m *domain.OutboxMessage) {
 	id := w.keep(binary.BigEndian.AppendUint64(w.room(8), m.ID))
 	w.put(bOutbox, id, w.keep(appendOutbox(w.room(outboxSize(m)), m)))
-	sk := append(w.room(17), byte(m.State))
-	sk = binary.BigEndian.AppendUint64(timeKey(sk, outboxTime(m)), m.ID)
-	w.put(bOutboxByState, w.keep(sk), []byte{})
+	w.putStateRow(m)
 	if !listedInOrder(m) {
 		w.put(bOutboxByEvent, w.keep(outboxEventKeyTo(w.room(9+len(m.Kind)+len(m.Stage)), m.Order, m.Kind, m.Stage)), id)
 	}

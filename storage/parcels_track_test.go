@@ -319,13 +319,15 @@ func TestMigrationFrom6KeepsEvents(t *testing.T) {
 	doctorClean(t, s)
 }
 
-// reopenAsSchema makes s a file of schema v without bucket drop (which came after v),
-// closes it and opens it again: the open migrates it, to the current schema.
+// reopenAsSchema makes s a file of schema v without bucket drop (which came after v; nil
+// for none), closes it and opens it again: the open migrates it, to the current schema.
 func reopenAsSchema(t *testing.T, s *Store, v uint64, drop []byte) *Store {
 	t.Helper()
 	path := s.Path()
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(drop) }); err != nil {
-		t.Fatal(err)
+	if drop != nil {
+		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(drop) }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	setSchema(t, s, v)
 	s.Close()
