@@ -129,14 +129,19 @@ func (u *uploads) put(w *wtx, m domain.OutboxMessage, unique bool) (uint64, erro
 	if unique {
 		m.Stage = "#" + strconv.FormatUint(m.ID, 10)
 	}
-	m.State, m.Attempts, m.CreatedAt, m.NextAttempt = domain.OutboxQueued, 0, u.now, u.dueAt(m.Kind)
-	if m.Transport == "" {
-		m.Transport = domain.TransportFor(m.Kind, m.To)
-	}
+	u.newQueued(&m)
 	w.putNewOutbox(&m)
 	w.lastOutbox = m.ID
 	u.queued++
 	return id, nil
+}
+
+// newQueued makes m a new queued message, due when the policy says.
+func (u *uploads) newQueued(m *domain.OutboxMessage) {
+	m.State, m.Attempts, m.CreatedAt, m.NextAttempt = domain.OutboxQueued, 0, u.now, u.dueAt(m.Kind)
+	if m.Transport == "" {
+		m.Transport = domain.TransportFor(m.Kind, m.To)
+	}
 }
 
 // tell queues a shipped or tracking.upload message given whole (QueueMessages: the
@@ -190,8 +195,7 @@ func (u *uploads) ship(w *wtx, o *domain.SalesOrder, note string) error {
 			return nil
 		}
 	}
-	m.State, m.CreatedAt, m.NextAttempt = domain.OutboxQueued, u.now, u.dueAt(m.Kind)
-	m.Transport = domain.TransportFor(m.Kind, m.To)
+	u.newQueued(&m)
 	id, err := u.shipped.add(w, u, m)
 	if err == nil {
 		o.Tell(m.Kind, m.Stage, id)
