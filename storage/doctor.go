@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -106,7 +107,10 @@ type doctor struct {
 	// them; then what each order's list should be, for Repair (toldFix).
 	told    map[toldKey]uint64
 	toldFix map[uint64]domain.ToldList
-	ixs     [ixCount]*indexCheck
+	// The parcels whose latest event is not the latest of their events, and what it
+	// should be (zero: none), for Repair.
+	latestFix map[uint64]domain.TrackingEvent
+	ixs       [ixCount]*indexCheck
 }
 
 func newDoctor(ctx context.Context, tx *bolt.Tx) *doctor {
@@ -404,6 +408,10 @@ func (d *doctor) checkCounters() error {
 // checkEvents reads every carrier event as readers see them, stored and staged (PA4):
 // each must read and name an order that is there. The staged rows count as staged. Events
 // are records: nothing is rebuilt from them, and Repair leaves a bad one where it is.
+//
+// The parcel records are read in step (both are by order number): each one's latest event
+// must be the latest of its order's events, as ApplyEvents keeps it — it reads the stored
+// events only for an event no later than that one.
 func (d *doctor) checkEvents() error {
 	side := schema.spec(bParcelEvents).side.name
 	staged := 0
@@ -415,8 +423,10 @@ func (d *doctor) checkEvents() error {
 	if d.bucket(bParcelEvents) == nil {
 		return nil
 	}
+	parcels := d.latestInStep()
 	n := 0
 	var no uint64
+	var latest domain.TrackingEvent
 	there := false
 	c := openIndex(d.tx, bParcelEvents).cursor()
 	for c.seek([]byte{}, false); c.k != nil; c.next() {
@@ -428,18 +438,89 @@ func (d *doctor) checkEvents() error {
 		if c.from != 1 {
 			where = " (staged)"
 		}
-		evNo, _, _, err := decodeEvent(c.k, c.v)
+		evNo, ev, _, err := decodeEvent(c.k, c.v)
 		if err != nil {
 			d.problem("parcel_events", "row %x%s does not read: %v", c.k, where, err)
 			continue
 		}
 		if n == 1 || evNo != no {
-			no, there = evNo, d.get(bOrders, u64(evNo)) != nil
+			if n > 1 {
+				parcels(no, latestOf(there, latest))
+			}
+			no, there, latest = evNo, d.get(bOrders, u64(evNo)) != nil, domain.TrackingEvent{}
 		}
 		if !there {
 			d.problem("parcel_events", "row %x%s is an event of %s, which is not there", c.k, where, domain.OrderNumber(no))
 		}
+		if domain.Later(ev, latest) {
+			latest = ev
+		}
 	}
+	if n > 0 {
+		parcels(no, latestOf(there, latest))
+	}
+	parcels(math.MaxUint64, domain.TrackingEvent{})
 	d.checked("parcel_events", n, "events")
 	return nil
+}
+
+// latestInStep returns what checks the parcel records against their orders' events, in
+// order-number order: called with each order that has events and the latest of them, and
+// last with math.MaxUint64, it checks every parcel record up to that order. A record's
+// latest event must be that latest (none for an order without events). What is wrong is
+// kept in latestFix for Repair.
+func (d *doctor) latestInStep() func(no uint64, latest domain.TrackingEvent) {
+	var c *bolt.Cursor
+	if b := d.bucket(bParcels); b != nil {
+		c = b.Cursor()
+	}
+	var k, v []byte
+	if c != nil {
+		k, v = c.First()
+	}
+	wrong := func(no uint64, has, want domain.TrackingEvent) {
+		d.problem("parcels", "%s: its latest event is %s, the latest of its events is %s", domain.OrderNumber(no), eventName(has), eventName(want))
+		if d.latestFix == nil {
+			d.latestFix = map[uint64]domain.TrackingEvent{}
+		}
+		d.latestFix[no] = want
+	}
+	return func(no uint64, latest domain.TrackingEvent) {
+		found := false
+		for ; k != nil && binary.BigEndian.Uint64(k) <= no; k, v = c.Next() {
+			at := binary.BigEndian.Uint64(k)
+			want := domain.TrackingEvent{}
+			if at == no {
+				want, found = latest, true
+			}
+			p, err := decodeParcel(v)
+			if err != nil {
+				d.problem("parcels", "%s: its parcel record does not read: %v", domain.OrderNumber(at), err)
+				continue
+			}
+			if !p.Latest.At.Equal(want.At) || p.Latest.Status != want.Status {
+				wrong(at, p.Latest, want)
+			}
+		}
+		if latest.Status != 0 && !found {
+			wrong(no, domain.TrackingEvent{}, latest)
+		}
+	}
+}
+
+// latestOf is the latest event a parcel record should hold: none for an order that is
+// not there (its events are named as such).
+func latestOf(there bool, latest domain.TrackingEvent) domain.TrackingEvent {
+	if !there {
+		return domain.TrackingEvent{}
+	}
+	return latest
+}
+
+// eventName names an event for the doctor: its status and time, or "none".
+func eventName(ev domain.TrackingEvent) string {
+	if ev.Status == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%s at %s", ev.Status, domain.ISOTime(ev.At))
 }

@@ -65,6 +65,10 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 		if err := d.rewriteTold(tx); err != nil {
 			return err
 		}
+		// A parcel's latest event follows its events (records both); its row is filed below.
+		if err := d.rewriteLatest(tx); err != nil {
+			return err
+		}
 		// The last numbers first: the audit event takes the next one.
 		meta := tx.Bucket(bMeta)
 		for _, t := range d.seqTargets() {
@@ -111,7 +115,7 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 		}
 		slices.Sort(names)
 		for _, name := range names {
-			if err := applyBucket(tx.Bucket([]byte(name)), name, w.pending[name].merged()); err != nil {
+			if err := applyBucket(tx, name, w.pending[name].merged()); err != nil {
 				return err
 			}
 		}
@@ -212,4 +216,25 @@ func putSlots(w *wtx, bucket []byte, items []hitem) {
 		w.put(bucket, w.keep(binary.BigEndian.AppendUint16(w.room(2), slot)), val)
 		i = j
 	}
+}
+
+// rewriteLatest writes the latest event of each parcel the check found wrong again: the
+// latest of its order's events (none: the record forgets it; an operator's stop stays).
+// It writes the records straight into tx (Repair's).
+func (d *doctor) rewriteLatest(tx *bolt.Tx) error {
+	parcels := tx.Bucket(bParcels)
+	for no, latest := range d.latestFix {
+		var p domain.ParcelState
+		if v := parcels.Get(u64(no)); v != nil {
+			var err error
+			if p, err = decodeParcel(v); err != nil {
+				return fmt.Errorf("repair: the parcel record of %s does not read: %w", domain.OrderNumber(no), err)
+			}
+		}
+		p.Latest = latest
+		if err := parcels.Put(u64(no), encodeParcel(&p)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

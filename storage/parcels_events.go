@@ -222,7 +222,11 @@ func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent,
 	}
 	next := old
 	// parcel_events is not read back through the transaction's writes: this order's
-	// events are written here only, so a repeat within the batch is one of added.
+	// events are written here only, so a repeat within the batch is one of added. The
+	// parcel record's latest event is the latest of its stored ones (the doctor checks
+	// it), so an event later than it — in whole seconds, as keys hold them, and a feed's
+	// events nearly all are — cannot have been stored before: the stored rows, ten or so
+	// a parcel over the whole file, are read only for an event that is not.
 	var added [][]byte
 	for _, e := range evs {
 		ev := &events[e.i]
@@ -232,7 +236,8 @@ func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent,
 			continue
 		}
 		key := appendEventKey(w.room(17), no, ev.At, ev.Status)
-		if w.stored(bParcelEvents, key) != nil || slices.ContainsFunc(added, func(k []byte) bool { return bytes.Equal(k, key) }) {
+		if (ev.At.Unix() <= old.Latest.At.Unix() && old.HasEvent() && w.stored(bParcelEvents, key) != nil) ||
+			slices.ContainsFunc(added, func(k []byte) bool { return bytes.Equal(k, key) }) {
 			res.Duplicates++
 			continue
 		}

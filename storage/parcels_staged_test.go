@@ -170,3 +170,58 @@ func TestDoctorReadsEveryEvent(t *testing.T) {
 		t.Fatalf("after the repair: %q", all)
 	}
 }
+
+// A parcel record's latest event is the latest of its order's events: ApplyEvents takes
+// an event later than it as new without reading the stored ones. The doctor checks it
+// both ways (a record behind its events, events with no record), and a repair writes the
+// latest again, after which a repeat of the event it had missed is a duplicate.
+func TestDoctorChecksEachParcelsLatestEvent(t *testing.T) {
+	s := parcelStore(t) // SO2 ships with numA, SO4 with numB
+	d := domain.Day
+	now := t0.Add(5 * d)
+	mustEvents(t, s, now, ev(numA, t0.Add(d), domain.EventInTransit), ev(numA, t0.Add(2*d), domain.EventAtPickup))
+	doctorClean(t, s)
+	// Damage: SO2's record goes back to its first event, and SO4 gets an event row of its
+	// own without a record.
+	missed := ev(numB, t0.Add(3*d), domain.EventDelivered)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		p, err := decodeParcel(tx.Bucket(bParcels).Get(u64(2)))
+		if err != nil {
+			return err
+		}
+		p.Latest = ev(numA, t0.Add(d), domain.EventInTransit)
+		if err := tx.Bucket(bParcels).Put(u64(2), encodeParcel(&p)); err != nil {
+			return err
+		}
+		return tx.Bucket(bParcelEvents).Put(eventKey(4, missed.At, missed.Status), encodeEvent(&missed, now))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Doctor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(rep.Problems, "\n")
+	for _, want := range []string{
+		"parcels: SO00000002: its latest event is in_transit at " + domain.ISOTime(t0.Add(d)) + ", the latest of its events is at_pickup at " + domain.ISOTime(t0.Add(2*d)),
+		"parcels: SO00000004: its latest event is none, the latest of its events is delivered at " + domain.ISOTime(t0.Add(3*d)),
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("doctor does not say %q:\n%s", want, all)
+		}
+	}
+	if _, err := s.Repair(context.Background(), now, sup); err != nil {
+		t.Fatal(err)
+	}
+	doctorClean(t, s)
+	if st := deliveryOf(t, s, 2, now); st != domain.DeliveryPickup1to5 {
+		t.Fatalf("SO2 after the repair: %s", st)
+	}
+	if st := deliveryOf(t, s, 4, now); st != domain.DeliveryDelivered {
+		t.Fatalf("SO4 after the repair: %s", st)
+	}
+	if res := mustEvents(t, s, now, missed); res.New != 0 || res.Duplicates != 1 {
+		t.Fatalf("the missed event again: %+v", res)
+	}
+}
