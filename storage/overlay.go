@@ -31,10 +31,17 @@ type lastWrite struct {
 
 const blockSize = 4096
 
+// readBackHintMax caps the room a read-back map is made with. A transaction's hint is the
+// rows its biggest bucket expects (a feed: one parcel each of a million orders), while
+// its other read-back buckets (the orders it moves, the messages it queues) take a few of
+// them: a map made that big for each is tens of MB cleared for nothing. Past the cap a
+// map grows as it fills.
+const readBackHintMax = 1 << 16
+
 func newOverlay(hint int, readBack bool) *overlay {
 	ov := &overlay{blocks: [][]op{make([]op, 0, min(max(hint, 16), blockSize))}}
 	if readBack {
-		ov.latest = make(map[string]lastWrite, hint)
+		ov.latest = make(map[string]lastWrite, min(hint, readBackHintMax))
 	}
 	return ov
 }
@@ -77,26 +84,47 @@ func (ov *overlay) merged() []*op {
 	if last := ov.blocks[len(ov.blocks)-1]; len(last) < blockSize {
 		slices.SortFunc(last, cmpOp)
 	}
-	var h blockHeap
-	for _, b := range ov.blocks {
-		if len(b) > 0 {
-			h = append(h, b)
-		}
-	}
-	h.init()
 	out := make([]*op, 0, ov.n)
 	var prev *op
-	for len(h) > 0 {
-		o := h.pop()
+	keep := func(o *op) {
 		if prev != nil && !bytes.Equal(o.key, prev.key) {
 			out = append(out, prev)
 		}
 		prev = o
 	}
+	if ov.inOrder() { // written in key order (a feed's rows, order after order): no merge
+		for _, b := range ov.blocks {
+			for i := range b {
+				keep(&b[i])
+			}
+		}
+	} else {
+		var h blockHeap
+		for _, b := range ov.blocks {
+			if len(b) > 0 {
+				h = append(h, b)
+			}
+		}
+		h.init()
+		for len(h) > 0 {
+			keep(h.pop())
+		}
+	}
 	if prev != nil {
 		out = append(out, prev)
 	}
 	return out
+}
+
+// inOrder reports whether each sorted block's keys all come before the next block's.
+func (ov *overlay) inOrder() bool {
+	for i := 1; i < len(ov.blocks); i++ {
+		a, b := ov.blocks[i-1], ov.blocks[i]
+		if len(a) == 0 || len(b) == 0 || bytes.Compare(a[len(a)-1].key, b[0].key) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // blockHeap is a min-heap of sorted blocks by their first op; pop slices it off.

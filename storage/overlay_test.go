@@ -10,34 +10,52 @@ import (
 )
 
 // An overlay applies the last write of every key once, in key order, however the writes
-// fall into blocks and sorted runs.
+// fall into blocks and sorted runs: written in any order, in key order (merged without a
+// heap) with a key written twice in a row, also across a block's end, or in key order
+// but for one write.
 func TestOverlayAppliesLastWriteInKeyOrder(t *testing.T) {
+	keyOf := map[string]func(rng *rand.Rand, i, n int) int{
+		"any order": func(rng *rand.Rand, i, n int) int { return rng.IntN(n/2 + 1) },
+		"key order": func(rng *rand.Rand, i, n int) int { return (i + 1) / 2 },
+		"key order but for one": func(rng *rand.Rand, i, n int) int {
+			if i == n-blockSize/2 {
+				return 0
+			}
+			return i
+		},
+	}
 	for _, n := range []int{0, 1, 5, blockSize, 2*blockSize + 7, 5*blockSize + 3} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(1, uint64(n)))
-			ov := newOverlay(16, true)
-			want := map[string]op{}
-			for i := range n {
-				k := []byte(fmt.Sprintf("k%06d", rng.IntN(n/2+1)))
-				o := op{key: k, val: []byte(fmt.Sprint(i)), del: rng.IntN(5) == 0}
-				ov.add(o)
-				want[string(k)] = o
-				if got, ok := ov.latestOf(k); !ok || string(got.val) != fmt.Sprint(i) {
-					t.Fatalf("latestOf(%s) = %v, want write %d", k, got, i)
-				}
-			}
-			var keys []string
-			for _, o := range ov.merged() {
-				w := want[string(o.key)]
-				if string(o.val) != string(w.val) || o.del != w.del {
-					t.Errorf("%s: applied %q del=%v, want the last write %q del=%v", o.key, o.val, o.del, w.val, w.del)
-				}
-				keys = append(keys, string(o.key))
-			}
-			if len(keys) != len(want) || !slices.IsSorted(keys) || len(slices.Compact(slices.Clone(keys))) != len(keys) {
-				t.Fatalf("applied %d keys (sorted %v), want %d once each in order", len(keys), slices.IsSorted(keys), len(want))
-			}
-		})
+		for mode, key := range keyOf {
+			t.Run(fmt.Sprint(mode, " ", n), func(t *testing.T) {
+				testOverlayOrder(t, n, key)
+			})
+		}
+	}
+}
+
+func testOverlayOrder(t *testing.T, n int, keyOf func(rng *rand.Rand, i, n int) int) {
+	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	ov := newOverlay(16, true)
+	want := map[string]op{}
+	for i := range n {
+		k := []byte(fmt.Sprintf("k%06d", keyOf(rng, i, n)))
+		o := op{key: k, val: []byte(fmt.Sprint(i)), del: rng.IntN(5) == 0}
+		ov.add(o)
+		want[string(k)] = o
+		if got, ok := ov.latestOf(k); !ok || string(got.val) != fmt.Sprint(i) {
+			t.Fatalf("latestOf(%s) = %v, want write %d", k, got, i)
+		}
+	}
+	var keys []string
+	for _, o := range ov.merged() {
+		w := want[string(o.key)]
+		if string(o.val) != string(w.val) || o.del != w.del {
+			t.Errorf("%s: applied %q del=%v, want the last write %q del=%v", o.key, o.val, o.del, w.val, w.del)
+		}
+		keys = append(keys, string(o.key))
+	}
+	if len(keys) != len(want) || !slices.IsSorted(keys) || len(slices.Compact(slices.Clone(keys))) != len(keys) {
+		t.Fatalf("applied %d keys (sorted %v), want %d once each in order", len(keys), slices.IsSorted(keys), len(want))
 	}
 }
 

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,15 @@ func TestEventsOutOfOrderDuplicatesAndUnknown(t *testing.T) {
 	again := mustEvents(t, s, t0.Add(3*d), ev(numA, t0.Add(2*d), domain.EventAtPickup))
 	if again.New != 0 || again.Duplicates != 1 || again.Changed() != 0 {
 		t.Fatalf("again: %+v", again)
+	}
+	// Unknown numbers are listed once each, in the order they arrived (the numbers are
+	// looked up in their own order), among known ones.
+	unknown := mustEvents(t, s, t0.Add(3*d),
+		ev("ZZ2", t0, domain.EventInTransit), ev(numA, t0.Add(2*d), domain.EventAtPickup),
+		ev("AA1", t0, domain.EventInTransit), ev("ZZ2", t0.Add(d), domain.EventInTransit),
+		ev(numB, t0.Add(d), domain.EventLeftSorting), ev("MM3", t0, domain.EventInTransit))
+	if unknown.Unknown != 4 || unknown.Duplicates != 2 || !slices.Equal(unknown.UnknownNumbers, []string{"ZZ2", "AA1", "MM3"}) {
+		t.Fatalf("unknown numbers: %+v", unknown)
 	}
 	c := delivery(t, s, t0.Add(3*d))
 	if c[domain.DeliveryPickup1to5] != 1 || c[domain.DeliveryInTransit] != 1 || c[domain.DeliveryNoTracking] != 1 {
