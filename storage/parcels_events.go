@@ -161,13 +161,11 @@ type ownedEvent struct {
 // eventOwners takes the batch in file order: an event whose id was applied before is
 // replayed, one for a number nobody owns is counted unknown (the first few listed). It
 // returns the rest by order number, each order's in file order.
-//
-// The numbers are looked up in orders_by_tracking in their own order, so that its cursor
-// steps forward from one to the next instead of seeking from the root for each: a feed
-// names most parcels of the file.
 func (w *wtx) eventOwners(b EventBatch, now time.Time, res *EventResult) (known []ownedEvent, orders int) {
-	byNumber := make([]int32, 0, len(b.Events))
+	known = make([]ownedEvent, 0, len(b.Events))
+	var listed map[string]bool
 	for i := range b.Events {
+		ev := &b.Events[i]
 		if i < len(b.IDs) && b.IDs[i] != "" {
 			id := []byte(b.IDs[i])
 			if w.get(bHookEvents, id) != nil {
@@ -176,40 +174,19 @@ func (w *wtx) eventOwners(b EventBatch, now time.Time, res *EventResult) (known 
 			}
 			w.put(bHookEvents, id, timeKey(nil, now))
 		}
-		byNumber = append(byNumber, int32(i))
-	}
-	slices.SortFunc(byNumber, func(i, j int32) int { return strings.Compare(b.Events[i].Tracking, b.Events[j].Tracking) })
-	w.readAhead(bOrdersByTrack)
-	owner := make([]uint64, len(b.Events)) // 0: replayed or unknown
-	for n, i := range byNumber {
-		if n > 0 && b.Events[i].Tracking == b.Events[byNumber[n-1]].Tracking {
-			owner[i] = owner[byNumber[n-1]]
-			continue
-		}
-		if v := w.stored(bOrdersByTrack, []byte(b.Events[i].Tracking)); len(v) == 8 {
-			owner[i] = binary.BigEndian.Uint64(v)
-		}
-	}
-	known = make([]ownedEvent, 0, len(byNumber))
-	var listed map[string]bool
-	for _, i := range byNumber {
-		if owner[i] == 0 {
+		v := w.stored(bOrdersByTrack, []byte(ev.Tracking))
+		if len(v) != 8 {
 			res.Unknown++
+			if listed == nil {
+				listed = map[string]bool{}
+			}
+			if !listed[ev.Tracking] && len(res.UnknownNumbers) < MaxUnknownListed {
+				listed[ev.Tracking] = true
+				res.UnknownNumbers = append(res.UnknownNumbers, ev.Tracking)
+			}
 			continue
 		}
-		known = append(known, ownedEvent{no: owner[i], i: int(i)})
-	}
-	if res.Unknown > 0 { // listed in order of arrival
-		slices.Sort(byNumber)
-		for _, i := range byNumber {
-			if n := b.Events[i].Tracking; owner[i] == 0 && !listed[n] && len(res.UnknownNumbers) < MaxUnknownListed {
-				if listed == nil {
-					listed = map[string]bool{}
-				}
-				listed[n] = true
-				res.UnknownNumbers = append(res.UnknownNumbers, n)
-			}
-		}
+		known = append(known, ownedEvent{no: binary.BigEndian.Uint64(v), i: i})
 	}
 	slices.SortFunc(known, func(a, b ownedEvent) int {
 		if c := cmp.Compare(a.no, b.no); c != 0 {

@@ -202,6 +202,16 @@ func TestReplayedHookAndCarrierMismatch(t *testing.T) {
 	if o, _, _ := s.Order(2); o.Status != domain.OrderShipped {
 		t.Fatalf("a replayed hook moved the order to %s", o.Status)
 	}
+	// Events' own ids: one applied before is replayed, not unknown, and not listed.
+	ids := EventBatch{Events: []domain.TrackingEvent{ev(numB, t0, domain.EventInTransit)}, IDs: []string{"e-1"}}
+	if res, err := s.ApplyEvents(ids, t0, sup); err != nil || res.New != 1 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	ids.Events = append(ids.Events, ev("XX1", t0, domain.EventInTransit))
+	ids.IDs = append(ids.IDs, "e-2")
+	if res, err := s.ApplyEvents(ids, t0, sup); err != nil || res.Replayed != 1 || res.Unknown != 1 || !slices.Equal(res.UnknownNumbers, []string{"XX1"}) {
+		t.Fatalf("ids again: %v %+v", err, res)
+	}
 	bad := ev(numB, t0, domain.EventInTransit)
 	bad.Carrier = "yanwen"
 	_, err := s.ApplyEvents(EventBatch{Events: []domain.TrackingEvent{ev(numA, t0.Add(2*time.Hour), domain.EventInTransit), bad}}, t0, sup)
