@@ -115,16 +115,25 @@ func (s *Store) QueueLate(now time.Time, by Actor) (int, error) {
 // queueDelivery queues the buyer's message of a parcel reaching a delivery phase through
 // event ev: at the pickup point (where: the event's location; since: the event's time),
 // delivered, returned (once per order, phase and tracking number).
-func (w *wtx) queueDelivery(no uint64, ph domain.Phase, ev domain.TrackingEvent, now time.Time) error {
-	kind := map[domain.Phase]string{domain.PhasePickup: domain.KindAtPickup, domain.PhaseDelivered: domain.KindDelivered,
-		domain.PhaseReturned: domain.KindReturned}[ph]
+//
+// o may hold the order's own fields only (orderFields): the whole order, which the
+// message's recipient needs, is read only when the message was not queued before.
+func (w *wtx) queueDelivery(o *domain.SalesOrder, ph domain.Phase, ev domain.TrackingEvent, now time.Time) error {
+	kind := deliveryKind[ph]
 	if kind == "" || queueOff {
 		return nil
 	}
-	o, err := w.getOrder(no)
+	if w.get(bOutboxByEvent, outboxEventKey(o.No, kind, o.Shipment.Number)) != nil {
+		return nil
+	}
+	o, err := w.getOrder(o.No)
 	if err != nil || o == nil {
 		return err
 	}
 	m := domain.OutboxMessage{Kind: kind, Stage: o.Shipment.Number, Note: ev.Location, EventAt: ev.At}
 	return w.queueOrderMessage(o, m, now)
 }
+
+// deliveryKind is the buyer's message of a parcel reaching each delivery phase.
+var deliveryKind = map[domain.Phase]string{domain.PhasePickup: domain.KindAtPickup, domain.PhaseDelivered: domain.KindDelivered,
+	domain.PhaseReturned: domain.KindReturned}

@@ -318,12 +318,15 @@ func TestOldOutboxRecordsRead(t *testing.T) {
 	}
 }
 
-// A parcel reaching the pickup point, then delivered, tells its buyer once each.
+// A parcel reaching the pickup point (twice), then delivered, tells its buyer once each.
 func TestDeliveryPhasesQueueOnce(t *testing.T) {
 	s := parcelStore(t)
 	at := t0.Add(48 * time.Hour)
 	mustEvents(t, s, at, domain.TrackingEvent{Tracking: numA, At: at, Status: domain.EventAtPickup, Location: "Locker 7"})
 	mustEvents(t, s, at, domain.TrackingEvent{Tracking: numA, At: at, Status: domain.EventAtPickup, Location: "Locker 7"})
+	// Moved on and back to a pickup point: the phase is reached again, told once.
+	mustEvents(t, s, at, domain.TrackingEvent{Tracking: numA, At: at.Add(10 * time.Minute), Status: domain.EventInTransit})
+	mustEvents(t, s, at, domain.TrackingEvent{Tracking: numA, At: at.Add(20 * time.Minute), Status: domain.EventAtPickup, Location: "Locker 9"})
 	mustEvents(t, s, at.Add(time.Hour), domain.TrackingEvent{Tracking: numA, At: at.Add(time.Hour), Status: domain.EventDelivered})
 	msgs, _ := s.OrderMessages(2)
 	kinds := map[string]int{}

@@ -313,7 +313,7 @@ func (w *wtx) settleParcel(o *domain.SalesOrder, old, next domain.ParcelState, s
 	if oldPh == newPh {
 		return ch, nil
 	}
-	if err := w.queueDelivery(o.No, newPh, next.Latest, now); err != nil {
+	if err := w.queueDelivery(o, newPh, next.Latest, now); err != nil {
 		return ch, err
 	}
 	if _, ok := domain.FollowDelivery(*o, newPh, set); !ok {
