@@ -295,30 +295,40 @@ func applyBucket(tx *bolt.Tx, name string, ops []*op) error {
 // a new bucket appends each once: measured on the million, 5.4 s against about 1 s.
 const rewriteFrom = 50_000
 
-// rowsUpTo reads b's rows, the keys and values copied, if it has no more than limit and
-// no nested bucket; ok is false otherwise. It counts them first (reading at most limit+1)
-// and then copies them into a slice of that size.
-func rowsUpTo(b *bolt.Bucket, limit int) (rows []op, ok bool) {
-	n := 0
+// rowsUpTo reads b's rows, if it has no more than limit and no nested bucket, into one
+// buffer (each row its key's and value's lengths as uvarints, then the bytes: nothing in
+// it for the collector to trace); ok is false otherwise, having read at most limit+1. A
+// first walk counts the rows and sizes the buffer.
+func rowsUpTo(b *bolt.Bucket, limit int) (rows []byte, ok bool) {
+	n, size := 0, 0
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if v == nil || n == limit {
 			return nil, false
 		}
 		n++
+		size += 2*binary.MaxVarintLen32 + len(k) + len(v)
 	}
-	var a arena
-	rows = make([]op, 0, n)
+	rows = make([]byte, 0, size)
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		key := a.keep(append(a.room(len(k)), k...))
-		rows = append(rows, op{key: key, val: a.keep(append(a.room(len(v)), v...))})
+		rows = binary.AppendUvarint(rows, uint64(len(k)))
+		rows = binary.AppendUvarint(append(rows, k...), uint64(len(v)))
+		rows = append(rows, v...)
 	}
 	return rows, true
 }
 
-// rewriteBucket replaces top-level bucket name, whose rows were rows (in key order), by a
-// new one holding rows with the writes ops (in key order) applied.
-func rewriteBucket(tx *bolt.Tx, name []byte, rows []op, ops []*op) error {
+// nextRow splits the first row off rows (as rowsUpTo packs them).
+func nextRow(rows []byte) (k, v, rest []byte) {
+	n, w := binary.Uvarint(rows)
+	k, rows = rows[w:w+int(n)], rows[w+int(n):]
+	n, w = binary.Uvarint(rows)
+	return k, rows[w : w+int(n)], rows[w+int(n):]
+}
+
+// rewriteBucket replaces top-level bucket name, whose rows were rows (rowsUpTo's, in key
+// order), by a new one holding them with the writes ops (in key order) applied.
+func rewriteBucket(tx *bolt.Tx, name []byte, rows []byte, ops []*op) error {
 	seq := tx.Bucket(name).Sequence()
 	if err := tx.DeleteBucket(name); err != nil {
 		return err
@@ -338,20 +348,22 @@ func rewriteBucket(tx *bolt.Tx, name []byte, rows []op, ops []*op) error {
 		return b.Put(o.key, o.val)
 	}
 	i := 0
-	for r := range rows {
-		for ; i < len(ops) && bytes.Compare(ops[i].key, rows[r].key) < 0; i++ {
+	for len(rows) > 0 {
+		var k, v []byte
+		k, v, rows = nextRow(rows)
+		for ; i < len(ops) && bytes.Compare(ops[i].key, k) < 0; i++ {
 			if err := put(ops[i]); err != nil {
 				return err
 			}
 		}
-		if i < len(ops) && bytes.Equal(ops[i].key, rows[r].key) {
+		if i < len(ops) && bytes.Equal(ops[i].key, k) {
 			i++ // written by this transaction: its write stands instead
 			if err := put(ops[i-1]); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := put(&rows[r]); err != nil {
+		if err := b.Put(k, v); err != nil {
 			return err
 		}
 	}
