@@ -85,20 +85,22 @@ func TestCommitWritesItsBucketsTogetherIntoASoundFile(t *testing.T) {
 	}
 }
 
-// applyBucket writes a bucket anew when a transaction's writes are at least as many as
-// its rows, and in place otherwise: either way the bucket then holds exactly the stored
-// rows with the writes applied (puts, rewrites, deletions, keys before, among and after
-// the stored ones), its sequence kept, and the file is sound.
+// applyBucket writes a bucket anew when a transaction's writes are half again as many as
+// its rows or more, and in place otherwise: either way the bucket then holds exactly the
+// stored rows with the writes applied (puts, rewrites, deletions, keys before, among and
+// after the stored ones), its sequence kept, and the file is sound.
 func TestApplyBucketWritesMostRowsAnew(t *testing.T) {
 	for _, c := range []struct {
 		name    string
-		stored  int // rows before, keys 10, 20, 30 …
+		stored  int  // rows before, keys 10, 20, 30 …
+		beside  bool // a new key written beside each stored one written
 		anew    bool
 		nesting bool // the bucket holds a nested bucket: never written anew
 	}{
-		{"most rows written", rewriteFrom, true, false},
-		{"few rows written", 3 * rewriteFrom, false, false},
-		{"nested bucket", rewriteFrom, false, true},
+		{"rows moved", rewriteFrom, true, true, false},
+		{"rows rewritten in place", rewriteFrom, false, false, false},
+		{"few rows written", 3 * rewriteFrom, true, false, false},
+		{"nested bucket", rewriteFrom, true, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := openTemp(t)
@@ -127,7 +129,7 @@ func TestApplyBucketWritesMostRowsAnew(t *testing.T) {
 			}
 			// Writes in key order: a key before every stored one, then for each of the
 			// first rewriteFrom stored keys a deletion (every third), a rewrite (the
-			// others), and a new key beside it; then keys after the last.
+			// others), and a new key beside it (beside); then keys after the last.
 			var ops []*op
 			write := func(k uint64, del bool, v string) {
 				ops = append(ops, &op{key: u64(k), val: []byte(v), del: del})
@@ -141,7 +143,9 @@ func TestApplyBucketWritesMostRowsAnew(t *testing.T) {
 			for i := 1; i <= rewriteFrom; i++ {
 				k := uint64(i * 10)
 				write(k, i%3 == 0, fmt.Sprint("rewritten ", i))
-				write(k+5, false, fmt.Sprint("new ", i))
+				if c.beside {
+					write(k+5, false, fmt.Sprint("new ", i))
+				}
 			}
 			for i := range 10 {
 				write(uint64(c.stored*10+100+i), false, "after")
