@@ -73,6 +73,7 @@ func importEvents(e *env, files []string, format string) error {
 	defer s.Close()
 	batch.Source = "import " + strings.Join(files, " ")
 	now := e.now()
+	read := len(batch.Events) // batch is not kept: ApplyEvents lets its events go before its commit
 	res, err := s.ApplyEvents(batch, now, e.actor())
 	var refused storage.EventRefusedError
 	if errors.As(err, &refused) {
@@ -89,7 +90,7 @@ func importEvents(e *env, files []string, format string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "read %d events: %d new, %d duplicates, %d for unknown numbers (skipped)", len(batch.Events), res.New, res.Duplicates, res.Unknown)
+	fmt.Fprintf(e.stdout, "read %d events: %d new, %d duplicates, %d for unknown numbers (skipped)", read, res.New, res.Duplicates, res.Unknown)
 	if res.Replayed > 0 {
 		fmt.Fprintf(e.stdout, ", %d with ids applied before", res.Replayed)
 	}

@@ -116,6 +116,11 @@ func (ov *overlay) merged() []*op {
 	return out
 }
 
+// release drops the overlay's writes once they are in bbolt: a transaction of millions
+// of writes gets their memory back for the buckets still to be written. The overlay is
+// not read after it.
+func (ov *overlay) release() { ov.blocks, ov.latest = nil, nil }
+
 // inOrder reports whether each sorted block's keys all come before the next block's.
 func (ov *overlay) inOrder() bool {
 	for i := 1; i < len(ov.blocks); i++ {

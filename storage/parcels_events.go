@@ -127,6 +127,9 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 			slices.SortFunc(refused, func(a, b EventRefusal) int { return a.Index - b.Index })
 			return refused
 		}
+		// The events are written into the transaction's own memory: a feed's million are
+		// let go before the commit, which can reuse them (the caller keeps no reference).
+		known, b.Events, b.IDs = nil, nil, nil
 		if res.New == 0 && b.HookID == "" && res.Replayed == 0 {
 			return nil // nothing new: no write, no audit event
 		}

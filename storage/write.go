@@ -258,17 +258,17 @@ func (w *wtx) commit() error {
 		ops := merged.next(i)
 		if sp := schema.spec([]byte(name)); sp != nil && sp.kind == kindStaged {
 			ix := openIndex(w.tx, sp.name)
-			if len(ops) == 0 {
-				continue
+			if len(ops) > 0 {
+				if err := applyIndex(ix, ops, &staged); err != nil {
+					return err
+				}
 			}
-			if err := applyIndex(ix, ops, &staged); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := applyBucket(w.tx, name, ops); err != nil {
+		} else if err := applyBucket(w.tx, name, ops); err != nil {
 			return err
 		}
+		// bbolt holds what it was given (the keys copied, the values in the arena): the
+		// bucket's pending writes are let go, for the buckets after it to reuse.
+		w.pending[name].release()
 	}
 	w.add(kStaged, "", staged-before)
 	return w.flushCounts()
