@@ -115,7 +115,7 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 		}
 		slices.Sort(names)
 		for _, name := range names {
-			if err := applyBucket(tx, name, w.pending[name].merged()); err != nil {
+			if err := writeSorted(tx.Bucket([]byte(name)), w.pending[name].merged(), fillOf([]byte(name)), false); err != nil {
 				return err
 			}
 		}
