@@ -263,7 +263,7 @@ func (w *wtx) commit() error {
 					return err
 				}
 			}
-		} else if err := applyBucket(w.tx, name, ops); err != nil {
+		} else if err := writeSorted(w.tx.Bucket([]byte(name)), ops, fillOf([]byte(name)), false); err != nil {
 			return err
 		}
 		// bbolt holds what it was given (the keys copied, the values in the arena): the
@@ -272,111 +272,6 @@ func (w *wtx) commit() error {
 	}
 	w.add(kStaged, "", staged-before)
 	return w.flushCounts()
-}
-
-// applyBucket writes one top-level bucket's pending writes (in key order) into bbolt: in
-// place, or, when they are half again as many as its rows or more, by writing the bucket
-// anew.
-func applyBucket(tx *bolt.Tx, name string, ops []*op) error {
-	b := tx.Bucket([]byte(name))
-	if len(ops) >= rewriteFrom {
-		if rows, ok := rowsUpTo(b, len(ops)*2/3); ok {
-			return rewriteBucket(tx, []byte(name), rows, ops)
-		}
-	}
-	return writeSorted(b, ops, fillOf([]byte(name)), false)
-}
-
-// rewriteFrom is the fewest writes for which applyBucket considers writing a bucket anew.
-//
-// bbolt makes each Put and Delete a descent from the root, and an insert or delete shifts
-// the rest of its leaf's entries along. A transaction that moves most rows of an index
-// (a carrier feed refiles nearly every parcel's parcels_by_phase row: its time is the
-// latest event's) pays that twice per row, where writing the merged rows in key order into
-// a new bucket appends each once: measured on the million, 5.4 s against about 1.7 s. Only
-// then: bbolt grows a new bucket as one node until the commit splits it, reallocating its
-// entries as it grows, so a bucket whose rows are merely rewritten in place (a feed
-// rewrites every parcel record: as many writes as rows) is better left where it is.
-const rewriteFrom = 50_000
-
-// rowsUpTo reads b's rows, if it has no more than limit and no nested bucket, into one
-// buffer (each row its key's and value's lengths as uvarints, then the bytes: nothing in
-// it for the collector to trace); ok is false otherwise, having read at most limit+1. A
-// first walk counts the rows and sizes the buffer.
-func rowsUpTo(b *bolt.Bucket, limit int) (rows []byte, ok bool) {
-	n, size := 0, 0
-	c := b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if v == nil || n == limit {
-			return nil, false
-		}
-		n++
-		size += 2*binary.MaxVarintLen32 + len(k) + len(v)
-	}
-	rows = make([]byte, 0, size)
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		rows = binary.AppendUvarint(rows, uint64(len(k)))
-		rows = binary.AppendUvarint(append(rows, k...), uint64(len(v)))
-		rows = append(rows, v...)
-	}
-	return rows, true
-}
-
-// nextRow splits the first row off rows (as rowsUpTo packs them).
-func nextRow(rows []byte) (k, v, rest []byte) {
-	n, w := binary.Uvarint(rows)
-	k, rows = rows[w:w+int(n)], rows[w+int(n):]
-	n, w = binary.Uvarint(rows)
-	return k, rows[w : w+int(n)], rows[w+int(n):]
-}
-
-// rewriteBucket replaces top-level bucket name, whose rows were rows (rowsUpTo's, in key
-// order), by a new one holding them with the writes ops (in key order) applied.
-func rewriteBucket(tx *bolt.Tx, name []byte, rows []byte, ops []*op) error {
-	seq := tx.Bucket(name).Sequence()
-	if err := tx.DeleteBucket(name); err != nil {
-		return err
-	}
-	b, err := tx.CreateBucket(name)
-	if err != nil {
-		return err
-	}
-	if err := b.SetSequence(seq); err != nil {
-		return err
-	}
-	b.FillPercent = fillOf(name)
-	put := func(o *op) error {
-		if o.del {
-			return nil
-		}
-		return b.Put(o.key, o.val)
-	}
-	i := 0
-	for len(rows) > 0 {
-		var k, v []byte
-		k, v, rows = nextRow(rows)
-		for ; i < len(ops) && bytes.Compare(ops[i].key, k) < 0; i++ {
-			if err := put(ops[i]); err != nil {
-				return err
-			}
-		}
-		if i < len(ops) && bytes.Equal(ops[i].key, k) {
-			i++ // written by this transaction: its write stands instead
-			if err := put(ops[i-1]); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := b.Put(k, v); err != nil {
-			return err
-		}
-	}
-	for ; i < len(ops); i++ {
-		if err := put(ops[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // writeSorted writes ops (one bucket's writes, in key order) into b, its pages filled to

@@ -1,11 +1,8 @@
 package storage
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -82,117 +79,5 @@ func TestCommitWritesItsBucketsTogetherIntoASoundFile(t *testing.T) {
 	rows, more2, err := s.PoolWindow(t.Context(), PoolQuery{States: []domain.PoolState{domain.PoolConverted}}, nil, false, 10_000)
 	if err != nil || more2 || len(rows) != len(keys) {
 		t.Fatalf("converted list: %d rows (more %v, err %v), want %d", len(rows), more2, err, len(keys))
-	}
-}
-
-// applyBucket writes a bucket anew when a transaction's writes are half again as many as
-// its rows or more, and in place otherwise: either way the bucket then holds exactly the
-// stored rows with the writes applied (puts, rewrites, deletions, keys before, among and
-// after the stored ones), its sequence kept, and the file is sound.
-func TestApplyBucketWritesMostRowsAnew(t *testing.T) {
-	for _, c := range []struct {
-		name    string
-		stored  int  // rows before, keys 10, 20, 30 …
-		beside  bool // a new key written beside each stored one written
-		anew    bool
-		nesting bool // the bucket holds a nested bucket: never written anew
-	}{
-		{"rows moved", rewriteFrom, true, true, false},
-		{"rows rewritten in place", rewriteFrom, false, false, false},
-		{"few rows written", 3 * rewriteFrom, true, false, false},
-		{"nested bucket", rewriteFrom, true, false, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			s := openTemp(t)
-			name := []byte("rewrite_test")
-			want := map[uint64]string{}
-			err := s.db.Update(func(tx *bolt.Tx) error {
-				b, err := tx.CreateBucket(name)
-				if err != nil {
-					return err
-				}
-				for i := 1; i <= c.stored; i++ {
-					want[uint64(i*10)] = fmt.Sprint("stored ", i)
-					if err := b.Put(u64(uint64(i*10)), []byte(want[uint64(i*10)])); err != nil {
-						return err
-					}
-				}
-				if c.nesting {
-					if _, err := b.CreateBucket([]byte{0xff}); err != nil {
-						return err
-					}
-				}
-				return b.SetSequence(42)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Writes in key order: a key before every stored one, then for each of the
-			// first rewriteFrom stored keys a deletion (every third), a rewrite (the
-			// others), and a new key beside it (beside); then keys after the last.
-			var ops []*op
-			write := func(k uint64, del bool, v string) {
-				ops = append(ops, &op{key: u64(k), val: []byte(v), del: del})
-				if del {
-					delete(want, k)
-				} else {
-					want[k] = v
-				}
-			}
-			write(1, false, "first")
-			for i := 1; i <= rewriteFrom; i++ {
-				k := uint64(i * 10)
-				write(k, i%3 == 0, fmt.Sprint("rewritten ", i))
-				if c.beside {
-					write(k+5, false, fmt.Sprint("new ", i))
-				}
-			}
-			for i := range 10 {
-				write(uint64(c.stored*10+100+i), false, "after")
-			}
-			write(uint64(c.stored*10+7), true, "") // deleting a key that is not there
-			slices.SortFunc(ops, func(a, b *op) int { return bytes.Compare(a.key, b.key) })
-
-			err = s.db.Update(func(tx *bolt.Tx) error {
-				if err := applyBucket(tx, string(name), ops); err != nil {
-					return err
-				}
-				if anew := tx.Bucket(name).Root() == 0; anew != c.anew {
-					t.Errorf("written anew: %v, want %v", anew, c.anew)
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkFile(t, s)
-			err = s.db.View(func(tx *bolt.Tx) error {
-				b := tx.Bucket(name)
-				if b.Sequence() != 42 {
-					t.Errorf("sequence %d, want 42", b.Sequence())
-				}
-				n := 0
-				err := b.ForEach(func(k, v []byte) error {
-					if v == nil {
-						return nil // the nested bucket
-					}
-					n++
-					if got, w := string(v), want[binary.BigEndian.Uint64(k)]; got != w {
-						return fmt.Errorf("key %d: %q, want %q", binary.BigEndian.Uint64(k), got, w)
-					}
-					return nil
-				})
-				if err == nil && n != len(want) {
-					err = fmt.Errorf("%d rows, want %d", n, len(want))
-				}
-				if c.nesting && b.Bucket([]byte{0xff}) == nil {
-					err = fmt.Errorf("the nested bucket is gone")
-				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		})
 	}
 }
