@@ -43,7 +43,7 @@ func TestCLIShipCorrectAndNoTracking(t *testing.T) {
 	want(t, shipdesk(t, db, "ship", "SO2", "--carrier", "ems", "--tracking", "EE040293660CN", "--eta", "2026-12-20"), 1, "already used by SO00000001")
 	want(t, shipdesk(t, db, "ship", "tb-main:T1001", "--carrier", "ems", "--tracking", "EB084456702CN", "--override", "printed by the post office"), 0,
 		"corrected EE040293660CN → EB084456702CN", "replaced 1 time", "override")
-	want(t, shipdesk(t, db, "ship", "R-77", "--no-tracking", "courier took it without a label"), 1, "international parcel to RU")
+	want(t, shipdesk(t, db, "ship", "R-77", "--no-tracking", "courier took it without a label"), 1, "international parcel to RU", "give --eta")
 	want(t, shipdesk(t, db, "ship", "R-77", "--no-tracking", "courier took it without a label", "--eta", "2026-12-20"), 0, "shipped without tracking")
 	s := statusOf(t, db)
 	if s.Orders["shipped"] != 2 || s.Orders["shipped_no_tracking"] != 1 || s.Tracking["replaced"] != 1 {

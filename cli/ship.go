@@ -65,6 +65,9 @@ func cmdShip(e *env, args []string) error {
 	if errors.As(err, &te) {
 		return inputError{fmt.Errorf("%v — check the number, or accept it with --override REASON", err)}
 	}
+	if errors.As(err, new(*domain.NeedsArrivalError)) {
+		return inputError{fmt.Errorf("%v: give --eta", err)}
+	}
 	if err != nil {
 		return inputError{err}
 	}

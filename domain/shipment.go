@@ -256,10 +256,21 @@ func checkDates(s Shipment, o SalesOrder, pol ShipPolicy) error {
 		if carrier == "" {
 			carrier = "no carrier"
 		}
-		return fmt.Errorf("international parcel to %s needs an expected arrival date (%s has no transit time for it): give --eta",
-			strings.ToUpper(o.Consignee.Country), carrier)
+		return &NeedsArrivalError{Country: strings.ToUpper(o.Consignee.Country), Carrier: carrier}
 	}
 	return nil
+}
+
+// NeedsArrivalError is an international parcel shipped with no expected arrival date
+// whose carrier has no transit time to derive one from (rule 10). Each front end says
+// how to give the date: the command line's --eta, the console form's field, a CSV
+// upload's eta column.
+type NeedsArrivalError struct {
+	Country, Carrier string
+}
+
+func (e *NeedsArrivalError) Error() string {
+	return fmt.Sprintf("international parcel to %s needs an expected arrival date (%s has no transit time for it)", e.Country, e.Carrier)
 }
 
 func orNow(t, now time.Time) time.Time {

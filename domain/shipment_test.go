@@ -137,8 +137,15 @@ func TestShipInternationalNeedsArrival(t *testing.T) {
 	o := awaitingOrder(1, "DE")
 	other := ShipInput{Carrier: "other", Number: "X1", URL: "https://track.example/X1"} // no transit times
 	_, _, err := Ship(o, other, tNow, cnPolicy)
-	if err == nil || !strings.Contains(err.Error(), "international parcel to DE needs an expected arrival") {
-		t.Fatalf("err = %v", err)
+	var na *NeedsArrivalError
+	if !errors.As(err, &na) || na.Country != "DE" || na.Carrier != "other" ||
+		!strings.Contains(err.Error(), "international parcel to DE needs an expected arrival") || strings.Contains(err.Error(), "--eta") {
+		t.Fatalf("err = %v (each front end names its own way to give the date)", err)
+	}
+	// An upload's line says how a file gives the date.
+	p := PlanTracking([]TrackingLine{{Line: 1, Ref: o.TradeID, Carrier: "other", Number: "X1", URL: "https://track.example/X1"}}, lookupOf(o), noOwner, tNow, cnPolicy, "ana")
+	if v := p.Verdicts[0]; v.OK() || !strings.Contains(v.Err, "needs an expected arrival date") || !strings.Contains(v.Err, "CSV column eta") {
+		t.Fatalf("upload line: %+v", v)
 	}
 	if got, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good}, tNow, cnPolicy); err != nil || got.Shipment.ETA.IsZero() {
 		t.Fatalf("ems abroad should derive an arrival: %v %v", got.Shipment.ETA, err)

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -170,6 +171,9 @@ func PlanTracking(lines []TrackingLine, lookup OrderLookup, owner NumberOwner, n
 		next, outcome, err := Ship(cur, ShipInput{Carrier: v.Carrier, Number: v.Number, URL: l.URL, ShippedAt: l.ShippedAt, ETA: l.ETA, Operator: operator}, now, pol)
 		if err != nil {
 			v.Err = err.Error()
+			if errors.As(err, new(*NeedsArrivalError)) {
+				v.Err += ": give the line an eta (CSV column eta)"
+			}
 			continue
 		}
 		v.Outcome, v.OldNumber = outcome, cur.Shipment.Number

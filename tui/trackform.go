@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -178,7 +179,16 @@ func (f trackForm) preview() (domain.SalesOrder, domain.ShipOutcome, error) {
 	if err != nil {
 		return f.order, 0, err
 	}
-	return domain.Ship(f.order, in, f.c.now(), f.c.policy)
+	next, outcome, err := domain.Ship(f.order, in, f.c.now(), f.c.policy)
+	return next, outcome, formShipError(err)
+}
+
+// formShipError says, for a refusal the form can mend, which field mends it.
+func formShipError(err error) error {
+	if errors.As(err, new(*domain.NeedsArrivalError)) {
+		return fmt.Errorf("fill in %q: %w", fieldLabels[fETA], err)
+	}
+	return err
 }
 
 func (f trackForm) setFocus(i int) trackForm {
@@ -264,7 +274,7 @@ func (f trackForm) save() (trackForm, tea.Cmd, bool) {
 func (f trackForm) saved(msg trackSavedMsg) (trackForm, bool) {
 	f.saving = false
 	if msg.err != nil {
-		f.err = msg.err.Error()
+		f.err = formShipError(msg.err).Error()
 		return f, false
 	}
 	return f, true

@@ -141,8 +141,11 @@ func TestTrackingFormBadDateAndInternational(t *testing.T) {
 	h.typeText("LOCAL-123")
 	h.press("tab")
 	h.typeText("https://courier.example/t/LOCAL123")
-	h.mustShow("international parcel to DE needs an expected arrival")
-	h.press("tab", "tab") // arrives
+	h.mustShow("international parcel to DE needs an expected arrival", `fill in "arrives"`)
+	h.mustNotShow("--eta") // a command-line flag means nothing in the form
+	h.press("ctrl+s")
+	h.mustShow(`fill in "arrives"`) // the store's refusal says the same
+	h.press("tab", "tab")           // arrives
 	h.typeText("soon")
 	h.press("ctrl+s")
 	h.mustShow("arrives:", "is not a time")
