@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"shipdesk/domain"
 	"shipdesk/storage"
@@ -78,12 +77,7 @@ func cmdVoucher(e *env, args []string) error {
 
 // showCode prints a code in full to whoever may see it: everyone locally, supervisors
 // only over SSH (the others see its last four digits).
-func (e *env) showCode(code string) string {
-	if e.remote && e.role < domain.RoleSupervisor {
-		return domain.MaskCode(code)
-	}
-	return code
-}
+func (e *env) showCode(code string) string { return domain.ShownCode(code, e.role, e.remote) }
 
 func voucherRedeem(e *env, in domain.RedeemInput) error {
 	if err := e.require(domain.ActionRedeem); err != nil {
@@ -143,12 +137,7 @@ func voucherExtend(e *env, ref domain.OrderRef, untilText string) error {
 	if err != nil {
 		return err
 	}
-	var until time.Time
-	if t := strings.TrimSpace(untilText); len(t) == len("2006-01-02") {
-		until, err = domain.EndOfDay(t, loc)
-	} else {
-		until, err = domain.ParseWhen(t, loc)
-	}
+	until, err := domain.ParseValidUntil(untilText, loc)
 	if err != nil {
 		return usagef("--until: %v", err)
 	}

@@ -170,6 +170,21 @@ func EndOfDay(day string, loc *time.Location) (time.Time, error) {
 	return d.AddDate(0, 0, 1).Add(-time.Second).UTC(), nil
 }
 
+// ParseValidUntil reads a voucher's new valid-until (an extension): a date alone means
+// the end of that day in loc, as a file's voucher dates do; a date and time is taken as
+// given.
+func ParseValidUntil(text string, loc *time.Location) (time.Time, error) {
+	text = strings.TrimSpace(text)
+	if len(text) == len("2006-01-02") {
+		return EndOfDay(text, loc)
+	}
+	t, err := ParseWhen(text, loc)
+	if err == nil && t.IsZero() {
+		err = fmt.Errorf("give a date such as 2027-03-31")
+	}
+	return t, err
+}
+
 // ResolveVoucherDays gives each voucher line whose file named a date the end of that day
 // in the warehouse's zone loc. Import calls it on every trade before writing.
 func ResolveVoucherDays(t *Trade, loc *time.Location) {
@@ -235,6 +250,15 @@ func MaskCode(code string) string {
 		return code
 	}
 	return strings.Repeat("•", len(code)-4) + code[len(code)-4:]
+}
+
+// ShownCode is code as the one asking may see it: in full on the warehouse's own machine
+// and to supervisors; over SSH (remote) anyone else sees only its last four digits.
+func ShownCode(code string, role Role, remote bool) string {
+	if remote && role < RoleSupervisor {
+		return MaskCode(code)
+	}
+	return code
 }
 
 // CodeFee is the fee kept per code on a voucher refund: 1.00 in the currency's major unit.

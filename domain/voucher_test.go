@@ -177,6 +177,45 @@ func TestNewVoucherCode(t *testing.T) {
 	}
 }
 
+// A code is shown whole on the warehouse's own machine and to supervisors; over SSH anyone
+// else sees its last four digits.
+func TestShownCode(t *testing.T) {
+	for _, c := range []struct {
+		role   Role
+		remote bool
+		want   string
+	}{
+		{RoleViewer, false, "1234567890"},
+		{RoleOperator, false, "1234567890"},
+		{RoleViewer, true, "••••••7890"},
+		{RoleOperator, true, "••••••7890"},
+		{RoleSupervisor, true, "1234567890"},
+	} {
+		if got := ShownCode("1234567890", c.role, c.remote); got != c.want {
+			t.Errorf("%v remote %v: %s, want %s", c.role, c.remote, got, c.want)
+		}
+	}
+}
+
+// An extension's date alone is the end of that day in the warehouse's zone; a time is
+// taken as given; nothing, or not a date, is refused.
+func TestParseValidUntil(t *testing.T) {
+	shanghai := time.FixedZone("CST", 8*3600)
+	got, err := ParseValidUntil(" 2027-03-31 ", shanghai)
+	if err != nil || !got.Equal(time.Date(2027, 3, 31, 23, 59, 59, 0, shanghai)) {
+		t.Fatalf("date alone: %v %v", got, err)
+	}
+	got, err = ParseValidUntil("2027-03-31 12:00", shanghai)
+	if err != nil || !got.Equal(time.Date(2027, 3, 31, 12, 0, 0, 0, shanghai)) {
+		t.Fatalf("date and time: %v %v", got, err)
+	}
+	for _, bad := range []string{"", "  ", "soon", "2027-13-01"} {
+		if got, err := ParseValidUntil(bad, shanghai); err == nil {
+			t.Errorf("%q gave %v", bad, got)
+		}
+	}
+}
+
 // seqCodes draws codes 100001, 100002, … for tests.
 func seqCodes() func() (string, error) {
 	n := 100000

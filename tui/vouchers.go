@@ -140,10 +140,7 @@ func (v *vouchersView) shortHelp() []key.Binding {
 // showCode prints a code in full to the local console and to supervisors; over SSH the
 // others see its last four digits.
 func (v *vouchersView) showCode(code string) string {
-	if v.c.session != "" && v.c.role < domain.RoleSupervisor {
-		return domain.MaskCode(code)
-	}
-	return code
+	return domain.ShownCode(code, v.c.role, v.c.session != "")
 }
 
 func (v *vouchersView) refresh() tea.Cmd {
@@ -398,16 +395,9 @@ func (v *vouchersView) extendKey(msg tea.KeyMsg) tea.Cmd {
 		v.until.Blur()
 		return nil
 	case tea.KeyEnter:
-		text := strings.TrimSpace(v.until.Value())
-		var until time.Time
-		var err error
-		if len(text) == len("2006-01-02") {
-			until, err = domain.EndOfDay(text, v.c.loc)
-		} else {
-			until, err = domain.ParseWhen(text, v.c.loc)
-		}
-		if err != nil || until.IsZero() {
-			return reportErr(fmt.Errorf("valid until: want a date such as 2027-03-31"))
+		until, err := domain.ParseValidUntil(v.until.Value(), v.c.loc)
+		if err != nil {
+			return reportErr(fmt.Errorf("valid until: %v", err))
 		}
 		v.mode = modeDetail
 		v.until.Blur()

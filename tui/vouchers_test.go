@@ -107,6 +107,12 @@ func TestVoucherListDetailResendExtend(t *testing.T) {
 		t.Fatalf("shortening: %q", h.model().status.text)
 	}
 	h.press("e")
+	h.typeText("someday")
+	h.press("enter")
+	if got := h.model().status.text; !strings.Contains(got, "valid until:") || !strings.Contains(got, "someday") {
+		t.Fatalf("a malformed date: %q", got)
+	}
+	h.press("ctrl+u") // the field stays open with the text, to mend
 	h.typeText("2030-01-31")
 	h.press("enter")
 	if !strings.Contains(h.model().status.text, "valid until 2030-01-31 23:59") {
