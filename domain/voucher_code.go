@@ -88,6 +88,16 @@ func (c *VoucherCode) StateAt(now time.Time) string {
 	return c.State.String()
 }
 
+// ExpiringWithin is how far ahead a live code counts as expiring: in the status, on the
+// dashboard and in the console's list of codes.
+const ExpiringWithin = 7 * 24 * time.Hour
+
+// Expiring reports whether c is live and its valid-until falls within ExpiringWithin of
+// now (a code already past it is the expiry sweep's, not expiring).
+func (c *VoucherCode) Expiring(now time.Time) bool {
+	return c.State == CodeLive && !c.ValidUntil.Before(now) && !c.ValidUntil.After(now.Add(ExpiringWithin))
+}
+
 // Voucher is an e-voucher order (SPEC §2): the buyer's phone and every code issued for
 // its lines, oldest first.
 type Voucher struct {

@@ -412,3 +412,25 @@ func TestUnexpiredAndResend(t *testing.T) {
 		t.Fatal("resent a refunded voucher")
 	}
 }
+
+// A live code is expiring from now until ExpiringWithin ahead, both ends included (as the
+// status counts it); a code past its date, or not live, is not.
+func TestVoucherCodeExpiring(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		state CodeState
+		until time.Time
+		want  bool
+	}{
+		{CodeLive, now, true},
+		{CodeLive, now.Add(ExpiringWithin), true},
+		{CodeLive, now.Add(ExpiringWithin + time.Second), false},
+		{CodeLive, now.Add(-time.Second), false},
+		{CodeUsed, now.Add(time.Hour), false},
+	} {
+		code := VoucherCode{State: c.state, ValidUntil: c.until}
+		if got := code.Expiring(now); got != c.want {
+			t.Errorf("%v until %v: %v, want %v", c.state, c.until, got, c.want)
+		}
+	}
+}

@@ -31,9 +31,6 @@ var (
 	voucherAuditFail = "voucher.redeem.refused"
 )
 
-// ExpiringWithin is how far ahead the status and dashboard count expiring vouchers.
-const ExpiringWithin = 7 * 24 * time.Hour
-
 func untilKey(c *domain.VoucherCode, no uint64) []byte {
 	k := timeKey(make([]byte, 0, 16+len(c.Code)), c.ValidUntil)
 	k = binary.BigEndian.AppendUint64(k, no)

@@ -18,7 +18,7 @@ import (
 type VoucherCounts struct {
 	Live            int `json:"live"`             // live codes
 	UnitsUnredeemed int `json:"units_unredeemed"` // their units left
-	Expiring7d      int `json:"expiring_7d"`      // live codes whose valid-until is within ExpiringWithin
+	Expiring7d      int `json:"expiring_7d"`      // live codes whose valid-until is within domain.ExpiringWithin
 	RedeemedToday   int `json:"redeemed_today"`   // units redeemed since the warehouse's midnight
 }
 
@@ -26,7 +26,7 @@ type VoucherCounts struct {
 // valid-until index, and today's redemptions from the log by time: no scan of records.
 func voucherCounts(tx *bolt.Tx, now time.Time, loc *time.Location) VoucherCounts {
 	c := VoucherCounts{Live: int(counter(tx, cVoucherLive)), UnitsUnredeemed: int(counter(tx, cVoucherUnits))}
-	from, to := timeKey(nil, now), timeKey(nil, now.Add(ExpiringWithin))
+	from, to := timeKey(nil, now), timeKey(nil, now.Add(domain.ExpiringWithin))
 	cur := tx.Bucket(bVoucherByUntil).Cursor()
 	for k, _ := cur.Seek(from); len(k) >= 8 && bytes.Compare(k[:8], to) <= 0; k, _ = cur.Next() {
 		c.Expiring7d++

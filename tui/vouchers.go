@@ -496,7 +496,7 @@ func (v *vouchersView) listView() string {
 			line = s.cursorRow.Render(line)
 		case c.StateAt(now) == "locked":
 			line = s.danger.Render(line)
-		case c.State == domain.CodeLive && c.ValidUntil.Sub(now) < storage.ExpiringWithin:
+		case c.Expiring(now):
 			line = s.warn.Render(line)
 		}
 		lines = append(lines, line)
