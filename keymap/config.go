@@ -227,7 +227,7 @@ func modal(group string) bool { return group == GroupDialogs || group == GroupFo
 
 // viewGroup reports whether a group's bindings work in one view only.
 func viewGroup(group string) bool {
-	return group == GroupPool || group == GroupOrders || group == GroupRefunds || group == GroupOutbox || group == GroupParcels || group == GroupChannels
+	return group == GroupPool || group == GroupOrders || group == GroupRefunds || group == GroupOutbox || group == GroupParcels || group == GroupChannels || group == GroupVouchers
 }
 
 // prefixErrors puts path in front of every joined error, one per line.

@@ -18,6 +18,7 @@ const (
 	GroupOutbox   = "Outbox"
 	GroupParcels  = "Parcels"
 	GroupChannels = "Channels and rebates"
+	GroupVouchers = "E-vouchers"
 	GroupForms    = "Forms"
 	GroupDialogs  = "Dialogs"
 )
@@ -85,6 +86,10 @@ type KeyMap struct {
 	RebateConfirm key.Binding // asks when the subscription order was confirmed on the platform
 	RebateClaim   key.Binding
 	RebatePaid    key.Binding
+	// E-vouchers
+	VoucherCounter key.Binding // from the list of codes back to the counter
+	VoucherResend  key.Binding // the order's live codes to the buyer again
+	VoucherExtend  key.Binding // asks for the order's new valid-until
 
 	// Forms
 	NextField key.Binding
@@ -165,6 +170,9 @@ func Default() KeyMap {
 		RebateConfirm:  bind("c", "confirm rebate", "c"),
 		RebateClaim:    bind("l", "claim rebate", "l"),
 		RebatePaid:     bind("p", "mark rebate paid", "p"),
+		VoucherCounter: bind("c", "voucher counter", "c"),
+		VoucherResend:  bind("r", "resend codes", "r"),
+		VoucherExtend:  bind("e", "extend validity", "e"),
 
 		NextField: bind("tab", "next field", "tab", "down"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab", "up"),
@@ -234,6 +242,9 @@ func (k *KeyMap) Entries() []Entry {
 		{"channels.confirm", GroupChannels, &k.RebateConfirm},
 		{"channels.claim", GroupChannels, &k.RebateClaim},
 		{"channels.paid", GroupChannels, &k.RebatePaid},
+		{"vouchers.counter", GroupVouchers, &k.VoucherCounter},
+		{"vouchers.resend", GroupVouchers, &k.VoucherResend},
+		{"vouchers.extend", GroupVouchers, &k.VoucherExtend},
 
 		{"form.next_field", GroupForms, &k.NextField},
 		{"form.prev_field", GroupForms, &k.PrevField},

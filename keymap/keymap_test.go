@@ -71,7 +71,7 @@ func TestDefaults(t *testing.T) {
 func TestGroups(t *testing.T) {
 	km := Default()
 	names, bindings := km.Groups()
-	want := []string{GroupGlobal, GroupLists, GroupPool, GroupOrders, GroupRefunds, GroupParcels, GroupOutbox, GroupChannels, GroupForms, GroupDialogs}
+	want := []string{GroupGlobal, GroupLists, GroupPool, GroupOrders, GroupRefunds, GroupParcels, GroupOutbox, GroupChannels, GroupVouchers, GroupForms, GroupDialogs}
 	if strings.Join(names, "|") != strings.Join(want, "|") {
 		t.Fatalf("groups = %q, want %q", names, want)
 	}

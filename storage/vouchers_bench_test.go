@@ -58,7 +58,7 @@ func BenchmarkVoucherViews(b *testing.B) {
 	s, _ := benchVouchers(b, 10_000)
 	b.Run("list", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if rows, _, err := s.VoucherRows(VoucherQuery{State: domain.CodeLive, SKU: "cake", Now: t0}, 500); err != nil || len(rows) != 500 {
+			if rows, _, err := s.VoucherWindow(b.Context(), VoucherQuery{State: domain.CodeLive, SKU: "cake", Now: t0}, nil, false, 500); err != nil || len(rows) != 500 {
 				b.Fatal(err, len(rows))
 			}
 		}

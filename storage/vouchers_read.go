@@ -2,9 +2,11 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -174,11 +176,12 @@ func (s *Store) VoucherReport() (VoucherReport, error) {
 	return rep, err
 }
 
-// VoucherRow is one code in the vouchers list.
+// VoucherRow is one code in the vouchers list, and its place there.
 type VoucherRow struct {
 	OrderNo uint64
 	Key     domain.Key
 	Code    domain.VoucherCode
+	Pos     Pos // the voucher's record key, then the code's index in it (2 bytes)
 }
 
 // VoucherQuery selects codes for the vouchers list.
@@ -190,18 +193,54 @@ type VoucherQuery struct {
 	Now    time.Time
 }
 
-// VoucherRows lists the codes that match q, newest order first, at most limit. Voucher
-// orders are a small part of a file, so the list reads their records; more says the
-// list was cut.
-func (s *Store) VoucherRows(q VoucherQuery, limit int) (rows []VoucherRow, more bool, err error) {
+// VoucherWindow reads up to limit codes of q in the list's order — the newest voucher
+// order first, each order's codes newest first — after from (a row's Pos; nil: from the
+// start), or, back, the rows before it (nil: the last rows), still in the list's order.
+// more says rows remain that way. Voucher orders are a small part of a file, so the list reads their records.
+func (s *Store) VoucherWindow(ctx context.Context, q VoucherQuery, from Pos, back bool, limit int) (rows []VoucherRow, more bool, err error) {
+	if from != nil && len(from) < 3 {
+		return nil, false, fmt.Errorf("vouchers list: position %x does not read", []byte(from))
+	}
 	err = s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bVouchers).Cursor()
-		for k, b := c.Last(); k != nil; k, b = c.Prev() {
+		// The list's order walks the keys downwards and each record's codes from its last;
+		// back walks both the other way.
+		first, step, di := c.Last, c.Prev, -1
+		if back {
+			first, step, di = c.First, c.Next, 1
+		}
+		k, b := first()
+		resume := -1 // the index of from's code, in from's record
+		if from != nil {
+			fk := from[:len(from)-2]
+			switch k, b = c.Seek(fk); {
+			case bytes.Equal(k, fk):
+				resume = int(binary.BigEndian.Uint16(from[len(from)-2:]))
+			case back: // the first record after from's: where the walk goes on
+			case k == nil:
+				k, b = c.Last()
+			default:
+				k, b = c.Prev()
+			}
+		}
+		for n := 0; k != nil; k, b = step() {
+			if n++; n&255 == 1 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
 			v, err := decodeVoucher(b)
 			if err != nil {
 				return err
 			}
-			for i := len(v.Codes) - 1; i >= 0; i-- {
+			i := len(v.Codes) - 1
+			if back {
+				i = 0
+			}
+			if resume >= 0 {
+				i, resume = resume+di, -1
+			}
+			for ; i >= 0 && i < len(v.Codes); i += di {
 				code := v.Codes[i]
 				if !q.match(&v, &code) {
 					continue
@@ -210,12 +249,29 @@ func (s *Store) VoucherRows(q VoucherQuery, limit int) (rows []VoucherRow, more 
 					more = true
 					return nil
 				}
-				rows = append(rows, VoucherRow{OrderNo: v.OrderNo, Key: v.Key, Code: code})
+				pos := binary.BigEndian.AppendUint16(append(Pos{}, k...), uint16(i))
+				rows = append(rows, VoucherRow{OrderNo: v.OrderNo, Key: v.Key, Code: code, Pos: pos})
 			}
 		}
 		return nil
 	})
+	if back {
+		slices.Reverse(rows) // read nearest first, given in the list's order
+	}
 	return rows, more, err
+}
+
+// VoucherCount is how many codes q lists, when the counters know it (the live codes,
+// unfiltered); else exact is false.
+func (s *Store) VoucherCount(q VoucherQuery) (n int, exact bool, err error) {
+	if q.State != domain.CodeLive || q.Locked || q.SKU != "" || len(q.Words) > 0 {
+		return 0, false, nil
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		n = int(counter(tx, cVoucherLive))
+		return nil
+	})
+	return n, err == nil, err
 }
 
 func (q VoucherQuery) match(v *domain.Voucher, c *domain.VoucherCode) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -163,7 +164,7 @@ func TestVoucherRefusalsAndLockout(t *testing.T) {
 	if _, err := s.Redeem(wrong, at, opr); !errors.Is(err, domain.ErrRedeemRefused) {
 		t.Fatalf("locked, wrong phone: %v", err)
 	}
-	rows, _, _ := s.VoucherRows(VoucherQuery{Locked: true, Now: at}, 10)
+	rows, _, _ := s.VoucherWindow(t.Context(), VoucherQuery{Locked: true, Now: at}, nil, false, 10)
 	if len(rows) != 1 {
 		t.Fatalf("locked filter: %+v", rows)
 	}
@@ -350,5 +351,69 @@ func TestVoucherCodesSurviveTheRecord(t *testing.T) {
 	e = domain.PoolEntry{Trade: g}
 	if got, err := decodeEntry(encodeEntry(nil, &e)); err != nil || got.Trade.Items[0].Voucher.IsVoucher() {
 		t.Fatalf("goods: %+v %v", got.Trade.Items, err)
+	}
+}
+
+// The vouchers list reads in windows: the newest voucher order first, each order's codes
+// newest first. Read on from any row's position, either way, it gives the rows a single
+// read gives; a filter keeps that order; limit cuts with more.
+func TestVoucherWindowReadsOnFromAnyRow(t *testing.T) {
+	var trades []domain.Trade
+	for i := 1; i <= 7; i++ {
+		tr := voucherTrade(fmt.Sprintf("V%d", i), 2, "50.00", terms(30, 9000, true, false))
+		tea := tr.Items[0]
+		tea.SKU, tea.Title = "TEA-20", "Tea voucher"
+		tr.Items = append(tr.Items, tea)
+		tr.Total = tr.Total.Times(2)
+		trades = append(trades, tr)
+	}
+	s := voucherStore(t, trades...)
+	ctx, q := t.Context(), VoucherQuery{Now: t0}
+	all, more, err := s.VoucherWindow(ctx, q, nil, false, 1000)
+	if err != nil || more || len(all) != 14 {
+		t.Fatalf("all: %d rows, more %v, %v", len(all), more, err)
+	}
+	name := func(r VoucherRow) string { return domain.OrderNumber(r.OrderNo) + " " + r.Code.SKU }
+	for i, r := range all {
+		want := fmt.Sprintf("%s %s", domain.OrderNumber(uint64(7-i/2)), []string{"TEA-20", "CAKE-50"}[i%2])
+		if name(r) != want {
+			t.Fatalf("row %d: %s, want %s", i, name(r), want)
+		}
+	}
+	names := func(rows []VoucherRow) string {
+		var out []string
+		for _, r := range rows {
+			out = append(out, name(r))
+		}
+		return strings.Join(out, ", ")
+	}
+	for i := range all {
+		got, more, err := s.VoucherWindow(ctx, q, all[i].Pos, false, 3)
+		want := all[i+1 : min(i+4, len(all))]
+		if err != nil || names(got) != names(want) || more != (i+4 < len(all)) {
+			t.Fatalf("after row %d: %s (more %v, %v), want %s", i, names(got), more, err, names(want))
+		}
+		got, more, err = s.VoucherWindow(ctx, q, all[i].Pos, true, 3)
+		want = all[max(0, i-3):i] // in the list's order, the last nearest
+		if err != nil || names(got) != names(want) || more != (i > 3) {
+			t.Fatalf("before row %d: %s (more %v, %v), want %s", i, names(got), more, err, names(want))
+		}
+	}
+	end, _, err := s.VoucherWindow(ctx, q, nil, true, 2)
+	if err != nil || names(end) != "SO00000001 TEA-20, SO00000001 CAKE-50" {
+		t.Fatalf("from the end: %s %v", names(end), err)
+	}
+	tea, _, err := s.VoucherWindow(ctx, VoucherQuery{SKU: "tea", Now: t0}, all[2].Pos, false, 1000)
+	if err != nil || len(tea) != 5 || tea[0].OrderNo != 5 || tea[4].OrderNo != 1 || tea[0].Code.SKU != "TEA-20" {
+		t.Fatalf("tea after SO6's tea: %s %v", names(tea), err)
+	}
+	if n, exact, err := s.VoucherCount(VoucherQuery{State: domain.CodeLive, Now: t0}); err != nil || !exact || n != 14 {
+		t.Fatalf("live codes counted: %d %v %v", n, exact, err)
+	}
+	if _, exact, _ := s.VoucherCount(VoucherQuery{SKU: "tea", Now: t0}); exact {
+		t.Fatal("a filtered count claimed to be exact")
+	}
+	if _, _, err := s.VoucherWindow(ctx, q, Pos{1}, false, 3); err == nil {
+		t.Fatal("a position that does not read was taken")
 	}
 }

@@ -24,6 +24,8 @@ import (
 //	carrier:CODE            orders: shipped with that carrier
 //	tracking:none           orders: shipped without a tracking number
 //	due:overdue|today|late  orders: ship-by passed, due today, or either
+//	state:NAME              voucher codes: live, used, void, expired, refunded, or locked
+//	sku:PREFIX              voucher codes: of SKUs that start so
 
 // splitFilter separates the terms a list understands from the free words,
 // which it lower-cases for storage's case-insensitive match.

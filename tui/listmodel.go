@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -139,8 +140,11 @@ func (l *list[R, K, Q]) refresh() tea.Cmd {
 // capturing: the filter input, a dialog or the results panel takes every key.
 func (l *list[R, K, Q]) capturing() bool { return l.filter.editing() || l.overlay != noOverlay }
 
-// selectable: a list with actions has a selection for them to act on.
-func (l *list[R, K, Q]) selectable() bool { return len(l.spec.actions) > 0 }
+// selectable: a list with actions on more than the row under the cursor has a selection
+// for them to act on.
+func (l *list[R, K, Q]) selectable() bool {
+	return slices.ContainsFunc(l.spec.actions, func(a listAction[K]) bool { return !a.cursorOnly })
+}
 
 // update takes the list's own results and, from its view, keys.
 func (l *list[R, K, Q]) update(msg tea.Msg) tea.Cmd {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"shipdesk/domain"
+	"shipdesk/keymap"
 	"shipdesk/storage"
 	"shipdesk/textsafe"
 )
@@ -19,17 +21,10 @@ import (
 // The vouchers view (rules 23–27). It opens in counter mode: type or scan the code, the
 // phone's last four digits, units (empty: all left) and optionally the POS ID; enter
 // redeems, and the result stands large until the next code is typed. esc leaves for the
-// list of codes (filter state: and sku:), whose enter opens an order's detail with its
-// redemption log; there s resends the codes and e extends their validity.
-
-type voucherMode uint8
-
-const (
-	modeCounter voucherMode = iota
-	modeList
-	modeDetail
-	modeExtend
-)
+// list of codes (the list component: newest order first, filter words, state: and sku:),
+// whose enter opens an order's detail with its redemption log; r resends the order's
+// codes and e extends their validity, from the list or the detail; c goes back to the
+// counter.
 
 // The counter's fields, in tab order.
 const (
@@ -40,65 +35,62 @@ const (
 	counterFields
 )
 
-// voucherListLimit bounds the codes the list reads.
-const voucherListLimit = 500
+func voucherColumns() []column {
+	return []column{
+		{title: "order", min: 10, max: 10},
+		{title: "code", min: 8, max: 16},
+		{title: "sku", min: 6, max: 14, drop: 3},
+		{title: "state", min: 6, max: 8},
+		{title: "units", min: 5, max: 5, right: true},
+		{title: "used", min: 4, max: 4, right: true, drop: 2},
+		{title: "valid until", min: 16, max: 16},
+		{title: "item", min: 10, max: 40, drop: 4, extra: true},
+	}
+}
+
+// voucherCode is a row of the list: an order's code by its place among the order's codes
+// (a redemption adds codes after it; none is ever removed).
+type voucherCode struct {
+	no  uint64
+	idx uint16
+}
+
+func (k voucherCode) String() string {
+	return fmt.Sprintf("%s code %d", domain.OrderNumber(k.no), k.idx+1)
+}
 
 type (
 	redeemMsg struct {
 		res storage.RedeemResult
 		err error
 	}
-	voucherRowsMsg struct {
-		rows []storage.VoucherRow
-		more bool
-		err  error
-	}
 	voucherDetailMsg struct {
+		no  uint64
 		d   storage.VoucherDetail
 		err error
-	}
-	voucherActMsg struct {
-		text string
-		err  error
 	}
 )
 
 var (
-	vkCounter = key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "counter"))
-	vkFilter  = key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter"))
-	vkOpen    = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "detail"))
-	vkResend  = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "resend"))
-	vkExtend  = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "extend"))
-	vkRedeem  = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "redeem"))
-	vkField   = key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field"))
-	vkLeave   = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "list / leave"))
+	vkRedeem = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "redeem"))
+	vkField  = key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field"))
+	vkLeave  = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "list of codes"))
 )
 
 type vouchersView struct {
-	c             *common
-	width, height int
-	mode          voucherMode
+	*list[storage.VoucherRow, voucherCode, storage.VoucherQuery]
+	counting bool // the counter, not the list, has the view
 
 	fields [counterFields]textinput.Model
 	focus  int
 	busy   bool
 	result *redeemMsg // the last redemption's outcome, shown large
 
-	filter    textinput.Model
-	filtering bool
-	rows      []storage.VoucherRow
-	more      bool
-	cursor    int
-	listErr   error
-
-	detail  storage.VoucherDetail
-	shown   string // the order the detail shows (SO number)
-	until   textinput.Model
-	lastAct string
+	shown storage.VoucherDetail // the order the detail shows
 }
 
 func newVouchers(c *common) view {
-	v := &vouchersView{c: c}
+	v := &vouchersView{counting: true}
 	labels := [counterFields]string{"code        ", "last four   ", "units       ", "POS ID      "}
 	for i := range v.fields {
 		v.fields[i] = newInput(c.styles, labels[i])
@@ -109,32 +101,118 @@ func newVouchers(c *common) view {
 	v.fields[counterUnits].Placeholder = "all left"
 	v.fields[counterPOS].CharLimit = 64
 	v.fields[counterCode].Focus()
-	v.filter = newInput(c.styles, "/ ")
-	v.filter.Placeholder = "words  state:live|used|void|expired|refunded|locked  sku:PREFIX"
-	v.until = newInput(c.styles, "valid until ")
-	v.until.Placeholder = "2027-03-31"
+	store := c.store
+	v.list = newList(c, &listSpec[storage.VoucherRow, voucherCode, storage.VoucherQuery]{
+		title: "Vouchers", noun: [2]string{"code", "codes"}, thing: [2]string{"voucher code", "voucher codes"},
+		columns: voucherColumns,
+		cells:   v.cells,
+		keyOf:   func(r storage.VoucherRow) voucherCode { return voucherCode{r.OrderNo, codeIndex(r.Pos)} },
+		posOf:   func(r storage.VoucherRow) storage.Pos { return r.Pos },
+		parse:   parseVoucherFilter,
+		read: func(q storage.VoucherQuery, _ int, desc bool) source[storage.VoucherRow] {
+			q.Words, q.Now = slices.Clone(q.Words), c.now()
+			src := storeSource(q, store.VoucherWindow, store.VoucherCount)
+			if !desc {
+				return reversed(src)
+			}
+			return src
+		},
+		sorts: []sortOption{{name: "order", column: 0, asc: "oldest order first", desc: "newest order first"}},
+		desc:  true,
+		empty: [2]string{"no voucher orders yet", "no voucher codes match the filter"},
+		hint:  "words  state:live|used|void|expired|refunded|locked  sku:PREFIX",
+		detail: &detailSpec[storage.VoucherRow, voucherCode]{
+			open: func(r storage.VoucherRow) tea.Cmd {
+				v.shown = storage.VoucherDetail{}
+				v.shown.Order.No, v.shown.Order.Key = r.OrderNo, r.Key
+				return v.loadDetail()
+			},
+			reload: v.loadDetail,
+			shown:  func() voucherCode { return voucherCode{no: v.shown.Order.No} },
+			title: func() string {
+				return titleLine(v.c.styles, domain.OrderNumber(v.shown.Order.No)+"  "+textsafe.Safe(v.shown.Order.Key.String()),
+					[]string{v.shown.Voucher.Tally().OrderState()}, nil)
+			},
+			lines: v.detailLines,
+		},
+		actions: v.actions(c),
+	})
 	return v
 }
 
-func (v *vouchersView) setSize(w, h int) tea.Cmd {
-	v.width, v.height = w, h
-	return nil
+// codeIndex is the code's place among its order's codes, from a row's position.
+func codeIndex(p storage.Pos) uint16 {
+	if len(p) < 2 {
+		return 0
+	}
+	return uint16(p[len(p)-2])<<8 | uint16(p[len(p)-1])
 }
 
-func (v *vouchersView) capturing() bool {
-	return v.mode == modeCounter || v.mode == modeExtend || v.filtering
+// actedOn is the order an action asks about: the one open, or the code's under the cursor
+// (the actions take no selection).
+func (v *vouchersView) actedOn() string {
+	if v.detail.open {
+		return domain.OrderNumber(v.shown.Order.No)
+	}
+	k, _ := v.list.current()
+	return domain.OrderNumber(k.no)
 }
+
+// actions resend an order's live codes and extend their validity: each on the order of
+// the code under the cursor (or of the detail), in one transaction.
+func (v *vouchersView) actions(c *common) []listAction[voucherCode] {
+	store := c.store
+	return []listAction[voucherCode]{
+		{binding: func(k *keymap.KeyMap) key.Binding { return k.VoucherResend }, cursorOnly: true, detail: true,
+			words: actionWords{"resend codes", "resent", "resending…"}, role: domain.ActionResend,
+			question: func(string, string, int) string {
+				return fmt.Sprintf("Send the live codes of %s to the buyer's phone again? At most once a warehouse day.", v.actedOn())
+			},
+			run: func(a actionArgs[voucherCode]) actionResult[voucherCode] {
+				k := a.keys[0]
+				vo, err := store.Resend(orderRefOf(domain.OrderNumber(k.no)), a.now, c.loc, a.by)
+				if err != nil {
+					return actionResult[voucherCode]{err: err}
+				}
+				var out actionResult[voucherCode]
+				out.row(k, domain.OrderNumber(k.no), true, fmt.Sprintf(": %s resent to the phone ending %s", plural(len(vo.Live()), "live code", "live codes"), lastFour(vo.Phone)), "")
+				return out
+			}},
+		{binding: func(k *keymap.KeyMap) key.Binding { return k.VoucherExtend }, cursorOnly: true, detail: true,
+			words: actionWords{"extend validity", "extended", "extending…"}, role: domain.ActionExtend,
+			question: func(string, string, int) string {
+				return fmt.Sprintf("Extend the live codes of %s until when? A date alone is the end of that day.", v.actedOn())
+			},
+			input: "valid until: ", need: "give a date such as 2027-03-31",
+			run: func(a actionArgs[voucherCode]) actionResult[voucherCode] {
+				k := a.keys[0]
+				until, err := domain.ParseValidUntil(a.reason, c.loc)
+				if err != nil {
+					return actionResult[voucherCode]{err: fmt.Errorf("valid until: %w", err)}
+				}
+				if _, err := store.Extend(orderRefOf(domain.OrderNumber(k.no)), until, a.now, a.by); err != nil {
+					return actionResult[voucherCode]{err: err}
+				}
+				var out actionResult[voucherCode]
+				out.row(k, domain.OrderNumber(k.no), true, ": valid until "+until.In(c.loc).Format("2006-01-02 15:04"), "")
+				return out
+			}},
+	}
+}
+
+func (v *vouchersView) setSize(w, h int) tea.Cmd { return v.list.setSize(w, h) }
+
+func (v *vouchersView) capturing() bool { return v.counting || v.list.capturing() }
 
 func (v *vouchersView) shortHelp() []key.Binding {
-	switch {
-	case v.mode == modeCounter:
+	if v.counting {
 		return []key.Binding{vkRedeem, vkField, vkLeave}
-	case v.filtering || v.mode == modeExtend:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), v.c.keys.Back}
-	case v.mode == modeDetail:
-		return []key.Binding{vkResend, vkExtend, v.c.keys.Back}
 	}
-	return []key.Binding{vkCounter, vkFilter, vkOpen, v.c.keys.Up, v.c.keys.Down}
+	bs := v.list.shortHelp()
+	if !v.list.capturing() && !v.detail.open {
+		bs = append([]key.Binding{v.c.keys.VoucherCounter}, bs...)
+	}
+	return bs
 }
 
 // showCode prints a code in full to the local console and to supervisors; over SSH the
@@ -144,54 +222,31 @@ func (v *vouchersView) showCode(code string) string {
 }
 
 func (v *vouchersView) refresh() tea.Cmd {
-	switch v.mode {
-	case modeList:
-		return v.readRows()
-	case modeDetail, modeExtend:
-		return v.readDetail(v.shown)
+	if v.counting {
+		return nil
 	}
-	return nil
+	return v.list.refresh()
 }
 
-func (v *vouchersView) readRows() tea.Cmd {
-	q, err := parseVoucherFilter(v.filter.Value())
-	if err != nil {
-		return reportErr(err)
-	}
-	q.Now = v.c.now()
-	store := v.c.store
+func (v *vouchersView) loadDetail() tea.Cmd {
+	store, no := v.c.store, v.shown.Order.No
 	return func() tea.Msg {
-		rows, more, err := store.VoucherRows(q, voucherListLimit)
-		return voucherRowsMsg{rows: rows, more: more, err: err}
-	}
-}
-
-func (v *vouchersView) readDetail(ref string) tea.Cmd {
-	store := v.c.store
-	return func() tea.Msg {
-		d, err := store.VoucherDetail(orderRefOf(ref))
-		return voucherDetailMsg{d: d, err: err}
+		d, err := store.VoucherDetail(orderRefOf(domain.OrderNumber(no)))
+		return voucherDetailMsg{no: no, d: d, err: err}
 	}
 }
 
 // parseVoucherFilter reads the list's filter: state:NAME, sku:PREFIX and words.
 func parseVoucherFilter(s string) (storage.VoucherQuery, error) {
-	var q storage.VoucherQuery
-	for _, w := range strings.Fields(strings.ToLower(s)) {
-		switch {
-		case strings.HasPrefix(w, "state:"):
-			st, locked, err := domain.ParseCodeState(strings.TrimPrefix(w, "state:"))
-			if err != nil {
-				return q, err
-			}
-			q.State, q.Locked = st, locked
-		case strings.HasPrefix(w, "sku:"):
-			q.SKU = strings.TrimPrefix(w, "sku:")
-		default:
-			q.Words = append(q.Words, w)
-		}
+	terms, words, err := splitFilter(strings.ToLower(s), "state", "sku")
+	if err != nil {
+		return storage.VoucherQuery{}, err
 	}
-	return q, nil
+	q := storage.VoucherQuery{SKU: terms["sku"], Words: words}
+	if st, ok := terms["state"]; ok {
+		q.State, q.Locked, err = domain.ParseCodeState(st)
+	}
+	return q, err
 }
 
 func (v *vouchersView) update(msg tea.Msg) tea.Cmd {
@@ -206,35 +261,25 @@ func (v *vouchersView) update(msg tea.Msg) tea.Cmd {
 			return changed
 		}
 		return nil
-	case voucherRowsMsg:
-		v.rows, v.more, v.listErr = msg.rows, msg.more, msg.err
-		v.cursor = min(v.cursor, max(len(v.rows)-1, 0))
-		return nil
 	case voucherDetailMsg:
 		if msg.err != nil {
-			v.mode = modeList
 			return reportErr(msg.err)
 		}
-		v.detail = msg.d
+		if v.detail.open && msg.no == v.shown.Order.No {
+			v.shown = msg.d
+		}
 		return nil
-	case voucherActMsg:
-		if msg.err != nil {
-			return reportErr(msg.err)
-		}
-		v.lastAct = msg.text
-		return tea.Batch(report(msg.text), changed)
 	case tea.KeyMsg:
-		switch v.mode {
-		case modeCounter:
+		switch {
+		case v.counting:
 			return v.counterKey(msg)
-		case modeExtend:
-			return v.extendKey(msg)
-		case modeDetail:
-			return v.detailKey(msg)
+		case !v.list.capturing() && !v.detail.open && key.Matches(msg, v.c.keys.VoucherCounter):
+			v.counting, v.result = true, nil
+			v.focusField(counterCode)
+			return nil
 		}
-		return v.listKey(msg)
 	}
-	return nil
+	return v.list.update(msg)
 }
 
 func (v *vouchersView) focusField(i int) {
@@ -248,8 +293,8 @@ func (v *vouchersView) focusField(i int) {
 func (v *vouchersView) counterKey(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
 	case tea.KeyEsc:
-		v.mode = modeList
-		return v.readRows()
+		v.counting = false
+		return v.list.refresh()
 	case tea.KeyTab, tea.KeyDown:
 		v.focusField(v.focus + 1)
 		return nil
@@ -316,104 +361,6 @@ func (v *vouchersView) submit() tea.Cmd {
 	}
 }
 
-func (v *vouchersView) listKey(msg tea.KeyMsg) tea.Cmd {
-	k := &v.c.keys
-	if v.filtering {
-		switch msg.Type {
-		case tea.KeyEnter:
-			v.filtering = false
-			v.filter.Blur()
-			v.cursor = 0
-			return v.readRows()
-		case tea.KeyEsc:
-			v.filtering = false
-			v.filter.Blur()
-			return nil
-		}
-		var cmd tea.Cmd
-		v.filter, cmd = v.filter.Update(msg)
-		return cmd
-	}
-	switch {
-	case key.Matches(msg, vkCounter):
-		v.mode, v.result = modeCounter, nil
-		v.focusField(counterCode)
-	case key.Matches(msg, vkFilter):
-		v.filtering = true
-		v.filter.Focus()
-	case key.Matches(msg, k.Up):
-		v.cursor = max(v.cursor-1, 0)
-	case key.Matches(msg, k.Down):
-		v.cursor = min(v.cursor+1, max(len(v.rows)-1, 0))
-	case key.Matches(msg, vkOpen):
-		if v.cursor < len(v.rows) {
-			v.shown = domain.OrderNumber(v.rows[v.cursor].OrderNo)
-			v.mode = modeDetail
-			return v.readDetail(v.shown)
-		}
-	case key.Matches(msg, k.Back):
-		if v.filter.Value() != "" {
-			v.filter.SetValue("")
-			return v.readRows()
-		}
-	}
-	return nil
-}
-
-func (v *vouchersView) detailKey(msg tea.KeyMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, v.c.keys.Back):
-		v.mode, v.lastAct = modeList, ""
-		return v.readRows()
-	case key.Matches(msg, vkResend):
-		if allow := v.c.allow(domain.ActionResend); allow != nil {
-			return allow
-		}
-		store, ref, now, loc, by := v.c.store, v.shown, v.c.now(), v.c.loc, v.c.actor()
-		return func() tea.Msg {
-			vo, err := store.Resend(orderRefOf(ref), now, loc, by)
-			if err != nil {
-				return voucherActMsg{err: err}
-			}
-			return voucherActMsg{text: fmt.Sprintf("%s: %d codes resent to the phone ending %s", ref, len(vo.Live()), lastFour(vo.Phone))}
-		}
-	case key.Matches(msg, vkExtend):
-		if allow := v.c.allow(domain.ActionExtend); allow != nil {
-			return allow
-		}
-		v.mode = modeExtend
-		v.until.SetValue("")
-		v.until.Focus()
-	}
-	return nil
-}
-
-func (v *vouchersView) extendKey(msg tea.KeyMsg) tea.Cmd {
-	switch msg.Type {
-	case tea.KeyEsc:
-		v.mode = modeDetail
-		v.until.Blur()
-		return nil
-	case tea.KeyEnter:
-		until, err := domain.ParseValidUntil(v.until.Value(), v.c.loc)
-		if err != nil {
-			return reportErr(fmt.Errorf("valid until: %v", err))
-		}
-		v.mode = modeDetail
-		v.until.Blur()
-		store, ref, now, by, loc := v.c.store, v.shown, v.c.now(), v.c.actor(), v.c.loc
-		return func() tea.Msg {
-			if _, err := store.Extend(orderRefOf(ref), until, now, by); err != nil {
-				return voucherActMsg{err: err}
-			}
-			return voucherActMsg{text: fmt.Sprintf("%s: valid until %s", ref, until.In(loc).Format("2006-01-02 15:04"))}
-		}
-	}
-	var cmd tea.Cmd
-	v.until, cmd = v.until.Update(msg)
-	return cmd
-}
-
 // orderRefOf is the reference of an order the view names by its number (SO00000042).
 func orderRefOf(so string) domain.OrderRef {
 	r, _ := domain.ParseOrderRef(so)
@@ -426,16 +373,6 @@ func lastFour(phone string) string {
 		d = d[len(d)-4:]
 	}
 	return d
-}
-
-func (v *vouchersView) view() string {
-	switch v.mode {
-	case modeCounter:
-		return v.counterView()
-	case modeDetail, modeExtend:
-		return v.detailView()
-	}
-	return v.listView()
 }
 
 func (v *vouchersView) counterView() string {
@@ -466,52 +403,34 @@ func (v *vouchersView) counterView() string {
 	return strings.Join(lines, "\n")
 }
 
-func (v *vouchersView) listView() string {
-	s := v.c.styles
-	now := v.c.now()
-	head := s.title.Render("Vouchers") + s.dim.Render(fmt.Sprintf("  %d codes", len(v.rows)))
-	if v.more {
-		head += s.dim.Render(fmt.Sprintf(" (first %d; narrow the filter)", voucherListLimit))
+func (v *vouchersView) view() string {
+	if v.counting {
+		return v.counterView()
 	}
-	lines := []string{head}
-	if v.filtering || v.filter.Value() != "" {
-		lines = append(lines, v.filter.View())
-	}
-	if v.listErr != nil {
-		lines = append(lines, s.danger.Render(textsafe.Safe(v.listErr.Error())))
-	}
-	lines = append(lines, s.colHeader.Render(fmt.Sprintf("%-11s %-16s %-12s %-9s %5s %5s %-16s", "order", "code", "sku", "state", "units", "used", "valid until")))
-	if len(v.rows) == 0 {
-		lines = append(lines, s.dim.Render("no voucher codes match"))
-	}
-	room := max(v.height-len(lines)-1, 1)
-	first := max(0, v.cursor-room+1)
-	for i := first; i < len(v.rows) && i < first+room; i++ {
-		r := v.rows[i]
-		c := &r.Code
-		line := fmt.Sprintf("%-11s %-16s %-12.12s %-9s %5d %5d %-16s", domain.OrderNumber(r.OrderNo), v.showCode(c.Code), textsafe.Safe(c.SKU),
-			c.StateAt(now), c.Units, c.Redeemed, c.ValidUntil.In(v.c.loc).Format("2006-01-02 15:04"))
-		switch {
-		case i == v.cursor:
-			line = s.cursorRow.Render(line)
-		case c.StateAt(now) == "locked":
-			line = s.danger.Render(line)
-		case c.Expiring(now):
-			line = s.warn.Render(line)
-		}
-		lines = append(lines, line)
-	}
-	return strings.Join(lines, "\n")
+	return v.list.view()
 }
 
-func (v *vouchersView) detailView() string {
-	s, d, now, loc := v.c.styles, v.detail, v.c.now(), v.c.loc
-	if d.Order.No == 0 {
-		return s.dim.Render("reading " + v.shown + "…")
+func (v *vouchersView) cells(r storage.VoucherRow) []cell {
+	s, c, now := &v.c.styles, &r.Code, v.c.now()
+	cells := plainCells(domain.OrderNumber(r.OrderNo), v.showCode(c.Code), c.SKU, c.StateAt(now),
+		strconv.Itoa(c.Units), strconv.Itoa(c.Redeemed), localTime(c.ValidUntil, v.c.loc, "2006-01-02 15:04"), c.Title)
+	switch {
+	case c.StateAt(now) == "locked":
+		cells[3].style = &s.danger
+	case c.Expiring(now):
+		cells[3].style, cells[6].style = &s.warn, &s.warn
+	}
+	return cells
+}
+
+// detailLines is the order's codes and its redemptions.
+func (v *vouchersView) detailLines() []string {
+	s, d, now, loc := v.c.styles, v.shown, v.c.now(), v.c.loc
+	if len(d.Voucher.Codes) == 0 {
+		return []string{s.dim.Render("reading " + domain.OrderNumber(d.Order.No) + "…")}
 	}
 	t := d.Voucher.Tally()
 	lines := []string{
-		s.title.Render(domain.OrderNumber(d.Order.No)+"  "+textsafe.Safe(d.Order.Key.String())) + "  " + s.label.Render(t.OrderState()),
 		fmt.Sprintf("phone ending %s   issued %d  redeemed %d  left %d  expired %d  refunded %d", lastFour(d.Voucher.Phone),
 			t.Issued, t.Redeemed, t.Live, t.Expired, t.Refunded),
 		"",
@@ -519,8 +438,8 @@ func (v *vouchersView) detailView() string {
 	}
 	for i := range d.Voucher.Codes {
 		c := &d.Voucher.Codes[i]
-		lines = append(lines, fmt.Sprintf("%-16s %-12.12s %-9s %5d %5d %-16s %-10s", v.showCode(c.Code), textsafe.Safe(c.SKU), c.StateAt(now),
-			c.Units, c.Redeemed, c.ValidUntil.In(loc).Format("2006-01-02 15:04"), c.Refunded.Decimal()))
+		lines = append(lines, Cut(fmt.Sprintf("%-16s %-12.12s %-9s %5d %5d %-16s %-10s", v.showCode(c.Code), textsafe.Safe(c.SKU), c.StateAt(now),
+			c.Units, c.Redeemed, c.ValidUntil.In(loc).Format("2006-01-02 15:04"), c.Refunded.Decimal()), v.width))
 	}
 	lines = append(lines, "", s.title.Render("Redemptions"))
 	if len(d.Redemptions) == 0 {
@@ -534,13 +453,10 @@ func (v *vouchersView) detailView() string {
 		if r.NewCode != "" {
 			line += fmt.Sprintf("  → new code %s for %d", v.showCode(r.NewCode), r.Left)
 		}
-		lines = append(lines, line)
+		lines = append(lines, Cut(line, v.width))
 	}
 	if d.Voucher.ResentAt.After(time.Time{}) {
 		lines = append(lines, "", s.dim.Render("last resent "+d.Voucher.ResentAt.In(loc).Format("2006-01-02 15:04")))
 	}
-	if v.mode == modeExtend {
-		lines = append(lines, "", v.until.View())
-	}
-	return strings.Join(lines, "\n")
+	return lines
 }

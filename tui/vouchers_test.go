@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,23 +85,26 @@ func TestVoucherListDetailResendExtend(t *testing.T) {
 	h.typeText("1")
 	h.press("enter")
 	h.press("esc")
-	h.mustShow("Vouchers", "2 codes", "void", "live")
+	h.mustShow("Vouchers", "newest order first", "row 1 of 2", "void", "live")
 	h.press("/")
 	h.typeText("state:void")
 	h.press("enter")
-	h.mustShow("1 codes", "void")
+	h.mustShow("void")
 	h.mustNotShow(" live ")
 	h.press("enter")
 	h.mustShow("SO00000001", "Redemptions", "by tester", "→ new code")
-	h.press("s")
-	if !strings.Contains(h.model().status.text, "codes resent") {
-		t.Fatalf("resend: %q", h.model().status.text)
-	}
-	h.press("s")
+	h.press("r")
+	h.mustShow("Send the live codes of SO00000001 to the buyer's phone again?")
+	h.press("y")
+	h.mustShow("SO00000001: 1 live code resent to the phone ending 8000")
+	h.press("esc") // the results give way to the detail
+	h.mustShow("Redemptions", "last resent")
+	h.press("r", "y")
 	if !strings.Contains(h.model().status.text, "wait until") {
 		t.Fatalf("second resend: %q", h.model().status.text)
 	}
 	h.press("e")
+	h.mustShow("until when?", "valid until:")
 	h.typeText("2000-01-01")
 	h.press("enter")
 	if !strings.Contains(h.model().status.text, "never shortened") {
@@ -112,12 +116,11 @@ func TestVoucherListDetailResendExtend(t *testing.T) {
 	if got := h.model().status.text; !strings.Contains(got, "valid until:") || !strings.Contains(got, "someday") {
 		t.Fatalf("a malformed date: %q", got)
 	}
-	h.press("ctrl+u") // the field stays open with the text, to mend
+	h.press("e")
 	h.typeText("2030-01-31")
 	h.press("enter")
-	if !strings.Contains(h.model().status.text, "valid until 2030-01-31 23:59") {
-		t.Fatalf("extend: %q", h.model().status.text)
-	}
+	h.mustShow("SO00000001: valid until 2030-01-31 23:59")
+	h.press("esc")
 	h.mustShow("2030-01-31 23:59")
 	h.press("esc", "esc", "1")
 	h.mustShow("Vouchers", "live codes", "units unredeemed")
@@ -144,4 +147,37 @@ func TestVoucherViewRoles(t *testing.T) {
 	if !strings.Contains(h.model().status.text, "needs the supervisor role") {
 		t.Fatalf("viewer extended: %q", h.model().status.text)
 	}
+}
+
+// The list of codes is the list component's: every code of every voucher order, paged
+// from storage (no cap), newest order first or reversed; c goes back to the counter.
+func TestVoucherListPagesEveryCode(t *testing.T) {
+	var trades []domain.Trade
+	for i := 1; i <= 40; i++ {
+		trades = append(trades, voucherTradeTUI(fmt.Sprintf("V%d", i), 2))
+	}
+	h := newHarness(t, trades, 120, 20)
+	keys := make([]domain.Key, len(trades))
+	for i, tr := range trades {
+		keys[i] = tr.Key
+	}
+	if res, err := h.store.Convert(keys, testNow, storage.Actor{Operator: "test", Role: domain.RoleSupervisor}); err != nil || res.Done() != len(keys) {
+		t.Fatalf("convert: %v %+v", err, res)
+	}
+	h.press("6", "esc")
+	h.mustShow("Vouchers", "row 1 of", "SO00000040")
+	h.mustNotShow("SO00000001 ")
+	h.press("end")
+	h.mustShow("row 1 from the end", "SO00000001 ")
+	h.press("S") // oldest order first
+	h.mustShow("oldest order first", "SO00000001 ")
+	h.mustNotShow("SO00000040")
+	h.press("/")
+	h.typeText("sku:nothing")
+	h.press("enter")
+	h.mustShow("no voucher codes match the filter")
+	h.press("ctrl+l", "c")
+	h.mustShow("Voucher counter", "last four")
+	h.press("esc")
+	h.mustShow("Vouchers", "SO00000001 ")
 }
