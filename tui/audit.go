@@ -59,11 +59,7 @@ func newAudit(c *common) view {
 		// The trail is read newest first; oldest first is the same reads the other way.
 		read: func(q storage.AuditQuery, _ int, desc bool) source[storage.AuditRow] {
 			q.Words = slices.Clone(q.Words)
-			src := storeSource(q, store.AuditWindow, store.AuditCount)
-			if !desc {
-				return reversed(src)
-			}
-			return src
+			return reversed(storeSource(q, store.AuditWindow, store.AuditCount), !desc)
 		},
 		sorts: []sortOption{{name: "time", column: 1, asc: "oldest first", desc: "newest first"}},
 		desc:  true,

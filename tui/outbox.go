@@ -74,11 +74,7 @@ func newOutbox(c *common) view {
 			}
 			words := slices.Clone(q.words)
 			return inTurn(eachOf(states, desc, func(st domain.OutboxState) source[storage.OutboxRow] {
-				src := storeSource(storage.OutboxQuery{State: st, Words: words}, store.OutboxWindow, store.OutboxCount)
-				if desc {
-					return reversed(src)
-				}
-				return src
+				return reversed(storeSource(storage.OutboxQuery{State: st, Words: words}, store.OutboxWindow, store.OutboxCount), desc)
 			}), func(r *storage.OutboxRow) *storage.Pos { return &r.Pos })
 		},
 		sorts: []sortOption{{name: "state", column: 1, asc: "dead first", desc: "cancelled first"}},

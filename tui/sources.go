@@ -10,10 +10,14 @@ import (
 // Sources a list reads its windows from, built from storage's reads: every one reads a
 // window at a time from an index, never the whole list.
 
-// reversed reads src the other way round: its first rows are src's last, each window
-// still in display order. A list storage reads in one direction only (the audit trail,
-// newest first) is read oldest first this way, a window at a time.
-func reversed[T any](src source[T]) source[T] {
+// reversed reads src the other way round when it is to (else it is src): its first rows
+// are src's last, each window still in display order. A list storage reads in one
+// direction only (the audit trail, newest first) is read oldest first this way, a window
+// at a time.
+func reversed[T any](src source[T], to bool) source[T] {
+	if !to {
+		return src
+	}
 	fetch := src.fetch
 	src.fetch = func(ctx context.Context, from storage.Pos, back bool, limit int) ([]T, bool, error) {
 		rows, more, err := fetch(ctx, from, !back, limit)

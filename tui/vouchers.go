@@ -111,11 +111,7 @@ func newVouchers(c *common) view {
 		parse:   parseVoucherFilter,
 		read: func(q storage.VoucherQuery, _ int, desc bool) source[storage.VoucherRow] {
 			q.Words, q.Now = slices.Clone(q.Words), c.now()
-			src := storeSource(q, store.VoucherWindow, store.VoucherCount)
-			if !desc {
-				return reversed(src)
-			}
-			return src
+			return reversed(storeSource(q, store.VoucherWindow, store.VoucherCount), !desc)
 		},
 		sorts: []sortOption{{name: "order", column: 0, asc: "oldest order first", desc: "newest order first"}},
 		desc:  true,
