@@ -166,7 +166,7 @@ func (v *vouchersView) actions(c *common) []listAction[voucherCode] {
 			},
 			run: func(a actionArgs[voucherCode]) actionResult[voucherCode] {
 				k := a.keys[0]
-				vo, err := store.Resend(orderRefOf(domain.OrderNumber(k.no)), a.now, c.loc, a.by)
+				vo, err := store.Resend(domain.OrderRef{No: k.no}, a.now, c.loc, a.by)
 				if err != nil {
 					return actionResult[voucherCode]{err: err}
 				}
@@ -186,7 +186,7 @@ func (v *vouchersView) actions(c *common) []listAction[voucherCode] {
 				if err != nil {
 					return actionResult[voucherCode]{err: fmt.Errorf("valid until: %w", err)}
 				}
-				if _, err := store.Extend(orderRefOf(domain.OrderNumber(k.no)), until, a.now, a.by); err != nil {
+				if _, err := store.Extend(domain.OrderRef{No: k.no}, until, a.now, a.by); err != nil {
 					return actionResult[voucherCode]{err: err}
 				}
 				var out actionResult[voucherCode]
@@ -227,7 +227,7 @@ func (v *vouchersView) refresh() tea.Cmd {
 func (v *vouchersView) loadDetail() tea.Cmd {
 	store, no := v.c.store, v.shown.Order.No
 	return func() tea.Msg {
-		d, err := store.VoucherDetail(orderRefOf(domain.OrderNumber(no)))
+		d, err := store.VoucherDetail(domain.OrderRef{No: no})
 		return voucherDetailMsg{no: no, d: d, err: err}
 	}
 }
@@ -355,12 +355,6 @@ func (v *vouchersView) submit() tea.Cmd {
 		res, err := store.Redeem(in, now, by)
 		return redeemMsg{res: res, err: err}
 	}
-}
-
-// orderRefOf is the reference of an order the view names by its number (SO00000042).
-func orderRefOf(so string) domain.OrderRef {
-	r, _ := domain.ParseOrderRef(so)
-	return r
 }
 
 func lastFour(phone string) string {
