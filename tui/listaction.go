@@ -66,6 +66,9 @@ type listAction[K rowKey] struct {
 	// is what an empty line is told.
 	input, need string
 	initial     func(now time.Time) string
+	// check, when set, reads the prompt's line first: an error keeps the prompt open
+	// and says why (a date that does not read), and nothing runs.
+	check func(line string) error
 	// all, when set, counts what the action acts on by itself (convert all ready):
 	// it takes no keys.
 	all func() int
@@ -195,6 +198,12 @@ func (l *list[R, K, Q]) offered(msg listOfferMsg[K]) tea.Cmd {
 
 func (l *list[R, K, Q]) overlayKey(msg tea.KeyMsg) tea.Cmd {
 	run, reason, cmd := l.step(msg, &l.c.keys, l.height)
+	if run && l.overlay == prompting && l.pending.act.check != nil {
+		if err := l.pending.act.check(reason); err != nil {
+			l.prompt.err = err.Error()
+			return nil
+		}
+	}
 	if run {
 		p := l.pending
 		p.reason = reason

@@ -180,6 +180,10 @@ func (v *vouchersView) actions(c *common) []listAction[voucherCode] {
 				return fmt.Sprintf("Extend the live codes of %s until when? A date alone is the end of that day.", v.actedOn())
 			},
 			input: "valid until: ", need: "give a date such as 2027-03-31",
+			check: func(line string) error {
+				_, err := domain.ParseValidUntil(line, c.loc)
+				return err
+			},
 			run: func(a actionArgs[voucherCode]) actionResult[voucherCode] {
 				k := a.keys[0]
 				until, err := domain.ParseValidUntil(a.reason, c.loc)
