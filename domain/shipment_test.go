@@ -144,7 +144,7 @@ func TestShipInternationalNeedsArrival(t *testing.T) {
 	}
 	// An upload's line says how a file gives the date.
 	p := PlanTracking([]TrackingLine{{Line: 1, Ref: o.TradeID, Carrier: "other", Number: "X1", URL: "https://track.example/X1"}}, lookupOf(o), noOwner, tNow, cnPolicy, "ana")
-	if v := p.Verdicts[0]; v.OK() || !strings.Contains(v.Err, "needs an expected arrival date") || !strings.Contains(v.Err, "CSV column eta") {
+	if v := p.Verdicts[0]; v.OK() || !strings.Contains(v.Err, "needs an expected arrival date") || !strings.Contains(v.Err, "CSV column eta") || !strings.Contains(v.Err, "ship the order alone") {
 		t.Fatalf("upload line: %+v", v)
 	}
 	if got, _, err := Ship(o, ShipInput{Carrier: "ems", Number: s10Good}, tNow, cnPolicy); err != nil || got.Shipment.ETA.IsZero() {

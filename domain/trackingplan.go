@@ -172,7 +172,8 @@ func PlanTracking(lines []TrackingLine, lookup OrderLookup, owner NumberOwner, n
 		if err != nil {
 			v.Err = err.Error()
 			if errors.As(err, new(*NeedsArrivalError)) {
-				v.Err += ": give the line an eta (CSV column eta)"
+				// A GSPAY line has no room for one, hence the other way.
+				v.Err += ": give the line an eta (CSV column eta), or ship the order alone with an arrival date"
 			}
 			continue
 		}

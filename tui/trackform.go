@@ -251,7 +251,7 @@ func (f trackForm) save() (trackForm, tea.Cmd, bool) {
 		_, _, err = domain.Ship(f.order, in, f.c.now(), f.c.policy)
 	}
 	if err != nil {
-		f.err = err.Error()
+		f.err = formShipError(err).Error()
 		return f, nil, false
 	}
 	action := domain.ActionShip

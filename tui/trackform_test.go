@@ -144,8 +144,8 @@ func TestTrackingFormBadDateAndInternational(t *testing.T) {
 	h.mustShow("international parcel to DE needs an expected arrival", `fill in "arrives"`)
 	h.mustNotShow("--eta") // a command-line flag means nothing in the form
 	h.press("ctrl+s")
-	h.mustShow(`fill in "arrives"`) // the store's refusal says the same
-	h.press("tab", "tab")           // arrives
+	h.mustShow(`✗ fill in "arrives"`) // the refusal on saving names the field too
+	h.press("tab", "tab")             // arrives
 	h.typeText("soon")
 	h.press("ctrl+s")
 	h.mustShow("arrives:", "is not a time")

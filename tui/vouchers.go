@@ -86,7 +86,8 @@ type vouchersView struct {
 	busy   bool
 	result *redeemMsg // the last redemption's outcome, shown large
 
-	shown storage.VoucherDetail // the order the detail shows
+	shown    storage.VoucherDetail // the order the detail shows
+	shownErr error                 // why it could not be read, if it could not
 }
 
 func newVouchers(c *common) view {
@@ -119,15 +120,19 @@ func newVouchers(c *common) view {
 		hint:  "words  state:live|used|void|expired|refunded|locked  sku:PREFIX",
 		detail: &detailSpec[storage.VoucherRow, voucherCode]{
 			open: func(r storage.VoucherRow) tea.Cmd {
-				v.shown = storage.VoucherDetail{}
+				v.shown, v.shownErr = storage.VoucherDetail{}, nil
 				v.shown.Order.No, v.shown.Order.Key = r.OrderNo, r.Key
 				return v.loadDetail()
 			},
 			reload: v.loadDetail,
 			shown:  func() voucherCode { return voucherCode{no: v.shown.Order.No} },
 			title: func() string {
+				var state []string // none until the codes are read
+				if len(v.shown.Voucher.Codes) > 0 {
+					state = []string{v.shown.Voucher.Tally().OrderState()}
+				}
 				return titleLine(v.c.styles, domain.OrderNumber(v.shown.Order.No)+"  "+textsafe.Safe(v.shown.Order.Key.String()),
-					[]string{v.shown.Voucher.Tally().OrderState()}, nil)
+					state, v.shownErr)
 			},
 			lines: v.detailLines,
 		},
@@ -262,11 +267,13 @@ func (v *vouchersView) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case voucherDetailMsg:
+		if v.detail.open && msg.no == v.shown.Order.No {
+			if v.shownErr = msg.err; msg.err == nil {
+				v.shown = msg.d
+			}
+		}
 		if msg.err != nil {
 			return reportErr(msg.err)
-		}
-		if v.detail.open && msg.no == v.shown.Order.No {
-			v.shown = msg.d
 		}
 		return nil
 	case tea.KeyMsg:

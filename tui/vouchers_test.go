@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +91,7 @@ func TestVoucherListDetailResendExtend(t *testing.T) {
 	h.press("/")
 	h.typeText("state:void")
 	h.press("enter")
-	h.mustShow("void")
+	h.mustShow("row 1 of 1", "void")
 	h.mustNotShow(" live ")
 	h.press("enter")
 	h.mustShow("SO00000001", "Redemptions", "by tester", "→ new code")
@@ -151,8 +153,16 @@ func TestVoucherViewRoles(t *testing.T) {
 // from storage (no cap), newest order first or reversed; c goes back to the counter.
 func TestVoucherListPagesEveryCode(t *testing.T) {
 	var trades []domain.Trade
+	codes := 0
 	for i := 1; i <= 40; i++ {
-		trades = append(trades, voucherTradeTUI(fmt.Sprintf("V%d", i), 2))
+		tr := voucherTradeTUI(fmt.Sprintf("V%d", i), 2)
+		if i%3 == 0 { // a second item, so a second code of the same order
+			item := tr.Items[0]
+			item.SKU = "SPA-200"
+			tr.Items = append(tr.Items, item)
+		}
+		codes += len(tr.Items)
+		trades = append(trades, tr)
 	}
 	h := newHarness(t, trades, 120, 20)
 	keys := make([]domain.Key, len(trades))
@@ -165,6 +175,39 @@ func TestVoucherListPagesEveryCode(t *testing.T) {
 	h.press("6", "esc")
 	h.mustShow("Vouchers", "row 1 of", "SO00000040")
 	h.mustNotShow("SO00000001 ")
+	// Down through every code, the window paged from storage on the way: each code once,
+	// newest order first, and so an order's last code first.
+	var want []voucherCode
+	for no := 40; no >= 1; no-- {
+		for idx := len(trades[no-1].Items) - 1; idx >= 0; idx-- {
+			want = append(want, voucherCode{no: uint64(no), idx: uint16(idx)})
+		}
+	}
+	if len(want) != codes || codes < 50 {
+		t.Fatalf("fixture: %d codes", codes)
+	}
+	v := viewOf[*vouchersView](h.model())
+	var seen []voucherCode
+	for i := 0; i < codes; i++ {
+		k, ok := v.list.current()
+		if !ok {
+			t.Fatalf("no cursor row at step %d", i)
+		}
+		seen = append(seen, k)
+		h.press("down")
+	}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("cursor went through\n%v\nwant\n%v", seen, want)
+	}
+	h.mustShow("SO00000001 ")
+	h.press("enter")
+	h.mustShow("Redemptions")
+	// A detail that cannot be read says why in its title, not "reading" for ever.
+	h.send(voucherDetailMsg{no: 1, err: errors.New("disk on fire")})
+	if !strings.Contains(h.lineWith("SO00000001"), "✗ disk on fire") {
+		t.Fatalf("detail title: %q", h.lineWith("SO00000001"))
+	}
+	h.press("esc", "home")
 	h.press("end")
 	h.mustShow("row 1 from the end", "SO00000001 ")
 	h.press("S") // oldest order first
