@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,10 +62,13 @@ func benchImport(b *testing.B, db, file string, prepare func()) {
 
 // benchCommand runs the built binary with args as an operator would and returns how long
 // it took; its output must start with want. SHIPDESK_BENCH_CPUPROFILE=FILE hands the
-// command a CPU profile path.
+// command a CPU profile path: FILE, or FILE.fold for a fold after the timed command.
 func benchCommand(b *testing.B, want string, args ...string) time.Duration {
 	b.Helper()
 	if prof := os.Getenv("SHIPDESK_BENCH_CPUPROFILE"); prof != "" {
+		if slices.Contains(args, "fold") {
+			prof += ".fold"
+		}
 		args = append([]string{"--cpuprofile", prof}, args...)
 	}
 	var out, errb bytes.Buffer

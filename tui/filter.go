@@ -28,7 +28,9 @@ import (
 //	sku:PREFIX              voucher codes: of SKUs that start so
 
 // splitFilter separates the terms a list understands from the free words,
-// which it lower-cases for storage's case-insensitive match.
+// which it lower-cases for storage's case-insensitive match. An unknown NAME:VALUE is
+// refused as a mistyped term, unless its value holds a digit: that is an order's key
+// pasted in (tb:T1001), a word like any other.
 func splitFilter(s string, known ...string) (terms map[string]string, words []string, err error) {
 	terms = map[string]string{}
 	for _, f := range strings.Fields(s) {
@@ -39,6 +41,10 @@ func splitFilter(s string, known ...string) (terms map[string]string, words []st
 		}
 		name = strings.ToLower(name)
 		if !slices.Contains(known, name) {
+			if strings.ContainsAny(value, "0123456789") {
+				words = append(words, strings.ToLower(f))
+				continue
+			}
 			return nil, nil, fmt.Errorf("unknown term %q — use %s", name+":", strings.Join(known, ": or ")+":")
 		}
 		if value == "" {

@@ -217,6 +217,11 @@ func TestVoucherListPagesEveryCode(t *testing.T) {
 	h.typeText("sku:nothing")
 	h.press("enter")
 	h.mustShow("no voucher codes match the filter")
+	h.press("ctrl+l", "/")
+	h.typeText("tb:V17") // an order's key pasted in is a word, not an unknown term
+	h.press("enter")
+	h.mustShow("row 1 of 1", "SO00000017")
+	h.mustNotShow("unknown term")
 	h.press("ctrl+l", "c")
 	h.mustShow("Voucher counter", "last four")
 	h.press("esc")
