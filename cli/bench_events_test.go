@@ -64,11 +64,11 @@ func eventsBenchDB(b *testing.B) (path string, numbers []string) {
 					b.Fatal(err)
 				}
 			}
-		}
-		// The rounds' rows staged, folded in as a quiet console or serve would.
-		if _, err := s.Fold(context.Background(), by); err != nil {
-			s.Close()
-			b.Fatal(err)
+			// Each round's events folded in, as a quiet console or serve would after a feed.
+			if _, err := s.Fold(context.Background(), by); err != nil {
+				s.Close()
+				b.Fatal(err)
+			}
 		}
 		b.Logf("wrote %d events for %d parcels in %s", eventsBenchRounds*len(numbers), len(numbers), time.Since(start))
 	}

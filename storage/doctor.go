@@ -405,43 +405,37 @@ func (d *doctor) checkCounters() error {
 	return nil
 }
 
-// checkEvents reads every carrier event as readers see them, stored and staged (PA4):
-// each must read and name an order that is there. The staged rows count as staged. Events
-// are records: nothing is rebuilt from them, and Repair leaves a bad one where it is.
+// checkEvents reads every carrier event as readers see them, stored and pending in the
+// parcel records (PA4): each must read and name an order that is there. The pending rows
+// count as staged, and must read, in key order. Events are records: nothing is rebuilt
+// from them, and Repair leaves a bad one where it is.
 //
 // The parcel records are read in step (both are by order number): each one's latest event
 // must be the latest of its order's events, as ApplyEvents keeps it — it reads the stored
 // events only for an event no later than that one.
 func (d *doctor) checkEvents() error {
-	side := schema.spec(bParcelEvents).side.name
-	staged := 0
-	if err := d.each(side, func(_, _ []byte) error { staged++; return nil }); err != nil {
-		return err
-	}
-	d.staged += staged
-	d.checked(string(side), staged, "rows")
-	if d.bucket(bParcelEvents) == nil {
+	if d.bucket(bParcelEvents) == nil || d.bucket(bParcels) == nil {
 		return nil
 	}
 	parcels := d.latestInStep()
-	n := 0
+	n, staged := 0, 0
 	var no uint64
 	var latest domain.TrackingEvent
 	there := false
-	c := openIndex(d.tx, bParcelEvents).cursor()
-	for c.seek([]byte{}, false); c.k != nil; c.next() {
+	err := eachEvent(d.tx, func(k, v []byte, pending bool) error {
 		if err := d.alive(); err != nil {
 			return err
 		}
 		n++
 		where := ""
-		if c.from != 1 {
-			where = " (staged)"
+		if pending {
+			where = " (pending in its parcel record)"
+			staged++
 		}
-		evNo, ev, _, err := decodeEvent(c.k, c.v)
+		evNo, ev, _, err := decodeEvent(k, v)
 		if err != nil {
-			d.problem("parcel_events", "row %x%s does not read: %v", c.k, where, err)
-			continue
+			d.problem("parcel_events", "row %x%s does not read: %v", k, where, err)
+			return nil
 		}
 		if n == 1 || evNo != no {
 			if n > 1 {
@@ -450,18 +444,43 @@ func (d *doctor) checkEvents() error {
 			no, there, latest = evNo, d.get(bOrders, u64(evNo)) != nil, domain.TrackingEvent{}
 		}
 		if !there {
-			d.problem("parcel_events", "row %x%s is an event of %s, which is not there", c.k, where, domain.OrderNumber(no))
+			d.problem("parcel_events", "row %x%s is an event of %s, which is not there", k, where, domain.OrderNumber(no))
 		}
 		if domain.Later(ev, latest) {
 			latest = ev
 		}
+		return nil
+	}, func(no uint64, err error) {
+		d.problem("parcels", "%s: %v", domain.OrderNumber(no), err)
+	})
+	if err != nil {
+		return err
 	}
 	if n > 0 {
 		parcels(no, latestOf(there, latest))
 	}
 	parcels(math.MaxUint64, domain.TrackingEvent{})
-	d.checked("parcel_events", n, "events")
-	return nil
+	d.staged += staged
+	d.checked("parcel_events", n-staged, "events")
+	d.checked("parcels", staged, "pending events")
+	return d.pendingOrder()
+}
+
+// pendingOrder checks that each parcel record's pending rows are in key order, each once.
+func (d *doctor) pendingOrder() error {
+	return d.each(bParcels, func(k, v []byte) error {
+		if len(v) == 0 || v[0] != parcelRecordPending || len(k) != 8 {
+			return nil
+		}
+		_, rows, err := splitParcel(v)
+		if err != nil {
+			return nil // named by the walk of the events
+		}
+		if _, sorted, _, err := checkPending(rows); err == nil && !sorted {
+			d.problem("parcels", "%s: its pending events are not in key order", domain.OrderNumber(binary.BigEndian.Uint64(k)))
+		}
+		return nil
+	})
 }
 
 // latestInStep returns what checks the parcel records against their orders' events, in

@@ -52,14 +52,10 @@ func (s *Store) Repair(ctx context.Context, now time.Time, by Actor) (res Repair
 				return fmt.Errorf("repair: %d records of %s do not read, so their rows cannot be rebuilt; nothing was changed (%s)", d.notes[records], records, first)
 			}
 		}
-		// The staged carrier events are records, not rebuilt: they are folded in first,
+		// The pending carrier events are records, not rebuilt: they are folded in first,
 		// so that nothing is staged after a repair (index/staged is rebuilt as zero).
-		for _, sp := range schema.staged {
-			if sp.records {
-				if _, _, err := foldIndex(tx.Bucket(sp.name), tx.Bucket(sp.side.name), math.MaxInt); err != nil {
-					return err
-				}
-			}
+		if _, _, _, err := foldPending(tx, math.MaxInt, 0); err != nil {
+			return err
 		}
 		// The orders' lists of their messages follow the outbox (records both).
 		if err := d.rewriteTold(tx); err != nil {
@@ -225,14 +221,15 @@ func (d *doctor) rewriteLatest(tx *bolt.Tx) error {
 	parcels := tx.Bucket(bParcels)
 	for no, latest := range d.latestFix {
 		var p domain.ParcelState
+		var pending []byte // none: the fold above filed them
 		if v := parcels.Get(u64(no)); v != nil {
 			var err error
-			if p, err = decodeParcel(v); err != nil {
+			if p, pending, err = splitParcel(v); err != nil {
 				return fmt.Errorf("repair: the parcel record of %s does not read: %w", domain.OrderNumber(no), err)
 			}
 		}
 		p.Latest = latest
-		if err := parcels.Put(u64(no), encodeParcel(&p)); err != nil {
+		if err := parcels.Put(u64(no), withPending(encodeParcel(&p), slices.Clone(pending))); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,7 @@ func workedDay(t *testing.T) string {
 	staging(t, true)
 	scatteredDay(t, s)
 	for range 2 { // the runs first, then 100 rows of each index
-		if err := s.db.Update(func(tx *bolt.Tx) error { _, _, err := foldOnce(tx, 100); return err }); err != nil {
+		if err := s.db.Update(func(tx *bolt.Tx) error { _, _, err := foldOnce(tx, 100, new(uint64)); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -51,6 +52,26 @@ var migrations = map[uint64]func(*bolt.Tx) error{
 	// Schema 9 lists an order's shipped messages and tracking.upload lines in the order
 	// (domain.SalesOrder.Told) instead of in outbox_by_event; the step moves their rows.
 	8: moveToldRows,
+	// Schema 10 keeps a feed's new carrier events in their parcel records until the fold
+	// (parcels_pending.go) instead of staging them in parcel_events.recent: the step files
+	// that bucket's rows in parcel_events and deletes it.
+	9: unstageEvents,
+}
+
+// stagedEventsBucket is the staging bucket of parcel_events up to schema 9.
+var stagedEventsBucket = []byte("parcel_events.recent")
+
+// unstageEvents (the step to schema 10) moves the staged carrier events into
+// parcel_events (an empty value was a staged deletion) and deletes their bucket.
+func unstageEvents(tx *bolt.Tx) error {
+	r := tx.Bucket(stagedEventsBucket)
+	if r == nil {
+		return nil
+	}
+	if _, _, err := foldIndex(tx.Bucket(bParcelEvents), r, math.MaxInt); err != nil {
+		return err
+	}
+	return tx.DeleteBucket(stagedEventsBucket)
 }
 
 // moveToldRows (the step to schema 9) moves the outbox_by_event rows of the shipped

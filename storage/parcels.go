@@ -15,13 +15,12 @@ import (
 // Parcels (rules 14–15). Per shipped order, by its number:
 //
 //	parcels           no(8) → parcel record: the latest event (rule 14's precedence) and
-//	                    the operator's stop
+//	                    the operator's stop; after a feed, its new events until a fold
+//	                    files them (pending rows: parcels_pending.go)
 //	parcel_events     no(8) | at(8) | status(1) → event record (location, text, carrier,
 //	                    received): the same number, time and status is one key, so a
 //	                    duplicate is stored once, and the latest is found whatever order
-//	                    the events came in. A staged bucket (staged.go): a feed adds a
-//	                    row beside nearly every parcel's, so a commit of many goes to
-//	                    parcel_events.recent, folded in later; readers merge the two
+//	                    the events came in. Readers merge it with the pending rows
 //	parcels_by_phase  index (derived): phase(1) | since(8) | no(8) → carrier code: every
 //	                    shipped order once, by the event-driven part of its delivery
 //	                    status and the time that part began; the clock's part (stuck, the
@@ -34,7 +33,17 @@ import (
 const parcelRecordVersion = 1
 
 func encodeParcel(p *domain.ParcelState) []byte {
-	w := enc{b: make([]byte, 0, 48+len(p.Latest.Location)+len(p.Latest.Text)+len(p.StopReason))}
+	return appendParcel(make([]byte, 0, parcelSize(p)), p)
+}
+
+// parcelSize is about the size of p's record.
+func parcelSize(p *domain.ParcelState) int {
+	return 48 + len(p.Latest.Location) + len(p.Latest.Text) + len(p.StopReason)
+}
+
+// appendParcel appends p's record to dst.
+func appendParcel(dst []byte, p *domain.ParcelState) []byte {
+	w := enc{b: dst}
 	w.byte(parcelRecordVersion)
 	w.t(p.Latest.At)
 	w.byte(uint8(p.Latest.Status))
@@ -49,10 +58,17 @@ func encodeParcel(p *domain.ParcelState) []byte {
 }
 
 func decodeParcel(b []byte) (domain.ParcelState, error) {
+	p, _, err := decodeParcelRest(b)
+	return p, err
+}
+
+// decodeParcelRest reads a parcel record's fields and returns what follows them (a
+// record's pending rows: parcels_pending.go).
+func decodeParcelRest(b []byte) (domain.ParcelState, []byte, error) {
 	var p domain.ParcelState
 	d := dec{b: b}
-	if d.byte() != parcelRecordVersion {
-		return p, errCorrupt
+	if v := d.byte(); v != parcelRecordVersion && v != parcelRecordPending {
+		return p, nil, errCorrupt
 	}
 	p.Latest.At = d.t()
 	p.Latest.Status = domain.EventStatus(d.byte())
@@ -63,7 +79,7 @@ func decodeParcel(b []byte) (domain.ParcelState, error) {
 	p.StopReason = d.s()
 	p.StoppedAt = d.t()
 	p.StoppedBy = d.s()
-	return p, d.err
+	return p, d.b, d.err
 }
 
 func eventKey(no uint64, at time.Time, st domain.EventStatus) []byte {
@@ -137,11 +153,33 @@ func init() {
 
 // parcelState reads the parcel record of order no through the transaction's writes.
 func (w *wtx) parcelState(no uint64) (domain.ParcelState, error) {
+	p, _, err := w.parcelRecord(no)
+	return p, err
+}
+
+// parcelRecord reads the parcel record of order no through the transaction's writes, with
+// its pending rows (aliasing the record).
+func (w *wtx) parcelRecord(no uint64) (domain.ParcelState, []byte, error) {
 	v := w.get(bParcels, u64(no))
 	if v == nil {
-		return domain.ParcelState{}, nil
+		return domain.ParcelState{}, nil, nil
 	}
-	return decodeParcel(v)
+	return splitParcel(v)
+}
+
+// putParcel writes the parcel record of order no as p, keeping its pending rows: those
+// ApplyEvents is settling for it, else those it has.
+func (w *wtx) putParcel(no uint64, p *domain.ParcelState) error {
+	pending := w.rows.pending
+	if w.rows.no != no {
+		var err error
+		if _, pending, err = w.parcelRecord(no); err != nil {
+			return fmt.Errorf("the parcel record of %s does not read: %w", domain.OrderNumber(no), err)
+		}
+	}
+	rec := appendParcel(w.room(parcelSize(p)+len(pending)), p)
+	w.put(bParcels, u64(no), w.keep(withPending(rec, pending)))
+	return nil
 }
 
 // fileParcel moves a shipment's row in parcels_by_phase (and its phase counter and its
@@ -207,20 +245,30 @@ func (w *wtx) refileShipment(old, next *domain.SalesOrder) error {
 // filed anew. The count set aside is kept in w.dropped for the caller's audit event, and
 // the trail names what went and what came back.
 func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
-	p, err := w.parcelState(next.No)
-	if err != nil {
-		return err
+	var p domain.ParcelState
+	var pending []byte
+	rec := w.get(bParcels, u64(next.No))
+	if rec != nil {
+		var err error
+		if p, pending, err = splitParcel(rec); err != nil {
+			return fmt.Errorf("the parcel record of %s does not read: %w", domain.OrderNumber(next.No), err)
+		}
 	}
 	prefix := u64(next.No)
 	n := 0
-	c := openIndex(w.tx, bParcelEvents).cursor() // the stored rows and the staged ones
-	for c.seek(prefix, false); c.k != nil && bytes.HasPrefix(c.k, prefix); c.next() {
-		k, v := c.k, c.v
-		w.del(bParcelEvents, k)
+	// The stored rows and the pending ones; the record is written without the latter.
+	err := eachOrderEvent(w.tx.Bucket(bParcelEvents), next.No, rec, func(k, v []byte) error {
+		if !pendingHas(pending, k[8:]) {
+			w.del(bParcelEvents, w.keep(append(w.room(len(k)), k...)))
+		}
 		if old.Shipment.Number != "" {
 			w.put(bParcelEventsKept, w.keep(keptEventKey(w.room(len(k)+len(old.Shipment.Number)+1), k, old.Shipment.Number)), w.keep(append(w.room(len(v)), v...)))
 		}
 		n++
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	reset := p
 	reset.Latest = domain.TrackingEvent{}
@@ -242,7 +290,7 @@ func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 			back++
 		}
 	}
-	if p.HasEvent() || back > 0 {
+	if p.HasEvent() || back > 0 || len(pending) > 0 {
 		w.put(bParcels, u64(next.No), encodeParcel(&reset))
 	}
 	w.fileParcel(next.No, &old.Shipment, &p, &next.Shipment, &reset)
@@ -306,7 +354,9 @@ func (w *wtx) settleParcel(o *domain.SalesOrder, old, next domain.ParcelState, s
 	ch := ParcelChange{OrderNo: o.No, Tracking: o.Shipment.Number, Carrier: o.Shipment.Carrier, OrderFrom: o.Status, OrderTo: o.Status, Cause: next.Latest}
 	ch.From = domain.DeliveryOf(o.Shipment, old, set, now)
 	ch.To = domain.DeliveryOf(o.Shipment, next, set, now)
-	w.put(bParcels, u64(o.No), encodeParcel(&next))
+	if err := w.putParcel(o.No, &next); err != nil {
+		return ch, err
+	}
 	w.fileParcel(o.No, &o.Shipment, &old, &o.Shipment, &next)
 	oldPh, _ := domain.PhaseOf(o.Shipment, old)
 	newPh, since := domain.PhaseOf(o.Shipment, next)

@@ -102,8 +102,11 @@ func (s *Store) ApplyEvents(b EventBatch, now time.Time, by Actor) (EventResult,
 		}
 		known, orders := w.eventOwners(b, now, &res)
 		w.hint = orders + 4
+		// Many events wait in their parcel records for the fold (parcels_pending.go), as
+		// many index rows wait in the staging buckets, and within the same bound.
+		w.inline = len(known) >= stageFrom && counter(tx, kStaged)+int64(len(known)) <= stageCap
 		// Each order's record, parcel and events are read in order-number order.
-		w.readAhead(bOrders, bParcels, bParcelEvents, schema.spec(bParcelEvents).side.name)
+		w.readAhead(bOrders, bParcels, bParcelEvents)
 		detail := map[string]string{}
 		var refused EventRefusedError
 		for len(known) > 0 {
@@ -219,18 +222,22 @@ func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent,
 	if o == nil {
 		return ch, false, fmt.Errorf("tracking number %s names %s, which is not there: run shipdesk doctor", events[evs[0].i].Tracking, domain.OrderNumber(no))
 	}
-	old, err := w.parcelState(no)
+	old, pending, err := w.parcelRecord(no)
 	if err != nil {
-		return ch, false, err
+		return ch, false, fmt.Errorf("the parcel record of %s does not read: %w", domain.OrderNumber(no), err)
 	}
 	next := old
 	// parcel_events is not read back through the transaction's writes: this order's
 	// events are written here only, so a repeat within the batch is one of added. The
-	// parcel record's latest event is the latest of its stored ones (the doctor checks
-	// it), so an event later than it — in whole seconds, as keys hold them, and a feed's
-	// events nearly all are — cannot have been stored before: the stored rows, ten or so
-	// a parcel over the whole file, are read only for an event that is not.
+	// parcel record's latest event is the latest of its stored and pending ones (the
+	// doctor checks it), so an event later than it — in whole seconds, as keys hold them,
+	// and a feed's events nearly all are — cannot have been stored before: the stored
+	// rows, ten or so a parcel over the whole file, are read only for an event that is not.
+	//
+	// Events kept in the record (w.inline) are built in scratch memory that the next order
+	// reuses: they reach the transaction's memory once, inside the record.
 	var added [][]byte
+	inline, scratch := w.inlineRows[:0], w.evScratch[:0]
 	for _, e := range evs {
 		ev := &events[e.i]
 		if ev.Carrier != "" && !strings.EqualFold(ev.Carrier, o.Shipment.Carrier) {
@@ -239,23 +246,47 @@ func (w *wtx) applyParcelEvents(events []domain.TrackingEvent, evs []ownedEvent,
 			continue
 		}
 		key := appendEventKey(w.room(17), no, ev.At, ev.Status)
-		if (ev.At.Unix() <= old.Latest.At.Unix() && old.HasEvent() && w.stored(bParcelEvents, key) != nil) ||
+		if (ev.At.Unix() <= old.Latest.At.Unix() && old.HasEvent() && (pendingHas(pending, key[8:]) || w.stored(bParcelEvents, key) != nil)) ||
 			slices.ContainsFunc(added, func(k []byte) bool { return bytes.Equal(k, key) }) {
 			res.Duplicates++
 			continue
 		}
-		key = w.keep(key)
-		w.put(bParcelEvents, key, w.keep(appendEvent(w.room(eventSize(ev)), ev, now)))
+		if w.inline {
+			// Slices of scratch stay whole as it grows: append copies, it does not move.
+			at := len(scratch)
+			scratch = appendEvent(append(scratch, key...), ev, now)
+			key = scratch[at : at+17 : at+17]
+			inline = append(inline, pendingRow{suffix: key[8:], val: scratch[at+17:]})
+		} else {
+			key = w.keep(key)
+			w.put(bParcelEvents, key, w.keep(appendEvent(w.room(eventSize(ev)), ev, now)))
+		}
 		added = append(added, key)
 		res.New++
 		if domain.Later(*ev, next.Latest) {
 			next.Latest = *ev
 		}
 	}
-	if len(*refused) > 0 || next.Latest == old.Latest {
+	if len(*refused) > 0 {
 		return ch, false, nil
 	}
+	if len(inline) > 0 {
+		w.pendScratch = addPending(w.pendScratch[:0], pending, inline)
+		pending = w.pendScratch
+		w.add(kStaged, "", int64(len(inline)))
+		w.inlineRows, w.evScratch = inline[:0], scratch[:0]
+	}
+	if next.Latest == old.Latest {
+		if len(inline) > 0 { // new events that are not the latest: the record keeps them
+			w.rows.no, w.rows.pending = no, pending
+			err = w.putParcel(no, &old)
+			w.rows.no, w.rows.pending = 0, nil
+		}
+		return ch, false, err
+	}
+	w.rows.no, w.rows.pending = no, pending
 	ch, err = w.settleParcel(o, old, next, set, now)
+	w.rows.no, w.rows.pending = 0, nil
 	return ch, err == nil, err
 }
 

@@ -168,7 +168,8 @@ func (s *Store) Parcel(no uint64, now time.Time) (d ParcelDetail, found bool, er
 		}
 		found = true
 		d.Order = o
-		if pv := tx.Bucket(bParcels).Get(u64(no)); pv != nil {
+		pv := tx.Bucket(bParcels).Get(u64(no))
+		if pv != nil {
 			if d.Parcel, err = decodeParcel(pv); err != nil {
 				return err
 			}
@@ -176,17 +177,15 @@ func (s *Store) Parcel(no uint64, now time.Time) (d ParcelDetail, found bool, er
 		var ph domain.Phase
 		ph, d.Since = domain.PhaseOf(o.Shipment, d.Parcel)
 		d.Status = domain.StatusAt(ph, d.Since, o.Shipment.Carrier, s.delivery, now)
-		prefix := u64(no)
-		c := openIndex(tx, bParcelEvents).cursor()
-		for c.seek(prefix, false); c.k != nil && bytes.HasPrefix(c.k, prefix); c.next() {
-			_, ev, _, err := decodeEvent(c.k, c.v)
+		return eachOrderEvent(tx.Bucket(bParcelEvents), no, pv, func(k, v []byte) error {
+			_, ev, _, err := decodeEvent(k, v)
 			if err != nil {
 				return fmt.Errorf("event of %s: %w", domain.OrderNumber(no), err)
 			}
 			ev.Tracking = o.Shipment.Number
 			d.Events = append(d.Events, ev)
-		}
-		return nil
+			return nil
+		})
 	})
 	return d, found, err
 }
@@ -251,14 +250,13 @@ func (s *Store) EachEvent(since time.Time, fn func(StoredEvent) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		var curNo uint64
 		var number string
-		c := openIndex(tx, bParcelEvents).cursor()
-		for c.seek([]byte{}, false); c.k != nil; c.next() {
-			no, ev, received, err := decodeEvent(c.k, c.v)
+		return eachEvent(tx, func(k, v []byte, _ bool) error {
+			no, ev, received, err := decodeEvent(k, v)
 			if err != nil {
 				return err
 			}
 			if !since.IsZero() && ev.At.Before(since) {
-				continue
+				return nil
 			}
 			if no != curNo {
 				curNo, number = no, ""
@@ -267,11 +265,8 @@ func (s *Store) EachEvent(since time.Time, fn func(StoredEvent) error) error {
 				}
 			}
 			ev.Tracking = number
-			if err := fn(StoredEvent{OrderNo: no, Event: ev, Received: received}); err != nil {
-				return err
-			}
-		}
-		return nil
+			return fn(StoredEvent{OrderNo: no, Event: ev, Received: received})
+		}, nil)
 	})
 }
 

@@ -16,14 +16,24 @@ import (
 // and row by row.
 func digest(t *testing.T, s *Store) string {
 	t.Helper()
-	var rows []string
-	for _, row := range strings.Split(snapshotWithout(t, s, bUndo), "\n") {
-		if !strings.HasPrefix(row, "meta|schema|") {
-			rows = append(rows, row)
-		}
+	h := sha256.New()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+			if string(name) == string(bUndo) {
+				return nil
+			}
+			return bk.ForEach(func(k, v []byte) error {
+				if string(name) != string(bMeta) || string(k) != "schema" {
+					h.Write([]byte(string(name) + "|" + string(k) + "|" + string(v) + "\n"))
+				}
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(strings.Join(rows, "\n")))
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // snapshotWithout is snapshot without the rows of bucket skip.

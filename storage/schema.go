@@ -17,8 +17,7 @@ const (
 	// kindIndex is a B+tree index derived from records.
 	kindIndex
 	// kindStaged is a bucket whose scattered writes go to a staging bucket first
-	// (staged.go); side is that bucket. The time-ordered indexes are so, and the carrier
-	// events (records: a feed adds a row beside every parcel's stored ones).
+	// (staged.go); side is that bucket. The time-ordered indexes are so.
 	kindStaged
 	// kindHashed is a hashed index (hashindex.go) whose big additions go to a bucket of
 	// staged runs first; side is that bucket.
@@ -54,10 +53,7 @@ type bucketSpec struct {
 	// side is a staged index's staging bucket or a hashed index's runs bucket, and the
 	// other way round for those.
 	side *bucketSpec
-	// records: a kindStaged bucket of records, not an index. It and its staging bucket
-	// are not derived (doctor does not rebuild them: Repair folds the staged rows first).
-	records bool
-	id      int // the bucket's place in the table
+	id   int // the bucket's place in the table
 }
 
 const (
@@ -86,8 +82,9 @@ var schema = newSchema(
 	&bucketSpec{name: bOutboxByState, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bOutboxByEvent, kind: kindIndex, fill: leaveRoom, readBack: true},
 	&bucketSpec{name: bParcels, kind: kindRecords, fill: leaveRoom, readBack: true},
-	// ApplyEvents finds a batch's repeats itself (not readBack).
-	&bucketSpec{name: bParcelEvents, kind: kindStaged, records: true, fill: leaveRoom, side: &bucketSpec{name: []byte("parcel_events.recent")}},
+	// ApplyEvents finds a batch's repeats itself (not readBack); a feed's new events wait
+	// in the parcel records (parcels_pending.go).
+	&bucketSpec{name: bParcelEvents, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bParcelEventsKept, kind: kindRecords, fill: leaveRoom},
 	&bucketSpec{name: bParcelsByPhase, kind: kindIndex, fill: leaveRoom},
 	&bucketSpec{name: bParcelDays, kind: kindTally, fill: leaveRoom},
@@ -158,7 +155,7 @@ func newSchema(specs ...*bucketSpec) *schemaTable {
 		t.byName[string(sp.name)] = sp
 	}
 	for _, sp := range specs {
-		sp.derived = sp.derived || (sp.kind != kindRecords && !sp.records)
+		sp.derived = sp.derived || sp.kind != kindRecords
 		add(sp)
 		switch sp.kind {
 		case kindStaged:
@@ -170,7 +167,7 @@ func newSchema(specs ...*bucketSpec) *schemaTable {
 		default:
 			continue
 		}
-		sp.side.derived = !sp.records
+		sp.side.derived = true
 		add(sp.side)
 	}
 	return t

@@ -22,9 +22,8 @@ import (
 // quiet moment (Fold), the staged rows are moved into the index in key order, a chunk at
 // a time: one pass over the index's pages for all the scattered writes gathered since.
 //
-// The carrier events (parcel_events) are staged the same way: a feed adds a row beside
-// nearly every parcel's stored ones, and parcel_events is the biggest tree of the file.
-// They are records, so doctor reads its staged rows but rebuilds nothing from them.
+// A feed's carrier events wait in their parcel records instead (parcels_pending.go), and
+// the fold files them in parcel_events too.
 //
 // The staged buckets and their staging buckets are the kindStaged lines of the schema
 // table (schema.go).
@@ -214,11 +213,12 @@ func (s *Store) Fold(ctx context.Context, by Actor) (moved int, err error) {
 // fold folds chunk by chunk until nothing is staged, ctx is done (its error returned),
 // or enough says, after a chunk, to leave the rest for later.
 func (s *Store) fold(ctx context.Context, enough func() bool) (moved int, err error) {
+	var from uint64 // the parcel record the next chunk's pending events start at
 	for ctx.Err() == nil {
 		n, more := 0, false
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			var err error
-			n, more, err = foldOnce(tx, foldChunk)
+			n, more, err = foldOnce(tx, foldChunk, &from)
 			return err
 		})
 		moved += n
@@ -229,10 +229,11 @@ func (s *Store) fold(ctx context.Context, enough func() bool) (moved int, err er
 	return moved, ctx.Err()
 }
 
-// foldOnce moves up to limit staged rows of each index into it; more says whether rows
-// are left.
+// foldOnce moves up to limit staged rows of each index into it, and about limit pending
+// carrier events from the parcel record *from on (moving *from past them); more says
+// whether rows are left.
 // The staged runs of the hashed indexes (hashindex.go) are a chunk of their own, first.
-func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
+func foldOnce(tx *bolt.Tx, limit int, from *uint64) (moved int, more bool, err error) {
 	for _, sp := range schema.hashed {
 		n, err := foldRuns(tx.Bucket(sp.name), tx.Bucket(sp.side.name), string(sp.name))
 		if err != nil {
@@ -257,6 +258,17 @@ func foldOnce(tx *bolt.Tx, limit int) (moved int, more bool, err error) {
 		}
 		moved += done
 		more = more || left > 0
+	}
+	// The carrier events waiting in their parcel records (parcels_pending.go).
+	if runs {
+		more = true
+	} else {
+		done, next, left, err := foldPending(tx, limit, *from)
+		if err != nil {
+			return 0, false, err
+		}
+		moved += done
+		more, *from = more || left, next
 	}
 	counts := tx.Bucket(bCounts)
 	if !more {

@@ -41,9 +41,9 @@
 //	                       its state, attempts, next attempt and last error (outbox.go)
 //	outbox_by_state      index: state(1) | time(8) | seq(8) → empty: what is due, by state
 //	outbox_by_event      index: order(8) | kind 0x00 stage → seq(8): one message per event
-//	parcels              records (read back): no(8) → parcel: latest event, stop (parcels.go)
-//	parcel_events        records: no(8) | at(8) | status(1) → carrier event; a feed's
-//	                       rows are staged in parcel_events.recent first (staged.go)
+//	parcels              records (read back): no(8) → parcel: latest event, stop (parcels.go);
+//	                       a feed's new events until the fold (parcels_pending.go)
+//	parcel_events        records: no(8) | at(8) | status(1) → carrier event
 //	parcels_by_phase     index: phase(1) | since(8) | no(8) → carrier code; counters parcel/<phase>
 //	hook_events          records: webhook or feed event id → received(8)
 //	undo                 records: seq(8) of an undoable action's audit event → its undo record:
@@ -83,7 +83,7 @@ import (
 
 // SchemaVersion is the layout this build writes. Files of a newer schema are refused;
 // files of an older one are upgraded at a writable open (Open).
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 var (
 	// allBuckets is the name of every bucket of the table (schema.go), in its order.

@@ -64,6 +64,18 @@ type wtx struct {
 	notify  *domain.NotifyPolicy
 	dropped map[uint64]int    // by order, the events a corrected number dropped (forgetEvents)
 	fields  domain.SalesOrder // orderFields' scratch
+	// inline: ApplyEvents keeps this transaction's new events in their parcel records
+	// (parcels_pending.go). rows is the pending rows the record of order no is to carry,
+	// set while ApplyEvents settles that order (parcelRecord reads it).
+	inline bool
+	// Scratch for one order's new pending rows: the rows, their keys and records, and
+	// the record's pending rows with them.
+	inlineRows             []pendingRow
+	evScratch, pendScratch []byte
+	rows                   struct {
+		no      uint64
+		pending []byte
+	}
 }
 
 // trail collects, while a transaction runs, the objects it changed and how.
