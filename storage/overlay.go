@@ -10,12 +10,18 @@ import (
 // size: a transaction of a hundred thousand writes never copies what it already holds,
 // each block is sorted as soon as it is full — in the background, while the transaction
 // goes on — and at commit the sorted blocks are merged. Buckets that are read back inside
-// a transaction also keep the latest write of each key.
+// a transaction also keep the latest write of each key, in a map made only when a lookup
+// needs it: while the writes come in key order (a feed's, order after order), a key
+// past the greatest written is known unwritten, and most lookups are of such keys (the
+// next order's record, read before it is written).
 type overlay struct {
-	blocks  [][]op
-	n       int
-	latest  map[string]lastWrite // nil for write-only index buckets
-	sorting sync.WaitGroup       // full blocks being sorted
+	blocks   [][]op
+	n        int
+	readBack bool
+	latest   map[string]lastWrite // nil until a lookup or a write out of key order needs it
+	maxKey   []byte               // the greatest key written, while latest is nil
+	hint     int                  // the room latest is made with
+	sorting  sync.WaitGroup       // full blocks being sorted
 }
 
 type op struct {
@@ -39,11 +45,7 @@ const blockSize = 4096
 const readBackHintMax = 1 << 16
 
 func newOverlay(hint int, readBack bool) *overlay {
-	ov := &overlay{blocks: [][]op{make([]op, 0, min(max(hint, 16), blockSize))}}
-	if readBack {
-		ov.latest = make(map[string]lastWrite, min(hint, readBackHintMax))
-	}
-	return ov
+	return &overlay{blocks: [][]op{make([]op, 0, min(max(hint, 16), blockSize))}, readBack: readBack, hint: min(hint, readBackHintMax)}
 }
 
 func (ov *overlay) add(o op) {
@@ -52,11 +54,19 @@ func (ov *overlay) add(o op) {
 		ov.blocks = append(ov.blocks, make([]op, 0, blockSize))
 		last++
 	}
+	if ov.readBack {
+		switch {
+		case ov.latest != nil:
+			ov.latest[string(o.key)] = lastWrite{o.val, o.del}
+		case ov.n == 0 || bytes.Compare(o.key, ov.maxKey) >= 0:
+			ov.maxKey = o.key
+		default: // out of key order: from now on the map keeps the latest writes
+			ov.makeLatest()
+			ov.latest[string(o.key)] = lastWrite{o.val, o.del}
+		}
+	}
 	o.seq = int32(ov.n)
 	ov.n++
-	if ov.latest != nil {
-		ov.latest[string(o.key)] = lastWrite{o.val, o.del}
-	}
 	ov.blocks[last] = append(ov.blocks[last], o)
 	if b := ov.blocks[last]; len(b) == blockSize {
 		ov.sorting.Go(func() { slices.SortFunc(b, cmpOp) })
@@ -66,8 +76,28 @@ func (ov *overlay) add(o op) {
 // latestOf is the last write of k in this transaction, if any. Only for buckets made
 // with readBack.
 func (ov *overlay) latestOf(k []byte) (lastWrite, bool) {
+	if ov.latest == nil {
+		if ov.n == 0 || bytes.Compare(k, ov.maxKey) > 0 {
+			return lastWrite{}, false
+		}
+		ov.makeLatest()
+	}
 	w, ok := ov.latest[string(k)]
 	return w, ok
+}
+
+// makeLatest makes the map of the latest writes from the writes so far, all in key order:
+// the writes of one key are next to each other, in the order made, within a block sorted
+// or not, so the last one read is the last one made.
+func (ov *overlay) makeLatest() {
+	ov.sorting.Wait() // the full blocks' sorts
+	ov.latest = make(map[string]lastWrite, max(ov.hint, ov.n))
+	for _, b := range ov.blocks {
+		for i := range b {
+			ov.latest[string(b[i].key)] = lastWrite{b[i].val, b[i].del}
+		}
+	}
+	ov.maxKey = nil
 }
 
 // cmpOp orders by key; writes of one key keep the order made (seq), so the last sorts last.

@@ -173,3 +173,51 @@ func TestCommitPacksRunsOfNewKeys(t *testing.T) {
 		t.Errorf("20,000 keys added in every gap: pages %.0f %% full, want room left", 100*f)
 	}
 }
+
+// The read-back map is made only when a lookup needs it: while writes come in key order,
+// a key past the greatest written is unwritten without it. Lookups of keys past, among
+// and before the writes, and writes in order, repeated and then out of order (blocks
+// sorted in the background meanwhile), all answer as a plain map of the last writes would.
+func TestOverlayReadBackWithoutAMapWhileInOrder(t *testing.T) {
+	for _, lookupAt := range []int{-1, 0, 5000, 9000} { // when a lookup of a written key first comes (-1: never)
+		rng := rand.New(rand.NewPCG(7, uint64(lookupAt+1)))
+		ov := newOverlay(16, true)
+		want := map[string]op{}
+		check := func(k []byte) {
+			t.Helper()
+			got, ok := ov.latestOf(k)
+			w, written := want[string(k)]
+			if ok != written || ok && (string(got.val) != string(w.val) || got.del != w.del) {
+				t.Fatalf("latestOf(%s) = %v %v, want %v %v", k, got, ok, w, written)
+			}
+		}
+		for i := range 12000 {
+			n := i
+			if i%7 == 0 && i > 0 {
+				n = i - 1 // the same key again
+			}
+			if i >= 10000 {
+				n = rng.IntN(12000) // out of key order from here on
+			}
+			k := []byte(fmt.Sprintf("k%06d", n))
+			o := op{key: k, val: []byte(fmt.Sprint(i)), del: rng.IntN(5) == 0}
+			ov.add(o)
+			want[string(k)] = o
+			check([]byte(fmt.Sprintf("k%06d", n+1+rng.IntN(50)))) // past the writes (in order)
+			if i == lookupAt || (lookupAt >= 0 && i > lookupAt && rng.IntN(10) == 0) {
+				check([]byte(fmt.Sprintf("k%06d", rng.IntN(n+1)))) // among them
+			}
+			if i < 10000 && lookupAt < 0 && ov.latest != nil {
+				t.Fatalf("write %d: the map was made with every write in order and no lookup among them", i)
+			}
+		}
+		for k := range want {
+			check([]byte(k))
+		}
+		for _, o := range ov.merged() {
+			if w := want[string(o.key)]; string(o.val) != string(w.val) || o.del != w.del {
+				t.Fatalf("%s: applied %q, want %q", o.key, o.val, w.val)
+			}
+		}
+	}
+}
