@@ -258,9 +258,8 @@ func (w *wtx) forgetEvents(old, next *domain.SalesOrder) error {
 	n := 0
 	// The stored rows and the pending ones; the record is written without the latter.
 	err := eachOrderEvent(w.tx.Bucket(bParcelEvents), next.No, rec, func(k, v []byte) error {
-		if !pendingHas(pending, k[8:]) {
-			w.del(bParcelEvents, w.keep(append(w.room(len(k)), k...)))
-		}
+		w.del(bParcelEvents, w.keep(append(w.room(len(k)), k...))) // a pending row's: nothing to delete
+
 		if old.Shipment.Number != "" {
 			w.put(bParcelEventsKept, w.keep(keptEventKey(w.room(len(k)+len(old.Shipment.Number)+1), k, old.Shipment.Number)), w.keep(append(w.room(len(v)), v...)))
 		}

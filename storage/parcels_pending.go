@@ -279,22 +279,23 @@ func foldPending(tx *bolt.Tx, limit int, from uint64) (moved int, next uint64, m
 	c := parcels.Cursor()
 	k, v := c.Seek(u64(from))
 	for ; k != nil && moved < limit; k, v = c.Next() {
-		if len(v) == 0 || v[0] != parcelRecordPending {
+		if len(v) == 0 || v[0] != parcelRecordPending || len(k) != 8 {
 			continue
 		}
-		no := binary.BigEndian.Uint64(k)
+		// A record whose pending rows do not read is left as it is, for doctor to name:
+		// the fold goes on with the others.
 		p, pending, err := splitParcel(v)
 		if err != nil {
-			return 0, 0, false, fmt.Errorf("fold: the parcel record of %s does not read: %w", domain.OrderNumber(no), err)
+			continue
 		}
-		err = eachPending(no, pending, func(ek, ev []byte) error {
+		if _, _, _, err := checkPending(pending); err != nil {
+			continue
+		}
+		_ = eachPending(binary.BigEndian.Uint64(k), pending, func(ek, ev []byte) error {
 			rows = append(rows, &op{key: a.keep(append(a.room(len(ek)), ek...)), val: a.keep(append(a.room(len(ev)), ev...))})
 			moved++
 			return nil
 		})
-		if err != nil {
-			return 0, 0, false, fmt.Errorf("fold: the pending events of %s do not read: %w", domain.OrderNumber(no), err)
-		}
 		recs = append(recs, &op{key: a.keep(append(a.room(len(k)), k...)), val: a.keep(appendParcel(a.room(parcelSize(&p)), &p))})
 	}
 	switch {

@@ -259,6 +259,16 @@ func TestDoctorReadsEveryEvent(t *testing.T) {
 	if all := problems("cut short"); !strings.Contains(all, "parcels: SO00000004: the parcel record of SO00000004 does not read") {
 		t.Fatalf("a record cut short: %q", all)
 	}
+	// The fold and a repair go on past it, and leave it for doctor to name again.
+	if _, err := s.Fold(context.Background(), sup); err != nil {
+		t.Fatalf("fold past a record cut short: %v", err)
+	}
+	if _, err := s.Repair(context.Background(), t0.Add(domain.Day), sup); err != nil {
+		t.Fatalf("repair past a record cut short: %v", err)
+	}
+	if all := problems("cut short, repaired"); !strings.Contains(all, "parcels: SO00000004: the parcel record of SO00000004 does not read") {
+		t.Fatalf("a record cut short, after the repair: %q", all)
+	}
 }
 
 // A parcel record's latest event is the latest of its order's events: ApplyEvents takes
